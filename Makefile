@@ -1,0 +1,43 @@
+# orderflow: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install demo bench lint format typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its tools
+
+run: $(STAMP)  ## start everything locally (Temporal, PostgreSQL, SMTP sink, sandboxes, worker, API)
+	$(BIN)/python -m runtime.devstack
+
+demo: $(STAMP)  ## place a few demo orders on the running system
+	$(BIN)/python -m starter.demo
+
+test: $(STAMP)  ## the whole suite, offline, with its own Temporal servers and PostgreSQL
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## benchmarks (ratios against a baseline measured in the same run)
+	@echo "benchmarks are not written yet: see docs/performance.md once they are"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy domain
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""Activities: thin, idempotent calls to the outside world, built with their dependencies."""

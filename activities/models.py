@@ -1,0 +1,69 @@
+"""The one model in and one model out of each activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.money import Money
+from domain.policy import Carrier
+from domain.status import OrderStatus
+
+
+class OrderEvent(BaseModel):
+    """A timeline entry, and the read-model change that goes with it."""
+
+    order_id: str
+    seq: int
+    at: datetime
+    kind: str
+    summary: str
+    status: OrderStatus | None = None
+    clauses: tuple[str, ...] = ()
+    details: dict[str, Any] = Field(default_factory=dict)
+    shipments: list[dict[str, Any]] | None = None
+    deadlines: dict[str, Any] | None = None
+
+
+class AuthorizePayment(BaseModel):
+    order_id: str
+    amount: Money
+    payment_token: str
+    idempotency_key: str
+    clauses: tuple[str, ...] = ()
+
+
+class CapturePayment(BaseModel):
+    order_id: str
+    payment_id: str
+    amount: Money
+    idempotency_key: str
+    clauses: tuple[str, ...] = ()
+
+
+class MovementResult(BaseModel):
+    payment_id: str
+    state: str
+    decline_code: str | None = None
+    next_action_url: str | None = None
+
+
+class SendOrderEmail(BaseModel):
+    order_id: str
+    template: str
+    idempotency_key: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class BuyLabel(BaseModel):
+    order_id: str
+    carrier: Carrier
+    idempotency_key: str
+
+
+class LabelResult(BaseModel):
+    carrier: Carrier
+    tracking_number: str
+    label_id: str

@@ -1,0 +1,1 @@
+"""The outside world behind protocols: payment gateways, carriers and e-mail."""

@@ -1,0 +1,1 @@
+"""Pure business rules of orderflow: models, money, policies and their decisions."""

@@ -1,0 +1,113 @@
+"""Orders as the storefront places them, and what a workflow carries (no personal data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from domain.money import Money
+from domain.policy import Carrier, PaymentMethod, Policy
+from domain.status import OrderStatus, TrackingStatus
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(_Strict):
+    name: Text
+    line1: Text
+    line2: Annotated[str, StringConstraints(max_length=200)] = ""
+    city: Text
+    postal_code: Annotated[str, StringConstraints(max_length=20)] = ""
+    country: CountryCode
+
+
+class Customer(_Strict):
+    email: Email
+    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
+class OrderLine(_Strict):
+    sku: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    name: Text
+    quantity: int = Field(ge=1, le=1000)
+    unit_price: Decimal = Field(ge=0, max_digits=12)
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")] = "general"
+
+    @field_validator("unit_price", mode="before")
+    @classmethod
+    def _no_float(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError("prices are decimal strings such as \"19.90\", never floats")
+        return value
+
+
+class PaymentInstruction(_Strict):
+    method: PaymentMethod
+    token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{3,100}$")] | None = Field(
+        default=None, description="the provider's payment-method token (cards)"
+    )
+
+
+class PlaceOrder(_Strict):
+    """The storefront's request to place an order."""
+
+    merchant: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,40}$")]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    customer: Customer
+    shipping_address: Address
+    lines: list[OrderLine] = Field(min_length=1, max_length=100)
+    payment: PaymentInstruction
+
+
+class OrderWorkflowInput(BaseModel):
+    """What the order workflow starts with: IDs, amounts and the pinned policy; no PII."""
+
+    order_id: str
+    policy: Policy
+    lines: list[OrderLine]
+    items_total: Money
+    shipping_total: Money
+    total: Money
+    payment_method: PaymentMethod
+    payment_token: str | None = None
+    destination_country: str
+    placed_at: datetime
+
+
+class TrackingEvent(BaseModel):
+    """A carrier's scan of a parcel, as relayed from its webhook."""
+
+    event_id: str
+    tracking_number: str
+    status: TrackingStatus
+    occurred_at: datetime
+
+
+class Shipment(BaseModel):
+    carrier: Carrier
+    tracking_number: str
+    label_id: str
+    status: TrackingStatus = TrackingStatus.PRE_TRANSIT
+    delivered_at: datetime | None = None
+
+
+class OrderSnapshot(BaseModel):
+    """What the workflow knows of its order; the answer of its `order` query."""
+
+    order_id: str
+    status: OrderStatus
+    shipments: list[Shipment] = Field(default_factory=list)
+    paid_at: datetime | None = None
+    delivered_at: datetime | None = None
+    return_window_closes_at: datetime | None = None

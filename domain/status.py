@@ -1,0 +1,62 @@
+"""The statuses an order and a return move through (the `OrderStatus` search attribute)."""
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"  # placed, no payment outcome yet
+    AWAITING_3DS = "awaiting_3ds"  # the customer must pass a 3-D Secure challenge
+    AWAITING_PAYPAL_APPROVAL = "awaiting_paypal_approval"  # the customer must approve at PayPal
+    AWAITING_INVOICE_PAYMENT = "awaiting_invoice_payment"  # an e-invoice was sent and is unpaid
+    PAYMENT_FAILED = "payment_failed"  # the last payment attempt failed; a retry is possible
+    FRAUD_REVIEW = "fraud_review"  # waiting for an operator's fraud decision
+    PAID = "paid"  # money captured, waiting for the dispatch slot
+    FULFILLING = "fulfilling"  # handed to fulfilment: labels bought, parcels being packed
+    SHIPPED = "shipped"  # the carrier has the tracking number, no scan yet
+    IN_TRANSIT = "in_transit"  # the carrier scanned the parcel
+    DELIVERED = "delivered"  # every parcel delivered; the return window runs
+    COMPLETED = "completed"  # the return window closed; nothing more can happen
+    CANCELLED = "cancelled"  # cancelled before shipment, refunded as the policy grants
+    RETURNED_TO_SENDER = "returned_to_sender"  # the parcel came back to the merchant
+    LOST = "lost"  # the carrier declared the parcel lost
+
+    @property
+    def is_final(self) -> bool:
+        return self in {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.LOST}
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    AWAITING_PARCEL = "awaiting_parcel"
+    EXPIRED = "expired"
+    RECEIVED = "received"
+    INSPECTED = "inspected"
+    REFUNDED = "refunded"
+    REPLACED = "replaced"
+    REPAIRED = "repaired"
+    CLOSED = "closed"
+
+
+class TrackingStatus(StrEnum):
+    """Carrier scan events, in the order a parcel normally moves through them."""
+
+    PRE_TRANSIT = "pre_transit"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURN_TO_SENDER = "return_to_sender"
+    LOST = "lost"
+
+
+TRACKING_RANK: dict[TrackingStatus, int] = {
+    TrackingStatus.PRE_TRANSIT: 0,
+    TrackingStatus.IN_TRANSIT: 1,
+    TrackingStatus.EXCEPTION: 1,
+    TrackingStatus.OUT_FOR_DELIVERY: 2,
+    TrackingStatus.DELIVERED: 3,
+    TrackingStatus.RETURN_TO_SENDER: 3,
+    TrackingStatus.LOST: 3,
+}

@@ -1,0 +1,1 @@
+"""Process-level plumbing shared by the worker and the API: settings, logging, connections."""

@@ -1,0 +1,76 @@
+"""One settings class for every process, read from `ORDERFLOW_*` variables at process start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERFLOW_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    log_level: str = "INFO"
+    log_json: bool | None = Field(None, description="JSON logs; default: when not on a terminal")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "orders"
+    temporal_api_key: SecretStr | None = None
+    temporal_tls: bool = False
+    temporal_tls_cert_path: Path | None = None
+    temporal_tls_key_path: Path | None = None
+    temporal_tls_ca_path: Path | None = None
+
+    database_url: str = "postgresql://orderflow@127.0.0.1:5433/orderflow"
+    database_pool_size: int = 10
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "orders@orderflow.local"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    storefront_api_key: SecretStr = SecretStr(DEV_SECRET)
+    operator_api_key: SecretStr = SecretStr(DEV_SECRET)
+    order_token_secret: SecretStr = SecretStr(DEV_SECRET)
+    webhook_max_body_bytes: int = 256 * 1024
+    relay_enabled: bool = True
+    relay_poll_seconds: float = 1.0
+
+    payment_provider_url: str = "http://127.0.0.1:8100/payments"
+    payment_provider_api_key: SecretStr = SecretStr("sk_sandbox")
+    payment_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1wYXltZW50cy1zZWNyZXQ=")
+    carrier_provider_url: str = "http://127.0.0.1:8100/carriers"
+    carrier_provider_api_key: SecretStr = SecretStr("ck_sandbox")
+    carrier_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA==")
+
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8100
+    sandbox_webhook_url: str = "http://127.0.0.1:8000/v1/webhooks"
+    sandbox_state_path: Path = Path(".data/sandbox.sqlite3")
+    sandbox_tracking_step_seconds: float = 5.0
+
+    policies_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _no_default_secrets_outside_development(self) -> Settings:
+        if self.environment == "production":
+            unsafe = [
+                name
+                for name in ("storefront_api_key", "operator_api_key", "order_token_secret")
+                if getattr(self, name).get_secret_value() in ("", DEV_SECRET)
+            ]
+            if unsafe:
+                raise ValueError(
+                    "set real secrets in production: " + ", ".join(f"ORDERFLOW_{n.upper()}" for n in unsafe)
+                )
+        return self

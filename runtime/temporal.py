@@ -1,0 +1,54 @@
+"""Connecting to Temporal: the local dev server, a self-hosted cluster or Temporal Cloud."""
+
+from __future__ import annotations
+
+import logging
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
+from temporalio.service import TLSConfig
+
+from runtime.settings import Settings
+
+_runtime: Runtime | None = None
+
+
+def sdk_runtime() -> Runtime:
+    """One SDK runtime per process whose core logs go through the Python logging pipeline."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(
+            telemetry=TelemetryConfig(
+                logging=LoggingConfig(
+                    filter="WARN",
+                    forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+                )
+            )
+        )
+    return _runtime
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert_path and settings.temporal_tls_key_path:
+        return TLSConfig(
+            client_cert=settings.temporal_tls_cert_path.read_bytes(),
+            client_private_key=settings.temporal_tls_key_path.read_bytes(),
+            server_root_ca_cert=(
+                settings.temporal_tls_ca_path.read_bytes() if settings.temporal_tls_ca_path else None
+            ),
+        )
+    return settings.temporal_tls or settings.temporal_api_key is not None
+
+
+async def connect(settings: Settings, *, lazy: bool = False) -> Client:
+    """A client; `lazy` defers the connection to the first call (the API starts without Temporal)."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
+        tls=tls_config(settings),
+        data_converter=pydantic_data_converter,
+        runtime=sdk_runtime(),
+        lazy=lazy,
+    )

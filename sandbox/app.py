@@ -1,0 +1,90 @@
+"""The sandbox providers' HTTP service (payments, carrier, the mail box) and its process."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from runtime.log import configure_logging
+from runtime.settings import Settings
+from sandbox.carriers import carriers_router, progress_parcels
+from sandbox.payments import payments_router
+from sandbox.smtp import start_sink
+from sandbox.state import SandboxState
+from sandbox.webhooks import WebhookSender
+
+
+def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
+    state = SandboxState(settings.sandbox_state_path)
+    sender = WebhookSender(state, settings.sandbox_webhook_url, {
+        "payments": settings.payment_webhook_secret.get_secret_value(),
+        "carriers": settings.carrier_webhook_secret.get_secret_value(),
+    })
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(sender.run())]
+        if settings.sandbox_tracking_step_seconds > 0:
+            tasks.append(asyncio.create_task(
+                progress_parcels(state, settings.sandbox_tracking_step_seconds)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await sender.aclose()
+
+    app = FastAPI(title="orderflow sandbox providers", lifespan=lifespan)
+    app.state.sandbox = state
+    app.state.sender = sender
+    app.include_router(payments_router(state, settings.payment_provider_api_key.get_secret_value()))
+    app.include_router(carriers_router(state, settings.carrier_provider_api_key.get_secret_value(),
+                                       settings.sandbox_tracking_step_seconds))
+
+    if mail_folder is not None:
+        @app.get("/mail", response_class=HTMLResponse, tags=["mail box"])
+        def mailbox() -> str:
+            rows = []
+            for path in sorted(mail_folder.glob("*.eml"), reverse=True)[:200]:
+                msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+                rows.append(f"<tr><td>{html.escape(str(msg['Date'] or ''))}</td>"
+                            f"<td>{html.escape(str(msg['To']))}</td>"
+                            f"<td><a href='/mail/{path.name}'>{html.escape(str(msg['Subject']))}</a>"
+                            "</td></tr>")
+            return ("<html><head><title>orderflow mail</title></head><body><h1>Mail sent</h1>"
+                    "<table border=1 cellpadding=4><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
+                    + "".join(rows) + "</table></body></html>")
+
+        @app.get("/mail/{name}", response_class=PlainTextResponse, tags=["mail box"])
+        def message(name: str) -> str:
+            path = mail_folder / name
+            if "/" in name or not name.endswith(".eml") or not path.is_file():
+                raise HTTPException(404, "no such message")
+            return path.read_text(errors="replace")
+
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    mail_folder = settings.sandbox_state_path.parent / "mail"
+    controller, _ = start_sink(mail_folder, settings.smtp_host, settings.smtp_port)
+    try:
+        uvicorn.run(create_app(settings, mail_folder), host=settings.sandbox_host,
+                    port=settings.sandbox_port, log_config=None)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from starter.app import main
+
+main()

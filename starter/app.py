@@ -1,0 +1,75 @@
+"""The API process: storefront, webhooks, operators, health; and the relay beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from temporalio.client import Client
+
+from domain.policy import PRESETS_DIR, load_presets
+from runtime.log import configure_logging
+from runtime.settings import Settings
+from runtime.temporal import connect
+from starter import health, ops, orders, problems, webhooks
+from starter.relay import Relay
+from store.db import create_pool, migrate
+
+log = structlog.get_logger("orderflow.api")
+
+
+def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
+    """The app; `temporal` lets a test hand in its own client."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        state.settings = settings
+        state.presets = load_presets(settings.policies_dir or PRESETS_DIR)
+        state.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        await migrate(state.pool)
+        state.temporal = temporal or await connect(settings, lazy=True)
+        state.relay = None
+        relay_task = None
+        if settings.relay_enabled:
+            state.relay = Relay(state.pool, state.temporal, settings.temporal_task_queue,
+                                settings.relay_poll_seconds)
+            relay_task = asyncio.create_task(state.relay.run())
+        log.info("api started", presets=sorted(state.presets), relay=settings.relay_enabled)
+        try:
+            yield
+        finally:
+            if relay_task is not None:
+                relay_task.cancel()
+                await asyncio.gather(relay_task, return_exceptions=True)
+            await state.pool.close()
+
+    app = FastAPI(title="orderflow", version="0.1.0", lifespan=lifespan,
+                  description="The order lifecycle of an online shop, as durable Temporal workflows.")
+    problems.install(app)
+
+    @app.middleware("http")
+    async def bind_request(request: Request, call_next: object) -> Response:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(method=request.method, path=request.url.path)
+        response: Response = await call_next(request)  # type: ignore[operator]
+        return response
+
+    for module in (orders, webhooks, ops, health):
+        app.include_router(module.router)
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

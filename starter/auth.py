@@ -1,0 +1,46 @@
+"""Who may call what: the storefront key, the operator key and each order's own token."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import Request
+
+from starter.problems import Problem
+
+
+def order_token(secret: str, order_id: str) -> str:
+    """The customer's token for one order; derived, so a retried placement returns the same."""
+    digest = hmac.new(secret.encode(), f"order:{order_id}".encode(), hashlib.sha256).hexdigest()
+    return f"ot_{digest[:40]}"
+
+
+def bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _matches(given: str, expected: str) -> bool:
+    return bool(given) and secrets.compare_digest(given.encode(), expected.encode())
+
+
+def require_storefront(request: Request) -> None:
+    if not _matches(bearer(request), request.app.state.settings.storefront_api_key.get_secret_value()):
+        raise Problem(401, "Unauthorized", "a valid storefront API key is required",
+                      headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_operator(request: Request) -> None:
+    if not _matches(bearer(request), request.app.state.settings.operator_api_key.get_secret_value()):
+        raise Problem(401, "Unauthorized", "a valid operator API key is required",
+                      headers={"WWW-Authenticate": "Bearer"})
+
+
+def may_read_order(request: Request, order_id: str) -> bool:
+    """The order's own token, or the operator key. Anything else sees no order at all."""
+    settings = request.app.state.settings
+    given = bearer(request)
+    return _matches(given, order_token(settings.order_token_secret.get_secret_value(), order_id)) \
+        or _matches(given, settings.operator_api_key.get_secret_value())

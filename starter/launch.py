@@ -1,0 +1,61 @@
+"""Starting an order's workflow from its stored row: at placement, or later by the relay."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+
+from domain.money import Money
+from domain.orders import OrderLine, OrderWorkflowInput
+from domain.policy import PaymentMethod, Policy
+from domain.status import OrderStatus
+from workflows.names import MERCHANT, ORDER_STATUS, PAYMENT_METHOD, order_workflow_id
+
+
+def workflow_input(row: dict[str, Any], payment_token: str | None) -> OrderWorkflowInput:
+    currency = row["currency"]
+
+    def money(value: Decimal) -> Money:
+        return Money(amount=value, currency=currency)
+
+    return OrderWorkflowInput(
+        order_id=row["order_id"],
+        policy=Policy.model_validate(row["policy"]),
+        lines=[OrderLine.model_validate(line) for line in row["lines"]],
+        items_total=money(row["items_total"]),
+        shipping_total=money(row["shipping_total"]),
+        total=money(row["total"]),
+        payment_method=PaymentMethod(row["payment_method"]),
+        payment_token=payment_token,
+        destination_country=row["shipping_address"]["country"],
+        placed_at=row["created_at"],
+    )
+
+
+async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: str) -> None:
+    """Start `order-<id>`; starting it again is harmless (the running one is kept)."""
+    order = workflow_input(row, row.get("payment_token"))
+    await client.start_workflow(
+        "OrderWorkflow",
+        order,
+        id=order_workflow_id(order.order_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(ORDER_STATUS, OrderStatus.PENDING_PAYMENT.value),
+            SearchAttributePair(MERCHANT, order.policy.merchant),
+            SearchAttributePair(PAYMENT_METHOD, order.payment_method.value),
+        ]),
+        static_summary=f"Order {order.order_id} · {order.policy.merchant} · {order.total}",
+        static_details=(f"Policy `{order.policy.merchant}` {order.policy.version}; "
+                        f"{len(order.lines)} line(s), ships to {order.destination_country}"),
+    )

@@ -1,0 +1,122 @@
+"""Storefront and customer endpoints for orders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from temporalio.service import RPCError
+
+from domain.decisions import quote_order
+from domain.money import Money
+from domain.orders import PlaceOrder
+from domain.policy import PaymentMethod
+from starter.auth import may_read_order, order_token, require_storefront
+from starter.launch import start_order_workflow
+from starter.metrics import ORDERS_PLACED
+from starter.problems import Problem
+from store import emails, ledger, orders
+
+log = structlog.get_logger("orderflow.api.orders")
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+
+def new_order_id() -> str:
+    """Time-ordered and unguessable: 11 hex digits of milliseconds, 10 of randomness."""
+    return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
+
+
+def _money(value: Any, currency: str) -> dict[str, str]:
+    money = Money(amount=value, currency=currency)
+    return {"amount": str(money.amount), "currency": money.currency}
+
+
+@router.post("", status_code=201, dependencies=[Depends(require_storefront)])
+async def place_order(
+    body: PlaceOrder, request: Request,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    app = request.app.state
+    policy = app.presets.get(body.merchant)
+    if policy is None:
+        raise Problem(422, "Unknown merchant", f"no policy preset named {body.merchant!r}",
+                      field="merchant")
+    if body.currency != policy.currency:
+        raise Problem(422, "Wrong currency",
+                      f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
+                      field="currency")
+    if body.payment.method not in policy.payment.methods:
+        raise Problem(422, "Payment method not offered",
+                      f"{policy.display_name} accepts "
+                      f"{', '.join(m.value for m in policy.payment.methods)}",
+                      field="payment.method", clause=policy.payment.clauses[0])
+    if body.payment.method is PaymentMethod.CARD and not body.payment.token:
+        raise Problem(422, "Card token missing",
+                      "a card payment needs the token the payment provider issued", field="payment.token")
+
+    quote = quote_order(policy, body.lines)
+    request_hash = hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    row, created = await orders.insert_order(
+        app.pool, order_id=new_order_id(), order=body, quote=quote, policy=policy,
+        idempotency_key=idempotency_key, request_hash=request_hash, placed_at=datetime.now(UTC),
+    )
+    if not created and row["request_hash"] != request_hash:
+        raise Problem(422, "Idempotency key reused",
+                      "this Idempotency-Key was used for a different order body",
+                      field="Idempotency-Key")
+    order_id = row["order_id"]
+    structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=f"order-{order_id}")
+    if created:
+        ORDERS_PLACED.labels(merchant=body.merchant).inc()
+    if row["workflow_started_at"] is None:
+        try:
+            await start_order_workflow(app.temporal, row, app.settings.temporal_task_queue)
+            await orders.mark_workflow_started(app.pool, order_id)
+        except RPCError as err:
+            # The order is stored: the relay starts its workflow once Temporal answers again.
+            log.warning("order accepted, workflow start deferred", error=str(err))
+    token = order_token(app.settings.order_token_secret.get_secret_value(), order_id)
+    return JSONResponse(
+        {"order_id": order_id, "status": row["status"], "access_token": token,
+         "total": _money(row["total"], row["currency"]),
+         "links": {"self": f"/v1/orders/{order_id}"}},
+        status_code=201,
+        headers={"Location": f"/v1/orders/{order_id}",
+                 **({} if created else {"Idempotent-Replayed": "true"})},
+    )
+
+
+@router.get("/{order_id}")
+async def get_order(order_id: str, request: Request) -> dict[str, Any]:
+    app = request.app.state
+    row = await orders.get_order(app.pool, order_id) if may_read_order(request, order_id) else None
+    if row is None:
+        raise Problem(404, "Order not found",
+                      "no order with this ID is visible with the credentials given")
+    currency = row["currency"]
+    return {
+        "order_id": order_id,
+        "merchant": row["merchant"],
+        "status": row["status"],
+        "placed_at": row["created_at"],
+        "policy_version": row["policy_version"],
+        "amounts": {"items": _money(row["items_total"], currency),
+                    "shipping": _money(row["shipping_total"], currency),
+                    "total": _money(row["total"], currency)},
+        "lines": row["lines"],
+        "shipping_address": row["shipping_address"],
+        "payments": [{**m, "amount": _money(m["amount"], m["currency"])}
+                     for m in await ledger.movements(app.pool, order_id)],
+        "shipments": row["shipments"],
+        "deadlines": row["deadlines"],
+        "emails": await emails.for_order(app.pool, order_id),
+        "timeline": await orders.list_events(app.pool, order_id),
+    }

@@ -1,0 +1,1 @@
+"""PostgreSQL: the pool, the migrations and one repository module per table family."""

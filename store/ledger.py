@@ -1,0 +1,57 @@
+"""The money ledger: one row per capture, void or refund, unique on its idempotency key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+
+async def open_movement(
+    pool: asyncpg.Pool,
+    *,
+    order_id: str,
+    idempotency_key: str,
+    movement: str,
+    amount: Decimal,
+    currency: str,
+    provider: str,
+    clauses: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The ledger row for this key, created as `pending` the first time it is asked for."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """
+            INSERT INTO ledger (order_id, idempotency_key, movement, amount, currency, provider,
+                                status, clauses)
+            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING *
+            """,
+            order_id, idempotency_key, movement, amount, currency, provider, list(clauses),
+        )
+        if row is None:
+            row = await conn.fetchrow("SELECT * FROM ledger WHERE idempotency_key = $1",
+                                      idempotency_key)
+        assert row is not None
+        return dict(row)
+
+
+async def settle_movement(
+    pool: asyncpg.Pool, *, idempotency_key: str, status: str, provider_ref: str | None
+) -> None:
+    await pool.execute(
+        "UPDATE ledger SET status = $2, provider_ref = COALESCE($3, provider_ref), updated_at = now()"
+        " WHERE idempotency_key = $1",
+        idempotency_key, status, provider_ref,
+    )
+
+
+async def movements(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT movement, amount, currency, provider, provider_ref, status, clauses, created_at"
+        " FROM ledger WHERE order_id = $1 ORDER BY id",
+        order_id,
+    )
+    return [dict(r) for r in rows]

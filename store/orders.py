@@ -1,0 +1,143 @@
+"""The order read model and its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.decisions import Quote
+from domain.orders import PlaceOrder
+from domain.policy import Policy
+from domain.status import OrderStatus
+
+
+async def insert_order(
+    pool: asyncpg.Pool,
+    *,
+    order_id: str,
+    order: PlaceOrder,
+    quote: Quote,
+    policy: Policy,
+    idempotency_key: str | None,
+    request_hash: str,
+    placed_at: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """Insert a placed order and its first timeline entry; with an idempotency key already
+    used, return the order placed first (and False)."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            """
+            INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
+                                total, payment_method, payment_token, policy_version, policy,
+                                customer, shipping_address, lines, idempotency_key, request_hash,
+                                created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            ON CONFLICT (merchant, idempotency_key) DO NOTHING
+            RETURNING *
+            """,
+            order_id, order.merchant, OrderStatus.PENDING_PAYMENT.value, quote.total.currency,
+            quote.items.amount, quote.shipping.amount, quote.total.amount,
+            order.payment.method.value, order.payment.token, policy.version, policy.model_dump(mode="json"),
+            order.customer.model_dump(mode="json"), order.shipping_address.model_dump(mode="json"),
+            [line.model_dump(mode="json") for line in order.lines], idempotency_key, request_hash,
+            placed_at,
+        )
+        if row is None:
+            existing = await conn.fetchrow(
+                "SELECT * FROM orders WHERE merchant = $1 AND idempotency_key = $2",
+                order.merchant, idempotency_key,
+            )
+            assert existing is not None
+            return dict(existing), False
+        await conn.execute(
+            "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
+            " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
+            order_id, placed_at, OrderStatus.PENDING_PAYMENT.value,
+            f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
+            list(quote.clauses),
+        )
+        return dict(row), True
+
+
+async def mark_workflow_started(pool: asyncpg.Pool, order_id: str) -> None:
+    await pool.execute(
+        "UPDATE orders SET workflow_started_at = now() WHERE order_id = $1"
+        " AND workflow_started_at IS NULL",
+        order_id,
+    )
+
+
+async def not_started(conn: asyncpg.Connection, older_than_seconds: float,
+                      limit: int = 50) -> list[dict[str, Any]]:
+    """Orders accepted while Temporal was unreachable, locked for the caller's transaction."""
+    rows = await conn.fetch(
+        "SELECT * FROM orders WHERE workflow_started_at IS NULL"
+        " AND created_at < now() - make_interval(secs => $1)"
+        " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        older_than_seconds, limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_order(pool: asyncpg.Pool, order_id: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM orders WHERE order_id = $1", order_id)
+    return dict(row) if row is not None else None
+
+
+async def list_events(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT seq, at, kind, status, summary, clauses, details FROM order_events"
+        " WHERE order_id = $1 ORDER BY seq",
+        order_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def record_event(
+    pool: asyncpg.Pool,
+    *,
+    order_id: str,
+    seq: int,
+    at: datetime,
+    kind: str,
+    summary: str,
+    status: OrderStatus | None = None,
+    clauses: tuple[str, ...] = (),
+    details: dict[str, Any] | None = None,
+    shipments: list[dict[str, Any]] | None = None,
+    deadlines: dict[str, Any] | None = None,
+) -> None:
+    """Append one timeline entry and move the read model; a replayed entry changes nothing.
+
+    `seq` comes from the workflow, so an older entry retried late never overwrites a newer
+    status.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        inserted = await conn.fetchval(
+            """
+            INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (order_id, seq) DO NOTHING
+            RETURNING true
+            """,
+            order_id, seq, at, kind, status.value if status else None, summary, list(clauses),
+            details or {},
+        )
+        if not inserted:
+            return
+        await conn.execute(
+            """
+            UPDATE orders SET
+                status = CASE WHEN $2::text IS NOT NULL AND status_seq < $3 THEN $2 ELSE status END,
+                status_seq = CASE WHEN $2::text IS NOT NULL AND status_seq < $3 THEN $3
+                                  ELSE status_seq END,
+                shipments = COALESCE($4::jsonb, shipments),
+                deadlines = deadlines || COALESCE($5::jsonb, '{}'::jsonb),
+                updated_at = now()
+            WHERE order_id = $1
+            """,
+            order_id, status.value if status else None, seq,
+            shipments, deadlines,
+        )

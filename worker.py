@@ -1,0 +1,89 @@
+"""The worker process: every workflow and activity of orderflow on task queue `orders`."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.orders import OrderActivities
+from adapters.carriers.sandbox import SandboxCarrier
+from adapters.email.smtp import SmtpMailer
+from adapters.payments.sandbox import SandboxPaymentGateway
+from runtime.log import configure_logging
+from runtime.settings import Settings
+from runtime.temporal import connect
+from store.db import create_pool, migrate
+from workflows.order import OrderWorkflow
+
+log = structlog.get_logger("orderflow.worker")
+
+WORKFLOWS = [OrderWorkflow]
+
+
+def order_activities(activities: OrderActivities) -> list[object]:
+    return [
+        activities.record_order_event,
+        activities.authorize_payment,
+        activities.capture_payment,
+        activities.send_order_email,
+        activities.buy_shipping_label,
+    ]
+
+
+def build_worker(client: Client, activities: OrderActivities, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=order_activities(activities),
+        max_concurrent_activities=100,
+    )
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    async with AsyncExitStack() as stack:
+        pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        stack.push_async_callback(pool.close)
+        await migrate(pool)
+        payments = SandboxPaymentGateway(settings.payment_provider_url,
+                                         settings.payment_provider_api_key.get_secret_value())
+        stack.push_async_callback(payments.aclose)
+        carrier = SandboxCarrier(settings.carrier_provider_url,
+                                 settings.carrier_provider_api_key.get_secret_value())
+        stack.push_async_callback(carrier.aclose)
+        mailer = SmtpMailer(
+            settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+        )
+        activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
+        client = await connect(settings)
+        worker = build_worker(client, activities, settings.temporal_task_queue)
+        log.info("worker started", task_queue=settings.temporal_task_queue,
+                 temporal=settings.temporal_address, namespace=settings.temporal_namespace)
+        async with worker:
+            await stop.wait()
+        log.info("worker stopped")
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    stop = asyncio.Event()
+
+    async def _main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run(settings, stop)
+
+    asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()

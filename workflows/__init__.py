@@ -1,0 +1,1 @@
+"""Temporal workflows: deterministic orchestration of domain decisions and activities."""

@@ -1,0 +1,28 @@
+"""Temporal names that the worker, the API and the relay share."""
+
+from temporalio.common import SearchAttributeKey
+
+TASK_QUEUE = "orders"
+
+ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
+MERCHANT = SearchAttributeKey.for_keyword("Merchant")
+PAYMENT_METHOD = SearchAttributeKey.for_keyword("PaymentMethod")
+CARRIER = SearchAttributeKey.for_keyword("Carrier")
+RETURN_STATUS = SearchAttributeKey.for_keyword("ReturnStatus")
+SEARCH_ATTRIBUTES = (ORDER_STATUS, MERCHANT, PAYMENT_METHOD, CARRIER, RETURN_STATUS)
+
+SIGNAL_CARRIER_EVENT = "carrier_event"
+SIGNAL_PAYMENT_EVENT = "payment_event"
+QUERY_ORDER = "order"
+
+
+def order_workflow_id(order_id: str) -> str:
+    return f"order-{order_id}"
+
+
+def return_workflow_id(rma_id: str) -> str:
+    return f"return-{rma_id}"
+
+
+def subscription_workflow_id(subscription_id: str) -> str:
+    return f"subscription-{subscription_id}"
