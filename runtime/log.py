@@ -37,18 +37,19 @@ def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[st
 
 
 def _temporal_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """Lift the workflow and activity IDs the Temporal SDK puts in `extra` to the top level."""
+    """Lift the IDs the Temporal SDK puts in `extra` to the top level; they are the record's
+    own, so they win over IDs bound in the surrounding context."""
     for key in ("temporal_workflow", "temporal_activity"):
         info = event_dict.pop(key, None)
         if isinstance(info, dict):
             if "workflow_id" in info:
-                event_dict.setdefault("workflow_id", info["workflow_id"])
                 wid = str(info["workflow_id"])
+                event_dict["workflow_id"] = wid
                 if wid.startswith("order-"):
-                    event_dict.setdefault("order_id", wid.removeprefix("order-"))
+                    event_dict["order_id"] = wid.removeprefix("order-")
             for field in ("workflow_type", "activity_type", "attempt", "run_id"):
                 if field in info:
-                    event_dict.setdefault(field, info[field])
+                    event_dict[field] = info[field]
     return event_dict
 
 

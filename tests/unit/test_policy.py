@@ -1,0 +1,65 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from domain.decisions import quote_order, return_window_closes_at
+from domain.orders import OrderLine
+from domain.policy import PolicyError, load_policy, load_presets
+
+DEMO = Path(__file__).resolve().parents[2] / "policies" / "demo.toml"
+
+
+def test_every_preset_loads_and_is_versioned_by_its_content() -> None:
+    presets = load_presets()
+    assert "demo" in presets
+    for name, policy in presets.items():
+        assert policy.merchant == name
+        assert policy.version.startswith("sha256:")
+
+
+def test_a_changed_preset_gets_a_new_version(tmp_path: Path) -> None:
+    changed = tmp_path / "demo.toml"
+    changed.write_text(DEMO.read_text().replace('window = "PT60S"', 'window = "PT90S"'))
+    assert load_policy(changed).version != load_policy(DEMO).version
+    assert load_policy(changed).returns.window == timedelta(seconds=90)
+
+
+def test_a_broken_preset_names_its_file_and_field(tmp_path: Path) -> None:
+    broken = tmp_path / "demo.toml"
+    broken.write_text(DEMO.read_text().replace('timezone = "Europe/Riga"', 'timezone = "Mars/Olympus"'))
+    with pytest.raises(PolicyError, match=r"demo\.toml: timezone: .*unknown time zone"):
+        load_policy(broken)
+
+
+def test_a_preset_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "demo.toml"
+    broken.write_text(DEMO.read_text().replace("[returns]", "[returns]\nrefund_everything = true"))
+    with pytest.raises(PolicyError, match=r"demo\.toml: returns\.refund_everything"):
+        load_policy(broken)
+
+
+def test_a_rule_must_name_its_clauses(tmp_path: Path) -> None:
+    broken = tmp_path / "demo.toml"
+    broken.write_text(DEMO.read_text().replace('clauses = ["KWO-RET-1", "KWO-RET-2"]', "clauses = []"))
+    with pytest.raises(PolicyError, match=r"returns\.clauses"):
+        load_policy(broken)
+
+
+def test_imalent_free_shipping_makes_the_total_the_items_price() -> None:
+    """IMA-SHP-1: shipping is free on all products (the demo preset follows imalent)."""
+    policy = load_policy(DEMO)
+    lines = [OrderLine(sku="A", name="Lamp", quantity=3, unit_price=Decimal("19.99"))]
+    quote = quote_order(policy, lines)
+    assert quote.shipping.amount == 0
+    assert quote.total.amount == Decimal("59.97")
+    assert "IMA-SHP-1" in quote.clauses
+
+
+def test_return_window_counts_from_delivery() -> None:
+    policy = load_policy(DEMO)
+    delivered = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    deadline = return_window_closes_at(policy, delivered)
+    assert deadline.at == delivered + timedelta(seconds=60)
+    assert deadline.clauses == ("KWO-RET-1", "KWO-RET-2")

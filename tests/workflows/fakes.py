@@ -1,0 +1,82 @@
+"""Activities stood in by name, recording what the workflow asked of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from temporalio import activity
+
+from activities.models import (
+    AuthorizePayment,
+    BuyLabel,
+    CapturePayment,
+    LabelResult,
+    MovementResult,
+    OrderEvent,
+    SendOrderEmail,
+)
+from domain.orders import OrderLine, OrderWorkflowInput
+from domain.money import Money
+from domain.policy import PaymentMethod, Policy, load_policy
+from tests.paths import DEMO_PRESET
+
+
+@dataclass
+class FakeWorld:
+    decline: str | None = None
+    events: list[OrderEvent] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    def activities(self) -> list[Any]:
+        @activity.defn(name="record_order_event")
+        async def record_order_event(event: OrderEvent) -> None:
+            self.events.append(event)
+
+        @activity.defn(name="authorize_payment")
+        async def authorize_payment(request: AuthorizePayment) -> MovementResult:
+            self.calls.append(f"authorize:{request.idempotency_key}")
+            if self.decline:
+                return MovementResult(payment_id="pay_1", state="declined", decline_code=self.decline)
+            return MovementResult(payment_id="pay_1", state="authorized")
+
+        @activity.defn(name="capture_payment")
+        async def capture_payment(request: CapturePayment) -> MovementResult:
+            self.calls.append(f"capture:{request.idempotency_key}")
+            return MovementResult(payment_id=request.payment_id, state="captured")
+
+        @activity.defn(name="send_order_email")
+        async def send_order_email(request: SendOrderEmail) -> None:
+            self.emails.append(request.template)
+
+        @activity.defn(name="buy_shipping_label")
+        async def buy_shipping_label(request: BuyLabel) -> LabelResult:
+            self.calls.append(f"label:{request.idempotency_key}")
+            return LabelResult(carrier=request.carrier, tracking_number="TRK1", label_id="lbl_1")
+
+        return [record_order_event, authorize_payment, capture_payment, send_order_email,
+                buy_shipping_label]
+
+    def statuses(self) -> list[str]:
+        return [e.status.value for e in self.events if e.status is not None]
+
+
+def policy_with_return_window(window: timedelta) -> Policy:
+    policy = load_policy(DEMO_PRESET)
+    return policy.model_copy(update={"returns": policy.returns.model_copy(update={"window": window})})
+
+
+def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    total = Money(amount=Decimal("39.80"), currency=policy.currency)
+    return OrderWorkflowInput(
+        order_id=order_id, policy=policy,
+        lines=[OrderLine(sku="LAMP-1", name="Lamp", quantity=2, unit_price=Decimal("19.90"))],
+        items_total=total, shipping_total=Money.zero(policy.currency), total=total,
+        payment_method=PaymentMethod.CARD, payment_token="pm_card_approved",
+        destination_country="LV", placed_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+    )

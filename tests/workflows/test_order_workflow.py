@@ -1,0 +1,106 @@
+"""OrderWorkflow on the time-skipping test server, with its activities stood in by name."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.orders import TrackingEvent
+from domain.status import OrderStatus, TrackingStatus
+from tests.paths import HISTORIES
+from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window
+from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT, order_workflow_id
+from workflows.order import OrderWorkflow
+
+SIXTY_DAYS = timedelta(days=60)
+
+
+def scan(event_id: str, status: TrackingStatus, minute: int) -> TrackingEvent:
+    return TrackingEvent(event_id=event_id, tracking_number="TRK1", status=status,
+                         occurred_at=datetime(2026, 3, 3, 8, minute, tzinfo=UTC))
+
+
+async def start(env: WorkflowEnvironment, world: FakeWorld, queue: str, order_id: str,
+                window: timedelta = SIXTY_DAYS) -> WorkflowHandle:
+    return await env.client.start_workflow(
+        OrderWorkflow.run, order_input(order_id, policy_with_return_window(window)),
+        id=order_workflow_id(order_id), task_queue=queue,
+    )
+
+
+async def test_kwoking_return_window_of_60_days_closes_the_order(time_env: WorkflowEnvironment) -> None:
+    """LIF-1, KWO-RET-2: one workflow from payment to delivery; 60 days after delivery the
+    order completes (time skipped)."""
+    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
+                      activities=world.activities()):
+        handle = await start(time_env, world, queue, order_id)
+        for i, status in enumerate([TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT,
+                                    TrackingStatus.DELIVERED]):
+            await handle.signal(SIGNAL_CARRIER_EVENT, scan(f"e{i}", status, i))
+        result = await handle.result()
+        history = await handle.fetch_history()
+    assert result.status is OrderStatus.COMPLETED
+    assert result.return_window_closes_at == datetime(2026, 3, 3, 8, 2, tzinfo=UTC) + SIXTY_DAYS
+    assert world.statuses() == ["paid", "fulfilling", "shipped", "in_transit", "delivered",
+                                "completed"]
+    assert world.emails == ["order_confirmation", "shipment_tracking"]
+    assert world.calls == [f"authorize:{order_id}:authorization:1", f"capture:{order_id}:capture:1",
+                           f"label:{order_id}:label:1"]
+    window_event = next(e for e in world.events if e.kind == "return_window_opened")
+    assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
+    if os.environ.get("ORDERFLOW_RECORD_HISTORIES"):
+        (HISTORIES / "order_happy_path.json").write_text(history.to_json())
+
+
+async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Webhooks may repeat and arrive out of order: each counts once, and status never goes back."""
+    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
+                      activities=world.activities()):
+        handle = await start(time_env, world, queue, order_id)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("early", TrackingStatus.PRE_TRANSIT, 0))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("done", TrackingStatus.DELIVERED, 3))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("done", TrackingStatus.DELIVERED, 3))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("stale", TrackingStatus.OUT_FOR_DELIVERY, 2))
+        result = await handle.result()
+    assert result.status is OrderStatus.COMPLETED
+    assert world.statuses().count("in_transit") <= 1
+    assert world.statuses().count("delivered") == 1
+    assert result.shipments[0].status is TrackingStatus.DELIVERED
+
+
+async def test_a_declined_card_ends_in_payment_failed_without_capture(
+    time_env: WorkflowEnvironment,
+) -> None:
+    world = FakeWorld(decline="insufficient_funds")
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
+                      activities=world.activities()):
+        handle = await start(time_env, world, queue, order_id)
+        result = await handle.result()
+    assert result.status is OrderStatus.PAYMENT_FAILED
+    assert not any(c.startswith("capture") for c in world.calls)
+    assert world.emails == ["payment_failed"]
+    failed = next(e for e in world.events if e.status is OrderStatus.PAYMENT_FAILED)
+    assert "insufficient_funds" in failed.summary and failed.clauses == ("IMA-PAY-1",)
+
+
+async def test_order_status_search_attribute_follows_the_order(time_env: WorkflowEnvironment) -> None:
+    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
+                      activities=world.activities()):
+        handle = await start(time_env, world, queue, order_id)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("d", TrackingStatus.DELIVERED, 0))
+        await handle.result()
+        description = await handle.describe()
+    assert description.typed_search_attributes.get(ORDER_STATUS) == "completed"

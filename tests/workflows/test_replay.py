@@ -1,0 +1,27 @@
+"""Recorded histories must replay on the current code: a change that would break running
+orders fails here. Record again (ORDERFLOW_RECORD_HISTORIES=1) only for a change guarded by
+`workflow.patched`, keeping the old file beside the new one."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.paths import HISTORIES
+from workflows.order import OrderWorkflow
+
+RECORDED = sorted(HISTORIES.glob("order_*.json"))
+
+
+def test_there_are_recorded_histories() -> None:
+    assert RECORDED, "tests/histories holds no recorded order history"
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+async def test_recorded_history_replays(path) -> None:  # type: ignore[no-untyped-def]
+    history = WorkflowHistory.from_json(f"order-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=[OrderWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
