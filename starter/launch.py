@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +57,8 @@ async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: 
             SearchAttributePair(PAYMENT_METHOD, order.payment_method.value),
         ]),
         static_summary=f"Order {order.order_id} · {order.policy.merchant} · {order.total}",
+        # A caller is waiting: fail fast when Temporal is unreachable; the relay retries.
+        rpc_timeout=timedelta(seconds=3),
         static_details=(f"Policy `{order.policy.merchant}` {order.policy.version}; "
                         f"{len(order.lines)} line(s), ships to {order.destination_country}"),
     )

@@ -25,6 +25,7 @@ from workflows.names import SIGNAL_CARRIER_EVENT, SIGNAL_PAYMENT_EVENT, order_wo
 log = structlog.get_logger("orderflow.relay")
 
 MAX_BACKOFF = timedelta(minutes=5)
+SIGNAL_TIMEOUT = timedelta(seconds=5)
 
 
 class Unmatched(Exception):
@@ -99,7 +100,7 @@ class Relay:
                 return True
             name, arg = signal_for(row)
             handle = self._client.get_workflow_handle(order_workflow_id(row["order_id"]))
-            await handle.signal(name, arg)
+            await handle.signal(name, arg, rpc_timeout=SIGNAL_TIMEOUT)
         except Unmatched as err:
             await inbox.mark_unmatched(conn, row["id"], str(err))
             RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()

@@ -1,0 +1,154 @@
+"""The whole system in one test process: sandbox providers, SMTP sink, API and worker, each
+on its own loopback port, against the session's PostgreSQL and Temporal dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.orders import OrderActivities
+from adapters.carriers.sandbox import SandboxCarrier
+from adapters.email.smtp import SmtpMailer
+from adapters.payments.sandbox import SandboxPaymentGateway
+from runtime.postgres import free_port
+from runtime.settings import Settings
+from sandbox.app import create_app as create_sandbox
+from sandbox.smtp import MailFolder, start_sink
+from starter.app import create_app as create_api
+from tests.paths import DEMO_PRESET
+from worker import build_worker
+
+STOREFRONT_KEY = "sf_test_storefront"
+OPERATOR_KEY = "op_test_operator"
+
+
+@asynccontextmanager
+async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           access_log=False, lifespan="on"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError(f"server on port {port} stopped during start-up")
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
+    """The demo preset with a return window short enough for a test."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = DEMO_PRESET.read_text().replace('window = "PT60S"', f'window = "{return_window}"')
+    (folder / "demo.toml").write_text(text)
+    return folder
+
+
+def settings_for(folder: Path, database_url: str, temporal_address: str, **overrides: Any) -> Settings:
+    api, sandbox, smtp = free_port(), free_port(), free_port()
+    values: dict[str, Any] = dict(
+        environment="test",
+        database_url=database_url,
+        temporal_address=temporal_address,
+        temporal_task_queue=f"orders-{uuid.uuid4().hex[:8]}",
+        api_port=api, public_base_url=f"http://127.0.0.1:{api}",
+        storefront_api_key=STOREFRONT_KEY, operator_api_key=OPERATOR_KEY,
+        order_token_secret="test-order-token-secret",
+        smtp_port=smtp,
+        sandbox_port=sandbox,
+        sandbox_webhook_url=f"http://127.0.0.1:{api}/v1/webhooks",
+        sandbox_state_path=folder / "sandbox.sqlite3",
+        sandbox_tracking_step_seconds=0.3,
+        payment_provider_url=f"http://127.0.0.1:{sandbox}/payments",
+        carrier_provider_url=f"http://127.0.0.1:{sandbox}/carriers",
+        policies_dir=short_window_presets(folder / "policies"),
+        relay_poll_seconds=0.2,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class System:
+    settings: Settings
+    api: httpx.AsyncClient
+    sandbox: httpx.AsyncClient
+    mail: MailFolder
+    client: Client
+
+
+@asynccontextmanager
+async def running_system(folder: Path, database_url: str, client: Client, pool: asyncpg.Pool,
+                         *, with_worker: bool = True, **overrides: Any) -> AsyncIterator[System]:
+    settings = settings_for(folder, database_url, client.service_client.config.target_host,
+                            **overrides)
+    async with AsyncExitStack() as stack:
+        controller, mail = start_sink(folder / "mail", "127.0.0.1", settings.smtp_port)
+        stack.callback(controller.stop)
+        await stack.enter_async_context(
+            serve(create_sandbox(settings, folder / "mail"), settings.sandbox_port))
+        await stack.enter_async_context(serve(create_api(settings, temporal=client),
+                                              settings.api_port))
+        if with_worker:
+            payments = SandboxPaymentGateway(settings.payment_provider_url,
+                                             settings.payment_provider_api_key.get_secret_value())
+            carrier = SandboxCarrier(settings.carrier_provider_url,
+                                     settings.carrier_provider_api_key.get_secret_value())
+            stack.push_async_callback(payments.aclose)
+            stack.push_async_callback(carrier.aclose)
+            activities = OrderActivities(pool, payments, carrier,
+                                         SmtpMailer("127.0.0.1", settings.smtp_port),
+                                         settings.mail_from)
+            worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
+            await stack.enter_async_context(worker)
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30))
+        sandbox = await stack.enter_async_context(httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{settings.sandbox_port}", timeout=30,
+            headers={"Authorization": f"Bearer {settings.payment_provider_api_key.get_secret_value()}"}))
+        yield System(settings, api, sandbox, mail, client)
+
+
+def order_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "merchant": "demo", "currency": "EUR",
+        "customer": {"email": "jane.doe@example.com"},
+        "shipping_address": {"name": "Jane Doe", "line1": "Brivibas iela 1", "city": "Riga",
+                             "postal_code": "LV-1010", "country": "LV"},
+        "lines": [{"sku": "LAMP-1", "name": "Flashlight", "quantity": 2, "unit_price": "19.90"}],
+        "payment": {"method": "card", "token": "pm_card_approved"},
+    }
+    body.update(changes)
+    return body
+
+
+STOREFRONT = {"Authorization": f"Bearer {STOREFRONT_KEY}"}
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+
+
+async def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.2) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(interval)
