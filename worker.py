@@ -50,22 +50,30 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         stack.push_async_callback(pool.close)
         await migrate(pool)
-        payments = SandboxPaymentGateway(settings.payment_provider_url,
-                                         settings.payment_provider_api_key.get_secret_value())
+        payments = SandboxPaymentGateway(
+            settings.payment_provider_url, settings.payment_provider_api_key.get_secret_value()
+        )
         stack.push_async_callback(payments.aclose)
-        carrier = SandboxCarrier(settings.carrier_provider_url,
-                                 settings.carrier_provider_api_key.get_secret_value())
+        carrier = SandboxCarrier(
+            settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
+        )
         stack.push_async_callback(carrier.aclose)
         mailer = SmtpMailer(
-            settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
         activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
         client = await connect(settings)
         worker = build_worker(client, activities, settings.temporal_task_queue)
-        log.info("worker started", task_queue=settings.temporal_task_queue,
-                 temporal=settings.temporal_address, namespace=settings.temporal_namespace)
+        log.info(
+            "worker started",
+            task_queue=settings.temporal_task_queue,
+            temporal=settings.temporal_address,
+            namespace=settings.temporal_namespace,
+        )
         async with worker:
             await stop.wait()
         log.info("worker stopped")

@@ -27,8 +27,14 @@ from store import emails, ledger, orders
 
 
 class OrderActivities:
-    def __init__(self, pool: asyncpg.Pool, payments: PaymentGateway, carrier: CarrierGateway,
-                 mailer: Mailer, mail_from: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        payments: PaymentGateway,
+        carrier: CarrierGateway,
+        mailer: Mailer,
+        mail_from: str,
+    ) -> None:
         self._pool = pool
         self._payments = payments
         self._carrier = carrier
@@ -38,24 +44,37 @@ class OrderActivities:
     async def _order(self, order_id: str) -> dict[str, object]:
         order = await orders.get_order(self._pool, order_id)
         if order is None:
-            raise ApplicationError(f"order {order_id} is not in the database",
-                                   type="OrderNotFound", non_retryable=True)
+            raise ApplicationError(
+                f"order {order_id} is not in the database", type="OrderNotFound", non_retryable=True
+            )
         return order
 
     @activity.defn(name="record_order_event")
     async def record_order_event(self, event: OrderEvent) -> None:
         await orders.record_event(
-            self._pool, order_id=event.order_id, seq=event.seq, at=event.at, kind=event.kind,
-            summary=event.summary, status=event.status, clauses=event.clauses,
-            details=event.details, shipments=event.shipments, deadlines=event.deadlines,
+            self._pool,
+            order_id=event.order_id,
+            seq=event.seq,
+            at=event.at,
+            kind=event.kind,
+            summary=event.summary,
+            status=event.status,
+            clauses=event.clauses,
+            details=event.details,
+            shipments=event.shipments,
+            deadlines=event.deadlines,
         )
 
     @activity.defn(name="authorize_payment")
     async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
         row = await ledger.open_movement(
-            self._pool, order_id=request.order_id, idempotency_key=request.idempotency_key,
-            movement="authorization", amount=request.amount.amount,
-            currency=request.amount.currency, provider=self._payments.name,
+            self._pool,
+            order_id=request.order_id,
+            idempotency_key=request.idempotency_key,
+            movement="authorization",
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            provider=self._payments.name,
             clauses=request.clauses,
         )
         try:
@@ -63,23 +82,37 @@ class OrderActivities:
                 result = await self._payments.lookup(str(row["provider_ref"]))
             else:
                 result = await self._payments.authorize(
-                    amount=request.amount, payment_token=request.payment_token,
-                    reference=request.order_id, idempotency_key=request.idempotency_key,
+                    amount=request.amount,
+                    payment_token=request.payment_token,
+                    reference=request.order_id,
+                    idempotency_key=request.idempotency_key,
                 )
         except ProviderRejected as err:
             raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(self._pool, idempotency_key=request.idempotency_key,
-                                     status=result.state.value, provider_ref=result.payment_id)
-        return MovementResult(payment_id=result.payment_id, state=result.state.value,
-                              decline_code=result.decline_code,
-                              next_action_url=result.next_action_url)
+        await ledger.settle_movement(
+            self._pool,
+            idempotency_key=request.idempotency_key,
+            status=result.state.value,
+            provider_ref=result.payment_id,
+        )
+        return MovementResult(
+            payment_id=result.payment_id,
+            state=result.state.value,
+            decline_code=result.decline_code,
+            next_action_url=result.next_action_url,
+        )
 
     @activity.defn(name="capture_payment")
     async def capture_payment(self, request: CapturePayment) -> MovementResult:
         row = await ledger.open_movement(
-            self._pool, order_id=request.order_id, idempotency_key=request.idempotency_key,
-            movement="capture", amount=request.amount.amount, currency=request.amount.currency,
-            provider=self._payments.name, clauses=request.clauses,
+            self._pool,
+            order_id=request.order_id,
+            idempotency_key=request.idempotency_key,
+            movement="capture",
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            provider=self._payments.name,
+            clauses=request.clauses,
         )
         if row["status"] == PaymentState.CAPTURED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.CAPTURED)
@@ -88,13 +121,18 @@ class OrderActivities:
             current = await self._payments.lookup(request.payment_id)
             if current.state is not PaymentState.CAPTURED:
                 current = await self._payments.capture(
-                    payment_id=request.payment_id, amount=request.amount,
+                    payment_id=request.payment_id,
+                    amount=request.amount,
                     idempotency_key=request.idempotency_key,
                 )
         except ProviderRejected as err:
             raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(self._pool, idempotency_key=request.idempotency_key,
-                                     status=current.state.value, provider_ref=current.payment_id)
+        await ledger.settle_movement(
+            self._pool,
+            idempotency_key=request.idempotency_key,
+            status=current.state.value,
+            provider_ref=current.payment_id,
+        )
         return MovementResult(payment_id=current.payment_id, state=current.state.value)
 
     @activity.defn(name="send_order_email")
@@ -103,10 +141,15 @@ class OrderActivities:
         subject, body = render(request.template, order, request.facts)
         recipient = str(order["customer"]["email"])  # type: ignore[index]
         row = await emails.claim_email(
-            self._pool, order_id=request.order_id, template=request.template,
-            idempotency_key=request.idempotency_key, recipient=recipient, subject=subject,
-            message_id=make_msgid(idstring=request.idempotency_key.replace(":", "."),
-                                  domain="orderflow.local"),
+            self._pool,
+            order_id=request.order_id,
+            template=request.template,
+            idempotency_key=request.idempotency_key,
+            recipient=recipient,
+            subject=subject,
+            message_id=make_msgid(
+                idstring=request.idempotency_key.replace(":", "."), domain="orderflow.local"
+            ),
         )
         if row["sent_at"] is not None:
             return
@@ -126,10 +169,13 @@ class OrderActivities:
         destination = Destination.model_validate(order["shipping_address"])
         try:
             label = await self._carrier.buy_label(
-                carrier=request.carrier, reference=request.order_id, destination=destination,
+                carrier=request.carrier,
+                reference=request.order_id,
+                destination=destination,
                 idempotency_key=request.idempotency_key,
             )
         except ProviderRejected as err:
             raise ApplicationError(str(err), type="LabelRejected", non_retryable=True) from err
-        return LabelResult(carrier=label.carrier, tracking_number=label.tracking_number,
-                           label_id=label.label_id)
+        return LabelResult(
+            carrier=label.carrier, tracking_number=label.tracking_number, label_id=label.label_id
+        )

@@ -18,7 +18,11 @@ class ProviderClient:
         )
 
     async def call(
-        self, method: str, path: str, *, json: dict[str, Any] | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -29,7 +33,9 @@ class ProviderClient:
         if response.status_code >= 500 or response.status_code == 429:
             raise ProviderUnavailable(f"{method} {path}: HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise ProviderRejected(f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}")
+            raise ProviderRejected(
+                f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}"
+            )
         body: dict[str, Any] = response.json()
         return body
 

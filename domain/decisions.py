@@ -36,8 +36,9 @@ def quote_order(policy: Policy, lines: list[OrderLine]) -> Quote:
         items = items + Money(amount=line.unit_price, currency=policy.currency).times(line.quantity)
     fee = Decimal(0) if policy.shipping.free else Decimal(policy.shipping.flat_fee)
     shipping = Money(amount=fee, currency=policy.currency)
-    return Quote(items=items, shipping=shipping, total=items + shipping,
-                 clauses=policy.shipping.clauses)
+    return Quote(
+        items=items, shipping=shipping, total=items + shipping, clauses=policy.shipping.clauses
+    )
 
 
 def return_window_closes_at(policy: Policy, delivered_at: datetime) -> Deadline:

@@ -9,8 +9,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 # Minor units of the currencies the merchants price in (ISO 4217); others default to 2.
 MINOR_UNITS: dict[str, int] = {
-    "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3,
-    "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0,
+    "BHD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
 }
 
 

@@ -15,7 +15,8 @@ from domain.status import OrderStatus, TrackingStatus
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
 ]
 
 
@@ -48,7 +49,7 @@ class OrderLine(_Strict):
     @classmethod
     def _no_float(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError("prices are decimal strings such as \"19.90\", never floats")
+            raise ValueError('prices are decimal strings such as "19.90", never floats')
         return value
 
 

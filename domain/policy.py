@@ -39,7 +39,9 @@ class Carrier(StrEnum):
 class _Rules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    clauses: tuple[str, ...] = Field(min_length=1, description="policy clause IDs this rule encodes")
+    clauses: tuple[str, ...] = Field(
+        min_length=1, description="policy clause IDs this rule encodes"
+    )
 
 
 class PaymentRules(_Rules):

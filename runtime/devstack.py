@@ -22,8 +22,14 @@ from runtime.postgres import LocalPostgres
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 SEARCH_ATTRIBUTES = ("OrderStatus", "Merchant", "PaymentMethod", "Carrier", "ReturnStatus")
-PORTS = {"temporal": 7233, "temporal_ui": 8233, "postgres": 5433, "smtp": 1025,
-         "sandbox": 8100, "api": 8000}
+PORTS = {
+    "temporal": 7233,
+    "temporal_ui": 8233,
+    "postgres": 5433,
+    "smtp": 1025,
+    "sandbox": 8100,
+    "api": 8000,
+}
 
 
 def temporal_cli() -> str:
@@ -37,10 +43,16 @@ def local_secrets() -> dict[str, str]:
     """Keys generated on first run and kept, so that order tokens stay valid across runs."""
     path = DATA / "local.env"
     if not path.exists():
-        path.write_text("".join(
-            f"ORDERFLOW_{name}={prefix}{secrets.token_urlsafe(24)}\n"
-            for name, prefix in (("STOREFRONT_API_KEY", "sf_"), ("OPERATOR_API_KEY", "op_"),
-                                 ("ORDER_TOKEN_SECRET", ""))))
+        path.write_text(
+            "".join(
+                f"ORDERFLOW_{name}={prefix}{secrets.token_urlsafe(24)}\n"
+                for name, prefix in (
+                    ("STOREFRONT_API_KEY", "sf_"),
+                    ("OPERATOR_API_KEY", "op_"),
+                    ("ORDER_TOKEN_SECRET", ""),
+                )
+            )
+        )
         path.chmod(0o600)
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {k: v for k, v in pairs}
@@ -68,16 +80,24 @@ class Stack:
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.postgres = LocalPostgres(DATA / "postgres", PORTS["postgres"])
         (DATA / "logs").mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, **local_secrets(),
-                    "ORDERFLOW_DATABASE_URL": self.postgres.dsn(),
-                    "ORDERFLOW_SANDBOX_STATE_PATH": str(DATA / "sandbox.sqlite3"),
-                    "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            **local_secrets(),
+            "ORDERFLOW_DATABASE_URL": self.postgres.dsn(),
+            "ORDERFLOW_SANDBOX_STATE_PATH": str(DATA / "sandbox.sqlite3"),
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
         log = open(DATA / "logs" / f"{name}.log", "ab") if to_log else None  # noqa: SIM115
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log or None,
-                                   stderr=subprocess.STDOUT if log else None,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log or None,
+            stderr=subprocess.STDOUT if log else None,
+            start_new_session=True,
+        )
         self.processes.append((name, process))
         if port is not None:
             wait_port(name, port, process)
@@ -85,17 +105,40 @@ class Stack:
     def start(self) -> None:
         busy = [f"{n} ({p})" for n, p in PORTS.items() if port_open(p)]
         if busy:
-            raise SystemExit(f"ports already in use: {', '.join(busy)}; is orderflow running already?")
+            raise SystemExit(
+                f"ports already in use: {', '.join(busy)}; is orderflow running already?"
+            )
         print("starting PostgreSQL ...", flush=True)
         self.postgres.start(DATA / "logs" / "postgres.log")
         print("starting the Temporal dev server ...", flush=True)
-        self.spawn("temporal", [
-            temporal_cli(), "server", "start-dev", "--db-filename", str(DATA / "temporal.db"),
-            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            "--ip", "127.0.0.1", "--port", str(PORTS["temporal"]),
-            "--ui-port", str(PORTS["temporal_ui"]), "--log-level", "warn",
-            *[a for name in SEARCH_ATTRIBUTES for a in ("--search-attribute", f"{name}=Keyword")],
-        ], PORTS["temporal"])
+        self.spawn(
+            "temporal",
+            [
+                temporal_cli(),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(DATA / "temporal.db"),
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(PORTS["temporal"]),
+                "--ui-port",
+                str(PORTS["temporal_ui"]),
+                "--log-level",
+                "warn",
+                *[
+                    a
+                    for name in SEARCH_ATTRIBUTES
+                    for a in ("--search-attribute", f"{name}=Keyword")
+                ],
+            ],
+            PORTS["temporal"],
+        )
         print("starting the sandbox providers and the SMTP sink ...", flush=True)
         self.spawn("sandbox", [sys.executable, "-m", "sandbox"], PORTS["sandbox"])
         print("starting the worker and the API ...", flush=True)
@@ -107,15 +150,15 @@ class Stack:
         return f"""
 orderflow is running (Ctrl-C stops everything; state is kept in .data/)
 
-  API             http://127.0.0.1:{PORTS['api']}        docs: http://127.0.0.1:{PORTS['api']}/docs
-  Temporal UI     http://127.0.0.1:{PORTS['temporal_ui']}        gRPC: 127.0.0.1:{PORTS['temporal']}
-  Mail sent       http://127.0.0.1:{PORTS['sandbox']}/mail   (SMTP sink on 127.0.0.1:{PORTS['smtp']})
-  Sandbox APIs    http://127.0.0.1:{PORTS['sandbox']}/docs
+  API             http://127.0.0.1:{PORTS["api"]}        docs: http://127.0.0.1:{PORTS["api"]}/docs
+  Temporal UI     http://127.0.0.1:{PORTS["temporal_ui"]}        gRPC: 127.0.0.1:{PORTS["temporal"]}
+  Mail sent       http://127.0.0.1:{PORTS["sandbox"]}/mail   (SMTP sink on 127.0.0.1:{PORTS["smtp"]})
+  Sandbox APIs    http://127.0.0.1:{PORTS["sandbox"]}/docs
   PostgreSQL      {self.postgres.dsn()}
   Logs            .data/logs/
 
-  storefront key  {keys['ORDERFLOW_STOREFRONT_API_KEY']}
-  operator key    {keys['ORDERFLOW_OPERATOR_API_KEY']}
+  storefront key  {keys["ORDERFLOW_STOREFRONT_API_KEY"]}
+  operator key    {keys["ORDERFLOW_OPERATOR_API_KEY"]}
 
   Place a few demo orders:  make demo
 """
@@ -124,8 +167,11 @@ orderflow is running (Ctrl-C stops everything; state is kept in .data/)
         while True:
             for name, process in self.processes:
                 if process.poll() is not None:
-                    print(f"{name} stopped with exit code {process.returncode}; "
-                          f"see .data/logs/{name}.log", file=sys.stderr)
+                    print(
+                        f"{name} stopped with exit code {process.returncode}; "
+                        f"see .data/logs/{name}.log",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.5)
 

@@ -15,8 +15,19 @@ from typing import Any
 import structlog
 
 _PII_KEYS = frozenset(
-    {"email", "customer", "shipping_address", "address", "name", "phone", "card_number",
-     "pan", "cvc", "to", "recipient"}
+    {
+        "email",
+        "customer",
+        "shipping_address",
+        "address",
+        "name",
+        "phone",
+        "card_number",
+        "pan",
+        "cvc",
+        "to",
+        "recipient",
+    }
 )
 _EMAIL = re.compile(r"[^@\s\"'<>]+@[^@\s\"'<>]+\.[A-Za-z]{2,}")
 _PAN = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     sandbox_webhook_url: str = "http://127.0.0.1:8000/v1/webhooks"
     sandbox_state_path: Path = Path(".data/sandbox.sqlite3")
     sandbox_tracking_step_seconds: float = 5.0
+    sandbox_smtp_sink: bool = Field(True, description="run the SMTP sink beside the sandbox")
 
     policies_dir: Path | None = None
 
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
             ]
             if unsafe:
                 raise ValueError(
-                    "set real secrets in production: " + ", ".join(f"ORDERFLOW_{n.upper()}" for n in unsafe)
+                    "set real secrets in production: "
+                    + ", ".join(f"ORDERFLOW_{n.upper()}" for n in unsafe)
                 )
         return self

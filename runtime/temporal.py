@@ -35,7 +35,9 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
             client_cert=settings.temporal_tls_cert_path.read_bytes(),
             client_private_key=settings.temporal_tls_key_path.read_bytes(),
             server_root_ca_cert=(
-                settings.temporal_tls_ca_path.read_bytes() if settings.temporal_tls_ca_path else None
+                settings.temporal_tls_ca_path.read_bytes()
+                if settings.temporal_tls_ca_path
+                else None
             ),
         )
     return settings.temporal_tls or settings.temporal_api_key is not None

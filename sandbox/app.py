@@ -24,17 +24,22 @@ from sandbox.webhooks import WebhookSender
 
 def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
     state = SandboxState(settings.sandbox_state_path)
-    sender = WebhookSender(state, settings.sandbox_webhook_url, {
-        "payments": settings.payment_webhook_secret.get_secret_value(),
-        "carriers": settings.carrier_webhook_secret.get_secret_value(),
-    })
+    sender = WebhookSender(
+        state,
+        settings.sandbox_webhook_url,
+        {
+            "payments": settings.payment_webhook_secret.get_secret_value(),
+            "carriers": settings.carrier_webhook_secret.get_secret_value(),
+        },
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(sender.run())]
         if settings.sandbox_tracking_step_seconds > 0:
-            tasks.append(asyncio.create_task(
-                progress_parcels(state, settings.sandbox_tracking_step_seconds)))
+            tasks.append(
+                asyncio.create_task(progress_parcels(state, settings.sandbox_tracking_step_seconds))
+            )
         try:
             yield
         finally:
@@ -47,22 +52,33 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
     app.state.sandbox = state
     app.state.sender = sender
     app.include_router(payments_router(state, settings.payment_provider_api_key.get_secret_value()))
-    app.include_router(carriers_router(state, settings.carrier_provider_api_key.get_secret_value(),
-                                       settings.sandbox_tracking_step_seconds))
+    app.include_router(
+        carriers_router(
+            state,
+            settings.carrier_provider_api_key.get_secret_value(),
+            settings.sandbox_tracking_step_seconds,
+        )
+    )
 
     if mail_folder is not None:
+
         @app.get("/mail", response_class=HTMLResponse, tags=["mail box"])
         def mailbox() -> str:
             rows = []
             for path in sorted(mail_folder.glob("*.eml"), reverse=True)[:200]:
                 msg = message_from_bytes(path.read_bytes(), policy=policy.default)
-                rows.append(f"<tr><td>{html.escape(str(msg['Date'] or ''))}</td>"
-                            f"<td>{html.escape(str(msg['To']))}</td>"
-                            f"<td><a href='/mail/{path.name}'>{html.escape(str(msg['Subject']))}</a>"
-                            "</td></tr>")
-            return ("<html><head><title>orderflow mail</title></head><body><h1>Mail sent</h1>"
-                    "<table border=1 cellpadding=4><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
-                    + "".join(rows) + "</table></body></html>")
+                rows.append(
+                    f"<tr><td>{html.escape(str(msg['Date'] or ''))}</td>"
+                    f"<td>{html.escape(str(msg['To']))}</td>"
+                    f"<td><a href='/mail/{path.name}'>{html.escape(str(msg['Subject']))}</a>"
+                    "</td></tr>"
+                )
+            return (
+                "<html><head><title>orderflow mail</title></head><body><h1>Mail sent</h1>"
+                "<table border=1 cellpadding=4><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
+                + "".join(rows)
+                + "</table></body></html>"
+            )
 
         @app.get("/mail/{name}", response_class=PlainTextResponse, tags=["mail box"])
         def message(name: str) -> str:
@@ -77,11 +93,23 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
+    if not settings.sandbox_smtp_sink:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.sandbox_host,
+            port=settings.sandbox_port,
+            log_config=None,
+        )
+        return
     mail_folder = settings.sandbox_state_path.parent / "mail"
     controller, _ = start_sink(mail_folder, settings.smtp_host, settings.smtp_port)
     try:
-        uvicorn.run(create_app(settings, mail_folder), host=settings.sandbox_host,
-                    port=settings.sandbox_port, log_config=None)
+        uvicorn.run(
+            create_app(settings, mail_folder),
+            host=settings.sandbox_host,
+            port=settings.sandbox_port,
+            log_config=None,
+        )
     finally:
         controller.stop()
 

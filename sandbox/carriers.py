@@ -23,8 +23,15 @@ from sandbox.state import SandboxState
 log = structlog.get_logger("orderflow.sandbox.carrier")
 
 PROGRESSION = ("pre_transit", "in_transit", "out_for_delivery", "delivered")
-Scan = Literal["pre_transit", "in_transit", "out_for_delivery", "delivered", "exception",
-               "return_to_sender", "lost"]
+Scan = Literal[
+    "pre_transit",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "exception",
+    "return_to_sender",
+    "lost",
+]
 
 
 class DestinationIn(BaseModel):
@@ -47,19 +54,29 @@ class ScanIn(BaseModel):
     occurred_at: datetime | None = None
 
 
-def emit_scan(state: SandboxState, shipment: dict[str, Any], status: str,
-              occurred_at: datetime | None = None) -> str:
+def emit_scan(
+    state: SandboxState, shipment: dict[str, Any], status: str, occurred_at: datetime | None = None
+) -> str:
     event_id = new_id("trk")
-    state.run("UPDATE shipments SET status = ? WHERE tracking_number = ?", status,
-              shipment["tracking_number"])
-    state.enqueue_webhook(event_id, "carriers", {
-        "type": "tracking.updated",
-        "data": {
-            "tracking_number": shipment["tracking_number"], "service": shipment["service"],
-            "reference": shipment["reference"], "status": status,
-            "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+    state.run(
+        "UPDATE shipments SET status = ? WHERE tracking_number = ?",
+        status,
+        shipment["tracking_number"],
+    )
+    state.enqueue_webhook(
+        event_id,
+        "carriers",
+        {
+            "type": "tracking.updated",
+            "data": {
+                "tracking_number": shipment["tracking_number"],
+                "service": shipment["service"],
+                "reference": shipment["reference"],
+                "status": status,
+                "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+            },
         },
-    })
+    )
     return event_id
 
 
@@ -74,27 +91,44 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
         return shipment
 
     @router.post("/v1/labels", dependencies=auth)
-    def buy_label(body: LabelIn, request: Request,
-                  idempotency_key: str | None = Header(None)) -> JSONResponse:
+    def buy_label(
+        body: LabelIn, request: Request, idempotency_key: str | None = Header(None)
+    ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
             tracking = f"SB{secrets.randbelow(10**10):010d}{body.service[:2].upper()}"
             label_id = new_id("lbl")
             next_at = time.time() + step_seconds if step_seconds > 0 else None
-            state.run("INSERT INTO shipments (tracking_number, label_id, service, reference,"
-                      " status, step, next_at, created) VALUES (?, ?, ?, ?, 'label_created', 0, ?, ?)",
-                      tracking, label_id, body.service, body.reference, next_at, time.time())
-            return 201, {"label_id": label_id, "tracking_number": tracking,
-                         "service": body.service, "label_url": f"/carriers/v1/labels/{label_id}.pdf"}
+            state.run(
+                "INSERT INTO shipments (tracking_number, label_id, service, reference,"
+                " status, step, next_at, created) VALUES (?, ?, ?, ?, 'label_created', 0, ?, ?)",
+                tracking,
+                label_id,
+                body.service,
+                body.reference,
+                next_at,
+                time.time(),
+            )
+            return 201, {
+                "label_id": label_id,
+                "tracking_number": tracking,
+                "service": body.service,
+                "label_url": f"/carriers/v1/labels/{label_id}.pdf",
+            }
+
         return idempotent(state, request, idempotency_key, handle)
 
     @router.get("/v1/tracking/{tracking_number}", dependencies=auth)
     def track(tracking_number: str) -> dict[str, Any]:
         shipment = load(tracking_number)
-        return {"tracking_number": tracking_number, "status": shipment["status"],
-                "service": shipment["service"]}
+        return {
+            "tracking_number": tracking_number,
+            "status": shipment["status"],
+            "service": shipment["service"],
+        }
 
-    @router.post("/v1/sandbox/shipments/{tracking_number}/scans", dependencies=auth,
-                 status_code=202)
+    @router.post(
+        "/v1/sandbox/shipments/{tracking_number}/scans", dependencies=auth, status_code=202
+    )
     def scan_now(tracking_number: str, body: ScanIn) -> dict[str, str]:
         shipment = load(tracking_number)
         state.run("UPDATE shipments SET next_at = NULL WHERE tracking_number = ?", tracking_number)
@@ -107,14 +141,18 @@ async def progress_parcels(state: SandboxState, step_seconds: float, interval: f
     """Scan every parcel whose next step is due, as a carrier's network would."""
     while True:
         try:
-            for shipment in state.all("SELECT * FROM shipments WHERE next_at IS NOT NULL"
-                                      " AND next_at <= ?", time.time()):
+            for shipment in state.all(
+                "SELECT * FROM shipments WHERE next_at IS NOT NULL AND next_at <= ?", time.time()
+            ):
                 step = shipment["step"]
                 emit_scan(state, shipment, PROGRESSION[step])
                 done = step + 1 >= len(PROGRESSION)
-                state.run("UPDATE shipments SET step = ?, next_at = ? WHERE tracking_number = ?",
-                          step + 1, None if done else time.time() + step_seconds,
-                          shipment["tracking_number"])
+                state.run(
+                    "UPDATE shipments SET step = ?, next_at = ? WHERE tracking_number = ?",
+                    step + 1,
+                    None if done else time.time() + step_seconds,
+                    shipment["tracking_number"],
+                )
         except Exception:
             log.exception("parcel progression failed")
         await asyncio.sleep(interval)

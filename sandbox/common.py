@@ -20,17 +20,23 @@ def require_key(expected: str) -> Callable[..., None]:
     def check(authorization: str = Header("")) -> None:
         if not secrets.compare_digest(authorization, f"Bearer {expected}"):
             raise HTTPException(401, "invalid API key")
+
     return check
 
 
-def idempotent(state: SandboxState, request: Request, key: str | None,
-               handle: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
+def idempotent(
+    state: SandboxState,
+    request: Request,
+    key: str | None,
+    handle: Callable[[], tuple[int, dict[str, Any]]],
+) -> JSONResponse:
     """Answer a repeated key with the first answer, as real providers do for 24 hours."""
     scope = f"{request.method} {request.url.path}"
     earlier = state.remembered(scope, key)
     if earlier is not None:
-        return JSONResponse(earlier[1], status_code=earlier[0],
-                            headers={"Idempotent-Replayed": "true"})
+        return JSONResponse(
+            earlier[1], status_code=earlier[0], headers={"Idempotent-Replayed": "true"}
+        )
     status, body = handle()
     if status < 500:
         state.remember(scope, key, status, body)

@@ -49,8 +49,10 @@ class AmountIn(BaseModel):
 
 
 def _public(payment: dict[str, Any]) -> dict[str, Any]:
-    return {k: payment[k] for k in ("id", "reference", "amount", "currency", "status",
-                                    "decline_code", "refunded")}
+    return {
+        k: payment[k]
+        for k in ("id", "reference", "amount", "currency", "status", "decline_code", "refunded")
+    }
 
 
 def payments_router(state: SandboxState, api_key: str) -> APIRouter:
@@ -59,10 +61,15 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
 
     def emit(event_type: str, payment: dict[str, Any], **extra: Any) -> None:
         event_id = new_id("evt")
-        state.enqueue_webhook(event_id, "payments", {
-            "type": event_type, "created": int(time.time()),
-            "data": {**_public(payment), **extra},
-        })
+        state.enqueue_webhook(
+            event_id,
+            "payments",
+            {
+                "type": event_type,
+                "created": int(time.time()),
+                "data": {**_public(payment), **extra},
+            },
+        )
 
     def load(payment_id: str) -> dict[str, Any]:
         payment = state.one("SELECT * FROM payments WHERE id = ?", payment_id)
@@ -74,16 +81,19 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
     def tokenise(body: PaymentMethodIn) -> dict[str, str]:
         behaviour = TEST_CARDS.get(body.card.number, "declined")
         token = new_id("pm")
-        state.run("INSERT INTO payment_methods VALUES (?, ?, ?)", token, behaviour,
-                  body.card.number[-4:])
+        state.run(
+            "INSERT INTO payment_methods VALUES (?, ?, ?)", token, behaviour, body.card.number[-4:]
+        )
         return {"id": token, "last4": body.card.number[-4:]}
 
     @router.post("/v1/payments", dependencies=auth)
-    def create_payment(body: PaymentIn, request: Request,
-                       idempotency_key: str | None = Header(None)) -> JSONResponse:
+    def create_payment(
+        body: PaymentIn, request: Request, idempotency_key: str | None = Header(None)
+    ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
-            method = state.one("SELECT behaviour FROM payment_methods WHERE id = ?",
-                               body.payment_method)
+            method = state.one(
+                "SELECT behaviour FROM payment_methods WHERE id = ?", body.payment_method
+            )
             behaviour = TEST_TOKENS.get(body.payment_method) or (method or {}).get("behaviour")
             if behaviour is None:
                 return 400, {"error": "unknown payment_method"}
@@ -91,17 +101,24 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
                 return 500, {"error": "processing_error"}
             declined = behaviour in ("declined", "insufficient_funds")
             payment = {
-                "id": new_id("pay"), "reference": body.reference, "amount": body.amount,
-                "currency": body.currency, "method": body.payment_method,
+                "id": new_id("pay"),
+                "reference": body.reference,
+                "amount": body.amount,
+                "currency": body.currency,
+                "method": body.payment_method,
                 "status": "declined" if declined else "authorized",
-                "decline_code": behaviour if declined else None, "refunded": 0,
+                "decline_code": behaviour if declined else None,
+                "refunded": 0,
                 "created": time.time(),
             }
             state.db.execute(
                 "INSERT INTO payments VALUES (:id, :reference, :amount, :currency, :method,"
-                " :status, :decline_code, :refunded, :created)", payment)
+                " :status, :decline_code, :refunded, :created)",
+                payment,
+            )
             emit("payment.declined" if declined else "payment.authorized", payment)
             return 201, _public(payment)
+
         return idempotent(state, request, idempotency_key, handle)
 
     @router.get("/v1/payments/{payment_id}", dependencies=auth)
@@ -109,8 +126,12 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
         return _public(load(payment_id))
 
     @router.post("/v1/payments/{payment_id}/capture", dependencies=auth)
-    def capture(payment_id: str, body: AmountIn, request: Request,
-                idempotency_key: str | None = Header(None)) -> JSONResponse:
+    def capture(
+        payment_id: str,
+        body: AmountIn,
+        request: Request,
+        idempotency_key: str | None = Header(None),
+    ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] == "captured":
@@ -119,31 +140,43 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
                 return 409, {"error": f"payment is {payment['status']}, not authorized"}
             if body.amount is not None and body.amount > payment["amount"]:
                 return 400, {"error": "capture above the authorised amount"}
-            state.run("UPDATE payments SET status = 'captured', amount = ? WHERE id = ?",
-                      body.amount or payment["amount"], payment_id)
+            state.run(
+                "UPDATE payments SET status = 'captured', amount = ? WHERE id = ?",
+                body.amount or payment["amount"],
+                payment_id,
+            )
             payment = load(payment_id)
             emit("payment.captured", payment)
             return 200, _public(payment)
+
         return idempotent(state, request, idempotency_key, handle)
 
     @router.post("/v1/payments/{payment_id}/void", dependencies=auth)
-    def void(payment_id: str, request: Request,
-             idempotency_key: str | None = Header(None)) -> JSONResponse:
+    def void(
+        payment_id: str, request: Request, idempotency_key: str | None = Header(None)
+    ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] == "voided":
                 return 200, _public(payment)
             if payment["status"] != "authorized":
-                return 409, {"error": f"payment is {payment['status']}; only an authorisation voids"}
+                return 409, {
+                    "error": f"payment is {payment['status']}; only an authorisation voids"
+                }
             state.run("UPDATE payments SET status = 'voided' WHERE id = ?", payment_id)
             payment = load(payment_id)
             emit("payment.voided", payment)
             return 200, _public(payment)
+
         return idempotent(state, request, idempotency_key, handle)
 
     @router.post("/v1/payments/{payment_id}/refunds", dependencies=auth)
-    def refund(payment_id: str, body: AmountIn, request: Request,
-               idempotency_key: str | None = Header(None)) -> JSONResponse:
+    def refund(
+        payment_id: str,
+        body: AmountIn,
+        request: Request,
+        idempotency_key: str | None = Header(None),
+    ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] not in ("captured", "refunded"):
@@ -153,12 +186,21 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
                 return 400, {"error": "refund above what was captured"}
             refunded = payment["refunded"] + amount
             status = "refunded" if refunded == payment["amount"] else "captured"
-            state.run("UPDATE payments SET refunded = ?, status = ? WHERE id = ?",
-                      refunded, status, payment_id)
+            state.run(
+                "UPDATE payments SET refunded = ?, status = ? WHERE id = ?",
+                refunded,
+                status,
+                payment_id,
+            )
             refund_id = new_id("re")
             emit("refund.succeeded", load(payment_id), refund_id=refund_id, refund_amount=amount)
-            return 201, {"id": refund_id, "payment_id": payment_id, "amount": amount,
-                         "status": "succeeded"}
+            return 201, {
+                "id": refund_id,
+                "payment_id": payment_id,
+                "amount": amount,
+                "status": "succeeded",
+            }
+
         return idempotent(state, request, idempotency_key, handle)
 
     return router

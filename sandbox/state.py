@@ -53,18 +53,31 @@ class SandboxState:
     def remembered(self, scope: str, key: str | None) -> tuple[int, dict[str, Any]] | None:
         if not key:
             return None
-        row = self.one("SELECT status, body, created FROM idempotency WHERE scope = ? AND key = ?",
-                       scope, key)
+        row = self.one(
+            "SELECT status, body, created FROM idempotency WHERE scope = ? AND key = ?", scope, key
+        )
         if row is None or time.time() - row["created"] > IDEMPOTENCY_RETENTION_SECONDS:
             return None
         return row["status"], json.loads(row["body"])
 
     def remember(self, scope: str, key: str | None, status: int, body: dict[str, Any]) -> None:
         if key:
-            self.run("INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?)",
-                     scope, key, status, json.dumps(body), time.time())
+            self.run(
+                "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?)",
+                scope,
+                key,
+                status,
+                json.dumps(body),
+                time.time(),
+            )
 
-    def enqueue_webhook(self, event_id: str, kind: str, body: dict[str, Any],
-                        delay: float = 0.0) -> None:
-        self.run("INSERT OR IGNORE INTO outbox (id, kind, body, next_at) VALUES (?, ?, ?, ?)",
-                 event_id, kind, json.dumps(body), time.time() + delay)
+    def enqueue_webhook(
+        self, event_id: str, kind: str, body: dict[str, Any], delay: float = 0.0
+    ) -> None:
+        self.run(
+            "INSERT OR IGNORE INTO outbox (id, kind, body, next_at) VALUES (?, ?, ?, ?)",
+            event_id,
+            kind,
+            json.dumps(body),
+            time.time() + delay,
+        )

@@ -17,8 +17,9 @@ log = structlog.get_logger("orderflow.sandbox.webhooks")
 MAX_BACKOFF_SECONDS = 60.0
 
 
-def signed_headers(secret: str, event_id: str, body: bytes,
-                   at: datetime | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str, event_id: str, body: bytes, at: datetime | None = None
+) -> dict[str, str]:
     at = at or datetime.now(UTC)
     signature = Webhook(secret).sign(event_id, at, body.decode())
     return {
@@ -48,22 +49,35 @@ class WebhookSender:
             url = f"{self._base_url}/{row['kind']}/sandbox"
             try:
                 response = await self._http.post(
-                    url, content=body,
+                    url,
+                    content=body,
                     headers=signed_headers(self._secrets[row["kind"]], row["id"], body),
                 )
                 ok, error = response.is_success, f"HTTP {response.status_code}"
             except httpx.HTTPError as err:
                 ok, error = False, f"{type(err).__name__}: {err}"
             if ok:
-                self._state.run("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1"
-                                " WHERE id = ?", time.time(), row["id"])
+                self._state.run(
+                    "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
+                    time.time(),
+                    row["id"],
+                )
                 delivered += 1
             else:
                 backoff = min(2.0 ** row["attempts"], MAX_BACKOFF_SECONDS)
-                self._state.run("UPDATE outbox SET attempts = attempts + 1, next_at = ?,"
-                                " last_error = ? WHERE id = ?", time.time() + backoff, error, row["id"])
-                log.warning("webhook delivery failed", event_id=row["id"], error=error,
-                            retry_in_seconds=backoff)
+                self._state.run(
+                    "UPDATE outbox SET attempts = attempts + 1, next_at = ?,"
+                    " last_error = ? WHERE id = ?",
+                    time.time() + backoff,
+                    error,
+                    row["id"],
+                )
+                log.warning(
+                    "webhook delivery failed",
+                    event_id=row["id"],
+                    error=error,
+                    retry_in_seconds=backoff,
+                )
         return delivered
 
     async def run(self, interval: float = 0.2) -> None:

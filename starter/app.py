@@ -36,8 +36,12 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         state.relay = None
         relay_task = None
         if settings.relay_enabled:
-            state.relay = Relay(state.pool, state.temporal, settings.temporal_task_queue,
-                                settings.relay_poll_seconds)
+            state.relay = Relay(
+                state.pool,
+                state.temporal,
+                settings.temporal_task_queue,
+                settings.relay_poll_seconds,
+            )
             relay_task = asyncio.create_task(state.relay.run())
         log.info("api started", presets=sorted(state.presets), relay=settings.relay_enabled)
         try:
@@ -48,8 +52,12 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
                 await asyncio.gather(relay_task, return_exceptions=True)
             await state.pool.close()
 
-    app = FastAPI(title="orderflow", version="0.1.0", lifespan=lifespan,
-                  description="The order lifecycle of an online shop, as durable Temporal workflows.")
+    app = FastAPI(
+        title="orderflow",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="The order lifecycle of an online shop, as durable Temporal workflows.",
+    )
     problems.install(app)
 
     @app.middleware("http")
@@ -67,8 +75,13 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

@@ -27,20 +27,33 @@ def _matches(given: str, expected: str) -> bool:
 
 
 def require_storefront(request: Request) -> None:
-    if not _matches(bearer(request), request.app.state.settings.storefront_api_key.get_secret_value()):
-        raise Problem(401, "Unauthorized", "a valid storefront API key is required",
-                      headers={"WWW-Authenticate": "Bearer"})
+    if not _matches(
+        bearer(request), request.app.state.settings.storefront_api_key.get_secret_value()
+    ):
+        raise Problem(
+            401,
+            "Unauthorized",
+            "a valid storefront API key is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def require_operator(request: Request) -> None:
-    if not _matches(bearer(request), request.app.state.settings.operator_api_key.get_secret_value()):
-        raise Problem(401, "Unauthorized", "a valid operator API key is required",
-                      headers={"WWW-Authenticate": "Bearer"})
+    if not _matches(
+        bearer(request), request.app.state.settings.operator_api_key.get_secret_value()
+    ):
+        raise Problem(
+            401,
+            "Unauthorized",
+            "a valid operator API key is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def may_read_order(request: Request, order_id: str) -> bool:
     """The order's own token, or the operator key. Anything else sees no order at all."""
     settings = request.app.state.settings
     given = bearer(request)
-    return _matches(given, order_token(settings.order_token_secret.get_secret_value(), order_id)) \
-        or _matches(given, settings.operator_api_key.get_secret_value())
+    return _matches(
+        given, order_token(settings.order_token_secret.get_secret_value(), order_id)
+    ) or _matches(given, settings.operator_api_key.get_secret_value())

@@ -32,8 +32,10 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as err:
         checks["temporal"] = f"unreachable: {type(err).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
 
 
 @router.get("/metrics")

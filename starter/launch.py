@@ -51,14 +51,18 @@ async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: 
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(ORDER_STATUS, OrderStatus.PENDING_PAYMENT.value),
-            SearchAttributePair(MERCHANT, order.policy.merchant),
-            SearchAttributePair(PAYMENT_METHOD, order.payment_method.value),
-        ]),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ORDER_STATUS, OrderStatus.PENDING_PAYMENT.value),
+                SearchAttributePair(MERCHANT, order.policy.merchant),
+                SearchAttributePair(PAYMENT_METHOD, order.payment_method.value),
+            ]
+        ),
         static_summary=f"Order {order.order_id} · {order.policy.merchant} · {order.total}",
         # A caller is waiting: fail fast when Temporal is unreachable; the relay retries.
         rpc_timeout=timedelta(seconds=3),
-        static_details=(f"Policy `{order.policy.merchant}` {order.policy.version}; "
-                        f"{len(order.lines)} line(s), ships to {order.destination_country}"),
+        static_details=(
+            f"Policy `{order.policy.merchant}` {order.policy.version}; "
+            f"{len(order.lines)} line(s), ships to {order.destination_country}"
+        ),
     )

@@ -40,38 +40,60 @@ def _money(value: Any, currency: str) -> dict[str, str]:
 
 @router.post("", status_code=201, dependencies=[Depends(require_storefront)])
 async def place_order(
-    body: PlaceOrder, request: Request,
+    body: PlaceOrder,
+    request: Request,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     app = request.app.state
     policy = app.presets.get(body.merchant)
     if policy is None:
-        raise Problem(422, "Unknown merchant", f"no policy preset named {body.merchant!r}",
-                      field="merchant")
+        raise Problem(
+            422, "Unknown merchant", f"no policy preset named {body.merchant!r}", field="merchant"
+        )
     if body.currency != policy.currency:
-        raise Problem(422, "Wrong currency",
-                      f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
-                      field="currency")
+        raise Problem(
+            422,
+            "Wrong currency",
+            f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
+            field="currency",
+        )
     if body.payment.method not in policy.payment.methods:
-        raise Problem(422, "Payment method not offered",
-                      f"{policy.display_name} accepts "
-                      f"{', '.join(m.value for m in policy.payment.methods)}",
-                      field="payment.method", clause=policy.payment.clauses[0])
+        raise Problem(
+            422,
+            "Payment method not offered",
+            f"{policy.display_name} accepts {', '.join(m.value for m in policy.payment.methods)}",
+            field="payment.method",
+            clause=policy.payment.clauses[0],
+        )
     if body.payment.method is PaymentMethod.CARD and not body.payment.token:
-        raise Problem(422, "Card token missing",
-                      "a card payment needs the token the payment provider issued", field="payment.token")
+        raise Problem(
+            422,
+            "Card token missing",
+            "a card payment needs the token the payment provider issued",
+            field="payment.token",
+        )
 
     quote = quote_order(policy, body.lines)
     request_hash = hashlib.sha256(
-        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
     row, created = await orders.insert_order(
-        app.pool, order_id=new_order_id(), order=body, quote=quote, policy=policy,
-        idempotency_key=idempotency_key, request_hash=request_hash, placed_at=datetime.now(UTC),
+        app.pool,
+        order_id=new_order_id(),
+        order=body,
+        quote=quote,
+        policy=policy,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        placed_at=datetime.now(UTC),
     )
     if not created and row["request_hash"] != request_hash:
-        raise Problem(422, "Idempotency key reused",
-                      "this Idempotency-Key was used for a different order body",
-                      field="Idempotency-Key")
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            "this Idempotency-Key was used for a different order body",
+            field="Idempotency-Key",
+        )
     order_id = row["order_id"]
     structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=f"order-{order_id}")
     if created:
@@ -85,12 +107,18 @@ async def place_order(
             log.warning("order accepted, workflow start deferred", error=str(err))
     token = order_token(app.settings.order_token_secret.get_secret_value(), order_id)
     return JSONResponse(
-        {"order_id": order_id, "status": row["status"], "access_token": token,
-         "total": _money(row["total"], row["currency"]),
-         "links": {"self": f"/v1/orders/{order_id}"}},
+        {
+            "order_id": order_id,
+            "status": row["status"],
+            "access_token": token,
+            "total": _money(row["total"], row["currency"]),
+            "links": {"self": f"/v1/orders/{order_id}"},
+        },
         status_code=201,
-        headers={"Location": f"/v1/orders/{order_id}",
-                 **({} if created else {"Idempotent-Replayed": "true"})},
+        headers={
+            "Location": f"/v1/orders/{order_id}",
+            **({} if created else {"Idempotent-Replayed": "true"}),
+        },
     )
 
 
@@ -99,8 +127,9 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     app = request.app.state
     row = await orders.get_order(app.pool, order_id) if may_read_order(request, order_id) else None
     if row is None:
-        raise Problem(404, "Order not found",
-                      "no order with this ID is visible with the credentials given")
+        raise Problem(
+            404, "Order not found", "no order with this ID is visible with the credentials given"
+        )
     currency = row["currency"]
     return {
         "order_id": order_id,
@@ -108,13 +137,17 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "status": row["status"],
         "placed_at": row["created_at"],
         "policy_version": row["policy_version"],
-        "amounts": {"items": _money(row["items_total"], currency),
-                    "shipping": _money(row["shipping_total"], currency),
-                    "total": _money(row["total"], currency)},
+        "amounts": {
+            "items": _money(row["items_total"], currency),
+            "shipping": _money(row["shipping_total"], currency),
+            "total": _money(row["total"], currency),
+        },
         "lines": row["lines"],
         "shipping_address": row["shipping_address"],
-        "payments": [{**m, "amount": _money(m["amount"], m["currency"])}
-                     for m in await ledger.movements(app.pool, order_id)],
+        "payments": [
+            {**m, "amount": _money(m["amount"], m["currency"])}
+            for m in await ledger.movements(app.pool, order_id)
+        ],
         "shipments": row["shipments"],
         "deadlines": row["deadlines"],
         "emails": await emails.for_order(app.pool, order_id),

@@ -37,17 +37,31 @@ def signal_for(row: dict[str, Any]) -> tuple[str, Any]:
     if row["kind"] == "carriers":
         try:
             return SIGNAL_CARRIER_EVENT, TrackingEvent(
-                event_id=row["event_id"], tracking_number=data.get("tracking_number"),
-                status=data.get("status"), occurred_at=data.get("occurred_at"))
+                event_id=row["event_id"],
+                tracking_number=data.get("tracking_number"),
+                status=data.get("status"),
+                occurred_at=data.get("occurred_at"),
+            )
         except ValidationError as err:
-            raise Unmatched(f"not a tracking event this system knows: {err.errors()[0]['msg']}") from err
-    return SIGNAL_PAYMENT_EVENT, {"event_id": row["event_id"], "type": payload.get("type"),
-                                  "data": data}
+            raise Unmatched(
+                f"not a tracking event this system knows: {err.errors()[0]['msg']}"
+            ) from err
+    return SIGNAL_PAYMENT_EVENT, {
+        "event_id": row["event_id"],
+        "type": payload.get("type"),
+        "data": data,
+    }
 
 
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, client: Client, task_queue: str,
-                 poll_seconds: float = 1.0, batch: int = 50) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        client: Client,
+        task_queue: str,
+        poll_seconds: float = 1.0,
+        batch: int = 50,
+    ) -> None:
         self._pool, self._client, self._task_queue = pool, client, task_queue
         self._poll, self._batch = poll_seconds, batch
         self._wake = asyncio.Event()
@@ -78,25 +92,32 @@ class Relay:
             for index, row in enumerate(rows):
                 if not await self._deliver(conn, row):
                     # Temporal is unreachable: the rest of the batch would fail the same way.
-                    for rest in rows[index + 1:]:
-                        await inbox.retry_later(conn, rest["id"], "not tried: Temporal unreachable",
-                                                timedelta(seconds=1))
+                    for rest in rows[index + 1 :]:
+                        await inbox.retry_later(
+                            conn,
+                            rest["id"],
+                            "not tried: Temporal unreachable",
+                            timedelta(seconds=1),
+                        )
                     break
             return len(rows)
 
     async def _deliver(self, conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
         bound = structlog.get_logger("orderflow.relay").bind(
-            event_id=row["event_id"], order_id=row["order_id"], kind=row["kind"])
+            event_id=row["event_id"], order_id=row["order_id"], kind=row["kind"]
+        )
         try:
             if not row["order_id"]:
                 raise Unmatched("the event names no order")
             order = await conn.fetchrow(
-                "SELECT workflow_started_at FROM orders WHERE order_id = $1", row["order_id"])
+                "SELECT workflow_started_at FROM orders WHERE order_id = $1", row["order_id"]
+            )
             if order is None:
                 raise Unmatched(f"no order {row['order_id']}")
             if order["workflow_started_at"] is None:
-                await inbox.retry_later(conn, row["id"], "order workflow not started yet",
-                                        timedelta(seconds=2))
+                await inbox.retry_later(
+                    conn, row["id"], "order workflow not started yet", timedelta(seconds=2)
+                )
                 return True
             name, arg = signal_for(row)
             handle = self._client.get_workflow_handle(order_workflow_id(row["order_id"]))
@@ -104,8 +125,9 @@ class Relay:
         except Unmatched as err:
             await inbox.mark_unmatched(conn, row["id"], str(err))
             RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
-            bound.warning("webhook kept for operators: no workflow to deliver it to",
-                          reason=str(err))
+            bound.warning(
+                "webhook kept for operators: no workflow to deliver it to", reason=str(err)
+            )
             return True
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
@@ -116,8 +138,11 @@ class Relay:
             delay = min(timedelta(seconds=2 ** min(row["attempts"], 8)), MAX_BACKOFF)
             await inbox.retry_later(conn, row["id"], f"{err.status.name}: {err.message}", delay)
             RELAYED.labels(kind=row["kind"], outcome="retry").inc()
-            bound.warning("relay deferred: Temporal unreachable", error=err.message,
-                          retry_in_seconds=delay.total_seconds())
+            bound.warning(
+                "relay deferred: Temporal unreachable",
+                error=err.message,
+                retry_in_seconds=delay.total_seconds(),
+            )
             return False
         await inbox.mark_relayed(conn, row["id"])
         RELAYED.labels(kind=row["kind"], outcome="relayed").inc()
@@ -130,10 +155,15 @@ class Relay:
                 try:
                     await start_order_workflow(self._client, row, self._task_queue)
                 except RPCError as err:
-                    log.warning("deferred order still not started", order_id=row["order_id"],
-                                error=err.message)
+                    log.warning(
+                        "deferred order still not started",
+                        order_id=row["order_id"],
+                        error=err.message,
+                    )
                     break
-                await conn.execute("UPDATE orders SET workflow_started_at = now()"
-                                   " WHERE order_id = $1", row["order_id"])
+                await conn.execute(
+                    "UPDATE orders SET workflow_started_at = now() WHERE order_id = $1",
+                    row["order_id"],
+                )
                 started += 1
         return started

@@ -23,10 +23,14 @@ KINDS = ("payments", "carriers")
 
 def webhook_secrets(settings: Any) -> dict[tuple[str, str], list[str]]:
     """Signing secrets by (kind, provider). Several, space-separated, during a rotation."""
+
     def split(secret: SecretStr) -> list[str]:
         return secret.get_secret_value().split()
-    return {("payments", "sandbox"): split(settings.payment_webhook_secret),
-            ("carriers", "sandbox"): split(settings.carrier_webhook_secret)}
+
+    return {
+        ("payments", "sandbox"): split(settings.payment_webhook_secret),
+        ("carriers", "sandbox"): split(settings.carrier_webhook_secret),
+    }
 
 
 def verify(body: bytes, headers: dict[str, str], secrets: list[str]) -> None:
@@ -36,9 +40,12 @@ def verify(body: bytes, headers: dict[str, str], secrets: list[str]) -> None:
             return
         except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError):
             continue
-    raise Problem(401, "Invalid webhook signature",
-                  "the Standard Webhooks signature does not match this body, or its timestamp "
-                  "is more than 5 minutes away")
+    raise Problem(
+        401,
+        "Invalid webhook signature",
+        "the Standard Webhooks signature does not match this body, or its timestamp "
+        "is more than 5 minutes away",
+    )
 
 
 def order_reference(payload: dict[str, Any]) -> str | None:
@@ -75,16 +82,32 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
         payload = json.loads(body)
         event_type = str(payload["type"])
     except (ValueError, KeyError, TypeError) as err:
-        raise Problem(400, "Malformed event", "the body is not a JSON event with a `type`",
-                      field="type") from err
+        raise Problem(
+            400, "Malformed event", "the body is not a JSON event with a `type`", field="type"
+        ) from err
     event_id = request.headers["webhook-id"]
     order_id = order_reference(payload)
-    new = await inbox.insert_webhook(app.pool, kind=kind, provider=provider, event_id=event_id,
-                                     event_type=event_type, order_id=order_id, payload=payload)
-    WEBHOOKS_RECEIVED.labels(kind=kind, provider=provider,
-                             outcome="accepted" if new else "duplicate").inc()
-    log.info("webhook stored", kind=kind, provider=provider, event_id=event_id,
-             event_type=event_type, order_id=order_id, duplicate=not new)
+    new = await inbox.insert_webhook(
+        app.pool,
+        kind=kind,
+        provider=provider,
+        event_id=event_id,
+        event_type=event_type,
+        order_id=order_id,
+        payload=payload,
+    )
+    WEBHOOKS_RECEIVED.labels(
+        kind=kind, provider=provider, outcome="accepted" if new else "duplicate"
+    ).inc()
+    log.info(
+        "webhook stored",
+        kind=kind,
+        provider=provider,
+        event_id=event_id,
+        event_type=event_type,
+        order_id=order_id,
+        duplicate=not new,
+    )
     if new and app.relay is not None:
         app.relay.poke()
     return {"received": True, "duplicate": not new}

@@ -18,7 +18,9 @@ _MIGRATION_LOCK = 0x0D0E_F10A
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
-            typename, encoder=lambda v: json.dumps(v, default=str), decoder=json.loads,
+            typename,
+            encoder=lambda v: json.dumps(v, default=str),
+            decoder=json.loads,
             schema="pg_catalog",
         )
 
@@ -31,8 +33,9 @@ async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
 
 def _migrations() -> list[tuple[str, str]]:
     folder = resources.files("store") / "migrations"
-    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in folder.iterdir()
-                   if f.name.endswith(".sql"))
+    files = sorted(
+        (f.name, f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".sql")
+    )
     return [(name.removesuffix(".sql"), sql) for name, sql in files]
 
 
@@ -52,7 +55,9 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
                     continue
                 async with conn.transaction():
                     await conn.execute(sql)
-                    await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES ($1)", version
+                    )
                 applied.append(version)
                 log.info("migration applied", version=version)
         finally:

@@ -8,8 +8,14 @@ import asyncpg
 
 
 async def claim_email(
-    pool: asyncpg.Pool, *, order_id: str, template: str, idempotency_key: str,
-    recipient: str, subject: str, message_id: str,
+    pool: asyncpg.Pool,
+    *,
+    order_id: str,
+    template: str,
+    idempotency_key: str,
+    recipient: str,
+    subject: str,
+    message_id: str,
 ) -> dict[str, Any]:
     """The row for this message, created the first time; `sent_at` tells if it went out."""
     async with pool.acquire() as conn:
@@ -20,18 +26,25 @@ async def claim_email(
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING *
             """,
-            order_id, template, idempotency_key, recipient, subject, message_id,
+            order_id,
+            template,
+            idempotency_key,
+            recipient,
+            subject,
+            message_id,
         )
         if row is None:
-            row = await conn.fetchrow("SELECT * FROM emails WHERE idempotency_key = $1",
-                                      idempotency_key)
+            row = await conn.fetchrow(
+                "SELECT * FROM emails WHERE idempotency_key = $1", idempotency_key
+            )
         assert row is not None
         return dict(row)
 
 
 async def mark_sent(pool: asyncpg.Pool, idempotency_key: str) -> None:
-    await pool.execute("UPDATE emails SET sent_at = now() WHERE idempotency_key = $1",
-                       idempotency_key)
+    await pool.execute(
+        "UPDATE emails SET sent_at = now() WHERE idempotency_key = $1", idempotency_key
+    )
 
 
 async def for_order(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:

@@ -9,8 +9,14 @@ import asyncpg
 
 
 async def insert_webhook(
-    pool: asyncpg.Pool, *, kind: str, provider: str, event_id: str, event_type: str,
-    order_id: str | None, payload: dict[str, Any],
+    pool: asyncpg.Pool,
+    *,
+    kind: str,
+    provider: str,
+    event_id: str,
+    event_type: str,
+    order_id: str | None,
+    payload: dict[str, Any],
 ) -> bool:
     """Store an event; False when the same provider event was stored before."""
     inserted = await pool.fetchval(
@@ -20,7 +26,12 @@ async def insert_webhook(
         ON CONFLICT (kind, provider, event_id) DO NOTHING
         RETURNING true
         """,
-        kind, provider, event_id, event_type, order_id, payload,
+        kind,
+        provider,
+        event_id,
+        event_type,
+        order_id,
+        payload,
     )
     return bool(inserted)
 
@@ -53,7 +64,8 @@ async def mark_unmatched(conn: asyncpg.Connection, row_id: int, error: str) -> N
     await conn.execute(
         "UPDATE webhook_inbox SET relay_state = 'unmatched', attempts = attempts + 1,"
         " last_error = $2 WHERE id = $1",
-        row_id, error,
+        row_id,
+        error,
     )
 
 
@@ -61,7 +73,9 @@ async def retry_later(conn: asyncpg.Connection, row_id: int, error: str, delay: 
     await conn.execute(
         "UPDATE webhook_inbox SET attempts = attempts + 1, last_error = $2,"
         " next_attempt_at = now() + $3 WHERE id = $1",
-        row_id, error, delay,
+        row_id,
+        error,
+        delay,
     )
 
 

@@ -29,11 +29,18 @@ async def open_movement(
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING *
             """,
-            order_id, idempotency_key, movement, amount, currency, provider, list(clauses),
+            order_id,
+            idempotency_key,
+            movement,
+            amount,
+            currency,
+            provider,
+            list(clauses),
         )
         if row is None:
-            row = await conn.fetchrow("SELECT * FROM ledger WHERE idempotency_key = $1",
-                                      idempotency_key)
+            row = await conn.fetchrow(
+                "SELECT * FROM ledger WHERE idempotency_key = $1", idempotency_key
+            )
         assert row is not None
         return dict(row)
 
@@ -44,7 +51,9 @@ async def settle_movement(
     await pool.execute(
         "UPDATE ledger SET status = $2, provider_ref = COALESCE($3, provider_ref), updated_at = now()"
         " WHERE idempotency_key = $1",
-        idempotency_key, status, provider_ref,
+        idempotency_key,
+        status,
+        provider_ref,
     )
 
 

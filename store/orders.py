@@ -37,24 +37,38 @@ async def insert_order(
             ON CONFLICT (merchant, idempotency_key) DO NOTHING
             RETURNING *
             """,
-            order_id, order.merchant, OrderStatus.PENDING_PAYMENT.value, quote.total.currency,
-            quote.items.amount, quote.shipping.amount, quote.total.amount,
-            order.payment.method.value, order.payment.token, policy.version, policy.model_dump(mode="json"),
-            order.customer.model_dump(mode="json"), order.shipping_address.model_dump(mode="json"),
-            [line.model_dump(mode="json") for line in order.lines], idempotency_key, request_hash,
+            order_id,
+            order.merchant,
+            OrderStatus.PENDING_PAYMENT.value,
+            quote.total.currency,
+            quote.items.amount,
+            quote.shipping.amount,
+            quote.total.amount,
+            order.payment.method.value,
+            order.payment.token,
+            policy.version,
+            policy.model_dump(mode="json"),
+            order.customer.model_dump(mode="json"),
+            order.shipping_address.model_dump(mode="json"),
+            [line.model_dump(mode="json") for line in order.lines],
+            idempotency_key,
+            request_hash,
             placed_at,
         )
         if row is None:
             existing = await conn.fetchrow(
                 "SELECT * FROM orders WHERE merchant = $1 AND idempotency_key = $2",
-                order.merchant, idempotency_key,
+                order.merchant,
+                idempotency_key,
             )
             assert existing is not None
             return dict(existing), False
         await conn.execute(
             "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
             " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
-            order_id, placed_at, OrderStatus.PENDING_PAYMENT.value,
+            order_id,
+            placed_at,
+            OrderStatus.PENDING_PAYMENT.value,
             f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
             list(quote.clauses),
         )
@@ -69,14 +83,16 @@ async def mark_workflow_started(pool: asyncpg.Pool, order_id: str) -> None:
     )
 
 
-async def not_started(conn: asyncpg.Connection, older_than_seconds: float,
-                      limit: int = 50) -> list[dict[str, Any]]:
+async def not_started(
+    conn: asyncpg.Connection, older_than_seconds: float, limit: int = 50
+) -> list[dict[str, Any]]:
     """Orders accepted while Temporal was unreachable, locked for the caller's transaction."""
     rows = await conn.fetch(
         "SELECT * FROM orders WHERE workflow_started_at IS NULL"
         " AND created_at < now() - make_interval(secs => $1)"
         " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        older_than_seconds, limit,
+        older_than_seconds,
+        limit,
     )
     return [dict(r) for r in rows]
 
@@ -122,7 +138,13 @@ async def record_event(
             ON CONFLICT (order_id, seq) DO NOTHING
             RETURNING true
             """,
-            order_id, seq, at, kind, status.value if status else None, summary, list(clauses),
+            order_id,
+            seq,
+            at,
+            kind,
+            status.value if status else None,
+            summary,
+            list(clauses),
             details or {},
         )
         if not inserted:
@@ -138,6 +160,9 @@ async def record_event(
                 updated_at = now()
             WHERE order_id = $1
             """,
-            order_id, status.value if status else None, seq,
-            shipments, deadlines,
+            order_id,
+            status.value if status else None,
+            seq,
+            shipments,
+            deadlines,
         )

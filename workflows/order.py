@@ -37,8 +37,9 @@ _SHORT = dict(
 _MONEY = dict(
     start_to_close_timeout=timedelta(seconds=30),
     schedule_to_close_timeout=timedelta(hours=1),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1),
-                             non_retryable_error_types=["PaymentRejected"]),
+    retry_policy=RetryPolicy(
+        maximum_interval=timedelta(minutes=1), non_retryable_error_types=["PaymentRejected"]
+    ),
 )
 
 
@@ -76,45 +77,86 @@ class OrderWorkflow:
 
         auth = await workflow.execute_activity_method(
             OrderActivities.authorize_payment,
-            AuthorizePayment(order_id=oid, amount=order.total, payment_token=order.payment_token or "",
-                             idempotency_key=f"{oid}:authorization:1", clauses=policy.payment.clauses),
-            summary="authorise payment", **_MONEY,
+            AuthorizePayment(
+                order_id=oid,
+                amount=order.total,
+                payment_token=order.payment_token or "",
+                idempotency_key=f"{oid}:authorization:1",
+                clauses=policy.payment.clauses,
+            ),
+            summary="authorise payment",
+            **_MONEY,
         )
         if auth.state != "authorized":
-            await self._record(oid, "payment_failed", OrderStatus.PAYMENT_FAILED,
-                               f"payment {auth.state}: {auth.decline_code or 'no reason given'}",
-                               policy.payment.clauses, details={"payment_id": auth.payment_id})
+            await self._record(
+                oid,
+                "payment_failed",
+                OrderStatus.PAYMENT_FAILED,
+                f"payment {auth.state}: {auth.decline_code or 'no reason given'}",
+                policy.payment.clauses,
+                details={"payment_id": auth.payment_id},
+            )
             await self._email(oid, "payment_failed", {"reason": auth.decline_code or auth.state})
             return self._order
 
         await workflow.execute_activity_method(
             OrderActivities.capture_payment,
-            CapturePayment(order_id=oid, payment_id=auth.payment_id, amount=order.total,
-                           idempotency_key=f"{oid}:capture:1", clauses=policy.payment.clauses),
-            summary="capture payment", **_MONEY,
+            CapturePayment(
+                order_id=oid,
+                payment_id=auth.payment_id,
+                amount=order.total,
+                idempotency_key=f"{oid}:capture:1",
+                clauses=policy.payment.clauses,
+            ),
+            summary="capture payment",
+            **_MONEY,
         )
         self._order.paid_at = workflow.now()
-        await self._record(oid, "paid", OrderStatus.PAID, f"payment of {order.total} captured",
-                           policy.payment.clauses, details={"payment_id": auth.payment_id},
-                           deadlines={"paid_at": self._order.paid_at.isoformat()})
+        await self._record(
+            oid,
+            "paid",
+            OrderStatus.PAID,
+            f"payment of {order.total} captured",
+            policy.payment.clauses,
+            details={"payment_id": auth.payment_id},
+            deadlines={"paid_at": self._order.paid_at.isoformat()},
+        )
         await self._email(oid, "order_confirmation")
 
-        await self._record(oid, "fulfilment_started", OrderStatus.FULFILLING,
-                           "handed to fulfilment", policy.shipping.clauses)
+        await self._record(
+            oid,
+            "fulfilment_started",
+            OrderStatus.FULFILLING,
+            "handed to fulfilment",
+            policy.shipping.clauses,
+        )
         carrier = policy.shipping.carriers[0]
         label = await workflow.execute_activity_method(
             OrderActivities.buy_shipping_label,
             BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:1"),
-            summary=f"buy {carrier.value} label", **_SHORT,
+            summary=f"buy {carrier.value} label",
+            **_SHORT,
         )
-        self._order.shipments.append(Shipment(carrier=label.carrier, label_id=label.label_id,
-                                              tracking_number=label.tracking_number))
+        self._order.shipments.append(
+            Shipment(
+                carrier=label.carrier,
+                label_id=label.label_id,
+                tracking_number=label.tracking_number,
+            )
+        )
         workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
-        await self._record(oid, "shipped", OrderStatus.SHIPPED,
-                           f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
-                           policy.shipping.clauses)
-        await self._email(oid, "shipment_tracking",
-                          {"carrier": label.carrier.value, "tracking_number": label.tracking_number})
+        await self._record(
+            oid,
+            "shipped",
+            OrderStatus.SHIPPED,
+            f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
+            policy.shipping.clauses,
+        )
+        await self._email(
+            oid,
+            "shipment_tracking",
+            {"carrier": label.carrier.value, "tracking_number": label.tracking_number},
+        )
 
         await self._follow_parcels(oid)
         if self._order.status is not OrderStatus.DELIVERED:
@@ -123,14 +165,20 @@ class OrderWorkflow:
         assert self._order.delivered_at is not None
         window = return_window_closes_at(policy, self._order.delivered_at)
         self._order.return_window_closes_at = window.at
-        await self._record(oid, "return_window_opened", None,
-                           f"returns accepted until {window.at.isoformat()}", window.clauses,
-                           deadlines={"return_window_closes_at": window.at.isoformat()})
+        await self._record(
+            oid,
+            "return_window_opened",
+            None,
+            f"returns accepted until {window.at.isoformat()}",
+            window.clauses,
+            deadlines={"return_window_closes_at": window.at.isoformat()},
+        )
         remaining = window.at - workflow.now()
         if remaining > timedelta(0):
             await workflow.sleep(remaining, summary="return window")
-        await self._record(oid, "completed", OrderStatus.COMPLETED, "return window closed",
-                           window.clauses)
+        await self._record(
+            oid, "completed", OrderStatus.COMPLETED, "return window closed", window.clauses
+        )
         return self._order
 
     async def _follow_parcels(self, oid: str) -> None:
@@ -143,18 +191,30 @@ class OrderWorkflow:
                 outcome = self._apply_tracking(event)
                 if outcome is not None:
                     status, summary = outcome
-                    await self._record(oid, f"tracking_{event.status.value}", status, summary, (),
-                                       details={"tracking_number": event.tracking_number,
-                                                "event_id": event.event_id})
-            if self._order.status in (OrderStatus.DELIVERED, OrderStatus.LOST,
-                                      OrderStatus.RETURNED_TO_SENDER):
+                    await self._record(
+                        oid,
+                        f"tracking_{event.status.value}",
+                        status,
+                        summary,
+                        (),
+                        details={
+                            "tracking_number": event.tracking_number,
+                            "event_id": event.event_id,
+                        },
+                    )
+            if self._order.status in (
+                OrderStatus.DELIVERED,
+                OrderStatus.LOST,
+                OrderStatus.RETURNED_TO_SENDER,
+            ):
                 return
 
     def _apply_tracking(self, event: TrackingEvent) -> tuple[OrderStatus, str] | None:
         """Move a parcel forward (never back); the order's new status when it changes."""
         assert self._order is not None
-        parcel = next((s for s in self._order.shipments
-                       if s.tracking_number == event.tracking_number), None)
+        parcel = next(
+            (s for s in self._order.shipments if s.tracking_number == event.tracking_number), None
+        )
         if parcel is None or TRACKING_RANK[event.status] <= TRACKING_RANK[parcel.status]:
             return None
         parcel.status = event.status
@@ -162,22 +222,32 @@ class OrderWorkflow:
             parcel.delivered_at = event.occurred_at
         statuses = {s.status for s in self._order.shipments}
         if statuses == {TrackingStatus.DELIVERED}:
-            self._order.delivered_at = max(s.delivered_at for s in self._order.shipments
-                                           if s.delivered_at is not None)
+            self._order.delivered_at = max(
+                s.delivered_at for s in self._order.shipments if s.delivered_at is not None
+            )
             return OrderStatus.DELIVERED, "every parcel delivered"
         if event.status is TrackingStatus.LOST:
             return OrderStatus.LOST, f"parcel {event.tracking_number} declared lost by the carrier"
         if event.status is TrackingStatus.RETURN_TO_SENDER:
             return OrderStatus.RETURNED_TO_SENDER, f"parcel {event.tracking_number} is coming back"
         if self._order.status is OrderStatus.SHIPPED and event.status in (
-            TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY
+            TrackingStatus.IN_TRANSIT,
+            TrackingStatus.OUT_FOR_DELIVERY,
         ):
             return OrderStatus.IN_TRANSIT, f"parcel {event.tracking_number} {event.status.value}"
         return None
 
-    async def _record(self, oid: str, kind: str, status: OrderStatus | None, summary: str,
-                      clauses: tuple[str, ...], *, details: dict[str, Any] | None = None,
-                      deadlines: dict[str, Any] | None = None) -> None:
+    async def _record(
+        self,
+        oid: str,
+        kind: str,
+        status: OrderStatus | None,
+        summary: str,
+        clauses: tuple[str, ...],
+        *,
+        details: dict[str, Any] | None = None,
+        deadlines: dict[str, Any] | None = None,
+    ) -> None:
         assert self._order is not None
         self._seq += 1
         if status is not None:
@@ -186,19 +256,33 @@ class OrderWorkflow:
         workflow.set_current_details(self._details_markdown())
         await workflow.execute_activity_method(
             OrderActivities.record_order_event,
-            OrderEvent(order_id=oid, seq=self._seq, at=workflow.now(), kind=kind, summary=summary,
-                       status=status, clauses=clauses, details=details or {},
-                       shipments=[s.model_dump(mode="json") for s in self._order.shipments],
-                       deadlines=deadlines),
-            summary=kind, **_SHORT,
+            OrderEvent(
+                order_id=oid,
+                seq=self._seq,
+                at=workflow.now(),
+                kind=kind,
+                summary=summary,
+                status=status,
+                clauses=clauses,
+                details=details or {},
+                shipments=[s.model_dump(mode="json") for s in self._order.shipments],
+                deadlines=deadlines,
+            ),
+            summary=kind,
+            **_SHORT,
         )
 
     async def _email(self, oid: str, template: str, facts: dict[str, Any] | None = None) -> None:
         await workflow.execute_activity_method(
             OrderActivities.send_order_email,
-            SendOrderEmail(order_id=oid, template=template, idempotency_key=f"{oid}:email:{template}",
-                           facts=facts or {}),
-            summary=f"e-mail {template}", **_SHORT,
+            SendOrderEmail(
+                order_id=oid,
+                template=template,
+                idempotency_key=f"{oid}:email:{template}",
+                facts=facts or {},
+            ),
+            summary=f"e-mail {template}",
+            **_SHORT,
         )
 
     def _details_markdown(self) -> str:
@@ -210,5 +294,7 @@ class OrderWorkflow:
         for s in o.shipments:
             rows.append(f"**Parcel:** {s.carrier.value} `{s.tracking_number}` ({s.status.value})")
         if o.return_window_closes_at:
-            rows.append(f"**Returns until:** {o.return_window_closes_at.isoformat(timespec='seconds')}")
+            rows.append(
+                f"**Returns until:** {o.return_window_closes_at.isoformat(timespec='seconds')}"
+            )
         return "\n\n".join(rows)

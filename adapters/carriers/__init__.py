@@ -29,7 +29,8 @@ class Label(BaseModel):
 class CarrierGateway(Protocol):
     name: str
 
-    async def buy_label(self, *, carrier: Carrier, reference: str, destination: Destination,
-                        idempotency_key: str) -> Label: ...
+    async def buy_label(
+        self, *, carrier: Carrier, reference: str, destination: Destination, idempotency_key: str
+    ) -> Label: ...
 
     async def track(self, tracking_number: str) -> str: ...

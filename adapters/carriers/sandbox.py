@@ -13,15 +13,24 @@ class SandboxCarrier:
     def __init__(self, base_url: str, api_key: str) -> None:
         self._client = ProviderClient(base_url, api_key)
 
-    async def buy_label(self, *, carrier: Carrier, reference: str, destination: Destination,
-                        idempotency_key: str) -> Label:
+    async def buy_label(
+        self, *, carrier: Carrier, reference: str, destination: Destination, idempotency_key: str
+    ) -> Label:
         body = await self._client.call(
-            "POST", "/v1/labels", idempotency_key=idempotency_key,
-            json={"service": carrier.value, "reference": reference,
-                  "destination": destination.model_dump()},
+            "POST",
+            "/v1/labels",
+            idempotency_key=idempotency_key,
+            json={
+                "service": carrier.value,
+                "reference": reference,
+                "destination": destination.model_dump(),
+            },
         )
-        return Label(label_id=body["label_id"], tracking_number=body["tracking_number"],
-                     carrier=Carrier(body["service"]))
+        return Label(
+            label_id=body["label_id"],
+            tracking_number=body["tracking_number"],
+            carrier=Carrier(body["service"]),
+        )
 
     async def track(self, tracking_number: str) -> str:
         body = await self._client.call("GET", f"/v1/tracking/{tracking_number}")

@@ -24,32 +24,45 @@ class SandboxPaymentGateway:
     def __init__(self, base_url: str, api_key: str) -> None:
         self._client = ProviderClient(base_url, api_key)
 
-    async def authorize(self, *, amount: Money, payment_token: str, reference: str,
-                        idempotency_key: str) -> PaymentResult:
+    async def authorize(
+        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
+    ) -> PaymentResult:
         body = await self._client.call(
-            "POST", "/v1/payments", idempotency_key=idempotency_key,
-            json={"amount": amount.minor_units, "currency": amount.currency,
-                  "payment_method": payment_token, "reference": reference, "capture": False},
+            "POST",
+            "/v1/payments",
+            idempotency_key=idempotency_key,
+            json={
+                "amount": amount.minor_units,
+                "currency": amount.currency,
+                "payment_method": payment_token,
+                "reference": reference,
+                "capture": False,
+            },
         )
         return _result(body)
 
-    async def capture(self, *, payment_id: str, amount: Money,
-                      idempotency_key: str) -> PaymentResult:
+    async def capture(
+        self, *, payment_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentResult:
         body = await self._client.call(
-            "POST", f"/v1/payments/{payment_id}/capture", idempotency_key=idempotency_key,
+            "POST",
+            f"/v1/payments/{payment_id}/capture",
+            idempotency_key=idempotency_key,
             json={"amount": amount.minor_units},
         )
         return _result(body)
 
     async def void(self, *, payment_id: str, idempotency_key: str) -> PaymentResult:
-        body = await self._client.call("POST", f"/v1/payments/{payment_id}/void",
-                                       idempotency_key=idempotency_key, json={})
+        body = await self._client.call(
+            "POST", f"/v1/payments/{payment_id}/void", idempotency_key=idempotency_key, json={}
+        )
         return _result(body)
 
-    async def refund(self, *, payment_id: str, amount: Money,
-                     idempotency_key: str) -> RefundResult:
+    async def refund(self, *, payment_id: str, amount: Money, idempotency_key: str) -> RefundResult:
         body = await self._client.call(
-            "POST", f"/v1/payments/{payment_id}/refunds", idempotency_key=idempotency_key,
+            "POST",
+            f"/v1/payments/{payment_id}/refunds",
+            idempotency_key=idempotency_key,
             json={"amount": amount.minor_units},
         )
         return RefundResult(refund_id=body["id"], payment_id=payment_id, state=body["status"])

@@ -11,8 +11,12 @@ from tests.integration.harness import System, running_system
 
 
 @pytest.fixture(scope="session")
-async def system(tmp_path_factory: pytest.TempPathFactory, database_url: str,
-                 dev_env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[System]:
+async def system(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+) -> AsyncIterator[System]:
     folder: Path = tmp_path_factory.mktemp("system")
     async with running_system(folder, database_url, dev_env.client, pool) as running:
         yield running

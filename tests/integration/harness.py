@@ -36,8 +36,11 @@ OPERATOR_KEY = "op_test_operator"
 
 @asynccontextmanager
 async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+        )
+    )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -60,15 +63,19 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
     return folder
 
 
-def settings_for(folder: Path, database_url: str, temporal_address: str, **overrides: Any) -> Settings:
+def settings_for(
+    folder: Path, database_url: str, temporal_address: str, **overrides: Any
+) -> Settings:
     api, sandbox, smtp = free_port(), free_port(), free_port()
     values: dict[str, Any] = dict(
         environment="test",
         database_url=database_url,
         temporal_address=temporal_address,
         temporal_task_queue=f"orders-{uuid.uuid4().hex[:8]}",
-        api_port=api, public_base_url=f"http://127.0.0.1:{api}",
-        storefront_api_key=STOREFRONT_KEY, operator_api_key=OPERATOR_KEY,
+        api_port=api,
+        public_base_url=f"http://127.0.0.1:{api}",
+        storefront_api_key=STOREFRONT_KEY,
+        operator_api_key=OPERATOR_KEY,
         order_token_secret="test-order-token-secret",
         smtp_port=smtp,
         sandbox_port=sandbox,
@@ -94,43 +101,72 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(folder: Path, database_url: str, client: Client, pool: asyncpg.Pool,
-                         *, with_worker: bool = True, **overrides: Any) -> AsyncIterator[System]:
-    settings = settings_for(folder, database_url, client.service_client.config.target_host,
-                            **overrides)
+async def running_system(
+    folder: Path,
+    database_url: str,
+    client: Client,
+    pool: asyncpg.Pool,
+    *,
+    with_worker: bool = True,
+    **overrides: Any,
+) -> AsyncIterator[System]:
+    settings = settings_for(
+        folder, database_url, client.service_client.config.target_host, **overrides
+    )
     async with AsyncExitStack() as stack:
         controller, mail = start_sink(folder / "mail", "127.0.0.1", settings.smtp_port)
         stack.callback(controller.stop)
         await stack.enter_async_context(
-            serve(create_sandbox(settings, folder / "mail"), settings.sandbox_port))
-        await stack.enter_async_context(serve(create_api(settings, temporal=client),
-                                              settings.api_port))
+            serve(create_sandbox(settings, folder / "mail"), settings.sandbox_port)
+        )
+        await stack.enter_async_context(
+            serve(create_api(settings, temporal=client), settings.api_port)
+        )
         if with_worker:
-            payments = SandboxPaymentGateway(settings.payment_provider_url,
-                                             settings.payment_provider_api_key.get_secret_value())
-            carrier = SandboxCarrier(settings.carrier_provider_url,
-                                     settings.carrier_provider_api_key.get_secret_value())
+            payments = SandboxPaymentGateway(
+                settings.payment_provider_url, settings.payment_provider_api_key.get_secret_value()
+            )
+            carrier = SandboxCarrier(
+                settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
+            )
             stack.push_async_callback(payments.aclose)
             stack.push_async_callback(carrier.aclose)
-            activities = OrderActivities(pool, payments, carrier,
-                                         SmtpMailer("127.0.0.1", settings.smtp_port),
-                                         settings.mail_from)
+            activities = OrderActivities(
+                pool,
+                payments,
+                carrier,
+                SmtpMailer("127.0.0.1", settings.smtp_port),
+                settings.mail_from,
+            )
             worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30))
-        sandbox = await stack.enter_async_context(httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{settings.sandbox_port}", timeout=30,
-            headers={"Authorization": f"Bearer {settings.payment_provider_api_key.get_secret_value()}"}))
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30)
+        )
+        sandbox = await stack.enter_async_context(
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{settings.sandbox_port}",
+                timeout=30,
+                headers={
+                    "Authorization": f"Bearer {settings.payment_provider_api_key.get_secret_value()}"
+                },
+            )
+        )
         yield System(settings, api, sandbox, mail, client)
 
 
 def order_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "merchant": "demo", "currency": "EUR",
+        "merchant": "demo",
+        "currency": "EUR",
         "customer": {"email": "jane.doe@example.com"},
-        "shipping_address": {"name": "Jane Doe", "line1": "Brivibas iela 1", "city": "Riga",
-                             "postal_code": "LV-1010", "country": "LV"},
+        "shipping_address": {
+            "name": "Jane Doe",
+            "line1": "Brivibas iela 1",
+            "city": "Riga",
+            "postal_code": "LV-1010",
+            "country": "LV",
+        },
         "lines": [{"sku": "LAMP-1", "name": "Flashlight", "quantity": 2, "unit_price": "19.90"}],
         "payment": {"method": "card", "token": "pm_card_approved"},
     }
@@ -142,9 +178,9 @@ STOREFRONT = {"Authorization": f"Bearer {STOREFRONT_KEY}"}
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
 
 
-async def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.2) -> Any:
+async def wait_for(predicate: Any, within: float = 60.0, interval: float = 0.2) -> Any:
     """Poll an async predicate until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await predicate()
         if value:

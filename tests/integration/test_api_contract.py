@@ -21,28 +21,43 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     return body
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"colour": "red"}, "colour"),
-    ({"currency": "SAR"}, "currency"),
-    ({"merchant": "nobody"}, "merchant"),
-    ({"lines": []}, "lines"),
-    ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 9.99}]}, "lines.0.unit_price"),
-    ({"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "9.99"}]}, "lines.0.quantity"),
-    ({"shipping_address": {"name": "J", "line1": "x", "city": "R", "country": "Latvia"}},
-     "shipping_address.country"),
-    ({"customer": {"email": "not-an-address"}}, "customer.email"),
-    ({"payment": {"method": "card"}}, "payment.token"),
-    ({"payment": {"method": "bitcoin"}}, "payment.method"),
-])
-async def test_invalid_orders_get_422_naming_the_field(system: System, change: dict[str, Any],
-                                                        field: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"currency": "SAR"}, "currency"),
+        ({"merchant": "nobody"}, "merchant"),
+        ({"lines": []}, "lines"),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": 9.99}]},
+            "lines.0.unit_price",
+        ),
+        (
+            {"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "9.99"}]},
+            "lines.0.quantity",
+        ),
+        (
+            {"shipping_address": {"name": "J", "line1": "x", "city": "R", "country": "Latvia"}},
+            "shipping_address.country",
+        ),
+        ({"customer": {"email": "not-an-address"}}, "customer.email"),
+        ({"payment": {"method": "card"}}, "payment.token"),
+        ({"payment": {"method": "bitcoin"}}, "payment.method"),
+    ],
+)
+async def test_invalid_orders_get_422_naming_the_field(
+    system: System, change: dict[str, Any], field: str
+) -> None:
     response = await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body(**change))
     assert_problem(response, 422, field)
 
 
 async def test_a_malformed_json_body_is_a_422_not_a_500(system: System) -> None:
-    response = await system.api.post("/v1/orders", headers={**STOREFRONT, "content-type": "application/json"},
-                                     content=b'{"merchant": "demo",')
+    response = await system.api.post(
+        "/v1/orders",
+        headers={**STOREFRONT, "content-type": "application/json"},
+        content=b'{"merchant": "demo",',
+    )
     assert_problem(response, 422)
 
 
@@ -56,7 +71,9 @@ async def test_an_order_is_visible_only_with_its_own_token(system: System) -> No
     first = (await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body())).json()
     second = (await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body())).json()
     other_token = {"Authorization": f"Bearer {second['access_token']}"}
-    assert_problem(await system.api.get(f"/v1/orders/{first['order_id']}", headers=other_token), 404)
+    assert_problem(
+        await system.api.get(f"/v1/orders/{first['order_id']}", headers=other_token), 404
+    )
     assert_problem(await system.api.get(f"/v1/orders/{first['order_id']}", headers=STOREFRONT), 404)
     assert_problem(await system.api.get("/v1/orders/unknown", headers=OPERATOR), 404)
     own = {"Authorization": f"Bearer {first['access_token']}"}
@@ -64,7 +81,8 @@ async def test_an_order_is_visible_only_with_its_own_token(system: System) -> No
 
 
 async def test_a_retried_placement_with_the_same_idempotency_key_places_one_order(
-    system: System, pool: Any,
+    system: System,
+    pool: Any,
 ) -> None:
     headers = {**STOREFRONT, "Idempotency-Key": "checkout-7f3a"}
     first = await system.api.post("/v1/orders", headers=headers, json=order_body())
@@ -73,10 +91,17 @@ async def test_a_retried_placement_with_the_same_idempotency_key_places_one_orde
     assert first.json()["order_id"] == again.json()["order_id"]
     assert first.json()["access_token"] == again.json()["access_token"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert await pool.fetchval("SELECT count(*) FROM orders WHERE idempotency_key = 'checkout-7f3a'") == 1
-    different = await system.api.post("/v1/orders", headers=headers,
-                                      json=order_body(currency="EUR", lines=[
-                                          {"sku": "B", "name": "B", "quantity": 1, "unit_price": "5.00"}]))
+    assert (
+        await pool.fetchval("SELECT count(*) FROM orders WHERE idempotency_key = 'checkout-7f3a'")
+        == 1
+    )
+    different = await system.api.post(
+        "/v1/orders",
+        headers=headers,
+        json=order_body(
+            currency="EUR", lines=[{"sku": "B", "name": "B", "quantity": 1, "unit_price": "5.00"}]
+        ),
+    )
     assert_problem(different, 422, "Idempotency-Key")
 
 
@@ -89,7 +114,10 @@ async def test_operator_endpoints_need_the_operator_key(system: System) -> None:
 async def test_health_readiness_metrics_and_openapi(system: System) -> None:
     assert (await system.api.get("/healthz")).json() == {"status": "ok"}
     ready = await system.api.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"postgresql": "ok", "temporal": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "postgresql": "ok",
+        "temporal": "ok",
+    }
     metrics = (await system.api.get("/metrics")).text
     assert "orderflow_orders_placed_total" in metrics
     paths = (await system.api.get("/openapi.json")).json()["paths"]

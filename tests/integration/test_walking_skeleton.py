@@ -12,11 +12,18 @@ from workflows.names import CARRIER, MERCHANT, ORDER_STATUS, order_workflow_id
 
 
 async def test_a_card_order_travels_from_payment_to_completed(system: System, pool: Any) -> None:
-    card = await system.sandbox.post("/payments/v1/payment_methods", json={
-        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+    card = await system.sandbox.post(
+        "/payments/v1/payment_methods",
+        json={
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+        },
+    )
     assert card.status_code == 201
-    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body(
-        payment={"method": "card", "token": card.json()["id"]}))
+    placed = await system.api.post(
+        "/v1/orders",
+        headers=STOREFRONT,
+        json=order_body(payment={"method": "card", "token": card.json()["id"]}),
+    )
     assert placed.status_code == 201, placed.text
     order_id, token = placed.json()["order_id"], placed.json()["access_token"]
     assert placed.json()["status"] == "pending_payment"
@@ -31,13 +38,22 @@ async def test_a_card_order_travels_from_payment_to_completed(system: System, po
             seen.append(view["status"])
         return view if view["status"] == "completed" else None
 
-    view = await wait_for(completed, timeout=90)
+    view = await wait_for(completed, within=90)
     assert "delivered" in seen or "delivered" in [e["status"] for e in view["timeline"]]
     statuses = [e["status"] for e in view["timeline"] if e["status"]]
-    assert statuses == ["pending_payment", "paid", "fulfilling", "shipped", "in_transit",
-                        "delivered", "completed"]
+    assert statuses == [
+        "pending_payment",
+        "paid",
+        "fulfilling",
+        "shipped",
+        "in_transit",
+        "delivered",
+        "completed",
+    ]
     assert [(m["movement"], m["status"]) for m in view["payments"]] == [
-        ("authorization", "authorized"), ("capture", "captured")]
+        ("authorization", "authorized"),
+        ("capture", "captured"),
+    ]
     assert view["payments"][1]["amount"] == {"amount": "39.80", "currency": "EUR"}
     shipment = view["shipments"][0]
     assert shipment["status"] == "delivered" and shipment["carrier"] == "dhl"
@@ -46,19 +62,27 @@ async def test_a_card_order_travels_from_payment_to_completed(system: System, po
     assert window["clauses"] == ["KWO-RET-1", "KWO-RET-2"]
 
     # Two e-mails went over SMTP to the customer, the second with the tracking number.
-    messages = [message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in system.mail.messages()]
+    messages = [
+        message_from_bytes(p.read_bytes(), policy=policy.default) for p in system.mail.messages()
+    ]
     mine_mail = [m for m in messages if m["X-Orderflow-Order"] == order_id]
-    assert [m["Subject"] for m in mine_mail] == [f"Order {order_id} confirmed",
-                                                f"Order {order_id} is on its way"]
+    assert [m["Subject"] for m in mine_mail] == [
+        f"Order {order_id} confirmed",
+        f"Order {order_id} is on its way",
+    ]
     assert all(m["To"] == "jane.doe@example.com" for m in mine_mail)
     assert shipment["tracking_number"] in mine_mail[1].get_content()
 
     # The money moved once; every tracking webhook reached the workflow through the inbox.
-    assert await pool.fetchval("SELECT count(*) FROM ledger WHERE order_id = $1 AND movement = 'capture'",
-                               order_id) == 1
-    relayed = await pool.fetch("SELECT relay_state FROM webhook_inbox WHERE order_id = $1"
-                               " AND kind = 'carriers'", order_id)
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM ledger WHERE order_id = $1 AND movement = 'capture'", order_id
+        )
+        == 1
+    )
+    relayed = await pool.fetch(
+        "SELECT relay_state FROM webhook_inbox WHERE order_id = $1 AND kind = 'carriers'", order_id
+    )
     assert len(relayed) == 4 and {r["relay_state"] for r in relayed} == {"relayed"}
 
     # Operators see the order in the Temporal UI by its search attributes, with no PII.

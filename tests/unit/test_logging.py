@@ -11,12 +11,18 @@ def test_logs_are_json_and_never_hold_personal_data(capsys: pytest.CaptureFixtur
     configure_logging("INFO", json=True)
     structlog.contextvars.bind_contextvars(order_id="o1", workflow_id="order-o1")
     try:
-        structlog.get_logger("t").info("mail sent to jane@example.com", email="jane@example.com",
-                                       note="card 4242 4242 4242 4242 used",
-                                       shipping_address={"line1": "Brivibas 1"})
+        structlog.get_logger("t").info(
+            "mail sent to jane@example.com",
+            email="jane@example.com",
+            note="card 4242 4242 4242 4242 used",
+            shipping_address={"line1": "Brivibas 1"},
+        )
         logging.getLogger("temporalio.activity").info(
-            "stdlib record", extra={"temporal_activity": {"workflow_id": "order-o2",
-                                                          "activity_type": "capture_payment"}})
+            "stdlib record",
+            extra={
+                "temporal_activity": {"workflow_id": "order-o2", "activity_type": "capture_payment"}
+            },
+        )
     finally:
         structlog.contextvars.clear_contextvars()
         configure_logging("WARNING", json=True)

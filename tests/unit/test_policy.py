@@ -28,7 +28,9 @@ def test_a_changed_preset_gets_a_new_version(tmp_path: Path) -> None:
 
 def test_a_broken_preset_names_its_file_and_field(tmp_path: Path) -> None:
     broken = tmp_path / "demo.toml"
-    broken.write_text(DEMO.read_text().replace('timezone = "Europe/Riga"', 'timezone = "Mars/Olympus"'))
+    broken.write_text(
+        DEMO.read_text().replace('timezone = "Europe/Riga"', 'timezone = "Mars/Olympus"')
+    )
     with pytest.raises(PolicyError, match=r"demo\.toml: timezone: .*unknown time zone"):
         load_policy(broken)
 
@@ -42,7 +44,9 @@ def test_a_preset_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
 
 def test_a_rule_must_name_its_clauses(tmp_path: Path) -> None:
     broken = tmp_path / "demo.toml"
-    broken.write_text(DEMO.read_text().replace('clauses = ["KWO-RET-1", "KWO-RET-2"]', "clauses = []"))
+    broken.write_text(
+        DEMO.read_text().replace('clauses = ["KWO-RET-1", "KWO-RET-2"]', "clauses = []")
+    )
     with pytest.raises(PolicyError, match=r"returns\.clauses"):
         load_policy(broken)
 

@@ -11,8 +11,10 @@ from starter.webhooks import verify
 
 SECRET = "whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA=="
 OTHER = "whsec_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLXh4eHg="
-BODY = json.dumps({"type": "tracking.updated", "data": {"reference": "o1", "status": "delivered"}},
-                  separators=(",", ":")).encode()
+BODY = json.dumps(
+    {"type": "tracking.updated", "data": {"reference": "o1", "status": "delivered"}},
+    separators=(",", ":"),
+).encode()
 
 
 def test_a_correctly_signed_body_passes() -> None:

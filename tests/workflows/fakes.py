@@ -17,8 +17,8 @@ from activities.models import (
     OrderEvent,
     SendOrderEmail,
 )
-from domain.orders import OrderLine, OrderWorkflowInput
 from domain.money import Money
+from domain.orders import OrderLine, OrderWorkflowInput
 from domain.policy import PaymentMethod, Policy, load_policy
 from tests.paths import DEMO_PRESET
 
@@ -39,7 +39,9 @@ class FakeWorld:
         async def authorize_payment(request: AuthorizePayment) -> MovementResult:
             self.calls.append(f"authorize:{request.idempotency_key}")
             if self.decline:
-                return MovementResult(payment_id="pay_1", state="declined", decline_code=self.decline)
+                return MovementResult(
+                    payment_id="pay_1", state="declined", decline_code=self.decline
+                )
             return MovementResult(payment_id="pay_1", state="authorized")
 
         @activity.defn(name="capture_payment")
@@ -56,8 +58,13 @@ class FakeWorld:
             self.calls.append(f"label:{request.idempotency_key}")
             return LabelResult(carrier=request.carrier, tracking_number="TRK1", label_id="lbl_1")
 
-        return [record_order_event, authorize_payment, capture_payment, send_order_email,
-                buy_shipping_label]
+        return [
+            record_order_event,
+            authorize_payment,
+            capture_payment,
+            send_order_email,
+            buy_shipping_label,
+        ]
 
     def statuses(self) -> list[str]:
         return [e.status.value for e in self.events if e.status is not None]
@@ -65,7 +72,9 @@ class FakeWorld:
 
 def policy_with_return_window(window: timedelta) -> Policy:
     policy = load_policy(DEMO_PRESET)
-    return policy.model_copy(update={"returns": policy.returns.model_copy(update={"window": window})})
+    return policy.model_copy(
+        update={"returns": policy.returns.model_copy(update={"window": window})}
+    )
 
 
 def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
@@ -74,9 +83,14 @@ def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
 
     total = Money(amount=Decimal("39.80"), currency=policy.currency)
     return OrderWorkflowInput(
-        order_id=order_id, policy=policy,
+        order_id=order_id,
+        policy=policy,
         lines=[OrderLine(sku="LAMP-1", name="Lamp", quantity=2, unit_price=Decimal("19.90"))],
-        items_total=total, shipping_total=Money.zero(policy.currency), total=total,
-        payment_method=PaymentMethod.CARD, payment_token="pm_card_approved",
-        destination_country="LV", placed_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        items_total=total,
+        shipping_total=Money.zero(policy.currency),
+        total=total,
+        payment_method=PaymentMethod.CARD,
+        payment_token="pm_card_approved",
+        destination_country="LV",
+        placed_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
     )

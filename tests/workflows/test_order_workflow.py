@@ -21,37 +21,61 @@ SIXTY_DAYS = timedelta(days=60)
 
 
 def scan(event_id: str, status: TrackingStatus, minute: int) -> TrackingEvent:
-    return TrackingEvent(event_id=event_id, tracking_number="TRK1", status=status,
-                         occurred_at=datetime(2026, 3, 3, 8, minute, tzinfo=UTC))
-
-
-async def start(env: WorkflowEnvironment, world: FakeWorld, queue: str, order_id: str,
-                window: timedelta = SIXTY_DAYS) -> WorkflowHandle:
-    return await env.client.start_workflow(
-        OrderWorkflow.run, order_input(order_id, policy_with_return_window(window)),
-        id=order_workflow_id(order_id), task_queue=queue,
+    return TrackingEvent(
+        event_id=event_id,
+        tracking_number="TRK1",
+        status=status,
+        occurred_at=datetime(2026, 3, 3, 8, minute, tzinfo=UTC),
     )
 
 
-async def test_kwoking_return_window_of_60_days_closes_the_order(time_env: WorkflowEnvironment) -> None:
+async def start(
+    env: WorkflowEnvironment,
+    world: FakeWorld,
+    queue: str,
+    order_id: str,
+    window: timedelta = SIXTY_DAYS,
+) -> WorkflowHandle:
+    return await env.client.start_workflow(
+        OrderWorkflow.run,
+        order_input(order_id, policy_with_return_window(window)),
+        id=order_workflow_id(order_id),
+        task_queue=queue,
+    )
+
+
+async def test_kwoking_return_window_of_60_days_closes_the_order(
+    time_env: WorkflowEnvironment,
+) -> None:
     """LIF-1, KWO-RET-2: one workflow from payment to delivery; 60 days after delivery the
     order completes (time skipped)."""
     world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
-                      activities=world.activities()):
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
         handle = await start(time_env, world, queue, order_id)
-        for i, status in enumerate([TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT,
-                                    TrackingStatus.DELIVERED]):
+        for i, status in enumerate(
+            [TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
+        ):
             await handle.signal(SIGNAL_CARRIER_EVENT, scan(f"e{i}", status, i))
         result = await handle.result()
         history = await handle.fetch_history()
     assert result.status is OrderStatus.COMPLETED
     assert result.return_window_closes_at == datetime(2026, 3, 3, 8, 2, tzinfo=UTC) + SIXTY_DAYS
-    assert world.statuses() == ["paid", "fulfilling", "shipped", "in_transit", "delivered",
-                                "completed"]
+    assert world.statuses() == [
+        "paid",
+        "fulfilling",
+        "shipped",
+        "in_transit",
+        "delivered",
+        "completed",
+    ]
     assert world.emails == ["order_confirmation", "shipment_tracking"]
-    assert world.calls == [f"authorize:{order_id}:authorization:1", f"capture:{order_id}:capture:1",
-                           f"label:{order_id}:label:1"]
+    assert world.calls == [
+        f"authorize:{order_id}:authorization:1",
+        f"capture:{order_id}:capture:1",
+        f"label:{order_id}:label:1",
+    ]
     window_event = next(e for e in world.events if e.kind == "return_window_opened")
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
     if os.environ.get("ORDERFLOW_RECORD_HISTORIES"):
@@ -63,8 +87,9 @@ async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_on
 ) -> None:
     """Webhooks may repeat and arrive out of order: each counts once, and status never goes back."""
     world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
-                      activities=world.activities()):
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
         handle = await start(time_env, world, queue, order_id)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
@@ -84,8 +109,9 @@ async def test_a_declined_card_ends_in_payment_failed_without_capture(
 ) -> None:
     world = FakeWorld(decline="insufficient_funds")
     queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
-                      activities=world.activities()):
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
         handle = await start(time_env, world, queue, order_id)
         result = await handle.result()
     assert result.status is OrderStatus.PAYMENT_FAILED
@@ -95,10 +121,13 @@ async def test_a_declined_card_ends_in_payment_failed_without_capture(
     assert "insufficient_funds" in failed.summary and failed.clauses == ("IMA-PAY-1",)
 
 
-async def test_order_status_search_attribute_follows_the_order(time_env: WorkflowEnvironment) -> None:
+async def test_order_status_search_attribute_follows_the_order(
+    time_env: WorkflowEnvironment,
+) -> None:
     world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(time_env.client, task_queue=queue, workflows=[OrderWorkflow],
-                      activities=world.activities()):
+    async with Worker(
+        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
         handle = await start(time_env, world, queue, order_id)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("d", TrackingStatus.DELIVERED, 0))
         await handle.result()

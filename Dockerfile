@@ -1,0 +1,21 @@
+# One image for the worker, the API and the sandbox providers; the command picks the process.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain ./domain
+COPY policies ./policies
+COPY workflows ./workflows
+COPY activities ./activities
+COPY adapters ./adapters
+COPY store ./store
+COPY starter ./starter
+COPY runtime ./runtime
+COPY sandbox ./sandbox
+COPY worker.py ./
+RUN pip install . && useradd --system --uid 10001 orderflow && mkdir -p /data \
+    && chown orderflow /data
+USER orderflow
+ENV ORDERFLOW_POLICIES_DIR=/app/policies
+CMD ["python", "worker.py"]

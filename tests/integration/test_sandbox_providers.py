@@ -1,0 +1,77 @@
+"""The sandbox providers behave like real ones: idempotency keys, outcomes by test card."""
+
+from __future__ import annotations
+
+from tests.integration.harness import System
+
+
+async def test_a_repeated_capture_with_the_same_key_moves_money_once(system: System) -> None:
+    created = await system.sandbox.post(
+        "/payments/v1/payments",
+        headers={"Idempotency-Key": "k-auth"},
+        json={
+            "amount": 3980,
+            "currency": "EUR",
+            "payment_method": "pm_card_approved",
+            "reference": "o-x",
+        },
+    )
+    again = await system.sandbox.post(
+        "/payments/v1/payments",
+        headers={"Idempotency-Key": "k-auth"},
+        json={
+            "amount": 3980,
+            "currency": "EUR",
+            "payment_method": "pm_card_approved",
+            "reference": "o-x",
+        },
+    )
+    assert created.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    payment_id = created.json()["id"]
+    first = await system.sandbox.post(
+        f"/payments/v1/payments/{payment_id}/capture", headers={"Idempotency-Key": "k-cap"}, json={}
+    )
+    second = await system.sandbox.post(
+        f"/payments/v1/payments/{payment_id}/capture", headers={"Idempotency-Key": "k-cap"}, json={}
+    )
+    assert first.json()["status"] == second.json()["status"] == "captured"
+    refund = await system.sandbox.post(
+        f"/payments/v1/payments/{payment_id}/refunds",
+        headers={"Idempotency-Key": "k-ref"},
+        json={"amount": 5000},
+    )
+    assert refund.status_code == 400  # never more than was captured
+
+
+async def test_test_cards_decide_the_outcome(system: System) -> None:
+    async def pay(number: str) -> dict[str, object]:
+        token = (
+            await system.sandbox.post(
+                "/payments/v1/payment_methods",
+                json={"card": {"number": number, "exp_month": 1, "exp_year": 2031, "cvc": "999"}},
+            )
+        ).json()["id"]
+        response = await system.sandbox.post(
+            "/payments/v1/payments",
+            json={"amount": 100, "currency": "EUR", "payment_method": token, "reference": "o-y"},
+        )
+        return {"http": response.status_code, **response.json()}
+
+    assert (await pay("4242424242424242"))["status"] == "authorized"
+    declined = await pay("4000000000009995")
+    assert declined["status"] == "declined" and declined["decline_code"] == "insufficient_funds"
+    assert (await pay("4000000000000119"))["http"] == 500
+
+
+async def test_the_sandbox_refuses_a_wrong_api_key(system: System) -> None:
+    response = await system.sandbox.post(
+        "/payments/v1/payments",
+        headers={"Authorization": "Bearer x"},
+        json={
+            "amount": 1,
+            "currency": "EUR",
+            "payment_method": "pm_card_approved",
+            "reference": "r",
+        },
+    )
+    assert response.status_code == 401
