@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
@@ -42,6 +43,8 @@ def build_worker(client: Client, activities: OrderActivities, task_queue: str) -
         workflows=WORKFLOWS,
         activities=order_activities(activities),
         max_concurrent_activities=100,
+        # On SIGTERM, activities in flight get this long to finish before they are cancelled.
+        graceful_shutdown_timeout=timedelta(seconds=15),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 import asyncpg
 from temporalio import activity
@@ -49,6 +50,20 @@ class OrderActivities:
             )
         return order
 
+    async def _ledger_row(
+        self, request: AuthorizePayment | CapturePayment, movement: str
+    ) -> dict[str, Any]:
+        return await ledger.open_movement(
+            self._pool,
+            order_id=request.order_id,
+            idempotency_key=request.idempotency_key,
+            movement=movement,
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            provider=self._payments.name,
+            clauses=request.clauses,
+        )
+
     @activity.defn(name="record_order_event")
     async def record_order_event(self, event: OrderEvent) -> None:
         await orders.record_event(
@@ -67,16 +82,7 @@ class OrderActivities:
 
     @activity.defn(name="authorize_payment")
     async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
-        row = await ledger.open_movement(
-            self._pool,
-            order_id=request.order_id,
-            idempotency_key=request.idempotency_key,
-            movement="authorization",
-            amount=request.amount.amount,
-            currency=request.amount.currency,
-            provider=self._payments.name,
-            clauses=request.clauses,
-        )
+        row = await self._ledger_row(request, "authorization")
         try:
             if row["status"] != "pending" and row["provider_ref"]:
                 result = await self._payments.lookup(str(row["provider_ref"]))
@@ -104,16 +110,7 @@ class OrderActivities:
 
     @activity.defn(name="capture_payment")
     async def capture_payment(self, request: CapturePayment) -> MovementResult:
-        row = await ledger.open_movement(
-            self._pool,
-            order_id=request.order_id,
-            idempotency_key=request.idempotency_key,
-            movement="capture",
-            amount=request.amount.amount,
-            currency=request.amount.currency,
-            provider=self._payments.name,
-            clauses=request.clauses,
-        )
+        row = await self._ledger_row(request, "capture")
         if row["status"] == PaymentState.CAPTURED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.CAPTURED)
         try:

@@ -196,6 +196,8 @@ def main() -> int:
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
+    # Set both explicitly: a shell that starts this in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     try:
         stack.start()

@@ -26,28 +26,24 @@ def _matches(given: str, expected: str) -> bool:
     return bool(given) and secrets.compare_digest(given.encode(), expected.encode())
 
 
-def require_storefront(request: Request) -> None:
-    if not _matches(
-        bearer(request), request.app.state.settings.storefront_api_key.get_secret_value()
-    ):
+def _require(request: Request, expected: str, who: str) -> None:
+    if not _matches(bearer(request), expected):
         raise Problem(
             401,
             "Unauthorized",
-            "a valid storefront API key is required",
+            f"a valid {who} API key is required",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+def require_storefront(request: Request) -> None:
+    settings = request.app.state.settings
+    _require(request, settings.storefront_api_key.get_secret_value(), "storefront")
 
 
 def require_operator(request: Request) -> None:
-    if not _matches(
-        bearer(request), request.app.state.settings.operator_api_key.get_secret_value()
-    ):
-        raise Problem(
-            401,
-            "Unauthorized",
-            "a valid operator API key is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    settings = request.app.state.settings
+    _require(request, settings.operator_api_key.get_secret_value(), "operator")
 
 
 def may_read_order(request: Request, order_id: str) -> bool:

@@ -158,7 +158,7 @@ class OrderWorkflow:
             {"carrier": label.carrier.value, "tracking_number": label.tracking_number},
         )
 
-        await self._follow_parcels(oid)
+        await self._follow_parcels(oid, policy.shipping.clauses)
         if self._order.status is not OrderStatus.DELIVERED:
             return self._order
 
@@ -181,7 +181,7 @@ class OrderWorkflow:
         )
         return self._order
 
-    async def _follow_parcels(self, oid: str) -> None:
+    async def _follow_parcels(self, oid: str, clauses: tuple[str, ...]) -> None:
         """Apply carrier events until every parcel is delivered, or one is lost or sent back."""
         assert self._order is not None
         while True:
@@ -196,7 +196,7 @@ class OrderWorkflow:
                         f"tracking_{event.status.value}",
                         status,
                         summary,
-                        (),
+                        clauses,
                         details={
                             "tracking_number": event.tracking_number,
                             "event_id": event.event_id,

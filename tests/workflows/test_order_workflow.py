@@ -10,7 +10,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.orders import TrackingEvent
+from domain.orders import OrderSnapshot, TrackingEvent
 from domain.status import OrderStatus, TrackingStatus
 from tests.paths import HISTORIES
 from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window
@@ -29,19 +29,24 @@ def scan(event_id: str, status: TrackingStatus, minute: int) -> TrackingEvent:
     )
 
 
-async def start(
-    env: WorkflowEnvironment,
-    world: FakeWorld,
-    queue: str,
-    order_id: str,
-    window: timedelta = SIXTY_DAYS,
-) -> WorkflowHandle:
-    return await env.client.start_workflow(
-        OrderWorkflow.run,
-        order_input(order_id, policy_with_return_window(window)),
-        id=order_workflow_id(order_id),
-        task_queue=queue,
-    )
+async def run_order(
+    env: WorkflowEnvironment, world: FakeWorld, scans: list[TrackingEvent]
+) -> tuple[str, WorkflowHandle[OrderWorkflow, OrderSnapshot], OrderSnapshot]:
+    """Run one order to its end: the carrier's scans are signalled as the relay would."""
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
+        handle = await env.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order_id, policy_with_return_window(SIXTY_DAYS)),
+            id=order_workflow_id(order_id),
+            task_queue=queue,
+        )
+        for event in scans:
+            await handle.signal(SIGNAL_CARRIER_EVENT, event)
+        result = await handle.result()
+    return order_id, handle, result
 
 
 async def test_kwoking_return_window_of_60_days_closes_the_order(
@@ -49,17 +54,11 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
 ) -> None:
     """LIF-1, KWO-RET-2: one workflow from payment to delivery; 60 days after delivery the
     order completes (time skipped)."""
-    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
-    ):
-        handle = await start(time_env, world, queue, order_id)
-        for i, status in enumerate(
-            [TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
-        ):
-            await handle.signal(SIGNAL_CARRIER_EVENT, scan(f"e{i}", status, i))
-        result = await handle.result()
-        history = await handle.fetch_history()
+    world = FakeWorld()
+    statuses = [TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
+    order_id, handle, result = await run_order(
+        time_env, world, [scan(f"e{i}", s, i) for i, s in enumerate(statuses)]
+    )
     assert result.status is OrderStatus.COMPLETED
     assert result.return_window_closes_at == datetime(2026, 3, 3, 8, 2, tzinfo=UTC) + SIXTY_DAYS
     assert world.statuses() == [
@@ -78,7 +77,9 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     ]
     window_event = next(e for e in world.events if e.kind == "return_window_opened")
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
+    assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
     if os.environ.get("ORDERFLOW_RECORD_HISTORIES"):
+        history = await handle.fetch_history()
         (HISTORIES / "order_happy_path.json").write_text(history.to_json())
 
 
@@ -86,18 +87,19 @@ async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_on
     time_env: WorkflowEnvironment,
 ) -> None:
     """Webhooks may repeat and arrive out of order: each counts once, and status never goes back."""
-    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
-    ):
-        handle = await start(time_env, world, queue, order_id)
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("late", TrackingStatus.IN_TRANSIT, 1))
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("early", TrackingStatus.PRE_TRANSIT, 0))
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("done", TrackingStatus.DELIVERED, 3))
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("done", TrackingStatus.DELIVERED, 3))
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("stale", TrackingStatus.OUT_FOR_DELIVERY, 2))
-        result = await handle.result()
+    world = FakeWorld()
+    _, _, result = await run_order(
+        time_env,
+        world,
+        [
+            scan("late", TrackingStatus.IN_TRANSIT, 1),
+            scan("late", TrackingStatus.IN_TRANSIT, 1),
+            scan("early", TrackingStatus.PRE_TRANSIT, 0),
+            scan("done", TrackingStatus.DELIVERED, 3),
+            scan("done", TrackingStatus.DELIVERED, 3),
+            scan("stale", TrackingStatus.OUT_FOR_DELIVERY, 2),
+        ],
+    )
     assert result.status is OrderStatus.COMPLETED
     assert world.statuses().count("in_transit") <= 1
     assert world.statuses().count("delivered") == 1
@@ -108,12 +110,7 @@ async def test_a_declined_card_ends_in_payment_failed_without_capture(
     time_env: WorkflowEnvironment,
 ) -> None:
     world = FakeWorld(decline="insufficient_funds")
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
-    ):
-        handle = await start(time_env, world, queue, order_id)
-        result = await handle.result()
+    _, _, result = await run_order(time_env, world, [])
     assert result.status is OrderStatus.PAYMENT_FAILED
     assert not any(c.startswith("capture") for c in world.calls)
     assert world.emails == ["payment_failed"]
@@ -124,12 +121,6 @@ async def test_a_declined_card_ends_in_payment_failed_without_capture(
 async def test_order_status_search_attribute_follows_the_order(
     time_env: WorkflowEnvironment,
 ) -> None:
-    world, queue, order_id = FakeWorld(), f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
-    ):
-        handle = await start(time_env, world, queue, order_id)
-        await handle.signal(SIGNAL_CARRIER_EVENT, scan("d", TrackingStatus.DELIVERED, 0))
-        await handle.result()
-        description = await handle.describe()
+    _, handle, _ = await run_order(time_env, FakeWorld(), [scan("d", TrackingStatus.DELIVERED, 0)])
+    description = await handle.describe()
     assert description.typed_search_attributes.get(ORDER_STATUS) == "completed"
