@@ -12,6 +12,8 @@ from domain.money import Money
 from domain.policy import Carrier, PaymentMethod, Policy
 from domain.status import OrderStatus, TrackingStatus
 
+DIGITAL_CATEGORIES = frozenset({"digital_card"})
+
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
@@ -51,6 +53,10 @@ class OrderLine(_Strict):
         if isinstance(value, float):
             raise ValueError('prices are decimal strings such as "19.90", never floats')
         return value
+
+    @property
+    def is_digital(self) -> bool:
+        return self.category in DIGITAL_CATEGORIES
 
 
 class PaymentInstruction(_Strict):

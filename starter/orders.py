@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
-from domain.decisions import quote_order
+from domain.decisions.payment import payment_method, quote_order
 from domain.money import Money
 from domain.orders import PlaceOrder
 from domain.policy import PaymentMethod
@@ -57,13 +57,14 @@ async def place_order(
             f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
             field="currency",
         )
-    if body.payment.method not in policy.payment.methods:
+    method = payment_method(policy, body.payment.method)
+    if not method.allowed:
         raise Problem(
             422,
             "Payment method not offered",
-            f"{policy.display_name} accepts {', '.join(m.value for m in policy.payment.methods)}",
+            method.reason,
             field="payment.method",
-            clause=policy.payment.clauses[0],
+            clause=method.clauses[0],
         )
     if body.payment.method is PaymentMethod.CARD and not body.payment.token:
         raise Problem(

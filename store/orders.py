@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.decisions import Quote
+from domain.decisions.payment import Quote
 from domain.orders import PlaceOrder
 from domain.policy import Policy
 from domain.status import OrderStatus

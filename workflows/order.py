@@ -17,7 +17,9 @@ with workflow.unsafe.imports_passed_through():
         SendOrderEmail,
     )
     from activities.orders import OrderActivities
-    from domain.decisions import return_window_closes_at
+    from domain.decisions import merged
+    from domain.decisions.fulfilment import choose_carrier, dispatch_slot
+    from domain.decisions.returns import returns_close_at
     from domain.orders import OrderSnapshot, OrderWorkflowInput, Shipment, TrackingEvent
     from domain.status import TRACKING_RANK, OrderStatus, TrackingStatus
     from workflows.names import (
@@ -74,6 +76,8 @@ class OrderWorkflow:
         self._order = OrderSnapshot(order_id=order.order_id, status=OrderStatus.PENDING_PAYMENT)
         policy = order.policy
         oid = order.order_id
+        card = policy.payment.card
+        payment_clauses = merged(policy.payment.methods.clauses, card.clauses if card else ())
 
         auth = await workflow.execute_activity_method(
             OrderActivities.authorize_payment,
@@ -82,7 +86,7 @@ class OrderWorkflow:
                 amount=order.total,
                 payment_token=order.payment_token or "",
                 idempotency_key=f"{oid}:authorization:1",
-                clauses=policy.payment.clauses,
+                clauses=payment_clauses,
             ),
             summary="authorise payment",
             **_MONEY,
@@ -93,7 +97,7 @@ class OrderWorkflow:
                 "payment_failed",
                 OrderStatus.PAYMENT_FAILED,
                 f"payment {auth.state}: {auth.decline_code or 'no reason given'}",
-                policy.payment.clauses,
+                payment_clauses,
                 details={"payment_id": auth.payment_id},
             )
             await self._email(oid, "payment_failed", {"reason": auth.decline_code or auth.state})
@@ -106,7 +110,7 @@ class OrderWorkflow:
                 payment_id=auth.payment_id,
                 amount=order.total,
                 idempotency_key=f"{oid}:capture:1",
-                clauses=policy.payment.clauses,
+                clauses=payment_clauses,
             ),
             summary="capture payment",
             **_MONEY,
@@ -117,25 +121,42 @@ class OrderWorkflow:
             "paid",
             OrderStatus.PAID,
             f"payment of {order.total} captured",
-            policy.payment.clauses,
+            payment_clauses,
             details={"payment_id": auth.payment_id},
             deadlines={"paid_at": self._order.paid_at.isoformat()},
         )
         await self._email(oid, "order_confirmation")
 
+        slot = dispatch_slot(policy, self._order.paid_at)
+        wait = slot.at - workflow.now()
+        if wait > timedelta(0):
+            await self._record(
+                oid,
+                "dispatch_scheduled",
+                None,
+                f"leaves at {slot.at.isoformat()}",
+                slot.clauses,
+                deadlines={"dispatch_at": slot.at.isoformat()},
+            )
+            await workflow.sleep(wait, summary="dispatch slot")
+        carrier, carrier_clauses = choose_carrier(policy, order.destination_country)
+        shipping_clauses = merged(slot.clauses, carrier_clauses)
         await self._record(
             oid,
             "fulfilment_started",
             OrderStatus.FULFILLING,
             "handed to fulfilment",
-            policy.shipping.clauses,
+            shipping_clauses or payment_clauses,
         )
-        carrier = policy.shipping.carriers[0]
         label = await workflow.execute_activity_method(
             OrderActivities.buy_shipping_label,
             BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:1"),
             summary=f"buy {carrier.value} label",
             **_SHORT,
+        )
+        tracking = policy.shipping.tracking if policy.shipping else None
+        tracking_clauses = merged(carrier_clauses, tracking.clauses if tracking else ()) or (
+            shipping_clauses or payment_clauses
         )
         self._order.shipments.append(
             Shipment(
@@ -150,7 +171,7 @@ class OrderWorkflow:
             "shipped",
             OrderStatus.SHIPPED,
             f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
-            policy.shipping.clauses,
+            tracking_clauses,
         )
         await self._email(
             oid,
@@ -158,12 +179,21 @@ class OrderWorkflow:
             {"carrier": label.carrier.value, "tracking_number": label.tracking_number},
         )
 
-        await self._follow_parcels(oid, policy.shipping.clauses)
+        await self._follow_parcels(oid, tracking_clauses)
         if self._order.status is not OrderStatus.DELIVERED:
             return self._order
 
         assert self._order.delivered_at is not None
-        window = return_window_closes_at(policy, self._order.delivered_at)
+        window = returns_close_at(policy, order.placed_at, self._order.delivered_at)
+        if window is None:
+            await self._record(
+                oid,
+                "completed",
+                OrderStatus.COMPLETED,
+                "delivered; no return window",
+                tracking_clauses,
+            )
+            return self._order
         self._order.return_window_closes_at = window.at
         await self._record(
             oid,

@@ -58,7 +58,7 @@ async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
 def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
     """The demo preset with a return window short enough for a test."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = DEMO_PRESET.read_text().replace('window = "PT60S"', f'window = "{return_window}"')
+    text = DEMO_PRESET.read_text().replace('length = "PT60S"', f'length = "{return_window}"')
     (folder / "demo.toml").write_text(text)
     return folder
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.decisions import quote_order, return_window_closes_at
+from domain.decisions.payment import quote_order
+from domain.decisions.returns import returns_close_at
 from domain.orders import OrderLine
 from domain.policy import PolicyError, load_policy, load_presets
 
@@ -21,9 +22,9 @@ def test_every_preset_loads_and_is_versioned_by_its_content() -> None:
 
 def test_a_changed_preset_gets_a_new_version(tmp_path: Path) -> None:
     changed = tmp_path / "demo.toml"
-    changed.write_text(DEMO.read_text().replace('window = "PT60S"', 'window = "PT90S"'))
+    changed.write_text(DEMO.read_text().replace('length = "PT60S"', 'length = "PT90S"'))
     assert load_policy(changed).version != load_policy(DEMO).version
-    assert load_policy(changed).returns.window == timedelta(seconds=90)
+    assert load_policy(changed).returns.windows[0].length == timedelta(seconds=90)  # type: ignore[union-attr]
 
 
 def test_a_broken_preset_names_its_file_and_field(tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_a_rule_must_name_its_clauses(tmp_path: Path) -> None:
     broken.write_text(
         DEMO.read_text().replace('clauses = ["KWO-RET-1", "KWO-RET-2"]', "clauses = []")
     )
-    with pytest.raises(PolicyError, match=r"returns\.clauses"):
+    with pytest.raises(PolicyError, match=r"returns\.windows\.0\.clauses"):
         load_policy(broken)
 
 
@@ -64,6 +65,7 @@ def test_imalent_free_shipping_makes_the_total_the_items_price() -> None:
 def test_return_window_counts_from_delivery() -> None:
     policy = load_policy(DEMO)
     delivered = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    deadline = return_window_closes_at(policy, delivered)
+    deadline = returns_close_at(policy, delivered - timedelta(days=3), delivered)
+    assert deadline is not None
     assert deadline.at == delivered + timedelta(seconds=60)
     assert deadline.clauses == ("KWO-RET-1", "KWO-RET-2")

@@ -72,8 +72,10 @@ class FakeWorld:
 
 def policy_with_return_window(window: timedelta) -> Policy:
     policy = load_policy(DEMO_PRESET)
+    assert policy.returns is not None
+    windows = tuple(w.model_copy(update={"length": window}) for w in policy.returns.windows)
     return policy.model_copy(
-        update={"returns": policy.returns.model_copy(update={"window": window})}
+        update={"returns": policy.returns.model_copy(update={"windows": windows})}
     )
 
 

@@ -115,7 +115,7 @@ async def test_a_declined_card_ends_in_payment_failed_without_capture(
     assert not any(c.startswith("capture") for c in world.calls)
     assert world.emails == ["payment_failed"]
     failed = next(e for e in world.events if e.status is OrderStatus.PAYMENT_FAILED)
-    assert "insufficient_funds" in failed.summary and failed.clauses == ("IMA-PAY-1",)
+    assert "insufficient_funds" in failed.summary and failed.clauses == ("IMA-PAY-1", "IMA-PAY-2")
 
 
 async def test_order_status_search_attribute_follows_the_order(

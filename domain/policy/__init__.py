@@ -2,7 +2,7 @@
 
 A preset is one TOML file in `policies/`. It is validated when loaded and versioned by a
 hash of its content; an order carries the snapshot it was placed under, so a later change
-to the file never alters a running order.
+to the file never alters a running order. A new merchant is a new file, not new code.
 """
 
 from __future__ import annotations
@@ -10,61 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.money import Currency
+from domain.policy.aftercare import ClaimRule, DigitalRules, HelpRule, ServiceRules, SupportRule
+from domain.policy.aftercare import WarrantyRules as WarrantyRules
+from domain.policy.changes import CancellationRules, EditRule
+from domain.policy.payment import PaymentMethod as PaymentMethod
+from domain.policy.payment import PaymentRules
+from domain.policy.returns import ReturnRules
+from domain.policy.rules import BusinessCalendar
+from domain.policy.shipping import Carrier as Carrier
+from domain.policy.shipping import ShippingRules
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "policies"
-
-
-class PaymentMethod(StrEnum):
-    CARD = "card"
-    PAYPAL = "paypal"
-    INVOICE = "invoice"
-
-
-class Carrier(StrEnum):
-    DHL = "dhl"
-    POST = "post"
-    FEDEX = "fedex"
-    AIRMAIL = "airmail"
-
-
-class _Rules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    clauses: tuple[str, ...] = Field(
-        min_length=1, description="policy clause IDs this rule encodes"
-    )
-
-
-class PaymentRules(_Rules):
-    methods: tuple[PaymentMethod, ...] = Field(min_length=1)
-    card_requires_3ds: bool = False
-
-
-class ShippingRules(_Rules):
-    free: bool = True
-    flat_fee: str = "0"
-    carriers: tuple[Carrier, ...] = Field(min_length=1)
-
-
-class ReturnRules(_Rules):
-    window: timedelta
-    counted_from: Literal["delivery"] = "delivery"
-
-    @field_validator("window")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("the return window must be longer than zero")
-        return value
+PRESETS_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
 
 
 class Policy(BaseModel):
@@ -76,9 +38,18 @@ class Policy(BaseModel):
     display_name: str
     currency: Currency
     timezone: str
+    calendar: BusinessCalendar = BusinessCalendar()
     payment: PaymentRules
-    shipping: ShippingRules
-    returns: ReturnRules
+    shipping: ShippingRules | None = None
+    edit: EditRule | None = None
+    cancellation: CancellationRules | None = None
+    returns: ReturnRules | None = None
+    warranty: WarrantyRules | None = None
+    claims: tuple[ClaimRule, ...] = ()
+    support: tuple[SupportRule, ...] = ()
+    digital: DigitalRules | None = None
+    services: ServiceRules | None = None
+    help: HelpRule | None = None
     version: str = ""
 
     @field_validator("timezone")
@@ -93,6 +64,28 @@ class Policy(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def clause_ids(self) -> set[str]:
+        """Every clause ID the preset encodes, wherever it sits."""
+        found: set[str] = set()
+
+        def walk(value: object) -> None:
+            if isinstance(value, BaseModel):
+                for name in type(value).model_fields:
+                    item = getattr(value, name)
+                    if name.endswith("clauses") and isinstance(item, tuple):
+                        found.update(item)
+                    else:
+                        walk(item)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    walk(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+
+        walk(self)
+        return found
 
 
 class PolicyError(ValueError):

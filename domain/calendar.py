@@ -1,0 +1,63 @@
+"""The merchant's business calendar: weekends and public holidays in its time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from domain.policy.rules import BusinessCalendar
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+class Calendar:
+    def __init__(self, rules: BusinessCalendar, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._weekend = frozenset(rules.weekend)
+        self._holidays = (
+            _public_holidays(rules.holidays_country, rules.holidays_subdivision)
+            if rules.holidays_country
+            else None
+        )
+
+    def is_holiday(self, day: date) -> bool:
+        return self._holidays is not None and day in self._holidays
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() not in self._weekend and not self.is_holiday(day)
+
+    def next_business_day(self, day: date) -> date:
+        """The first business day strictly after `day`."""
+        day += timedelta(days=1)
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_business_days(self, day: date, count: int) -> date:
+        for _ in range(count):
+            day = self.next_business_day(day)
+        return day
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def at(self, day: date, clock: time) -> datetime:
+        return datetime.combine(day, clock, tzinfo=self.zone)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later, or the month's last day if it is shorter."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=min(moment.day, day))
+        except ValueError:
+            continue
+    raise ValueError("unreachable: every month has 28 days")

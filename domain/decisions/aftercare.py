@@ -1,0 +1,259 @@
+"""After the sale: warranty, repairs, claims, support deadlines, digital cards, subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.calendar import add_months
+from domain.decisions import Deadline, Decision, allow, merged, refuse
+from domain.decisions.fulfilment import calendar
+from domain.money import Money
+from domain.policy import Policy
+from domain.policy.aftercare import ClaimKind
+
+
+class WarrantyFacts(BaseModel):
+    model: str
+    purchased_at: datetime
+    delivered_at: datetime | None = None
+    void_conditions: tuple[str, ...] = ()
+    has_invoice: bool = True
+    store_mediation: bool = False
+
+
+class WarrantyOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    remedies: tuple[str, ...] = ()
+    customer_pays_shipping: bool = False
+    service_charge: str | None = None
+
+
+def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOutcome:
+    rules = policy.warranty
+    if rules is None:
+        return WarrantyOutcome(decision=refuse(f"{policy.display_name} publishes no warranty"))
+    cover = rules.coverage
+    if cover.invoice_is_warranty and not facts.has_invoice:
+        return WarrantyOutcome(
+            decision=refuse("the purchase invoice is the warranty", *cover.clauses)
+        )
+    start = facts.purchased_at if cover.counted_from == "purchase" else facts.delivered_at
+    if start is None:
+        return WarrantyOutcome(decision=refuse("the warranty starts on receipt", *cover.clauses))
+    period = cover.period_by_model.get(facts.model, cover.default_period)
+    ends = start + period
+    void = rules.void
+    voided = [c for c in facts.void_conditions if void and c in void.conditions]
+    out = rules.out_of_warranty
+    if voided or now > ends:
+        why = f"warranty void: {', '.join(voided)}" if voided else "the warranty period has ended"
+        clauses = merged(cover.clauses, void.clauses if voided and void else ())
+        if out is not None:
+            return WarrantyOutcome(
+                decision=allow(
+                    f"{why}; technical service at basic cost",
+                    *merged(clauses, out.clauses),
+                    warranty_ends_at=ends,
+                ),
+                remedies=("service",),
+                service_charge=out.charge,
+            )
+        return WarrantyOutcome(decision=refuse(why, *clauses, warranty_ends_at=ends))
+    how = "through the authorised agent" if cover.via_authorised_agent else "by the merchant"
+    return WarrantyOutcome(
+        decision=allow(f"covered {how} until {ends.date()}", *cover.clauses, warranty_ends_at=ends),
+        remedies=cover.remedies,
+        customer_pays_shipping=facts.store_mediation and cover.store_mediation_shipping_by_customer,
+    )
+
+
+def repair_deadline(
+    policy: Policy, received_at: datetime, spare_part_wait_days: int = 0
+) -> Deadline:
+    """A warranty repair's limit in business days, not counting public holidays nor the wait
+    for spare parts."""
+    rules = policy.warranty
+    if rules is None or rules.repair is None:
+        raise ValueError(f"{policy.merchant} publishes no repair time limit")
+    cal = calendar(policy)
+    local = cal.local(received_at)
+    days = rules.repair.max_business_days + (
+        spare_part_wait_days if rules.repair.excludes_spare_part_delivery else 0
+    )
+    day = cal.add_business_days(local.date(), days)
+    return Deadline(
+        at=cal.at(day, local.timetz().replace(tzinfo=None)), clauses=rules.repair.clauses
+    )
+
+
+class ClaimFacts(BaseModel):
+    kind: ClaimKind
+    purchased_at: datetime
+    delivered_at: datetime | None = None
+    in_writing: bool = True
+    evidence: tuple[str, ...] = ()
+    expectation_only: bool = False
+
+
+def claim(policy: Policy, facts: ClaimFacts, now: datetime) -> Decision:
+    rule = next((r for r in policy.claims if r.kind is facts.kind), None)
+    if rule is None:
+        return refuse(f"{policy.display_name} takes no {facts.kind.value.replace('_', ' ')} claims")
+    if rule.within is not None:
+        start = facts.purchased_at if rule.counted_from == "purchase" else facts.delivered_at
+        if start is None:
+            return refuse("the claim window starts on delivery", *rule.clauses)
+        if now > start + rule.within:
+            return refuse(
+                "the claim window has closed",
+                *rule.clauses,
+                claim_window_closed_at=start + rule.within,
+            )
+    if rule.in_writing and not facts.in_writing:
+        return refuse("the claim must be made in writing", *rule.clauses)
+    missing = [e for e in rule.evidence if e not in facts.evidence]
+    if missing:
+        return refuse(f"evidence missing: {', '.join(missing)}", *rule.clauses)
+    if rule.expectation_only_refused and facts.expectation_only:
+        return refuse(
+            "a claim resting only on the customer's expectations is refused", *rule.clauses
+        )
+    return allow("the claim is accepted for review", *rule.clauses)
+
+
+def support_deadline(policy: Policy, asked_at: datetime, topic: str = "general") -> Deadline | None:
+    rule = next((r for r in policy.support if r.topic == topic), None)
+    if rule is None:
+        return None
+    if rule.business_days:
+        cal = calendar(policy)
+        local = cal.local(asked_at)
+        day = cal.add_business_days(local.date(), rule.respond_within.days)
+        return Deadline(at=cal.at(day, local.timetz().replace(tzinfo=None)), clauses=rule.clauses)
+    return Deadline(at=asked_at + rule.respond_within, clauses=rule.clauses)
+
+
+class DigitalDelivery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deliver_by: datetime
+    verification_required: bool
+    clauses: tuple[str, ...]
+
+
+def digital_delivery(policy: Policy, total: Money, paid_at: datetime) -> DigitalDelivery:
+    """Under the threshold: at once (within minutes); at or above it: after verification."""
+    if policy.digital is None:
+        raise ValueError(f"{policy.merchant} sells no digital cards")
+    rule = policy.digital.delivery
+    if total.amount < rule.instant_below:
+        return DigitalDelivery(
+            deliver_by=paid_at + rule.instant_within,
+            verification_required=False,
+            clauses=rule.clauses,
+        )
+    return DigitalDelivery(
+        deliver_by=paid_at + rule.verified_within, verification_required=True, clauses=rule.clauses
+    )
+
+
+def digital_card_expiry(policy: Policy, issued_at: datetime) -> Deadline:
+    if policy.digital is None:
+        raise ValueError(f"{policy.merchant} sells no digital cards")
+    rule = policy.digital.expiry
+    return Deadline(at=add_months(issued_at, rule.expires_after_months), clauses=rule.clauses)
+
+
+def card_code_matches(policy: Policy, given: str, issued: str) -> Decision:
+    """Codes are shown and compared exactly: case matters."""
+    clauses = policy.digital.codes_case_sensitive.clauses if policy.digital else ()
+    if given == issued:
+        return allow("the code matches exactly", *clauses)
+    return refuse("the code does not match (codes are case-sensitive)", *clauses)
+
+
+class DigitalCardFacts(BaseModel):
+    issued_at: datetime
+    used_at: datetime | None = None
+    faulty_on_company_side: bool = False
+    wrong_purchase: bool = False
+
+
+def digital_card_remedy(policy: Policy, facts: DigitalCardFacts, now: datetime) -> Decision:
+    rules = policy.digital
+    if rules is None:
+        raise ValueError(f"{policy.merchant} sells no digital cards")
+    if facts.faulty_on_company_side:
+        return allow(
+            "the card is faulty on the company's side: replaced or refunded",
+            *rules.no_returns_unless_faulty.clauses,
+        )
+    if facts.used_at is not None:
+        return refuse(
+            "the card was used after the purchase: no compensation",
+            *rules.used_after_purchase_no_compensation.clauses,
+        )
+    expiry = digital_card_expiry(policy, facts.issued_at)
+    if now > expiry.at and not rules.expiry.expired_unused_refunded:
+        return refuse("the card expired unused: no refund", *expiry.clauses, expired_at=expiry.at)
+    return refuse(
+        "delivered digital cards are not returned; a wrong purchase is the buyer's",
+        *rules.no_returns_unless_faulty.clauses,
+    )
+
+
+class SubscriptionCancellation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    refund: Money
+    service_ends_at: datetime
+    future_billing_cancelled: bool
+    clauses: tuple[str, ...]
+
+
+def cancel_subscription(
+    policy: Policy,
+    last_payment: Money,
+    last_paid_at: datetime,
+    cycle_ends_at: datetime,
+    stop: str,
+    now: datetime,
+) -> SubscriptionCancellation:
+    """Within the window after the last payment it is refunded; later nothing is. Future
+    billing stops either way; the customer picks the end of the cycle or now."""
+    if policy.services is None:
+        raise ValueError(f"{policy.merchant} sells no subscriptions")
+    rule = policy.services.subscription
+    if stop not in rule.stop:
+        raise ValueError(f"stop must be one of {rule.stop}")
+    refund = (
+        last_payment
+        if now - last_paid_at <= rule.refund_last_payment_within
+        else Money.zero(last_payment.currency)
+    )
+    return SubscriptionCancellation(
+        refund=refund,
+        future_billing_cancelled=True,
+        service_ends_at=cycle_ends_at if stop == "end_of_cycle" else now,
+        clauses=rule.clauses,
+    )
+
+
+def unhappy_customer(policy: Policy, purchased_at: datetime, now: datetime) -> Decision:
+    """Intangible services are not returned; within the window an operator looks for a
+    solution case by case."""
+    services = policy.services
+    if services is None:
+        raise ValueError(f"{policy.merchant} sells no services")
+    clauses = merged(services.intangible.clauses, services.case_by_case_refunds.clauses)
+    if now - purchased_at <= services.case_by_case_within:
+        return allow("an operator offers a solution case by case", *clauses)
+    return refuse("the goods are intangible and irrevocable; the 7 days have passed", *clauses)
+
+
+def help_topics(policy: Policy) -> tuple[str, ...]:
+    return policy.help.topics if policy.help else ()

@@ -1,0 +1,119 @@
+"""May the customer still edit or cancel the order, and for what refund."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.decisions import Decision, allow, merged, refuse
+from domain.money import Money
+from domain.orders import OrderLine
+from domain.policy import Policy
+from domain.policy.changes import CancelRule
+
+
+class OrderFacts(BaseModel):
+    """Where an order stands, as the workflow knows it."""
+
+    lines: list[OrderLine]
+    shipping_paid: Money
+    paid_at: datetime | None = None
+    fulfilment_started_at: datetime | None = None
+    shipped_at: datetime | None = None
+
+    @property
+    def digital(self) -> bool:
+        return any(line.is_digital for line in self.lines)
+
+
+def _digital_lock(policy: Policy, facts: OrderFacts) -> Decision | None:
+    if facts.digital and policy.digital is not None:
+        return refuse(
+            "digital card orders cannot be edited or cancelled after purchase",
+            *policy.digital.no_changes.clauses,
+        )
+    return None
+
+
+def edit_window(policy: Policy, facts: OrderFacts, now: datetime) -> Decision:
+    """Editable from payment until the earlier of the window's end and fulfilment's start."""
+    locked = _digital_lock(policy, facts)
+    if locked is not None:
+        return locked
+    rule = policy.edit
+    if rule is None:
+        return refuse(f"{policy.display_name} publishes no edit window")
+    if facts.paid_at is None:
+        return allow("not paid yet: the order may still change", *rule.clauses)
+    closes = facts.paid_at + rule.window_after_payment
+    if rule.closes_when_fulfilment_starts and facts.fulfilment_started_at is not None:
+        closes = min(closes, facts.fulfilment_started_at)
+    if now >= closes:
+        return refuse("the edit window has closed", *rule.clauses, edit_window_closes_at=closes)
+    return allow("within the edit window", *rule.clauses, edit_window_closes_at=closes)
+
+
+class Cancellation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    refund: Money
+    lines: tuple[tuple[str, Money], ...] = ()
+
+
+def _band(bands: tuple[CancelRule, ...], category: str, since_payment: timedelta) -> CancelRule:
+    for band in bands:
+        limit = band.within_after_payment
+        in_time = limit is None or since_payment <= limit
+        if in_time and (not band.categories or category in band.categories):
+            return band
+    raise ValueError(f"no cancellation band covers category {category!r}")
+
+
+def cancellation(policy: Policy, facts: OrderFacts, now: datetime) -> Cancellation:
+    zero = Money.zero(facts.shipping_paid.currency)
+    locked = _digital_lock(policy, facts)
+    if locked is not None:
+        return Cancellation(decision=locked, refund=zero)
+    rules = policy.cancellation
+    if rules is None:
+        return Cancellation(
+            decision=refuse(f"{policy.display_name} publishes no cancellation rule"), refund=zero
+        )
+    past = {
+        "shipment": facts.shipped_at,
+        "fulfilment": facts.fulfilment_started_at or facts.shipped_at,
+        "never": facts.paid_at or now,
+    }[rules.allowed_until]
+    if past is not None and past <= now:
+        stage = "shipped" if rules.allowed_until == "shipment" else "in fulfilment"
+        return Cancellation(
+            decision=refuse(
+                f"the order is {stage}: it can no longer be cancelled", *rules.until_clauses
+            ),
+            refund=zero,
+        )
+    if facts.paid_at is None:
+        return Cancellation(
+            decision=allow("not paid: nothing to refund", *rules.until_clauses), refund=zero
+        )
+    since = now - facts.paid_at
+    refund, lines, clauses, shipping_back = zero, [], [], True
+    for line in facts.lines:
+        band = _band(rules.bands, line.category, since)
+        amount = Money(amount=line.unit_price, currency=zero.currency).times(line.quantity)
+        amount = amount.times(band.refund_percent / Decimal(100))
+        refund = refund + amount
+        lines.append((line.sku, amount))
+        clauses.append(band.clauses)
+        shipping_back = shipping_back and band.refund_shipping
+    if shipping_back:
+        refund = refund + facts.shipping_paid
+        lines.append(("shipping", facts.shipping_paid))
+    decision = allow(
+        f"cancelled {since} after payment: {refund} refunded",
+        *merged(rules.until_clauses, *clauses),
+    )
+    return Cancellation(decision=decision, refund=refund, lines=tuple(lines))

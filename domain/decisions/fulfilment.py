@@ -1,0 +1,106 @@
+"""Fulfilment decisions: the dispatch slot, carrier, tracking and delivery deadlines,
+customs, and parcels that come back or get lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.calendar import Calendar
+from domain.decisions import Deadline, Decision, allow, refuse
+from domain.policy import Carrier, Policy
+
+
+def calendar(policy: Policy) -> Calendar:
+    return Calendar(policy.calendar, policy.zone)
+
+
+def dispatch_slot(policy: Policy, paid_at: datetime) -> Deadline:
+    """When fulfilment starts: at once when paid before the cut-off on a business day,
+    else when the next business day opens (merchant's time zone, weekends, holidays)."""
+    rule = policy.shipping.dispatch if policy.shipping else None
+    if rule is None:
+        return Deadline(at=paid_at, clauses=())
+    cal = calendar(policy)
+    local = cal.local(paid_at)
+    if rule.same_business_day and cal.is_business_day(local.date()):
+        if local.time() < rule.opens:
+            return Deadline(at=cal.at(local.date(), rule.opens), clauses=rule.clauses)
+        if local.time() < rule.cutoff:
+            return Deadline(at=paid_at, clauses=rule.clauses)
+    return Deadline(
+        at=cal.at(cal.next_business_day(local.date()), rule.opens), clauses=rule.clauses
+    )
+
+
+def choose_carrier(policy: Policy, destination_country: str) -> tuple[Carrier, tuple[str, ...]]:
+    if policy.shipping is None:
+        raise ValueError(f"{policy.merchant} ships nothing")
+    rule = policy.shipping.carriers
+    return rule.by_destination.get(destination_country, rule.carriers[0]), rule.clauses
+
+
+def tracking_email_deadline(policy: Policy, dispatched_at: datetime) -> Deadline | None:
+    rule = policy.shipping.tracking if policy.shipping else None
+    if rule is None:
+        return None
+    return Deadline(at=dispatched_at + rule.email_within, clauses=rule.clauses)
+
+
+class DeliveryEstimate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    earliest: datetime
+    latest: datetime
+    clauses: tuple[str, ...]
+
+
+def delivery_estimate(policy: Policy, dispatched_at: datetime) -> DeliveryEstimate | None:
+    """Expected delivery in business days after dispatch; past `latest` the parcel is late."""
+    rule = policy.shipping.delivery if policy.shipping else None
+    if rule is None:
+        return None
+    cal = calendar(policy)
+    local = cal.local(dispatched_at)
+    earliest = cal.add_business_days(local.date(), rule.min_business_days)
+    latest = cal.add_business_days(local.date(), rule.max_business_days)
+    return DeliveryEstimate(
+        earliest=cal.at(earliest, local.timetz().replace(tzinfo=None)),
+        latest=cal.at(latest, local.timetz().replace(tzinfo=None)),
+        clauses=rule.clauses,
+    )
+
+
+def customs_notice(policy: Policy, destination_country: str) -> Decision:
+    """`allowed` means: the shipping e-mail carries the duties-and-taxes notice."""
+    rule = policy.shipping.customs if policy.shipping else None
+    if rule is None or destination_country == rule.origin_country:
+        return refuse(
+            "no customs notice: domestic delivery or no customs rule",
+            *(rule.clauses if rule else ()),
+        )
+    payer = "the customer" if rule.duties_paid_by == "customer" else "the merchant"
+    return allow(f"international delivery: duties and taxes are paid by {payer}", *rule.clauses)
+
+
+def returned_to_sender(policy: Policy, came_back_at: datetime) -> Decision:
+    """A parcel back for an insufficient address: reship once the customer pays for it."""
+    rule = policy.shipping.returned_to_sender if policy.shipping else None
+    if rule is None:
+        return refuse("no reshipping rule: the order is refunded less costs")
+    who = "the customer's" if rule.reship_at_customer_cost else "the merchant's"
+    return allow(
+        f"reshipped to a corrected address at {who} cost",
+        *rule.clauses,
+        pay_reshipping_by=came_back_at + rule.pay_within,
+    )
+
+
+def lost_parcel(policy: Policy, in_stock: bool) -> Decision:
+    """`allowed` means reship; otherwise the lost items are refunded."""
+    rule = policy.shipping.lost_parcel if policy.shipping else None
+    clauses = rule.clauses if rule else ()
+    if rule is not None and rule.reship_if_in_stock and in_stock:
+        return allow("the lost item is in stock: reshipped", *clauses)
+    return refuse("the lost item is refunded", *clauses)

@@ -1,0 +1,156 @@
+"""Payment decisions: the quote, methods, 3-D Secure, retries, coupons, fraud, refund routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.decisions import Deadline, Decision, allow, refuse
+from domain.money import Money
+from domain.orders import OrderLine
+from domain.policy import PaymentMethod, Policy
+
+
+class Quote(BaseModel):
+    """What the customer pays: items, shipping and the total."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: Money
+    shipping: Money
+    total: Money
+    clauses: tuple[str, ...]
+
+
+def quote_order(policy: Policy, lines: list[OrderLine]) -> Quote:
+    items = Money.zero(policy.currency)
+    for line in lines:
+        items = items + Money(amount=line.unit_price, currency=policy.currency).times(line.quantity)
+    fee = policy.shipping.fee if policy.shipping else None
+    charged = (
+        Decimal(0)
+        if fee is None or fee.free or all(line.is_digital for line in lines)
+        else fee.flat_fee
+    )
+    shipping = Money(amount=charged, currency=policy.currency)
+    return Quote(
+        items=items, shipping=shipping, total=items + shipping, clauses=fee.clauses if fee else ()
+    )
+
+
+def payment_method(policy: Policy, method: PaymentMethod) -> Decision:
+    rule = policy.payment.methods
+    if method not in rule.allowed:
+        offered = ", ".join(m.value for m in rule.allowed)
+        return refuse(f"{policy.display_name} accepts {offered}", *rule.clauses)
+    return allow(f"{method.value} accepted", *rule.clauses)
+
+
+def requires_3ds(policy: Policy, method: PaymentMethod) -> Decision:
+    """`allowed` here means: a 3-D Secure challenge is required for this payment."""
+    card = policy.payment.card
+    if method is PaymentMethod.CARD and card is not None and card.requires_3ds:
+        return allow("card payments pass a 3-D Secure check", *card.clauses)
+    return refuse("no 3-D Secure check required", *(card.clauses if card else ()))
+
+
+def payment_retry(policy: Policy, attempts_made: int) -> Decision:
+    card = policy.payment.card
+    limit = card.max_attempts if card else 1
+    clauses = card.clauses if card else policy.payment.methods.clauses
+    if attempts_made >= limit:
+        return refuse(f"all {limit} payment attempts are used", *clauses)
+    return allow(f"attempt {attempts_made + 1} of {limit}", *clauses)
+
+
+def coupons(policy: Policy, codes: list[str]) -> Decision:
+    rule = policy.payment.coupons
+    if rule is None:
+        return allow("no coupon limit") if not codes else refuse("this shop takes no coupons")
+    if len(codes) > rule.max_per_order:
+        return refuse(f"at most {rule.max_per_order} coupon code per order", *rule.clauses)
+    return allow("coupon count within the limit", *rule.clauses)
+
+
+def invoice_expiry(policy: Policy, sent_at: datetime) -> Deadline:
+    rule = policy.payment.invoice
+    if rule is None:
+        raise ValueError(f"{policy.merchant} does not issue e-invoices")
+    return Deadline(at=sent_at + rule.expires_after, clauses=rule.clauses)
+
+
+class ScreeningFacts(BaseModel):
+    total: Money
+    billing_country: str
+    shipping_country: str
+    card_country: str | None = None
+    orders_by_customer_today: int = 0
+
+
+class Screening(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: int
+    review: bool
+    signals: tuple[str, ...]
+    may_require_invoice: bool
+    may_refund_card_for_invoice: bool
+    clauses: tuple[str, ...]
+
+
+def screen_for_fraud(policy: Policy, facts: ScreeningFacts) -> Screening:
+    """Score an order; at or above the policy's score an operator decides, case by case."""
+    rule = policy.payment.fraud
+    if rule is None:
+        return Screening(
+            score=0,
+            review=False,
+            signals=(),
+            may_require_invoice=False,
+            may_refund_card_for_invoice=False,
+            clauses=(),
+        )
+    signals: dict[str, int] = {}
+    if facts.total.amount >= rule.amount_threshold:
+        signals["amount_at_or_above_threshold"] = 40
+    if facts.billing_country != facts.shipping_country:
+        signals["billing_shipping_country_mismatch"] = 30
+    if facts.card_country and facts.card_country != facts.billing_country:
+        signals["card_country_mismatch"] = 20
+    if facts.orders_by_customer_today >= rule.max_orders_per_customer_per_day:
+        signals["order_velocity"] = 30
+    score = min(sum(signals.values()), 100)
+    return Screening(
+        score=score,
+        review=score >= rule.review_score,
+        signals=tuple(signals),
+        may_require_invoice=rule.may_require_invoice,
+        may_refund_card_for_invoice=rule.may_refund_card_for_invoice,
+        clauses=rule.clauses,
+    )
+
+
+def ownership_refund(policy: Policy, paid: Money, ownership_proven: bool) -> tuple[Money, Decision]:
+    """The refund when an order is cancelled over a payment method not the buyer's own."""
+    rule = policy.payment.ownership
+    if rule is None or ownership_proven or not rule.deduct_commission_if_unproven:
+        clauses = rule.clauses if rule else ()
+        return paid, allow("refund in full", *clauses)
+    commission = paid.times(rule.gateway_commission_percent / 100)
+    return paid - commission, allow(
+        f"ownership not proven: the gateway commission ({commission}) is deducted", *rule.clauses
+    )
+
+
+def refund_route(policy: Policy) -> Decision:
+    rule = policy.payment.refunds
+    if rule is None:
+        return allow("refunds go to the original payment method")
+    fees = (
+        "; intermediary and bank fees are the customer's"
+        if rule.bank_fees_borne_by_customer
+        else ""
+    )
+    return allow(f"refunds go to the original payment method{fees}", *rule.clauses)

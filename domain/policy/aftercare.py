@@ -1,0 +1,103 @@
+"""After the sale: warranty, claims, support, digital goods, subscriptions, help topics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from domain.policy.rules import Rule, Section
+
+
+class WarrantyRule(Rule):
+    default_period: timedelta
+    period_by_model: dict[str, timedelta] = Field(default_factory=dict)
+    counted_from: Literal["purchase", "delivery"] = "delivery"
+    remedies: tuple[Literal["replace", "repair", "service"], ...] = ("replace", "repair")
+    invoice_is_warranty: bool = False
+    via_authorised_agent: bool = False
+    store_mediation_shipping_by_customer: bool = False
+
+
+class WarrantyVoidRule(Rule):
+    conditions: tuple[str, ...] = Field(min_length=1)
+
+
+class RepairRule(Rule):
+    max_business_days: int = Field(ge=1)
+    excludes_spare_part_delivery: bool = True
+
+
+class OutOfWarrantyRule(Rule):
+    charge: Literal["basic_costs", "full"] = "basic_costs"
+
+
+class WarrantyRules(Section):
+    coverage: WarrantyRule
+    void: WarrantyVoidRule | None = None
+    repair: RepairRule | None = None
+    out_of_warranty: OutOfWarrantyRule | None = None
+
+
+class ClaimKind(StrEnum):
+    NON_DELIVERY = "non_delivery"
+    NOT_AS_DESCRIBED = "not_as_described"
+    SHIPPING_DAMAGE = "shipping_damage"
+    DEAD_ON_ARRIVAL = "dead_on_arrival"
+    WARRANTY = "warranty"
+    FAULTY_DIGITAL_CARD = "faulty_digital_card"
+
+
+class ClaimRule(Rule):
+    kind: ClaimKind
+    within: timedelta | None = None
+    counted_from: Literal["purchase", "delivery"] = "purchase"
+    in_writing: bool = False
+    evidence: tuple[str, ...] = ()
+    expectation_only_refused: bool = False
+
+
+class SupportRule(Rule):
+    respond_within: timedelta
+    usually_within: timedelta | None = None
+    business_days: bool = False
+    topic: Literal["general", "faulty_digital_card"] = "general"
+
+
+class DigitalDeliveryRule(Rule):
+    instant_below: Decimal = Field(ge=0)
+    instant_within: timedelta
+    verified_within: timedelta
+
+
+class DigitalCardRule(Rule):
+    expires_after_months: int = Field(ge=1)
+    expired_unused_refunded: bool = False
+
+
+class DigitalRules(Section):
+    delivery: DigitalDeliveryRule
+    no_changes: Rule
+    no_returns_unless_faulty: Rule
+    codes_case_sensitive: Rule
+    expiry: DigitalCardRule
+    used_after_purchase_no_compensation: Rule
+
+
+class SubscriptionRule(Rule):
+    refund_last_payment_within: timedelta
+    stop: tuple[Literal["end_of_cycle", "immediately"], ...] = ("end_of_cycle", "immediately")
+
+
+class ServiceRules(Section):
+    intangible: Rule
+    subscription: SubscriptionRule
+    case_by_case_refunds: Rule
+    case_by_case_within: timedelta
+
+
+class HelpRule(Rule):
+    topics: tuple[str, ...] = Field(min_length=1)

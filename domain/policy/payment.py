@@ -1,0 +1,70 @@
+"""Payment rules: methods, cards and 3-D Secure, e-invoices, coupons, fraud, refunds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import Field
+
+from domain.policy.rules import Rule, Section
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    PAYPAL = "paypal"
+    INVOICE = "invoice"
+
+
+class MethodsRule(Rule):
+    allowed: tuple[PaymentMethod, ...] = Field(min_length=1)
+    preferred: PaymentMethod | None = None
+
+
+class CardRule(Rule):
+    requires_3ds: bool = False
+    max_attempts: int = Field(1, ge=1, le=20, description="payment attempts the customer may make")
+    action_timeout: timedelta = timedelta(minutes=30)
+
+
+class InvoiceRule(Rule):
+    expires_after: timedelta = timedelta(days=7)
+    ships_after_payment: bool = True
+
+
+class CouponRule(Rule):
+    max_per_order: int = Field(ge=0)
+
+
+class FraudRule(Rule):
+    """Screening: orders scoring at or above `review_score` wait for an operator."""
+
+    review_score: int = Field(50, ge=1, le=100)
+    amount_threshold: Decimal = Field(ge=0)
+    max_orders_per_customer_per_day: int = Field(3, ge=1)
+    may_require_invoice: bool = False
+    may_refund_card_for_invoice: bool = False
+
+
+class OwnershipRule(Rule):
+    """A payment method that is not the buyer's own."""
+
+    may_cancel: bool = True
+    deduct_commission_if_unproven: bool = False
+    gateway_commission_percent: Decimal = Field(Decimal(0), ge=0, le=100)
+
+
+class RefundRule(Rule):
+    to_original_method: bool = True
+    bank_fees_borne_by_customer: bool = False
+
+
+class PaymentRules(Section):
+    methods: MethodsRule
+    card: CardRule | None = None
+    invoice: InvoiceRule | None = None
+    coupons: CouponRule | None = None
+    fraud: FraudRule | None = None
+    ownership: OwnershipRule | None = None
+    refunds: RefundRule | None = None

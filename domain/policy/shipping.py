@@ -1,0 +1,77 @@
+"""Shipping rules: fees, the dispatch slot, carriers, tracking, delivery, customs, mishaps."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from domain.policy.rules import Rule, Section
+
+
+class Carrier(StrEnum):
+    DHL = "dhl"
+    POST = "post"
+    FEDEX = "fedex"
+    AIRMAIL = "airmail"
+
+
+class FeeRule(Rule):
+    free: bool = True
+    flat_fee: Decimal = Field(Decimal(0), ge=0)
+
+
+class DispatchRule(Rule):
+    """Orders paid before the cut-off on a business day leave that day, else the next one."""
+
+    same_business_day: bool = True
+    cutoff: time = time(16, 0)
+    opens: time = time(9, 0)
+
+
+class CarrierRule(Rule):
+    """The carriers the merchant ships with; a merchant that publishes none still picks one,
+    so this rule may name no clause."""
+
+    clauses: tuple[str, ...] = ()
+    carriers: tuple[Carrier, ...] = Field(min_length=1)
+    by_destination: dict[str, Carrier] = Field(default_factory=dict)
+
+
+class TrackingRule(Rule):
+    email_within: timedelta
+
+
+class DeliveryEstimateRule(Rule):
+    min_business_days: int = Field(ge=0)
+    max_business_days: int = Field(ge=0)
+
+
+class CustomsRule(Rule):
+    origin_country: str = Field(pattern=r"^[A-Z]{2}$")
+    duties_paid_by: Literal["customer", "merchant"] = "customer"
+
+
+class ReturnToSenderRule(Rule):
+    """A parcel back for an insufficient address."""
+
+    reship_at_customer_cost: bool = True
+    pay_within: timedelta = timedelta(days=14)
+
+
+class LostParcelRule(Rule):
+    reship_if_in_stock: bool = True
+
+
+class ShippingRules(Section):
+    carriers: CarrierRule
+    fee: FeeRule | None = None
+    dispatch: DispatchRule | None = None
+    tracking: TrackingRule | None = None
+    delivery: DeliveryEstimateRule | None = None
+    customs: CustomsRule | None = None
+    returned_to_sender: ReturnToSenderRule | None = None
+    lost_parcel: LostParcelRule | None = None
