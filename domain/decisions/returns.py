@@ -66,6 +66,7 @@ class ReturnOutcome(BaseModel):
     needs_rma: bool = False
     inspection: bool = False
     return_shipping_paid_by: str = "customer"
+    customer_pays_all_shipping: bool = False
     window_closes_at: datetime | None = None
 
 
@@ -146,11 +147,16 @@ def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) ->
                     )
                 )
         clauses.append(exchange.clauses)
-    payer = "customer"
+    payer, all_shipping = "customer", False
     if rules.shipping is not None:
         clauses.append(rules.shipping.clauses)
         if fault and rules.shipping.seller_pays_for_fault:
             payer = "merchant"
+        all_shipping = (
+            payer == "customer"
+            and request.international
+            and rules.shipping.international_all_shipping_by_customer
+        )
     if rules.rma is not None:
         clauses.append(rules.rma.clauses)
     if rules.inspection is not None:
@@ -162,8 +168,17 @@ def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) ->
         needs_rma=rules.rma is not None,
         inspection=rules.inspection is not None,
         return_shipping_paid_by=payer,
+        customer_pays_all_shipping=all_shipping,
         window_closes_at=window.at,
     )
+
+
+def exchange_out_of_stock(policy: Policy) -> Decision:
+    """The product to exchange for is out of stock: the customer is offered another."""
+    exchange = policy.returns.exchange if policy.returns else None
+    if exchange is None or not exchange.out_of_stock_offer_alternative:
+        return refuse("no exchange alternative is offered: the return is refunded")
+    return allow("the customer is contacted and offered another product", *exchange.clauses)
 
 
 def rma_ship_back(
