@@ -69,3 +69,23 @@ def test_return_window_counts_from_delivery() -> None:
     assert deadline is not None
     assert deadline.at == delivered + timedelta(seconds=60)
     assert deadline.clauses == ("KWO-RET-1", "KWO-RET-2")
+
+
+def test_a_sixth_merchant_is_a_new_file_not_new_code(tmp_path: Path) -> None:
+    from domain.decisions.changes import OrderFacts, cancellation
+    from domain.money import Money
+
+    source = (DEMO.parent / "kwoking.toml").read_text()
+    (tmp_path / "lumen.toml").write_text(
+        source.replace('merchant = "kwoking"', 'merchant = "lumen"').replace(
+            'refund_percent = "100"', 'refund_percent = "80"', 2
+        )
+    )
+    lumen = load_presets(tmp_path)["lumen"]
+    paid = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    facts = OrderFacts(
+        lines=[OrderLine(sku="A", name="A", quantity=1, unit_price=Decimal("100.00"))],
+        shipping_paid=Money(amount=Decimal("10.00"), currency="EUR"),
+        paid_at=paid,
+    )
+    assert str(cancellation(lumen, facts, paid + timedelta(hours=1)).refund) == "90.00 EUR"
