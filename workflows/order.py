@@ -52,7 +52,6 @@ class OrderWorkflow:
         self._seq = 0
         self._seen_events: set[str] = set()
         self._tracking_inbox: list[TrackingEvent] = []
-        self._payment_events: list[dict[str, Any]] = []
 
     @workflow.query(name=QUERY_ORDER)
     def order(self) -> OrderSnapshot | None:
@@ -66,10 +65,14 @@ class OrderWorkflow:
 
     @workflow.signal(name=SIGNAL_PAYMENT_EVENT)
     def payment_event(self, event: dict[str, Any]) -> None:
+        """The provider's account of a payment this workflow already moved synchronously:
+        noted once, for the operator's log."""
         event_id = str(event.get("event_id", ""))
         if event_id and event_id not in self._seen_events:
             self._seen_events.add(event_id)
-            self._payment_events.append(event)
+            workflow.logger.info(
+                "payment event", extra={"event_type": event.get("type"), "event_id": event_id}
+            )
 
     @workflow.run
     async def run(self, order: OrderWorkflowInput) -> OrderSnapshot:

@@ -10,18 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.decisions import Deadline, Decision, allow, merged, refuse
 from domain.money import Money
 from domain.policy import Policy
-from domain.policy.returns import FAULT_REASONS, ReturnReason, ReturnRules
-
-
-def _rules(policy: Policy) -> ReturnRules | None:
-    return policy.returns
+from domain.policy.returns import FAULT_REASONS, ReturnReason
 
 
 def return_window(
     policy: Policy, reason: ReturnReason, purchased_at: datetime, delivered_at: datetime | None
 ) -> Deadline | None:
     """The window's end for this reason: of several windows, whichever ends later."""
-    rules = _rules(policy)
+    rules = policy.returns
     if rules is None:
         return None
     ends: list[tuple[datetime, tuple[str, ...]]] = []
@@ -71,7 +67,7 @@ class ReturnOutcome(BaseModel):
 
 
 def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) -> ReturnOutcome:
-    rules = _rules(policy)
+    rules = policy.returns
     if rules is None:
         return ReturnOutcome(decision=refuse(f"{policy.display_name} publishes no return policy"))
     fault = request.reason in FAULT_REASONS
@@ -231,7 +227,7 @@ class RefundBreakdown(BaseModel):
 def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
     """Line by line: item price, restocking fee, shipping, missing accessories, bank fees.
     Never negative and never above what was paid."""
-    rules = _rules(policy)
+    rules = policy.returns
     currency = facts.paid_total.currency
     zero = Money.zero(currency)
     if rules is None:
@@ -301,7 +297,7 @@ def returns_close_at(
     policy: Policy, purchased_at: datetime, delivered_at: datetime
 ) -> Deadline | None:
     """When the last return window for any reason closes: after it the order is complete."""
-    rules = _rules(policy)
+    rules = policy.returns
     if rules is None:
         return None
     ends = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,8 +20,6 @@ class Rule(BaseModel):
     @field_validator("clauses")
     @classmethod
     def _clause_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        import re
-
         bad = [c for c in value if not re.match(CLAUSE_ID, c)]
         if bad:
             raise ValueError(f"not clause IDs: {', '.join(bad)}")

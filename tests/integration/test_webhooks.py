@@ -121,3 +121,26 @@ async def test_a_webhook_for_an_unknown_order_is_kept_and_reported(
     assert await pool.fetchval(
         "SELECT payload FROM webhook_inbox WHERE event_id = $1", event_id
     ) == json.loads(body)
+
+
+async def test_an_operator_can_send_an_unmatched_webhook_through_the_relay_again(
+    system: System, pool: Any
+) -> None:
+    body = carrier_event("still-no-such-order")
+    event_id = f"evt_{uuid.uuid4().hex}"
+    await system.api.post(
+        "/v1/webhooks/carriers/sandbox", content=body, headers=signed(system, body, event_id)
+    )
+
+    async def row(state: str, attempts: int) -> Any:
+        found = await pool.fetchrow(
+            "SELECT id, relay_state, attempts FROM webhook_inbox WHERE event_id = $1", event_id
+        )
+        return found if found["relay_state"] == state and found["attempts"] >= attempts else None
+
+    first = await wait_for(lambda: row("unmatched", 1), within=15)
+    answer = await system.api.post(f"/v1/ops/webhooks/{first['id']}/requeue", headers=OPERATOR)
+    assert answer.status_code == 202
+    await wait_for(lambda: row("unmatched", 2), within=15)
+    again = await system.api.post("/v1/ops/webhooks/999999999/requeue", headers=OPERATOR)
+    assert_problem(again, 404)
