@@ -44,6 +44,11 @@ class Calendar:
             day = self.next_business_day(day)
         return day
 
+    def business_days_after(self, moment: datetime, count: int) -> datetime:
+        """The same local clock time `count` business days later."""
+        local = self.local(moment)
+        return self.at(self.add_business_days(local.date(), count), local.time())
+
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
 

@@ -79,15 +79,11 @@ def repair_deadline(
     rules = policy.warranty
     if rules is None or rules.repair is None:
         raise ValueError(f"{policy.merchant} publishes no repair time limit")
-    cal = calendar(policy)
-    local = cal.local(received_at)
     days = rules.repair.max_business_days + (
         spare_part_wait_days if rules.repair.excludes_spare_part_delivery else 0
     )
-    day = cal.add_business_days(local.date(), days)
-    return Deadline(
-        at=cal.at(day, local.timetz().replace(tzinfo=None)), clauses=rules.repair.clauses
-    )
+    at = calendar(policy).business_days_after(received_at, days)
+    return Deadline(at=at, clauses=rules.repair.clauses)
 
 
 class ClaimFacts(BaseModel):
@@ -130,10 +126,8 @@ def support_deadline(policy: Policy, asked_at: datetime, topic: str = "general")
     if rule is None:
         return None
     if rule.business_days:
-        cal = calendar(policy)
-        local = cal.local(asked_at)
-        day = cal.add_business_days(local.date(), rule.respond_within.days)
-        return Deadline(at=cal.at(day, local.timetz().replace(tzinfo=None)), clauses=rule.clauses)
+        at = calendar(policy).business_days_after(asked_at, rule.respond_within.days)
+        return Deadline(at=at, clauses=rule.clauses)
     return Deadline(at=asked_at + rule.respond_within, clauses=rule.clauses)
 
 

@@ -62,12 +62,9 @@ def delivery_estimate(policy: Policy, dispatched_at: datetime) -> DeliveryEstima
     if rule is None:
         return None
     cal = calendar(policy)
-    local = cal.local(dispatched_at)
-    earliest = cal.add_business_days(local.date(), rule.min_business_days)
-    latest = cal.add_business_days(local.date(), rule.max_business_days)
     return DeliveryEstimate(
-        earliest=cal.at(earliest, local.timetz().replace(tzinfo=None)),
-        latest=cal.at(latest, local.timetz().replace(tzinfo=None)),
+        earliest=cal.business_days_after(dispatched_at, rule.min_business_days),
+        latest=cal.business_days_after(dispatched_at, rule.max_business_days),
         clauses=rule.clauses,
     )
 

@@ -219,3 +219,9 @@ def test_kwoking_refunds_go_to_the_original_method_less_bank_fees() -> None:
         KWO, inspected(ReturnReason.DEFECTIVE, bank_fees=money("2.50", "EUR"))
     )
     assert str(breakdown.total) == "312.50 EUR" and "KWO-REF-1" in breakdown.clauses
+
+
+def test_kwoking_cancel_at_exactly_24_hours_is_still_within_the_first_rule() -> None:
+    """KWO-CAN-1: "within 24 hours" includes the 24th hour itself."""
+    outcome = cancellation(KWO, paid_order(), BOUGHT + timedelta(hours=24))
+    assert "KWO-CAN-1" in outcome.decision.clauses
