@@ -33,6 +33,9 @@ def order_activities(activities: OrderActivities) -> list[object]:
         activities.capture_payment,
         activities.send_order_email,
         activities.buy_shipping_label,
+        activities.refund_payment,
+        activities.void_payment,
+        activities.apply_address_change,
     ]
 
 

@@ -23,15 +23,27 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
             "We will e-mail you the tracking number as soon as the parcel leaves.\n",
         )
     if template == "shipment_tracking":
+        customs = (
+            f"\n{facts['customs_notice']}: duties and taxes of the destination country may "
+            "be due on delivery.\n"
+            if facts.get("customs_notice")
+            else ""
+        )
         return (
             f"Order {oid} is on its way",
             f"Your order {oid} has been handed to {facts['carrier'].upper()}.\n\n"
-            f"Tracking number: {facts['tracking_number']}\n",
+            f"Tracking number: {facts['tracking_number']}\n{customs}",
         )
     if template == "payment_failed":
         return (
             f"Payment for order {oid} did not go through",
             f"The payment for your order {oid} was declined ({facts.get('reason', 'declined')}).\n"
             "No money was taken. You may try again with another card.\n",
+        )
+    if template == "order_cancelled":
+        return (
+            f"Order {oid} is cancelled",
+            f"Your order {oid} is cancelled as you asked.\n\n"
+            f"Refund: {facts['refund']} to your original payment method.\n",
         )
     raise ValueError(f"unknown e-mail template {template!r}")

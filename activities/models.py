@@ -67,3 +67,24 @@ class LabelResult(BaseModel):
     carrier: Carrier
     tracking_number: str
     label_id: str
+
+
+class RefundPayment(BaseModel):
+    order_id: str
+    payment_id: str
+    amount: Money
+    idempotency_key: str
+    clauses: tuple[str, ...] = ()
+
+
+class VoidPayment(BaseModel):
+    order_id: str
+    payment_id: str
+    amount: Money
+    idempotency_key: str
+    clauses: tuple[str, ...] = ()
+
+
+class ApplyAddressChange(BaseModel):
+    order_id: str
+    change_id: int

@@ -12,13 +12,16 @@ from temporalio.exceptions import ApplicationError
 
 from activities.emails import render
 from activities.models import (
+    ApplyAddressChange,
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
     LabelResult,
     MovementResult,
     OrderEvent,
+    RefundPayment,
     SendOrderEmail,
+    VoidPayment,
 )
 from adapters.carriers import CarrierGateway, Destination
 from adapters.email import Mailer
@@ -51,7 +54,9 @@ class OrderActivities:
         return order
 
     async def _ledger_row(
-        self, request: AuthorizePayment | CapturePayment, movement: str
+        self,
+        request: AuthorizePayment | CapturePayment | RefundPayment | VoidPayment,
+        movement: str,
     ) -> dict[str, Any]:
         return await ledger.open_movement(
             self._pool,
@@ -176,3 +181,52 @@ class OrderActivities:
         return LabelResult(
             carrier=label.carrier, tracking_number=label.tracking_number, label_id=label.label_id
         )
+
+    @activity.defn(name="refund_payment")
+    async def refund_payment(self, request: RefundPayment) -> MovementResult:
+        row = await self._ledger_row(request, "refund")
+        if row["status"] == "succeeded":
+            return MovementResult(payment_id=request.payment_id, state="refunded")
+        try:
+            refund = await self._payments.refund(
+                payment_id=request.payment_id,
+                amount=request.amount,
+                idempotency_key=request.idempotency_key,
+            )
+        except ProviderRejected as err:
+            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
+        await ledger.settle_movement(
+            self._pool,
+            idempotency_key=request.idempotency_key,
+            status=refund.state,
+            provider_ref=refund.refund_id,
+        )
+        return MovementResult(payment_id=request.payment_id, state="refunded")
+
+    @activity.defn(name="void_payment")
+    async def void_payment(self, request: VoidPayment) -> MovementResult:
+        row = await self._ledger_row(request, "void")
+        if row["status"] == PaymentState.VOIDED:
+            return MovementResult(payment_id=request.payment_id, state=PaymentState.VOIDED)
+        try:
+            result = await self._payments.void(
+                payment_id=request.payment_id, idempotency_key=request.idempotency_key
+            )
+        except ProviderRejected as err:
+            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
+        await ledger.settle_movement(
+            self._pool,
+            idempotency_key=request.idempotency_key,
+            status=result.state.value,
+            provider_ref=result.payment_id,
+        )
+        return MovementResult(payment_id=result.payment_id, state=result.state.value)
+
+    @activity.defn(name="apply_address_change")
+    async def apply_address_change(self, request: ApplyAddressChange) -> None:
+        if not await orders.apply_address(self._pool, request.order_id, request.change_id):
+            raise ApplicationError(
+                f"address change {request.change_id} is not one of order {request.order_id}",
+                type="AddressChangeUnknown",
+                non_retryable=True,
+            )

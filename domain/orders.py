@@ -118,3 +118,32 @@ class OrderSnapshot(BaseModel):
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     return_window_closes_at: datetime | None = None
+    payment_id: str | None = None
+    captured: bool = False
+    fulfilment_started_at: datetime | None = None
+    shipped_at: datetime | None = None
+    edit_window_closes_at: datetime | None = None
+    dispatch_at: datetime | None = None
+    refunded: Money | None = None
+
+
+class AddressChange(BaseModel):
+    """A new shipping address, stored by the API; the workflow sees only its ID."""
+
+    change_id: int
+
+
+class AddressChanged(BaseModel):
+    change_id: int
+    clauses: tuple[str, ...]
+    edit_window_closes_at: datetime | None = None
+
+
+class CancelRequest(BaseModel):
+    reason: str = ""
+
+
+class CancelOutcome(BaseModel):
+    status: OrderStatus
+    refund: Money
+    clauses: tuple[str, ...]

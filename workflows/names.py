@@ -14,6 +14,8 @@ SEARCH_ATTRIBUTES = (ORDER_STATUS, MERCHANT, PAYMENT_METHOD, CARRIER, RETURN_STA
 SIGNAL_CARRIER_EVENT = "carrier_event"
 SIGNAL_PAYMENT_EVENT = "payment_event"
 QUERY_ORDER = "order"
+UPDATE_CHANGE_SHIPPING_ADDRESS = "change_shipping_address"
+UPDATE_CANCEL = "cancel"
 
 
 def order_workflow_id(order_id: str) -> str:

@@ -1,4 +1,10 @@
-"""OrderWorkflow: one order from payment to the close of its return window."""
+"""OrderWorkflow: one order from payment to the close of its return window.
+
+Customers act on it through two updates, each decided by `domain/` in its validator so the
+answer is immediate: changing the shipping address (the edit window) and cancelling. A
+cancellation is carried out by the main flow at its next checkpoint, so that it and the
+dispatch can never both happen: whichever the workflow reaches first wins, once.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +12,49 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
+        ApplyAddressChange,
         AuthorizePayment,
         BuyLabel,
         CapturePayment,
-        OrderEvent,
-        SendOrderEmail,
     )
     from activities.orders import OrderActivities
-    from domain.decisions import merged
-    from domain.decisions.fulfilment import choose_carrier, dispatch_slot
+    from domain.decisions import Decision, merged
+    from domain.decisions.changes import cancellation, edit_window
+    from domain.decisions.fulfilment import choose_carrier, customs_notice, dispatch_slot
     from domain.decisions.returns import returns_close_at
-    from domain.orders import OrderSnapshot, OrderWorkflowInput, Shipment, TrackingEvent
-    from domain.status import TRACKING_RANK, OrderStatus, TrackingStatus
+    from domain.orders import (
+        AddressChange,
+        AddressChanged,
+        CancelOutcome,
+        CancelRequest,
+        OrderSnapshot,
+        OrderWorkflowInput,
+        Shipment,
+        TrackingEvent,
+    )
+    from domain.status import OrderStatus
     from workflows.names import (
         CARRIER,
-        ORDER_STATUS,
         QUERY_ORDER,
         SIGNAL_CARRIER_EVENT,
         SIGNAL_PAYMENT_EVENT,
+        UPDATE_CANCEL,
+        UPDATE_CHANGE_SHIPPING_ADDRESS,
     )
+    from workflows.steps import MONEY, SHORT, OrderSteps
 
-_SHORT = dict(
-    start_to_close_timeout=timedelta(seconds=30),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
-)
-# Money-moving calls carry idempotency keys the provider keeps for 24 hours: every retry
-# must happen well inside that, so such activities give up after one hour.
-_MONEY = dict(
-    start_to_close_timeout=timedelta(seconds=30),
-    schedule_to_close_timeout=timedelta(hours=1),
-    retry_policy=RetryPolicy(
-        maximum_interval=timedelta(minutes=1), non_retryable_error_types=["PaymentRejected"]
-    ),
-)
+
+def refusal(decision: Decision, kind: str) -> ApplicationError:
+    """How a validator refuses: the reason, with the clauses as details for the API."""
+    return ApplicationError(decision.reason, list(decision.clauses), type=kind, non_retryable=True)
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow:
-    def __init__(self) -> None:
-        self._order: OrderSnapshot | None = None
-        self._seq = 0
-        self._seen_events: set[str] = set()
-        self._tracking_inbox: list[TrackingEvent] = []
-
+class OrderWorkflow(OrderSteps):
     @workflow.query(name=QUERY_ORDER)
     def order(self) -> OrderSnapshot | None:
         return self._order
@@ -74,11 +76,75 @@ class OrderWorkflow:
                 "payment event", extra={"event_type": event.get("type"), "event_id": event_id}
             )
 
+    # -- customer actions ---------------------------------------------------------------
+
+    @workflow.update(name=UPDATE_CHANGE_SHIPPING_ADDRESS)
+    async def change_shipping_address(self, change: AddressChange) -> AddressChanged:
+        assert self._input is not None
+        decision = edit_window(self._input.policy, self._facts(), workflow.now())
+        self._address_changes_running += 1
+        try:
+            await workflow.execute_activity_method(
+                OrderActivities.apply_address_change,
+                ApplyAddressChange(order_id=self._input.order_id, change_id=change.change_id),
+                summary="apply address change",
+                **SHORT,
+            )
+            await self._record(
+                "shipping_address_changed",
+                None,
+                "shipping address changed",
+                decision.clauses,
+                details={"change_id": change.change_id},
+            )
+        finally:
+            self._address_changes_running -= 1
+        return AddressChanged(
+            change_id=change.change_id,
+            clauses=decision.clauses,
+            edit_window_closes_at=decision.deadlines.get("edit_window_closes_at"),
+        )
+
+    @change_shipping_address.validator
+    def _may_change_address(self, change: AddressChange) -> None:
+        if self._input is None or self._order is None:
+            raise ApplicationError("the order is not ready yet", type="EditRefused")
+        decision = edit_window(self._input.policy, self._facts(), workflow.now())
+        if not decision.allowed:
+            raise refusal(decision, "EditRefused")
+
+    @workflow.update(name=UPDATE_CANCEL)
+    async def cancel(self, request: CancelRequest) -> CancelOutcome:
+        assert self._input is not None
+        if self._cancel is None:
+            self._cancel = cancellation(self._input.policy, self._facts(), workflow.now())
+        await workflow.wait_condition(lambda: self._cancel_outcome is not None)
+        assert self._cancel_outcome is not None
+        return self._cancel_outcome
+
+    @cancel.validator
+    def _may_cancel(self, request: CancelRequest) -> None:
+        if self._input is None or self._order is None:
+            raise ApplicationError("the order is not ready yet", type="CancelRefused")
+        if self._cancel is not None:
+            return  # a repeated request gets the same outcome
+        decision = cancellation(self._input.policy, self._facts(), workflow.now()).decision
+        if not decision.allowed or self._order.status.is_final:
+            raise refusal(decision, "CancelRefused")
+
+    # -- the order's life ---------------------------------------------------------------
+
     @workflow.run
     async def run(self, order: OrderWorkflowInput) -> OrderSnapshot:
+        self._input = order
         self._order = OrderSnapshot(order_id=order.order_id, status=OrderStatus.PENDING_PAYMENT)
-        policy = order.policy
-        oid = order.order_id
+        result = await self._live(order)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    async def _live(self, order: OrderWorkflowInput) -> OrderSnapshot:
+        assert self._order is not None
+        policy, oid = order.policy, order.order_id
         card = policy.payment.card
         payment_clauses = merged(policy.payment.methods.clauses, card.clauses if card else ())
 
@@ -92,19 +158,21 @@ class OrderWorkflow:
                 clauses=payment_clauses,
             ),
             summary="authorise payment",
-            **_MONEY,
+            **MONEY,
         )
         if auth.state != "authorized":
             await self._record(
-                oid,
                 "payment_failed",
                 OrderStatus.PAYMENT_FAILED,
                 f"payment {auth.state}: {auth.decline_code or 'no reason given'}",
                 payment_clauses,
                 details={"payment_id": auth.payment_id},
             )
-            await self._email(oid, "payment_failed", {"reason": auth.decline_code or auth.state})
+            await self._email("payment_failed", {"reason": auth.decline_code or auth.state})
             return self._order
+        self._order.payment_id = auth.payment_id
+        if self._cancel is not None:
+            return await self._carry_out_cancellation()
 
         await workflow.execute_activity_method(
             OrderActivities.capture_payment,
@@ -116,46 +184,61 @@ class OrderWorkflow:
                 clauses=payment_clauses,
             ),
             summary="capture payment",
-            **_MONEY,
+            **MONEY,
         )
+        self._order.captured = True
         self._order.paid_at = workflow.now()
+        slot = dispatch_slot(policy, self._order.paid_at)
+        self._order.dispatch_at = slot.at
+        edit = edit_window(policy, self._facts(), self._order.paid_at)
+        self._order.edit_window_closes_at = edit.deadlines.get("edit_window_closes_at")
+        deadlines = {"paid_at": self._order.paid_at.isoformat()}
+        if self._order.edit_window_closes_at:
+            deadlines["edit_window_closes_at"] = self._order.edit_window_closes_at.isoformat()
         await self._record(
-            oid,
             "paid",
             OrderStatus.PAID,
             f"payment of {order.total} captured",
             payment_clauses,
             details={"payment_id": auth.payment_id},
-            deadlines={"paid_at": self._order.paid_at.isoformat()},
+            deadlines=deadlines,
         )
-        await self._email(oid, "order_confirmation")
+        await self._email("order_confirmation")
 
-        slot = dispatch_slot(policy, self._order.paid_at)
         wait = slot.at - workflow.now()
-        if wait > timedelta(0):
+        if wait > timedelta(0) and self._cancel is None:
             await self._record(
-                oid,
                 "dispatch_scheduled",
                 None,
                 f"leaves at {slot.at.isoformat()}",
                 slot.clauses,
                 deadlines={"dispatch_at": slot.at.isoformat()},
             )
-            await workflow.sleep(wait, summary="dispatch slot")
+            await workflow.wait_condition(
+                lambda: self._cancel is not None, timeout=wait, timeout_summary="dispatch slot"
+            )
+        await workflow.wait_condition(lambda: self._address_changes_running == 0)
+        if self._cancel is not None:
+            return await self._carry_out_cancellation()
+
+        self._order.fulfilment_started_at = workflow.now()
         carrier, carrier_clauses = choose_carrier(policy, order.destination_country)
         shipping_clauses = merged(slot.clauses, carrier_clauses)
         await self._record(
-            oid,
             "fulfilment_started",
             OrderStatus.FULFILLING,
             "handed to fulfilment",
             shipping_clauses or payment_clauses,
         )
+        if self._cancel is not None:
+            return await self._carry_out_cancellation()
+
+        self._order.shipped_at = workflow.now()  # from here on the order can't be cancelled
         label = await workflow.execute_activity_method(
             OrderActivities.buy_shipping_label,
             BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:1"),
             summary=f"buy {carrier.value} label",
-            **_SHORT,
+            **SHORT,
         )
         tracking = policy.shipping.tracking if policy.shipping else None
         tracking_clauses = merged(carrier_clauses, tracking.clauses if tracking else ()) or (
@@ -170,19 +253,21 @@ class OrderWorkflow:
         )
         workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
         await self._record(
-            oid,
             "shipped",
             OrderStatus.SHIPPED,
             f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
             tracking_clauses,
         )
-        await self._email(
-            oid,
-            "shipment_tracking",
-            {"carrier": label.carrier.value, "tracking_number": label.tracking_number},
-        )
+        customs = customs_notice(policy, order.destination_country)
+        facts: dict[str, Any] = {
+            "carrier": label.carrier.value,
+            "tracking_number": label.tracking_number,
+        }
+        if customs.allowed:
+            facts["customs_notice"] = customs.reason
+        await self._email("shipment_tracking", facts)
 
-        await self._follow_parcels(oid, tracking_clauses)
+        await self._follow_parcels(tracking_clauses)
         if self._order.status is not OrderStatus.DELIVERED:
             return self._order
 
@@ -190,16 +275,11 @@ class OrderWorkflow:
         window = returns_close_at(policy, order.placed_at, self._order.delivered_at)
         if window is None:
             await self._record(
-                oid,
-                "completed",
-                OrderStatus.COMPLETED,
-                "delivered; no return window",
-                tracking_clauses,
+                "completed", OrderStatus.COMPLETED, "delivered; no return window", tracking_clauses
             )
             return self._order
         self._order.return_window_closes_at = window.at
         await self._record(
-            oid,
             "return_window_opened",
             None,
             f"returns accepted until {window.at.isoformat()}",
@@ -210,124 +290,6 @@ class OrderWorkflow:
         if remaining > timedelta(0):
             await workflow.sleep(remaining, summary="return window")
         await self._record(
-            oid, "completed", OrderStatus.COMPLETED, "return window closed", window.clauses
+            "completed", OrderStatus.COMPLETED, "return window closed", window.clauses
         )
         return self._order
-
-    async def _follow_parcels(self, oid: str, clauses: tuple[str, ...]) -> None:
-        """Apply carrier events until every parcel is delivered, or one is lost or sent back."""
-        assert self._order is not None
-        while True:
-            await workflow.wait_condition(lambda: bool(self._tracking_inbox))
-            events, self._tracking_inbox = self._tracking_inbox, []
-            for event in sorted(events, key=lambda e: e.occurred_at):
-                outcome = self._apply_tracking(event)
-                if outcome is not None:
-                    status, summary = outcome
-                    await self._record(
-                        oid,
-                        f"tracking_{event.status.value}",
-                        status,
-                        summary,
-                        clauses,
-                        details={
-                            "tracking_number": event.tracking_number,
-                            "event_id": event.event_id,
-                        },
-                    )
-            if self._order.status in (
-                OrderStatus.DELIVERED,
-                OrderStatus.LOST,
-                OrderStatus.RETURNED_TO_SENDER,
-            ):
-                return
-
-    def _apply_tracking(self, event: TrackingEvent) -> tuple[OrderStatus, str] | None:
-        """Move a parcel forward (never back); the order's new status when it changes."""
-        assert self._order is not None
-        parcel = next(
-            (s for s in self._order.shipments if s.tracking_number == event.tracking_number), None
-        )
-        if parcel is None or TRACKING_RANK[event.status] <= TRACKING_RANK[parcel.status]:
-            return None
-        parcel.status = event.status
-        if event.status is TrackingStatus.DELIVERED:
-            parcel.delivered_at = event.occurred_at
-        statuses = {s.status for s in self._order.shipments}
-        if statuses == {TrackingStatus.DELIVERED}:
-            self._order.delivered_at = max(
-                s.delivered_at for s in self._order.shipments if s.delivered_at is not None
-            )
-            return OrderStatus.DELIVERED, "every parcel delivered"
-        if event.status is TrackingStatus.LOST:
-            return OrderStatus.LOST, f"parcel {event.tracking_number} declared lost by the carrier"
-        if event.status is TrackingStatus.RETURN_TO_SENDER:
-            return OrderStatus.RETURNED_TO_SENDER, f"parcel {event.tracking_number} is coming back"
-        if self._order.status is OrderStatus.SHIPPED and event.status in (
-            TrackingStatus.IN_TRANSIT,
-            TrackingStatus.OUT_FOR_DELIVERY,
-        ):
-            return OrderStatus.IN_TRANSIT, f"parcel {event.tracking_number} {event.status.value}"
-        return None
-
-    async def _record(
-        self,
-        oid: str,
-        kind: str,
-        status: OrderStatus | None,
-        summary: str,
-        clauses: tuple[str, ...],
-        *,
-        details: dict[str, Any] | None = None,
-        deadlines: dict[str, Any] | None = None,
-    ) -> None:
-        assert self._order is not None
-        self._seq += 1
-        if status is not None:
-            self._order.status = status
-            workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
-        workflow.set_current_details(self._details_markdown())
-        await workflow.execute_activity_method(
-            OrderActivities.record_order_event,
-            OrderEvent(
-                order_id=oid,
-                seq=self._seq,
-                at=workflow.now(),
-                kind=kind,
-                summary=summary,
-                status=status,
-                clauses=clauses,
-                details=details or {},
-                shipments=[s.model_dump(mode="json") for s in self._order.shipments],
-                deadlines=deadlines,
-            ),
-            summary=kind,
-            **_SHORT,
-        )
-
-    async def _email(self, oid: str, template: str, facts: dict[str, Any] | None = None) -> None:
-        await workflow.execute_activity_method(
-            OrderActivities.send_order_email,
-            SendOrderEmail(
-                order_id=oid,
-                template=template,
-                idempotency_key=f"{oid}:email:{template}",
-                facts=facts or {},
-            ),
-            summary=f"e-mail {template}",
-            **_SHORT,
-        )
-
-    def _details_markdown(self) -> str:
-        assert self._order is not None
-        o = self._order
-        rows = [f"**Status:** `{o.status.value}`"]
-        if o.paid_at:
-            rows.append(f"**Paid:** {o.paid_at.isoformat(timespec='seconds')}")
-        for s in o.shipments:
-            rows.append(f"**Parcel:** {s.carrier.value} `{s.tracking_number}` ({s.status.value})")
-        if o.return_window_closes_at:
-            rows.append(
-                f"**Returns until:** {o.return_window_closes_at.isoformat(timespec='seconds')}"
-            )
-        return "\n\n".join(rows)

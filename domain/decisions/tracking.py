@@ -1,0 +1,57 @@
+"""Carrier scans: a parcel only moves forward, and the order follows its parcels."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.orders import OrderSnapshot, TrackingEvent
+from domain.status import TRACKING_RANK, OrderStatus, TrackingStatus
+
+
+class ScanOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    order: OrderSnapshot
+    status: OrderStatus | None
+    summary: str
+
+
+def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None:
+    """The order after this scan, or None when the scan changes nothing (unknown parcel,
+    a repeat, or an older scan arriving late)."""
+    parcel = next((s for s in order.shipments if s.tracking_number == event.tracking_number), None)
+    if parcel is None or TRACKING_RANK[event.status] <= TRACKING_RANK[parcel.status]:
+        return None
+    updated = order.model_copy(deep=True)
+    moved = next(s for s in updated.shipments if s.tracking_number == event.tracking_number)
+    moved.status = event.status
+    tn = event.tracking_number
+    if event.status is TrackingStatus.DELIVERED:
+        moved.delivered_at = event.occurred_at
+    if {s.status for s in updated.shipments} == {TrackingStatus.DELIVERED}:
+        updated.delivered_at = max(s.delivered_at for s in updated.shipments if s.delivered_at)
+        return ScanOutcome(
+            order=updated, status=OrderStatus.DELIVERED, summary="every parcel delivered"
+        )
+    if event.status is TrackingStatus.LOST:
+        return ScanOutcome(
+            order=updated,
+            status=OrderStatus.LOST,
+            summary=f"parcel {tn} declared lost by the carrier",
+        )
+    if event.status is TrackingStatus.RETURN_TO_SENDER:
+        return ScanOutcome(
+            order=updated,
+            status=OrderStatus.RETURNED_TO_SENDER,
+            summary=f"parcel {tn} is coming back",
+        )
+    if order.status is OrderStatus.SHIPPED and event.status in (
+        TrackingStatus.IN_TRANSIT,
+        TrackingStatus.OUT_FOR_DELIVERY,
+    ):
+        return ScanOutcome(
+            order=updated,
+            status=OrderStatus.IN_TRANSIT,
+            summary=f"parcel {tn} {event.status.value}",
+        )
+    return ScanOutcome(order=updated, status=None, summary=f"parcel {tn} {event.status.value}")

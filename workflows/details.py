@@ -1,0 +1,30 @@
+"""The few lines of markdown the Temporal Web UI shows as an order's current details."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.orders import OrderSnapshot
+
+
+def _at(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def current_details(order: OrderSnapshot) -> str:
+    rows = [f"**Status:** `{order.status.value}`"]
+    if order.paid_at:
+        rows.append(f"**Paid:** {_at(order.paid_at)}")
+    if order.edit_window_closes_at and not order.shipped_at:
+        rows.append(f"**Editable until:** {_at(order.edit_window_closes_at)}")
+    if order.dispatch_at and not order.fulfilment_started_at:
+        rows.append(f"**Leaves at:** {_at(order.dispatch_at)}")
+    for parcel in order.shipments:
+        rows.append(
+            f"**Parcel:** {parcel.carrier.value} `{parcel.tracking_number}` ({parcel.status.value})"
+        )
+    if order.return_window_closes_at:
+        rows.append(f"**Returns until:** {_at(order.return_window_closes_at)}")
+    if order.refunded is not None:
+        rows.append(f"**Refunded:** {order.refunded}")
+    return "\n\n".join(rows)
