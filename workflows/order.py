@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
 
 def refusal(decision: Decision, kind: str) -> ApplicationError:
     """How a validator refuses: the reason, with the clauses as details for the API."""
-    return ApplicationError(decision.reason, list(decision.clauses), type=kind, non_retryable=True)
+    return ApplicationError(decision.reason, *decision.clauses, type=kind, non_retryable=True)
 
 
 @workflow.defn(name="OrderWorkflow")
@@ -214,9 +214,13 @@ class OrderWorkflow(OrderSteps):
                 slot.clauses,
                 deadlines={"dispatch_at": slot.at.isoformat()},
             )
-            await workflow.wait_condition(
-                lambda: self._cancel is not None, timeout=wait, timeout_summary="dispatch slot"
-            )
+            try:
+                await workflow.wait_condition(
+                    lambda: self._cancel is not None, timeout=wait, timeout_summary="dispatch slot"
+                )
+            except TimeoutError:
+                pass  # the slot came: dispatch
+
         await workflow.wait_condition(lambda: self._address_changes_running == 0)
         if self._cancel is not None:
             return await self._carry_out_cancellation()

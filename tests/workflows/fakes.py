@@ -9,13 +9,16 @@ from typing import Any
 from temporalio import activity
 
 from activities.models import (
+    ApplyAddressChange,
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
     LabelResult,
     MovementResult,
     OrderEvent,
+    RefundPayment,
     SendOrderEmail,
+    VoidPayment,
 )
 from domain.money import Money
 from domain.orders import OrderLine, OrderWorkflowInput
@@ -58,7 +61,24 @@ class FakeWorld:
             self.calls.append(f"label:{request.idempotency_key}")
             return LabelResult(carrier=request.carrier, tracking_number="TRK1", label_id="lbl_1")
 
+        @activity.defn(name="refund_payment")
+        async def refund_payment(request: RefundPayment) -> MovementResult:
+            self.calls.append(f"refund:{request.idempotency_key}:{request.amount}")
+            return MovementResult(payment_id=request.payment_id, state="refunded")
+
+        @activity.defn(name="void_payment")
+        async def void_payment(request: VoidPayment) -> MovementResult:
+            self.calls.append(f"void:{request.idempotency_key}")
+            return MovementResult(payment_id=request.payment_id, state="voided")
+
+        @activity.defn(name="apply_address_change")
+        async def apply_address_change(request: ApplyAddressChange) -> None:
+            self.calls.append(f"address:{request.change_id}")
+
         return [
+            refund_payment,
+            void_payment,
+            apply_address_change,
             record_order_event,
             authorize_payment,
             capture_payment,
