@@ -60,6 +60,14 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = DEMO_PRESET.read_text().replace('length = "PT60S"', f'length = "{return_window}"')
     (folder / "demo.toml").write_text(text)
+    # A shop whose parcels leave the next day at 23:59: its windows can be seen open.
+    hold = (
+        text.replace('merchant = "demo"', 'merchant = "holdshop"')
+        .replace('window_after_payment = "PT2M"', 'window_after_payment = "PT23H"')
+        .replace('within_after_payment = "PT1M"', 'within_after_payment = "PT24H"')
+    )
+    hold += '\n[shipping.dispatch]\nsame_business_day = false\nopens = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
+    (folder / "holdshop.toml").write_text(hold)
     return folder
 
 

@@ -22,7 +22,12 @@ from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import FakeWorld, order_input
-from workflows.names import QUERY_ORDER, UPDATE_CANCEL, UPDATE_CHANGE_SHIPPING_ADDRESS, order_workflow_id
+from workflows.names import (
+    QUERY_ORDER,
+    UPDATE_CANCEL,
+    UPDATE_CHANGE_SHIPPING_ADDRESS,
+    order_workflow_id,
+)
 from workflows.order import OrderWorkflow
 
 
@@ -31,23 +36,36 @@ def slow_dispatch_policy() -> Policy:
     always lies more than a day ahead, so the windows can be tested on their own."""
     kwoking = preset("kwoking")
     assert kwoking.shipping is not None
-    shipping = kwoking.shipping.model_copy(update={"dispatch": DispatchRule(
-        same_business_day=False, opens=time(23, 59), clauses=("IMA-SHP-2",))})
-    return kwoking.model_copy(update={
-        "shipping": shipping,
-        "edit": EditRule(window_after_payment=timedelta(hours=23), clauses=("IMA-EDT-1",)),
-        "calendar": kwoking.calendar.model_copy(update={"weekend": (), "holidays_country": None}),
-    })
+    shipping = kwoking.shipping.model_copy(
+        update={
+            "dispatch": DispatchRule(
+                same_business_day=False, opens=time(23, 59), clauses=("IMA-SHP-2",)
+            )
+        }
+    )
+    return kwoking.model_copy(
+        update={
+            "shipping": shipping,
+            "edit": EditRule(window_after_payment=timedelta(hours=23), clauses=("IMA-EDT-1",)),
+            "calendar": kwoking.calendar.model_copy(
+                update={"weekend": (), "holidays_country": None}
+            ),
+        }
+    )
 
 
 @asynccontextmanager
 async def paid_order(env: WorkflowEnvironment, world: FakeWorld) -> AsyncIterator[WorkflowHandle]:
     queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
-                      activities=world.activities()):
+    async with Worker(
+        env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+    ):
         handle = await env.client.start_workflow(
-            OrderWorkflow.run, order_input(order_id, slow_dispatch_policy()),
-            id=order_workflow_id(order_id), task_queue=queue)
+            OrderWorkflow.run,
+            order_input(order_id, slow_dispatch_policy()),
+            id=order_workflow_id(order_id),
+            task_queue=queue,
+        )
 
         async def paid() -> bool:
             snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
@@ -72,12 +90,15 @@ async def test_imalent_address_change_at_22h59_is_accepted_and_at_23h01_refused(
     world = FakeWorld()
     async with paid_order(time_env, world) as handle:
         await time_env.sleep(timedelta(hours=22, minutes=59))
-        changed = await handle.execute_update(UPDATE_CHANGE_SHIPPING_ADDRESS, AddressChange(change_id=1),
-                                              result_type=AddressChanged)
+        changed = await handle.execute_update(
+            UPDATE_CHANGE_SHIPPING_ADDRESS, AddressChange(change_id=1), result_type=AddressChanged
+        )
         assert changed.clauses == ("IMA-EDT-1",) and "address:1" in world.calls
         await time_env.sleep(timedelta(minutes=2))
-        clauses = await refused(handle.execute_update(UPDATE_CHANGE_SHIPPING_ADDRESS,
-                                                      AddressChange(change_id=2)), "EditRefused")
+        clauses = await refused(
+            handle.execute_update(UPDATE_CHANGE_SHIPPING_ADDRESS, AddressChange(change_id=2)),
+            "EditRefused",
+        )
         assert clauses == ["IMA-EDT-1"] and "address:2" not in world.calls
         await handle.terminate("test over")
 
@@ -89,13 +110,16 @@ async def test_kwoking_cancel_at_23h59_refunds_in_full_and_nothing_ships(
     world = FakeWorld()
     async with paid_order(time_env, world) as handle:
         await time_env.sleep(timedelta(hours=23, minutes=59))
-        outcome = await handle.execute_update(UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome)
+        outcome = await handle.execute_update(
+            UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome
+        )
         result = await handle.result()
     assert outcome.status is OrderStatus.CANCELLED and str(outcome.refund) == "39.80 EUR"
     assert "KWO-CAN-1" in outcome.clauses
     assert result.status is OrderStatus.CANCELLED
     assert [c for c in world.calls if c.startswith(("refund", "label"))] == [
-        f"refund:{result.order_id}:refund:cancellation:39.80 EUR"]
+        f"refund:{result.order_id}:refund:cancellation:39.80 EUR"
+    ]
     assert world.emails[-1] == "order_cancelled"
 
 
@@ -106,7 +130,9 @@ async def test_kwoking_cancel_at_24h01_is_refunded_by_the_second_rule(
     world = FakeWorld()
     async with paid_order(time_env, world) as handle:
         await time_env.sleep(timedelta(hours=24, minutes=1))
-        outcome = await handle.execute_update(UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome)
+        outcome = await handle.execute_update(
+            UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome
+        )
         await handle.result()
     assert "KWO-CAN-2" in outcome.clauses and "KWO-CAN-1" not in outcome.clauses
     assert sum(c.startswith("refund") for c in world.calls) == 1
@@ -125,10 +151,14 @@ async def test_kwoking_cancel_after_shipping_is_refused_and_edits_too(
             return snapshot.status is OrderStatus.SHIPPED
 
         await wait_for(shipped, within=30)
-        clauses = await refused(handle.execute_update(UPDATE_CANCEL, CancelRequest()), "CancelRefused")
+        clauses = await refused(
+            handle.execute_update(UPDATE_CANCEL, CancelRequest()), "CancelRefused"
+        )
         assert clauses == ["KWO-CAN-3"]
-        edit = await refused(handle.execute_update(UPDATE_CHANGE_SHIPPING_ADDRESS,
-                                                   AddressChange(change_id=3)), "EditRefused")
+        edit = await refused(
+            handle.execute_update(UPDATE_CHANGE_SHIPPING_ADDRESS, AddressChange(change_id=3)),
+            "EditRefused",
+        )
         assert edit == ["IMA-EDT-1"]
         await handle.terminate("test over")
     assert not any(c.startswith("refund") for c in world.calls)

@@ -1,0 +1,143 @@
+"""Customer actions on an order: change the shipping address, cancel. Each is a workflow
+update whose validator decides at once; a refusal is a 409 naming the clause."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.money import Money
+from domain.orders import Address, AddressChange, AddressChanged, CancelOutcome, CancelRequest
+from domain.policy import Policy
+from starter.auth import may_read_order
+from starter.problems import Problem
+from store import ledger, orders
+from workflows.names import UPDATE_CANCEL, UPDATE_CHANGE_SHIPPING_ADDRESS, order_workflow_id
+
+log = structlog.get_logger("orderflow.api.changes")
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+UPDATE_TIMEOUT = timedelta(seconds=15)
+
+
+async def _order_for_customer(request: Request, order_id: str) -> dict[str, Any]:
+    row = (
+        await orders.get_order(request.app.state.pool, order_id)
+        if may_read_order(request, order_id)
+        else None
+    )
+    if row is None:
+        raise Problem(
+            404, "Order not found", "no order with this ID is visible with the credentials given"
+        )
+    structlog.contextvars.bind_contextvars(
+        order_id=order_id, workflow_id=order_workflow_id(order_id)
+    )
+    return row
+
+
+async def _update(request: Request, order_id: str, name: str, arg: Any, result_type: type) -> Any:
+    """Run an update; a refusal by its validator becomes a 409 naming the clause."""
+    handle = request.app.state.temporal.get_workflow_handle(order_workflow_id(order_id))
+    try:
+        return await handle.execute_update(
+            name, arg, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in ("EditRefused", "CancelRefused"):
+            clause = str(cause.details[0]) if cause.details else None
+            raise Problem(
+                409, "Refused by the merchant's policy", cause.message, clause=clause
+            ) from err
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None  # the order's workflow has ended
+        log.warning("update not delivered", update=name, error=err.message)
+        raise Problem(
+            503,
+            "Try again shortly",
+            "the order service is unreachable right now; nothing was changed",
+            headers={"Retry-After": "5"},
+        ) from err
+
+
+def _ended(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:
+    return Problem(
+        409,
+        "Refused by the merchant's policy",
+        f"the order is {row['status']}: it can no longer be {what}",
+        clause=clauses[0] if clauses else None,
+    )
+
+
+@router.patch("/{order_id}/shipping-address")
+async def change_shipping_address(
+    order_id: str, address: Address, request: Request
+) -> dict[str, Any]:
+    row = await _order_for_customer(request, order_id)
+    pool = request.app.state.pool
+    change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
+    try:
+        changed = await _update(
+            request,
+            order_id,
+            UPDATE_CHANGE_SHIPPING_ADDRESS,
+            AddressChange(change_id=change_id),
+            AddressChanged,
+        )
+    except Problem:
+        await orders.refuse_address(pool, change_id)
+        raise
+    if changed is None:
+        await orders.refuse_address(pool, change_id)
+        edit = Policy.model_validate(row["policy"]).edit
+        raise _ended(row, edit.clauses if edit else (), "edited")
+    return {
+        "order_id": order_id,
+        "shipping_address": address.model_dump(mode="json"),
+        "edit_window_closes_at": changed.edit_window_closes_at,
+        "clauses": changed.clauses,
+    }
+
+
+@router.post("/{order_id}/cancel")
+async def cancel_order(
+    order_id: str, request: Request, body: CancelRequest | None = None
+) -> dict[str, Any]:
+    row = await _order_for_customer(request, order_id)
+    outcome = await _update(
+        request, order_id, UPDATE_CANCEL, body or CancelRequest(), CancelOutcome
+    )
+    if outcome is None:
+        if row["status"] == "cancelled":  # asked again: the same answer
+            refunds = [
+                m
+                for m in await ledger.movements(request.app.state.pool, order_id)
+                if m["movement"] == "refund"
+            ]
+            amount = Money(
+                amount=sum((m["amount"] for m in refunds), Decimal(0)), currency=row["currency"]
+            )
+            return {
+                "order_id": order_id,
+                "status": "cancelled",
+                "refund": {"amount": str(amount.amount), "currency": amount.currency},
+                "clauses": refunds[0]["clauses"] if refunds else [],
+            }
+        rules = Policy.model_validate(row["policy"]).cancellation
+        raise _ended(row, rules.until_clauses if rules else (), "cancelled")
+    return {
+        "order_id": order_id,
+        "status": outcome.status.value,
+        "refund": {"amount": str(outcome.refund.amount), "currency": outcome.refund.currency},
+        "clauses": outcome.clauses,
+    }

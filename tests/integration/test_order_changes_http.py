@@ -1,0 +1,112 @@
+"""Editing and cancelling over HTTP, end to end: the answer is synchronous, a refusal is a
+409 naming the clause, and a cancellation refunds once (IMA-EDT-1, KWO-CAN-1, KWO-CAN-3)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from typing import Any
+
+from tests.integration.harness import STOREFRONT, System, order_body, wait_for
+from tests.integration.test_api_contract import assert_problem
+
+NEW_ADDRESS = {
+    "name": "Jane Doe",
+    "line1": "Elizabetes iela 2",
+    "city": "Riga",
+    "postal_code": "LV-1050",
+    "country": "LV",
+}
+
+
+async def place(system: System, merchant: str) -> tuple[str, dict[str, str]]:
+    placed = await system.api.post(
+        "/v1/orders", headers=STOREFRONT, json=order_body(merchant=merchant)
+    )
+    assert placed.status_code == 201, placed.text
+    return placed.json()["order_id"], {"Authorization": f"Bearer {placed.json()['access_token']}"}
+
+
+async def reaches(
+    system: System, order_id: str, mine: dict[str, str], status: str
+) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return view if view["status"] == status else None
+
+    return await wait_for(check, within=30)
+
+
+async def test_address_change_then_cancellation_over_http(system: System, pool: Any) -> None:
+    order_id, mine = await place(system, "holdshop")
+    view = await reaches(system, order_id, mine, "paid")
+    assert view["deadlines"]["edit_window_closes_at"]
+
+    changed = await system.api.patch(
+        f"/v1/orders/{order_id}/shipping-address", headers=mine, json=NEW_ADDRESS
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["clauses"] == ["IMA-EDT-1"]
+    view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+    assert view["shipping_address"]["line1"] == "Elizabetes iela 2"
+    assert any(e["kind"] == "shipping_address_changed" for e in view["timeline"])
+
+    cancelled = await system.api.post(f"/v1/orders/{order_id}/cancel", headers=mine)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["refund"] == {"amount": "39.80", "currency": "EUR"}
+    assert "KWO-CAN-1" in cancelled.json()["clauses"]
+    view = await reaches(system, order_id, mine, "cancelled")
+    assert [(m["movement"], m["status"]) for m in view["payments"]][-1] == ("refund", "succeeded")
+    assert view["shipments"] == []
+
+    again = await system.api.post(f"/v1/orders/{order_id}/cancel", headers=mine)
+    assert again.status_code == 200 and again.json()["refund"] == cancelled.json()["refund"]
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM ledger WHERE order_id = $1 AND movement = 'refund'", order_id
+        )
+        == 1
+    )
+    payment = view["payments"][1]["provider_ref"]
+    provider = await system.sandbox.get(f"/payments/v1/payments/{payment}")
+    assert provider.json()["status"] == "refunded"
+
+    late_edit = await system.api.patch(
+        f"/v1/orders/{order_id}/shipping-address", headers=mine, json=NEW_ADDRESS
+    )
+    assert assert_problem(late_edit, 409)["clause"] == "IMA-EDT-1"
+
+    async def cancellation_mail() -> bool:
+        subjects = [
+            message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]
+            for p in system.mail.messages()
+        ]
+        return f"Order {order_id} is cancelled" in subjects
+
+    await wait_for(cancellation_mail, within=15)
+
+
+async def test_a_shipped_order_can_be_neither_edited_nor_cancelled(system: System) -> None:
+    order_id, mine = await place(system, "demo")
+
+    async def left() -> dict[str, Any] | None:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return view if view["shipments"] else None
+
+    await wait_for(left, within=30)
+    refused = await system.api.post(f"/v1/orders/{order_id}/cancel", headers=mine)
+    assert assert_problem(refused, 409)["clause"] == "KWO-CAN-3"
+    edit = await system.api.patch(
+        f"/v1/orders/{order_id}/shipping-address", headers=mine, json=NEW_ADDRESS
+    )
+    assert assert_problem(edit, 409)["clause"] == "IMA-EDT-1"
+
+
+async def test_changes_need_the_orders_own_token(system: System) -> None:
+    order_id, _ = await place(system, "holdshop")
+    assert_problem(await system.api.post(f"/v1/orders/{order_id}/cancel"), 404)
+    assert_problem(
+        await system.api.patch(
+            f"/v1/orders/{order_id}/shipping-address", headers=STOREFRONT, json=NEW_ADDRESS
+        ),
+        404,
+    )
