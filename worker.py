@@ -20,6 +20,7 @@ from runtime.settings import Settings
 from runtime.temporal import connect
 from store.db import create_pool, migrate
 from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
 
 log = structlog.get_logger("orderflow.worker")
 
@@ -36,6 +37,7 @@ def order_activities(activities: OrderActivities) -> list[object]:
         activities.refund_payment,
         activities.void_payment,
         activities.apply_address_change,
+        activities.poll_tracking,
     ]
 
 
@@ -45,6 +47,7 @@ def build_worker(client: Client, activities: OrderActivities, task_queue: str) -
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=order_activities(activities),
+        workflow_runner=workflow_runner(),
         max_concurrent_activities=100,
         # On SIGTERM, activities in flight get this long to finish before they are cancelled.
         graceful_shutdown_timeout=timedelta(seconds=15),

@@ -40,6 +40,12 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
             f"The payment for your order {oid} was declined ({facts.get('reason', 'declined')}).\n"
             "No money was taken. You may try again with another card.\n",
         )
+    if template == "parcel_late":
+        return (
+            f"Order {oid} is taking longer than expected",
+            f"Your parcel {facts['tracking_number']} was expected by {facts['expected_by']}.\n"
+            "We are checking with the carrier and will write again as soon as we know more.\n",
+        )
     if template == "order_cancelled":
         return (
             f"Order {oid} is cancelled",

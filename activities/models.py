@@ -88,3 +88,13 @@ class VoidPayment(BaseModel):
 class ApplyAddressChange(BaseModel):
     order_id: str
     change_id: int
+
+
+class PollTracking(BaseModel):
+    order_id: str
+    tracking_numbers: list[str]
+
+
+class ParcelScan(BaseModel):
+    tracking_number: str
+    status: str

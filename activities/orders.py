@@ -19,6 +19,8 @@ from activities.models import (
     LabelResult,
     MovementResult,
     OrderEvent,
+    ParcelScan,
+    PollTracking,
     RefundPayment,
     SendOrderEmail,
     VoidPayment,
@@ -230,3 +232,18 @@ class OrderActivities:
                 type="AddressChangeUnknown",
                 non_retryable=True,
             )
+
+    @activity.defn(name="poll_tracking")
+    async def poll_tracking(self, request: PollTracking) -> list[ParcelScan]:
+        """Ask the carrier for parcels it has not told about; heartbeats between parcels."""
+        scans: list[ParcelScan] = []
+        for index, tracking_number in enumerate(request.tracking_numbers):
+            activity.heartbeat(index)
+            try:
+                status = await self._carrier.track(tracking_number)
+            except ProviderRejected as err:
+                raise ApplicationError(
+                    str(err), type="TrackingRejected", non_retryable=True
+                ) from err
+            scans.append(ParcelScan(tracking_number=tracking_number, status=status))
+        return scans

@@ -125,6 +125,7 @@ class OrderSnapshot(BaseModel):
     edit_window_closes_at: datetime | None = None
     dispatch_at: datetime | None = None
     refunded: Money | None = None
+    late: bool = False
 
 
 class AddressChange(BaseModel):

@@ -62,3 +62,11 @@ def test_the_table_has_one_row_per_clause() -> None:
     text = (ROOT / "docs" / "traceability.md").read_text()
     ids = re.findall(r"^\| ((?:[A-Z]{3}-[A-Z]{3}-\d+|LIF-\d+)) \|", text, flags=re.M)
     assert len(ids) == len(set(ids)) and len(ids) >= 75
+
+
+def test_test_names_are_unique_so_the_map_is_unambiguous() -> None:
+    names: list[str] = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        names += re.findall(r"^\s*(?:async )?def (test_\w+)", path.read_text(), flags=re.M)
+    duplicated = {n for n in names if names.count(n) > 1}
+    assert not duplicated, f"test names used twice: {sorted(duplicated)}"

@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_CANCEL,
         UPDATE_CHANGE_SHIPPING_ADDRESS,
     )
-    from workflows.steps import MONEY, SHORT, OrderSteps
+    from workflows.steps import MONEY, SHORT, OrderSteps, with_calendar
 
 
 def refusal(decision: Decision, kind: str) -> ApplicationError:
@@ -188,7 +188,7 @@ class OrderWorkflow(OrderSteps):
         )
         self._order.captured = True
         self._order.paid_at = workflow.now()
-        slot = dispatch_slot(policy, self._order.paid_at)
+        slot = with_calendar(dispatch_slot, policy, self._order.paid_at)
         self._order.dispatch_at = slot.at
         edit = edit_window(policy, self._facts(), self._order.paid_at)
         self._order.edit_window_closes_at = edit.deadlines.get("edit_window_closes_at")

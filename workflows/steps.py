@@ -3,20 +3,28 @@ sending an e-mail, following the parcels, carrying out a cancellation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import OrderEvent, RefundPayment, SendOrderEmail, VoidPayment
+    from activities.models import (
+        OrderEvent,
+        PollTracking,
+        RefundPayment,
+        SendOrderEmail,
+        VoidPayment,
+    )
     from activities.orders import OrderActivities
     from domain.decisions.changes import Cancellation, OrderFacts
+    from domain.decisions.fulfilment import delivery_estimate
     from domain.decisions.tracking import apply_scan
     from domain.money import Money
     from domain.orders import CancelOutcome, OrderSnapshot, OrderWorkflowInput, TrackingEvent
-    from domain.status import OrderStatus
+    from domain.status import OrderStatus, TrackingStatus
     from workflows.details import current_details
     from workflows.names import ORDER_STATUS
 
@@ -34,6 +42,19 @@ MONEY: dict[str, Any] = dict(
     ),
 )
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
+# Orders started before this change wait for scans only; later ones also follow up.
+PARCEL_FOLLOW_UP = "parcel-follow-up"
+
+
+T = TypeVar("T")
+
+
+def with_calendar(decide: Callable[..., T], *args: Any) -> T:
+    """Run a decision that reads the merchant's holiday calendar. The `holidays` package
+    builds its tables with locale functions the sandbox forbids; the tables are fixed data,
+    so the decision stays deterministic."""
+    with workflow.unsafe.sandbox_unrestricted():
+        return decide(*args)
 
 
 class OrderSteps:
@@ -106,8 +127,12 @@ class OrderSteps:
     async def _follow_parcels(self, clauses: tuple[str, ...]) -> None:
         """Apply carrier scans until every parcel is delivered, or one is lost or sent back."""
         assert self._order is not None
+        follow_up = workflow.patched(PARCEL_FOLLOW_UP)
         while self._order.status not in ENDED:
-            await workflow.wait_condition(lambda: bool(self._tracking_inbox))
+            if follow_up:
+                await self._wait_for_scans()
+            else:
+                await workflow.wait_condition(lambda: bool(self._tracking_inbox))
             events, self._tracking_inbox = self._tracking_inbox, []
             for event in sorted(events, key=lambda e: e.occurred_at):
                 outcome = apply_scan(self._order, event)
@@ -125,6 +150,68 @@ class OrderSteps:
                             "event_id": event.event_id,
                         },
                     )
+
+    async def _wait_for_scans(self) -> None:
+        """Wait for the carrier's scans. Past the delivery estimate the customer is told,
+        once; when the carrier has been silent too long, it is asked."""
+        assert self._input is not None and self._order is not None
+        policy, order = self._input.policy, self._order
+        estimate = (
+            with_calendar(delivery_estimate, policy, order.shipped_at) if order.shipped_at else None
+        )
+        timeout = policy.shipping.carriers.poll_after if policy.shipping else timedelta(days=1)
+        watch_late = estimate is not None and not order.late
+        if estimate is not None and watch_late:
+            timeout = min(timeout, max(estimate.latest - workflow.now(), timedelta(seconds=1)))
+        try:
+            await workflow.wait_condition(
+                lambda: bool(self._tracking_inbox), timeout=timeout, timeout_summary="carrier quiet"
+            )
+            return
+        except TimeoutError:
+            pass
+        if estimate is not None and watch_late and workflow.now() >= estimate.latest:
+            order.late = True
+            expected = estimate.latest.isoformat(timespec="minutes")
+            await self._record(
+                "parcel_late",
+                None,
+                f"not delivered by {expected}",
+                estimate.clauses,
+                deadlines={"delivery_expected_by": expected},
+            )
+            for parcel in order.shipments:
+                await self._email(
+                    "parcel_late",
+                    {"tracking_number": parcel.tracking_number, "expected_by": expected},
+                    key=parcel.tracking_number,
+                )
+            return
+        waiting = [
+            s.tracking_number for s in order.shipments if s.status != TrackingStatus.DELIVERED
+        ]
+        scans = await workflow.execute_activity_method(
+            OrderActivities.poll_tracking,
+            PollTracking(order_id=self._input.order_id, tracking_numbers=waiting),
+            summary="ask the carrier",
+            start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(
+                maximum_interval=timedelta(minutes=5),
+                non_retryable_error_types=["TrackingRejected"],
+            ),
+        )
+        known = {s.value for s in TrackingStatus}
+        for scan in scans:
+            if scan.status in known:
+                self._tracking_inbox.append(
+                    TrackingEvent(
+                        event_id=f"poll:{scan.tracking_number}:{scan.status}",
+                        tracking_number=scan.tracking_number,
+                        status=TrackingStatus(scan.status),
+                        occurred_at=workflow.now(),
+                    )
+                )
 
     async def _record(
         self,
@@ -161,7 +248,10 @@ class OrderSteps:
             **SHORT,
         )
 
-    async def _email(self, template: str, facts: dict[str, Any] | None = None) -> None:
+    async def _email(
+        self, template: str, facts: dict[str, Any] | None = None, key: str | None = None
+    ) -> None:
+        """Send one of the order's e-mails; `key` tells apart several of the same kind."""
         assert self._input is not None
         oid = self._input.order_id
         await workflow.execute_activity_method(
@@ -169,7 +259,7 @@ class OrderSteps:
             SendOrderEmail(
                 order_id=oid,
                 template=template,
-                idempotency_key=f"{oid}:email:{template}",
+                idempotency_key=f"{oid}:email:{template}" + (f":{key}" if key else ""),
                 facts=facts or {},
             ),
             summary=f"e-mail {template}",

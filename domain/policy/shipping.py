@@ -39,6 +39,9 @@ class CarrierRule(Rule):
     clauses: tuple[str, ...] = ()
     carriers: tuple[Carrier, ...] = Field(min_length=1)
     by_destination: dict[str, Carrier] = Field(default_factory=dict)
+    poll_after: timedelta = Field(
+        timedelta(days=1), description="ask the carrier when a parcel has had no scan this long"
+    )
 
 
 class TrackingRule(Rule):

@@ -25,6 +25,7 @@ from tests.integration.harness import STOREFRONT, order_body, running_system, wa
 from tests.workflows.fakes import FakeWorld
 from workflows.names import QUERY_ORDER, SEARCH_ATTRIBUTES, order_workflow_id
 from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
 
 
 @asynccontextmanager
@@ -69,6 +70,7 @@ async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None
                 env.client,
                 task_queue=queue,
                 workflows=[OrderWorkflow],
+                workflow_runner=workflow_runner(),
                 activities=world.activities(),
             ):
                 placed = (
@@ -128,6 +130,7 @@ async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None
                 env.client,
                 task_queue=queue,
                 workflows=[OrderWorkflow],
+                workflow_runner=workflow_runner(),
                 activities=world.activities(),
             ):
 

@@ -16,6 +16,8 @@ from activities.models import (
     LabelResult,
     MovementResult,
     OrderEvent,
+    ParcelScan,
+    PollTracking,
     RefundPayment,
     SendOrderEmail,
     VoidPayment,
@@ -29,6 +31,7 @@ from tests.paths import DEMO_PRESET
 @dataclass
 class FakeWorld:
     decline: str | None = None
+    carrier_says: list[str] = field(default_factory=list)
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -75,7 +78,14 @@ class FakeWorld:
         async def apply_address_change(request: ApplyAddressChange) -> None:
             self.calls.append(f"address:{request.change_id}")
 
+        @activity.defn(name="poll_tracking")
+        async def poll_tracking(request: PollTracking) -> list[ParcelScan]:
+            said = self.carrier_says.pop(0) if self.carrier_says else "in_transit"
+            self.calls.append(f"poll:{said}")
+            return [ParcelScan(tracking_number=t, status=said) for t in request.tracking_numbers]
+
         return [
+            poll_tracking,
             refund_payment,
             void_payment,
             apply_address_change,

@@ -29,6 +29,7 @@ from workflows.names import (
     order_workflow_id,
 )
 from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
 
 
 def slow_dispatch_policy() -> Policy:
@@ -58,7 +59,11 @@ def slow_dispatch_policy() -> Policy:
 async def paid_order(env: WorkflowEnvironment, world: FakeWorld) -> AsyncIterator[WorkflowHandle]:
     queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+        env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
     ):
         handle = await env.client.start_workflow(
             OrderWorkflow.run,
@@ -123,7 +128,7 @@ async def test_kwoking_cancel_at_23h59_refunds_in_full_and_nothing_ships(
     assert world.emails[-1] == "order_cancelled"
 
 
-async def test_kwoking_cancel_at_24h01_is_refunded_by_the_second_rule(
+async def test_kwoking_cancel_at_24h01_through_the_workflow_uses_the_second_rule(
     time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-CAN-2"""

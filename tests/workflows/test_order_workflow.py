@@ -16,6 +16,7 @@ from tests.paths import HISTORIES
 from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window
 from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT, order_workflow_id
 from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
 
 SIXTY_DAYS = timedelta(days=60)
 
@@ -35,7 +36,11 @@ async def run_order(
     """Run one order to its end: the carrier's scans are signalled as the relay would."""
     queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        env.client, task_queue=queue, workflows=[OrderWorkflow], activities=world.activities()
+        env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
     ):
         handle = await env.client.start_workflow(
             OrderWorkflow.run,
@@ -80,7 +85,7 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
     if os.environ.get("ORDERFLOW_RECORD_HISTORIES"):
         history = await handle.fetch_history()
-        (HISTORIES / "order_happy_path.json").write_text(history.to_json())
+        (HISTORIES / "order_parcel_follow_up.json").write_text(history.to_json())
 
 
 async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(

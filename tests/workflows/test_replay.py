@@ -11,6 +11,7 @@ from temporalio.worker import Replayer
 
 from tests.paths import HISTORIES
 from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
 
 RECORDED = sorted(HISTORIES.glob("order_*.json"))
 
@@ -22,6 +23,10 @@ def test_there_are_recorded_histories() -> None:
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays(path) -> None:  # type: ignore[no-untyped-def]
     history = WorkflowHistory.from_json(f"order-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=[OrderWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=pydantic_data_converter,
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

@@ -1,0 +1,48 @@
+"""Following a parcel the carrier says nothing about: it is asked, and past the delivery
+estimate the customer is told once (IMA-SHP-3, IMA-SHP-5), on the time-skipping server."""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.status import OrderStatus
+from tests.domain.helpers import preset
+from tests.workflows.fakes import FakeWorld, order_input
+from workflows.names import order_workflow_id
+from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
+
+
+async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_daily(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """The carrier sends no scan; asked once a day it says in transit for 20 days, then
+    delivered. 12 business days after dispatch the customer hears it is late, once."""
+    world = FakeWorld(carrier_says=["label_created"] + ["in_transit"] * 20 + ["delivered"])
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        handle = await time_env.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order_id, preset("imalent")),
+            id=order_workflow_id(order_id),
+            task_queue=queue,
+        )
+        result = await handle.result()
+    assert result.status is OrderStatus.COMPLETED and result.late
+    late = [e for e in world.events if e.kind == "parcel_late"]
+    assert len(late) == 1 and late[0].clauses == ("IMA-SHP-5",)
+    assert world.emails.count("parcel_late") == 1
+    assert world.statuses()[-3:] == ["in_transit", "delivered", "completed"]
+    polls = [c for c in world.calls if c.startswith("poll:")]
+    assert len(polls) == 22 and polls[-1] == "poll:delivered"
+    shipped = next(e for e in world.events if e.kind == "shipped")
+    assert "IMA-SHP-3" in shipped.clauses and "IMA-SHP-4" in shipped.clauses
