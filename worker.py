@@ -38,6 +38,7 @@ def order_activities(activities: OrderActivities) -> list[object]:
         activities.void_payment,
         activities.apply_address_change,
         activities.poll_tracking,
+        activities.reserve_replacement,
     ]
 
 

@@ -46,6 +46,16 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
             f"Your parcel {facts['tracking_number']} was expected by {facts['expected_by']}.\n"
             "We are checking with the carrier and will write again as soon as we know more.\n",
         )
+    if template == "parcel_lost":
+        return (
+            f"Order {oid}: your parcel was lost",
+            f"The carrier declared your parcel {facts['tracking_number']} lost.\n"
+            + (
+                "A replacement is on its way; you will get its tracking number shortly.\n"
+                if facts.get("reshipped")
+                else f"The items are out of stock, so we refunded {facts['refund']}.\n"
+            ),
+        )
     if template == "order_cancelled":
         return (
             f"Order {oid} is cancelled",

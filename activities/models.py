@@ -98,3 +98,8 @@ class PollTracking(BaseModel):
 class ParcelScan(BaseModel):
     tracking_number: str
     status: str
+
+
+class ReserveReplacement(BaseModel):
+    order_id: str
+    reservation_key: str

@@ -22,6 +22,7 @@ from activities.models import (
     ParcelScan,
     PollTracking,
     RefundPayment,
+    ReserveReplacement,
     SendOrderEmail,
     VoidPayment,
 )
@@ -29,7 +30,7 @@ from adapters.carriers import CarrierGateway, Destination
 from adapters.email import Mailer
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentState
-from store import emails, ledger, orders
+from store import emails, ledger, orders, stock
 
 
 class OrderActivities:
@@ -247,3 +248,14 @@ class OrderActivities:
                 ) from err
             scans.append(ParcelScan(tracking_number=tracking_number, status=status))
         return scans
+
+    @activity.defn(name="reserve_replacement")
+    async def reserve_replacement(self, request: ReserveReplacement) -> bool:
+        """Reserve the order's items again, for a replacement parcel; False when out of stock."""
+        order = await self._order(request.order_id)
+        wanted: dict[str, int] = {}
+        for line in order["lines"]:  # type: ignore[attr-defined]
+            wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
+        return await stock.reserve(
+            self._pool, str(order["merchant"]), request.reservation_key, wanted
+        )

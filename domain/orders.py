@@ -107,6 +107,7 @@ class Shipment(BaseModel):
     label_id: str
     status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     delivered_at: datetime | None = None
+    replaced: bool = False  # lost, and a replacement parcel left instead
 
 
 class OrderSnapshot(BaseModel):

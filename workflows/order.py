@@ -18,13 +18,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import (
         ApplyAddressChange,
         AuthorizePayment,
-        BuyLabel,
         CapturePayment,
     )
     from activities.orders import OrderActivities
     from domain.decisions import Decision, merged
     from domain.decisions.changes import cancellation, edit_window
-    from domain.decisions.fulfilment import choose_carrier, customs_notice, dispatch_slot
+    from domain.decisions.fulfilment import choose_carrier, dispatch_slot
     from domain.decisions.returns import returns_close_at
     from domain.orders import (
         AddressChange,
@@ -33,12 +32,10 @@ with workflow.unsafe.imports_passed_through():
         CancelRequest,
         OrderSnapshot,
         OrderWorkflowInput,
-        Shipment,
         TrackingEvent,
     )
     from domain.status import OrderStatus
     from workflows.names import (
-        CARRIER,
         QUERY_ORDER,
         SIGNAL_CARRIER_EVENT,
         SIGNAL_PAYMENT_EVENT,
@@ -237,41 +234,18 @@ class OrderWorkflow(OrderSteps):
         if self._cancel is not None:
             return await self._carry_out_cancellation()
 
-        self._order.shipped_at = workflow.now()  # from here on the order can't be cancelled
-        label = await workflow.execute_activity_method(
-            OrderActivities.buy_shipping_label,
-            BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:1"),
-            summary=f"buy {carrier.value} label",
-            **SHORT,
-        )
         tracking = policy.shipping.tracking if policy.shipping else None
         tracking_clauses = merged(carrier_clauses, tracking.clauses if tracking else ()) or (
             shipping_clauses or payment_clauses
         )
-        self._order.shipments.append(
-            Shipment(
-                carrier=label.carrier,
-                label_id=label.label_id,
-                tracking_number=label.tracking_number,
-            )
-        )
-        workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
-        await self._record(
-            "shipped",
-            OrderStatus.SHIPPED,
-            f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
-            tracking_clauses,
-        )
-        customs = customs_notice(policy, order.destination_country)
-        facts: dict[str, Any] = {
-            "carrier": label.carrier.value,
-            "tracking_number": label.tracking_number,
-        }
-        if customs.allowed:
-            facts["customs_notice"] = customs.reason
-        await self._email("shipment_tracking", facts)
-
-        await self._follow_parcels(tracking_clauses)
+        self._order.shipped_at = workflow.now()  # from here on the order can't be cancelled
+        await self._ship(carrier, 1, tracking_clauses)
+        while True:
+            await self._follow_parcels(tracking_clauses)
+            if self._order.status is not OrderStatus.LOST:
+                break
+            if not await self._replace_lost_parcel(carrier, tracking_clauses):
+                return self._order
         if self._order.status is not OrderStatus.DELIVERED:
             return self._order
 

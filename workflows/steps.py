@@ -12,21 +12,30 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
+        BuyLabel,
         OrderEvent,
         PollTracking,
         RefundPayment,
+        ReserveReplacement,
         SendOrderEmail,
         VoidPayment,
     )
     from activities.orders import OrderActivities
     from domain.decisions.changes import Cancellation, OrderFacts
-    from domain.decisions.fulfilment import delivery_estimate
+    from domain.decisions.fulfilment import customs_notice, delivery_estimate, lost_parcel
     from domain.decisions.tracking import apply_scan
     from domain.money import Money
-    from domain.orders import CancelOutcome, OrderSnapshot, OrderWorkflowInput, TrackingEvent
+    from domain.orders import (
+        CancelOutcome,
+        OrderSnapshot,
+        OrderWorkflowInput,
+        Shipment,
+        TrackingEvent,
+    )
+    from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
     from workflows.details import current_details
-    from workflows.names import ORDER_STATUS
+    from workflows.names import CARRIER, ORDER_STATUS
 
 SHORT: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=30),
@@ -67,6 +76,7 @@ class OrderSteps:
         self._cancel: Cancellation | None = None
         self._cancel_outcome: CancelOutcome | None = None
         self._address_changes_running = 0
+        self._replacements = 0
 
     def _facts(self) -> OrderFacts:
         assert self._input is not None and self._order is not None
@@ -77,6 +87,109 @@ class OrderSteps:
             fulfilment_started_at=self._order.fulfilment_started_at,
             shipped_at=self._order.shipped_at,
         )
+
+    async def _ship(self, carrier: Carrier, parcel_no: int, clauses: tuple[str, ...]) -> None:
+        """Buy a label, put the parcel on the order, tell the customer its tracking number."""
+        assert self._input is not None and self._order is not None
+        oid = self._input.order_id
+        label = await workflow.execute_activity_method(
+            OrderActivities.buy_shipping_label,
+            BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:{parcel_no}"),
+            summary=f"buy {carrier.value} label",
+            **SHORT,
+        )
+        self._order.shipments.append(
+            Shipment(
+                carrier=label.carrier,
+                label_id=label.label_id,
+                tracking_number=label.tracking_number,
+            )
+        )
+        workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
+        await self._record(
+            "shipped",
+            OrderStatus.SHIPPED,
+            f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
+            clauses,
+        )
+        customs = customs_notice(self._input.policy, self._input.destination_country)
+        facts: dict[str, Any] = {
+            "carrier": label.carrier.value,
+            "tracking_number": label.tracking_number,
+        }
+        if customs.allowed:
+            facts["customs_notice"] = customs.reason
+        await self._email(
+            "shipment_tracking", facts, key=None if parcel_no == 1 else label.tracking_number
+        )
+
+    async def _replace_lost_parcel(self, carrier: Carrier, clauses: tuple[str, ...]) -> bool:
+        """A parcel the carrier lost: reshipped when the items are in stock, else refunded.
+        True when a replacement left."""
+        assert self._input is not None and self._order is not None
+        policy, oid = self._input.policy, self._input.order_id
+        rule = policy.shipping.lost_parcel if policy.shipping else None
+        lost = [
+            s for s in self._order.shipments if s.status is TrackingStatus.LOST and not s.replaced
+        ]
+        for parcel in lost:
+            parcel.replaced = True
+        self._replacements += 1
+        in_stock = False
+        if rule is not None and rule.reship_if_in_stock:
+            in_stock = await workflow.execute_activity_method(
+                OrderActivities.reserve_replacement,
+                ReserveReplacement(
+                    order_id=oid, reservation_key=f"{oid}:replacement:{self._replacements}"
+                ),
+                summary="reserve replacement items",
+                **SHORT,
+            )
+        decision = lost_parcel(policy, in_stock)
+        tracking_number = lost[0].tracking_number if lost else ""
+        if decision.allowed:
+            await self._record(
+                "lost_parcel_reshipped",
+                None,
+                decision.reason,
+                decision.clauses,
+                details={"tracking_number": tracking_number},
+            )
+            await self._email(
+                "parcel_lost",
+                {"tracking_number": tracking_number, "reshipped": True},
+                key=tracking_number,
+            )
+            await self._ship(carrier, 1 + self._replacements, clauses)
+            return True
+        refund = self._input.total
+        if self._order.captured and self._order.payment_id:
+            await workflow.execute_activity_method(
+                OrderActivities.refund_payment,
+                RefundPayment(
+                    order_id=oid,
+                    payment_id=self._order.payment_id,
+                    amount=refund,
+                    idempotency_key=f"{oid}:refund:lost:{self._replacements}",
+                    clauses=decision.clauses,
+                ),
+                summary="refund lost parcel",
+                **MONEY,
+            )
+        self._order.refunded = refund
+        await self._record(
+            "lost_parcel_refunded",
+            OrderStatus.LOST,
+            f"{decision.reason}: {refund} refunded",
+            decision.clauses,
+            details={"tracking_number": tracking_number, "refund": str(refund)},
+        )
+        await self._email(
+            "parcel_lost",
+            {"tracking_number": tracking_number, "refund": str(refund)},
+            key=tracking_number,
+        )
+        return False
 
     async def _carry_out_cancellation(self) -> OrderSnapshot:
         """Give back what the cancellation decided when it was asked for, once."""
@@ -188,7 +301,9 @@ class OrderSteps:
                 )
             return
         waiting = [
-            s.tracking_number for s in order.shipments if s.status != TrackingStatus.DELIVERED
+            s.tracking_number
+            for s in order.shipments
+            if s.status != TrackingStatus.DELIVERED and not s.replaced
         ]
         scans = await workflow.execute_activity_method(
             OrderActivities.poll_tracking,

@@ -19,7 +19,14 @@ class ScanOutcome(BaseModel):
 def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None:
     """The order after this scan, or None when the scan changes nothing (unknown parcel,
     a repeat, or an older scan arriving late)."""
-    parcel = next((s for s in order.shipments if s.tracking_number == event.tracking_number), None)
+    parcel = next(
+        (
+            s
+            for s in order.shipments
+            if s.tracking_number == event.tracking_number and not s.replaced
+        ),
+        None,
+    )
     if parcel is None or TRACKING_RANK[event.status] <= TRACKING_RANK[parcel.status]:
         return None
     updated = order.model_copy(deep=True)
@@ -28,8 +35,9 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
     tn = event.tracking_number
     if event.status is TrackingStatus.DELIVERED:
         moved.delivered_at = event.occurred_at
-    if {s.status for s in updated.shipments} == {TrackingStatus.DELIVERED}:
-        updated.delivered_at = max(s.delivered_at for s in updated.shipments if s.delivered_at)
+    active = [s for s in updated.shipments if not s.replaced]
+    if {s.status for s in active} == {TrackingStatus.DELIVERED}:
+        updated.delivered_at = max(s.delivered_at for s in active if s.delivered_at)
         return ScanOutcome(
             order=updated, status=OrderStatus.DELIVERED, summary="every parcel delivered"
         )

@@ -122,3 +122,25 @@ async def test_health_readiness_metrics_and_openapi(system: System) -> None:
     assert "orderflow_orders_placed_total" in metrics
     paths = (await system.api.get("/openapi.json")).json()["paths"]
     assert {"/v1/orders", "/v1/orders/{order_id}", "/v1/webhooks/{kind}/{provider}"} <= set(paths)
+
+
+async def test_operators_set_stock_levels(system: System, pool: Any) -> None:
+    answer = await system.api.put(
+        "/v1/ops/stock/demo/LAMP-1", headers=OPERATOR, json={"available": 7}
+    )
+    assert answer.status_code == 200
+    assert (
+        await pool.fetchval(
+            "SELECT available FROM stock WHERE merchant = 'demo' AND sku = 'LAMP-1'"
+        )
+        == 7
+    )
+    assert_problem(
+        await system.api.put("/v1/ops/stock/demo/LAMP-1", headers=OPERATOR, json={"available": -1}),
+        422,
+        "available",
+    )
+    assert_problem(
+        await system.api.put("/v1/ops/stock/nobody/X", headers=OPERATOR, json={"available": 1}), 404
+    )
+    assert_problem(await system.api.put("/v1/ops/stock/demo/X", json={"available": 1}), 401)

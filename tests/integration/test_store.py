@@ -103,3 +103,30 @@ async def test_a_late_retry_of_an_older_timeline_entry_never_moves_status_back(
     row = await orders.get_order(pool, order_id)
     assert row is not None and row["status"] == "shipped"
     assert [e["seq"] for e in await orders.list_events(pool, order_id)] == [0, 1, 2]
+
+
+async def test_a_replacement_reserves_all_items_or_none_and_once_per_key(
+    pool: asyncpg.Pool,
+) -> None:
+    """KWO-DEF-1: "if in stock" is decided against the stock merchants keep here."""
+    from store import stock
+
+    merchant = f"m{uuid.uuid4().hex[:6]}"
+    await stock.set_available(pool, merchant, "LAMP", 2)
+    await stock.set_available(pool, merchant, "CELL", 0)
+    assert not await stock.reserve(pool, merchant, "k1", {"LAMP": 1, "CELL": 1})
+    assert (
+        await pool.fetchval(
+            "SELECT available FROM stock WHERE merchant = $1 AND sku = 'LAMP'", merchant
+        )
+        == 2
+    )
+    assert await stock.reserve(pool, merchant, "k2", {"LAMP": 2, "UNTRACKED": 5})
+    assert await stock.reserve(pool, merchant, "k2", {"LAMP": 2, "UNTRACKED": 5})
+    assert (
+        await pool.fetchval(
+            "SELECT available FROM stock WHERE merchant = $1 AND sku = 'LAMP'", merchant
+        )
+        == 0
+    )
+    assert not await stock.reserve(pool, merchant, "k3", {"LAMP": 1})

@@ -19,6 +19,7 @@ from activities.models import (
     ParcelScan,
     PollTracking,
     RefundPayment,
+    ReserveReplacement,
     SendOrderEmail,
     VoidPayment,
 )
@@ -32,6 +33,7 @@ from tests.paths import DEMO_PRESET
 class FakeWorld:
     decline: str | None = None
     carrier_says: list[str] = field(default_factory=list)
+    in_stock: bool = True
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -62,7 +64,12 @@ class FakeWorld:
         @activity.defn(name="buy_shipping_label")
         async def buy_shipping_label(request: BuyLabel) -> LabelResult:
             self.calls.append(f"label:{request.idempotency_key}")
-            return LabelResult(carrier=request.carrier, tracking_number="TRK1", label_id="lbl_1")
+            parcel_no = request.idempotency_key.rsplit(":", 1)[1]
+            return LabelResult(
+                carrier=request.carrier,
+                tracking_number=f"TRK{parcel_no}",
+                label_id=f"lbl_{parcel_no}",
+            )
 
         @activity.defn(name="refund_payment")
         async def refund_payment(request: RefundPayment) -> MovementResult:
@@ -84,7 +91,13 @@ class FakeWorld:
             self.calls.append(f"poll:{said}")
             return [ParcelScan(tracking_number=t, status=said) for t in request.tracking_numbers]
 
+        @activity.defn(name="reserve_replacement")
+        async def reserve_replacement(request: ReserveReplacement) -> bool:
+            self.calls.append(f"reserve:{request.reservation_key}")
+            return self.in_stock
+
         return [
+            reserve_replacement,
             poll_tracking,
             refund_payment,
             void_payment,

@@ -1,0 +1,52 @@
+"""Stock levels and reservations. A SKU with no stock row is not tracked: it counts as
+available, since the merchant keeps its stock elsewhere."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def set_available(pool: asyncpg.Pool, merchant: str, sku: str, available: int) -> None:
+    await pool.execute(
+        "INSERT INTO stock (merchant, sku, available) VALUES ($1, $2, $3)"
+        " ON CONFLICT (merchant, sku) DO UPDATE SET available = $3, updated_at = now()",
+        merchant,
+        sku,
+        available,
+    )
+
+
+async def reserve(pool: asyncpg.Pool, merchant: str, key: str, wanted: dict[str, int]) -> bool:
+    """Reserve every SKU's quantity, or none; asking again with the same key answers the same."""
+    async with pool.acquire() as conn, conn.transaction():
+        if await conn.fetchval(
+            "SELECT true FROM stock_reservations WHERE reservation_key = $1 LIMIT 1", key
+        ):
+            return True
+        rows = await conn.fetch(
+            "SELECT sku, available FROM stock WHERE merchant = $1 AND sku = ANY($2::text[])"
+            " FOR UPDATE",
+            merchant,
+            list(wanted),
+        )
+        tracked = {r["sku"]: r["available"] for r in rows}
+        if any(tracked[sku] < qty for sku, qty in wanted.items() if sku in tracked):
+            return False
+        for sku, qty in wanted.items():
+            if sku in tracked:
+                await conn.execute(
+                    "UPDATE stock SET available = available - $3, updated_at = now()"
+                    " WHERE merchant = $1 AND sku = $2",
+                    merchant,
+                    sku,
+                    qty,
+                )
+            await conn.execute(
+                "INSERT INTO stock_reservations (reservation_key, merchant, sku, quantity)"
+                " VALUES ($1, $2, $3, $4)",
+                key,
+                merchant,
+                sku,
+                qty,
+            )
+        return True

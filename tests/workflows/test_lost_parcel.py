@@ -1,0 +1,98 @@
+"""A parcel the carrier declares lost is reshipped if in stock, otherwise refunded (KWO-DEF-1)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.orders import OrderSnapshot, TrackingEvent
+from domain.status import OrderStatus, TrackingStatus
+from tests.domain.helpers import preset
+from tests.integration.harness import wait_for
+from tests.workflows.fakes import FakeWorld, order_input
+from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, order_workflow_id
+from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
+
+
+def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingEvent:
+    return TrackingEvent(
+        event_id=f"{tracking_number}-{status.value}",
+        tracking_number=tracking_number,
+        status=status,
+        occurred_at=datetime(2026, 3, 3, 8, minute, tzinfo=UTC),
+    )
+
+
+async def shipped_parcels(handle: WorkflowHandle, count: int) -> None:
+    async def ready() -> bool:
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        return len(snapshot.shipments) == count and snapshot.status is OrderStatus.SHIPPED
+
+    await wait_for(ready, within=30)
+
+
+async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(
+    time_env: WorkflowEnvironment,
+) -> None:
+    world = FakeWorld(in_stock=True)
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        handle = await time_env.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order_id, preset("kwoking")),
+            id=order_workflow_id(order_id),
+            task_queue=queue,
+        )
+        await shipped_parcels(handle, 1)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
+        await shipped_parcels(handle, 2)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.DELIVERED, 2))
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.DELIVERED, 3))
+        result = await handle.result()
+    assert result.status is OrderStatus.COMPLETED
+    assert [s.tracking_number for s in result.shipments] == ["TRK1", "TRK2"]
+    assert result.shipments[0].replaced and result.shipments[1].status is TrackingStatus.DELIVERED
+    assert f"reserve:{order_id}:replacement:1" in world.calls
+    assert [c for c in world.calls if c.startswith("label")] == [
+        f"label:{order_id}:label:1",
+        f"label:{order_id}:label:2",
+    ]
+    reshipped = next(e for e in world.events if e.kind == "lost_parcel_reshipped")
+    assert reshipped.clauses == ("KWO-DEF-1",)
+    assert not any(c.startswith("refund") for c in world.calls)
+
+
+async def test_kwoking_lost_parcel_out_of_stock_is_refunded(time_env: WorkflowEnvironment) -> None:
+    world = FakeWorld(in_stock=False)
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        handle = await time_env.client.start_workflow(
+            OrderWorkflow.run,
+            order_input(order_id, preset("kwoking")),
+            id=order_workflow_id(order_id),
+            task_queue=queue,
+        )
+        await shipped_parcels(handle, 1)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
+        result = await handle.result()
+    assert result.status is OrderStatus.LOST and str(result.refunded) == "39.80 EUR"
+    assert f"refund:{order_id}:refund:lost:1:39.80 EUR" in world.calls
+    refunded = next(e for e in world.events if e.kind == "lost_parcel_refunded")
+    assert refunded.clauses == ("KWO-DEF-1",) and world.emails[-1] == "parcel_lost"
