@@ -103,3 +103,4 @@ class ParcelScan(BaseModel):
 class ReserveReplacement(BaseModel):
     order_id: str
     reservation_key: str
+    parcel: int = 1

@@ -255,6 +255,8 @@ class OrderActivities:
         order = await self._order(request.order_id)
         wanted: dict[str, int] = {}
         for line in order["lines"]:  # type: ignore[attr-defined]
+            if int(line.get("parcel", 1)) != request.parcel:
+                continue
             wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
         return await stock.reserve(
             self._pool, str(order["merchant"]), request.reservation_key, wanted

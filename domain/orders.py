@@ -46,6 +46,7 @@ class OrderLine(_Strict):
     quantity: int = Field(ge=1, le=1000)
     unit_price: Decimal = Field(ge=0, max_digits=12)
     category: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")] = "general"
+    parcel: int = Field(1, ge=1, le=20, description="the parcel this line leaves in (split orders)")
 
     @field_validator("unit_price", mode="before")
     @classmethod
@@ -108,6 +109,7 @@ class Shipment(BaseModel):
     status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     delivered_at: datetime | None = None
     replaced: bool = False  # lost, and a replacement parcel left instead
+    parcel: int = 1
 
 
 class OrderSnapshot(BaseModel):

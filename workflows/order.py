@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.orders import OrderActivities
     from domain.decisions import Decision, merged
     from domain.decisions.changes import cancellation, edit_window
-    from domain.decisions.fulfilment import choose_carrier, dispatch_slot
+    from domain.decisions.fulfilment import choose_carrier, dispatch_slot, parcels
     from domain.decisions.returns import returns_close_at
     from domain.orders import (
         AddressChange,
@@ -239,7 +239,9 @@ class OrderWorkflow(OrderSteps):
             shipping_clauses or payment_clauses
         )
         self._order.shipped_at = workflow.now()  # from here on the order can't be cancelled
-        await self._ship(carrier, 1, tracking_clauses)
+        self._parcel_count = len(parcels(order.lines))
+        for parcel_no in parcels(order.lines):
+            await self._ship(carrier, parcel_no, tracking_clauses)
         while True:
             await self._follow_parcels(tracking_clauses)
             if self._order.status is not OrderStatus.LOST:

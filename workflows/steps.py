@@ -22,7 +22,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.orders import OrderActivities
     from domain.decisions.changes import Cancellation, OrderFacts
-    from domain.decisions.fulfilment import customs_notice, delivery_estimate, lost_parcel
+    from domain.decisions.fulfilment import (
+        customs_notice,
+        delivery_estimate,
+        lost_parcel,
+        parcel_value,
+    )
     from domain.decisions.tracking import apply_scan
     from domain.money import Money
     from domain.orders import (
@@ -77,6 +82,7 @@ class OrderSteps:
         self._cancel_outcome: CancelOutcome | None = None
         self._address_changes_running = 0
         self._replacements = 0
+        self._parcel_count = 1
 
     def _facts(self) -> OrderFacts:
         assert self._input is not None and self._order is not None
@@ -88,13 +94,23 @@ class OrderSteps:
             shipped_at=self._order.shipped_at,
         )
 
-    async def _ship(self, carrier: Carrier, parcel_no: int, clauses: tuple[str, ...]) -> None:
+    async def _ship(
+        self,
+        carrier: Carrier,
+        parcel_no: int,
+        clauses: tuple[str, ...],
+        label_no: int | None = None,
+    ) -> None:
         """Buy a label, put the parcel on the order, tell the customer its tracking number."""
         assert self._input is not None and self._order is not None
         oid = self._input.order_id
         label = await workflow.execute_activity_method(
             OrderActivities.buy_shipping_label,
-            BuyLabel(order_id=oid, carrier=carrier, idempotency_key=f"{oid}:label:{parcel_no}"),
+            BuyLabel(
+                order_id=oid,
+                carrier=carrier,
+                idempotency_key=f"{oid}:label:{label_no or parcel_no}",
+            ),
             summary=f"buy {carrier.value} label",
             **SHORT,
         )
@@ -103,6 +119,7 @@ class OrderSteps:
                 carrier=label.carrier,
                 label_id=label.label_id,
                 tracking_number=label.tracking_number,
+                parcel=parcel_no,
             )
         )
         workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
@@ -120,50 +137,51 @@ class OrderSteps:
         if customs.allowed:
             facts["customs_notice"] = customs.reason
         await self._email(
-            "shipment_tracking", facts, key=None if parcel_no == 1 else label.tracking_number
+            "shipment_tracking",
+            facts,
+            key=None if label_no is None and parcel_no == 1 else label.tracking_number,
         )
 
     async def _replace_lost_parcel(self, carrier: Carrier, clauses: tuple[str, ...]) -> bool:
-        """A parcel the carrier lost: reshipped when the items are in stock, else refunded.
-        True when a replacement left."""
+        """A parcel the carrier lost: reshipped when its items are in stock, else its items
+        are refunded. True when a replacement left and there are parcels to follow."""
         assert self._input is not None and self._order is not None
         policy, oid = self._input.policy, self._input.order_id
         rule = policy.shipping.lost_parcel if policy.shipping else None
-        lost = [
+        lost = next(
             s for s in self._order.shipments if s.status is TrackingStatus.LOST and not s.replaced
-        ]
-        for parcel in lost:
-            parcel.replaced = True
+        )
+        lost.replaced = True
         self._replacements += 1
         in_stock = False
         if rule is not None and rule.reship_if_in_stock:
             in_stock = await workflow.execute_activity_method(
                 OrderActivities.reserve_replacement,
                 ReserveReplacement(
-                    order_id=oid, reservation_key=f"{oid}:replacement:{self._replacements}"
+                    order_id=oid,
+                    parcel=lost.parcel,
+                    reservation_key=f"{oid}:replacement:{self._replacements}",
                 ),
                 summary="reserve replacement items",
                 **SHORT,
             )
         decision = lost_parcel(policy, in_stock)
-        tracking_number = lost[0].tracking_number if lost else ""
+        details = {"tracking_number": lost.tracking_number, "parcel": lost.parcel}
         if decision.allowed:
             await self._record(
-                "lost_parcel_reshipped",
-                None,
-                decision.reason,
-                decision.clauses,
-                details={"tracking_number": tracking_number},
+                "lost_parcel_reshipped", None, decision.reason, decision.clauses, details=details
             )
             await self._email(
                 "parcel_lost",
-                {"tracking_number": tracking_number, "reshipped": True},
-                key=tracking_number,
+                {"tracking_number": lost.tracking_number, "reshipped": True},
+                key=lost.tracking_number,
             )
-            await self._ship(carrier, 1 + self._replacements, clauses)
+            await self._ship(
+                carrier, lost.parcel, clauses, label_no=self._parcel_count + self._replacements
+            )
             return True
-        refund = self._input.total
-        if self._order.captured and self._order.payment_id:
+        refund = parcel_value(self._input.lines, lost.parcel, self._input.total.currency)
+        if self._order.captured and self._order.payment_id and refund.amount > 0:
             await workflow.execute_activity_method(
                 OrderActivities.refund_payment,
                 RefundPayment(
@@ -176,20 +194,25 @@ class OrderSteps:
                 summary="refund lost parcel",
                 **MONEY,
             )
-        self._order.refunded = refund
+        self._order.refunded = (
+            refund if self._order.refunded is None else self._order.refunded + refund
+        )
+        remaining = [s for s in self._order.shipments if not s.replaced]
+        # the other parcels are still on their way: the order is shipped again
+        status = OrderStatus.LOST if not remaining else OrderStatus.SHIPPED
         await self._record(
             "lost_parcel_refunded",
-            OrderStatus.LOST,
+            status,
             f"{decision.reason}: {refund} refunded",
             decision.clauses,
-            details={"tracking_number": tracking_number, "refund": str(refund)},
+            details={**details, "refund": str(refund)},
         )
         await self._email(
             "parcel_lost",
-            {"tracking_number": tracking_number, "refund": str(refund)},
-            key=tracking_number,
+            {"tracking_number": lost.tracking_number, "refund": str(refund)},
+            key=lost.tracking_number,
         )
-        return False
+        return bool(remaining)
 
     async def _carry_out_cancellation(self) -> OrderSnapshot:
         """Give back what the cancellation decided when it was asked for, once."""

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.calendar import Calendar
 from domain.decisions import Deadline, Decision, allow, refuse
+from domain.money import Money
+from domain.orders import OrderLine
 from domain.policy import Carrier, Policy
 
 
@@ -92,6 +94,20 @@ def returned_to_sender(policy: Policy, came_back_at: datetime) -> Decision:
         *rule.clauses,
         pay_reshipping_by=came_back_at + rule.pay_within,
     )
+
+
+def parcels(lines: list[OrderLine]) -> list[int]:
+    """The parcels an order leaves in, by the parcel number each line carries."""
+    return sorted({line.parcel for line in lines})
+
+
+def parcel_value(lines: list[OrderLine], parcel: int, currency: str) -> Money:
+    """What the items of one parcel cost: the refund when that parcel is lost for good."""
+    total = Money.zero(currency)
+    for line in lines:
+        if line.parcel == parcel:
+            total = total + Money(amount=line.unit_price, currency=currency).times(line.quantity)
+    return total
 
 
 def lost_parcel(policy: Policy, in_stock: bool) -> Decision:

@@ -96,3 +96,52 @@ async def test_kwoking_lost_parcel_out_of_stock_is_refunded(time_env: WorkflowEn
     assert f"refund:{order_id}:refund:lost:1:39.80 EUR" in world.calls
     refunded = next(e for e in world.events if e.kind == "lost_parcel_refunded")
     assert refunded.clauses == ("KWO-DEF-1",) and world.emails[-1] == "parcel_lost"
+
+
+async def test_a_split_order_is_delivered_when_its_remaining_parcel_arrives_after_a_refund(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """Two parcels; the second is lost with nothing in stock, so its items are refunded; the
+    order is delivered when the first arrives (KWO-DEF-1, split shipment)."""
+    from decimal import Decimal
+
+    from domain.orders import OrderLine
+
+    world = FakeWorld(in_stock=False)
+    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    order = order_input(order_id, preset("kwoking")).model_copy(
+        update={
+            "lines": [
+                OrderLine(
+                    sku="DRONE", name="Drone", quantity=1, unit_price=Decimal("30.00"), parcel=1
+                ),
+                OrderLine(
+                    sku="CASE", name="Case", quantity=1, unit_price=Decimal("9.80"), parcel=2
+                ),
+            ]
+        }
+    )
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        handle = await time_env.client.start_workflow(
+            OrderWorkflow.run, order, id=order_workflow_id(order_id), task_queue=queue
+        )
+        await shipped_parcels(handle, 2)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.LOST, 1))
+
+        async def refunded() -> bool:
+            snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+            return snapshot.refunded is not None and snapshot.status is OrderStatus.SHIPPED
+
+        await wait_for(refunded, within=30)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.DELIVERED, 2))
+        result = await handle.result()
+    assert result.status is OrderStatus.COMPLETED and str(result.refunded) == "9.80 EUR"
+    assert [(s.tracking_number, s.parcel) for s in result.shipments] == [("TRK1", 1), ("TRK2", 2)]
+    assert f"reserve:{order_id}:replacement:1" in world.calls
+    assert world.emails.count("shipment_tracking") == 2
