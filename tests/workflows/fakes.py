@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.models import (
     ApplyAddressChange,
@@ -139,3 +145,25 @@ def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
         destination_country="LV",
         placed_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
     )
+
+
+@asynccontextmanager
+async def running_order(
+    env: WorkflowEnvironment, world: FakeWorld, order: OrderWorkflowInput
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """A worker with the stood-in activities, and the order's workflow started on it."""
+    from workflows.names import order_workflow_id
+    from workflows.order import OrderWorkflow
+    from workflows.runner import workflow_runner
+
+    queue = f"q-{uuid.uuid4()}"
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[OrderWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        yield await env.client.start_workflow(
+            OrderWorkflow.run, order, id=order_workflow_id(order.order_id), task_queue=queue
+        )

@@ -7,16 +7,13 @@ from datetime import UTC, datetime
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.orders import OrderSnapshot, TrackingEvent
 from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input
-from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, order_workflow_id
-from workflows.order import OrderWorkflow
-from workflows.runner import workflow_runner
+from tests.workflows.fakes import FakeWorld, order_input, running_order
+from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT
 
 
 def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingEvent:
@@ -40,20 +37,8 @@ async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(
     time_env: WorkflowEnvironment,
 ) -> None:
     world = FakeWorld(in_stock=True)
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await time_env.client.start_workflow(
-            OrderWorkflow.run,
-            order_input(order_id, preset("kwoking")),
-            id=order_workflow_id(order_id),
-            task_queue=queue,
-        )
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(time_env, world, order_input(order_id, preset("kwoking"))) as handle:
         await shipped_parcels(handle, 1)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
         await shipped_parcels(handle, 2)
@@ -75,20 +60,8 @@ async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(
 
 async def test_kwoking_lost_parcel_out_of_stock_is_refunded(time_env: WorkflowEnvironment) -> None:
     world = FakeWorld(in_stock=False)
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await time_env.client.start_workflow(
-            OrderWorkflow.run,
-            order_input(order_id, preset("kwoking")),
-            id=order_workflow_id(order_id),
-            task_queue=queue,
-        )
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(time_env, world, order_input(order_id, preset("kwoking"))) as handle:
         await shipped_parcels(handle, 1)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
         result = await handle.result()
@@ -108,7 +81,7 @@ async def test_a_split_order_is_delivered_when_its_remaining_parcel_arrives_afte
     from domain.orders import OrderLine
 
     world = FakeWorld(in_stock=False)
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
     order = order_input(order_id, preset("kwoking")).model_copy(
         update={
             "lines": [
@@ -121,16 +94,7 @@ async def test_a_split_order_is_delivered_when_its_remaining_parcel_arrives_afte
             ]
         }
     )
-    async with Worker(
-        time_env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await time_env.client.start_workflow(
-            OrderWorkflow.run, order, id=order_workflow_id(order_id), task_queue=queue
-        )
+    async with running_order(time_env, world, order) as handle:
         await shipped_parcels(handle, 2)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.LOST, 1))
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 import uuid
 
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
-from tests.workflows.fakes import FakeWorld, order_input
-from workflows.names import order_workflow_id
-from workflows.order import OrderWorkflow
-from workflows.runner import workflow_runner
+from tests.workflows.fakes import FakeWorld, order_input, running_order
 
 
 async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_daily(
@@ -22,20 +18,8 @@ async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_dai
     """The carrier sends no scan; asked once a day it says in transit for 20 days, then
     delivered. 12 business days after dispatch the customer hears it is late, once."""
     world = FakeWorld(carrier_says=["label_created"] + ["in_transit"] * 20 + ["delivered"])
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        time_env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await time_env.client.start_workflow(
-            OrderWorkflow.run,
-            order_input(order_id, preset("imalent")),
-            id=order_workflow_id(order_id),
-            task_queue=queue,
-        )
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(time_env, world, order_input(order_id, preset("imalent"))) as handle:
         result = await handle.result()
     assert result.status is OrderStatus.COMPLETED and result.late
     late = [e for e in world.events if e.kind == "parcel_late"]
