@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -31,6 +33,15 @@ from adapters.email import Mailer
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentState
 from store import emails, ledger, orders, stock
+
+
+@contextmanager
+def provider_refusals(kind: str) -> Iterator[None]:
+    """A provider's 4xx will not change on retry: fail the activity for good, as `kind`."""
+    try:
+        yield
+    except ProviderRejected as err:
+        raise ApplicationError(str(err), type=kind, non_retryable=True) from err
 
 
 class OrderActivities:
@@ -72,6 +83,11 @@ class OrderActivities:
             clauses=request.clauses,
         )
 
+    async def _settle(self, idempotency_key: str, status: str, provider_ref: str) -> None:
+        await ledger.settle_movement(
+            self._pool, idempotency_key=idempotency_key, status=status, provider_ref=provider_ref
+        )
+
     @activity.defn(name="record_order_event")
     async def record_order_event(self, event: OrderEvent) -> None:
         await orders.record_event(
@@ -91,7 +107,7 @@ class OrderActivities:
     @activity.defn(name="authorize_payment")
     async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
         row = await self._ledger_row(request, "authorization")
-        try:
+        with provider_refusals("PaymentRejected"):
             if row["status"] != "pending" and row["provider_ref"]:
                 result = await self._payments.lookup(str(row["provider_ref"]))
             else:
@@ -101,14 +117,7 @@ class OrderActivities:
                     reference=request.order_id,
                     idempotency_key=request.idempotency_key,
                 )
-        except ProviderRejected as err:
-            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(
-            self._pool,
-            idempotency_key=request.idempotency_key,
-            status=result.state.value,
-            provider_ref=result.payment_id,
-        )
+        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return MovementResult(
             payment_id=result.payment_id,
             state=result.state.value,
@@ -121,7 +130,7 @@ class OrderActivities:
         row = await self._ledger_row(request, "capture")
         if row["status"] == PaymentState.CAPTURED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.CAPTURED)
-        try:
+        with provider_refusals("PaymentRejected"):
             # An earlier attempt may have captured before it was cut off: ask before moving money.
             current = await self._payments.lookup(request.payment_id)
             if current.state is not PaymentState.CAPTURED:
@@ -130,14 +139,7 @@ class OrderActivities:
                     amount=request.amount,
                     idempotency_key=request.idempotency_key,
                 )
-        except ProviderRejected as err:
-            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(
-            self._pool,
-            idempotency_key=request.idempotency_key,
-            status=current.state.value,
-            provider_ref=current.payment_id,
-        )
+        await self._settle(request.idempotency_key, current.state.value, current.payment_id)
         return MovementResult(payment_id=current.payment_id, state=current.state.value)
 
     @activity.defn(name="send_order_email")
@@ -172,15 +174,13 @@ class OrderActivities:
     async def buy_shipping_label(self, request: BuyLabel) -> LabelResult:
         order = await self._order(request.order_id)
         destination = Destination.model_validate(order["shipping_address"])
-        try:
+        with provider_refusals("LabelRejected"):
             label = await self._carrier.buy_label(
                 carrier=request.carrier,
                 reference=request.order_id,
                 destination=destination,
                 idempotency_key=request.idempotency_key,
             )
-        except ProviderRejected as err:
-            raise ApplicationError(str(err), type="LabelRejected", non_retryable=True) from err
         return LabelResult(
             carrier=label.carrier, tracking_number=label.tracking_number, label_id=label.label_id
         )
@@ -190,20 +190,13 @@ class OrderActivities:
         row = await self._ledger_row(request, "refund")
         if row["status"] == "succeeded":
             return MovementResult(payment_id=request.payment_id, state="refunded")
-        try:
+        with provider_refusals("PaymentRejected"):
             refund = await self._payments.refund(
                 payment_id=request.payment_id,
                 amount=request.amount,
                 idempotency_key=request.idempotency_key,
             )
-        except ProviderRejected as err:
-            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(
-            self._pool,
-            idempotency_key=request.idempotency_key,
-            status=refund.state,
-            provider_ref=refund.refund_id,
-        )
+        await self._settle(request.idempotency_key, refund.state, refund.refund_id)
         return MovementResult(payment_id=request.payment_id, state="refunded")
 
     @activity.defn(name="void_payment")
@@ -211,18 +204,11 @@ class OrderActivities:
         row = await self._ledger_row(request, "void")
         if row["status"] == PaymentState.VOIDED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.VOIDED)
-        try:
+        with provider_refusals("PaymentRejected"):
             result = await self._payments.void(
                 payment_id=request.payment_id, idempotency_key=request.idempotency_key
             )
-        except ProviderRejected as err:
-            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
-        await ledger.settle_movement(
-            self._pool,
-            idempotency_key=request.idempotency_key,
-            status=result.state.value,
-            provider_ref=result.payment_id,
-        )
+        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return MovementResult(payment_id=result.payment_id, state=result.state.value)
 
     @activity.defn(name="apply_address_change")
@@ -240,12 +226,8 @@ class OrderActivities:
         scans: list[ParcelScan] = []
         for index, tracking_number in enumerate(request.tracking_numbers):
             activity.heartbeat(index)
-            try:
+            with provider_refusals("TrackingRejected"):
                 status = await self._carrier.track(tracking_number)
-            except ProviderRejected as err:
-                raise ApplicationError(
-                    str(err), type="TrackingRejected", non_retryable=True
-                ) from err
             scans.append(ParcelScan(tracking_number=tracking_number, status=status))
         return scans
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -60,9 +61,4 @@ def add_months(moment: datetime, months: int) -> datetime:
     """The same day and time `months` later, or the month's last day if it is shorter."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=min(moment.day, day))
-        except ValueError:
-            continue
-    raise ValueError("unreachable: every month has 28 days")
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))

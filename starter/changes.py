@@ -13,10 +13,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.money import Money
 from domain.orders import Address, AddressChange, AddressChanged, CancelOutcome, CancelRequest
 from domain.policy import Policy
-from starter.auth import may_read_order
+from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from store import ledger, orders
 from workflows.names import UPDATE_CANCEL, UPDATE_CHANGE_SHIPPING_ADDRESS, order_workflow_id
@@ -25,22 +24,6 @@ log = structlog.get_logger("orderflow.api.changes")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 UPDATE_TIMEOUT = timedelta(seconds=15)
-
-
-async def _order_for_customer(request: Request, order_id: str) -> dict[str, Any]:
-    row = (
-        await orders.get_order(request.app.state.pool, order_id)
-        if may_read_order(request, order_id)
-        else None
-    )
-    if row is None:
-        raise Problem(
-            404, "Order not found", "no order with this ID is visible with the credentials given"
-        )
-    structlog.contextvars.bind_contextvars(
-        order_id=order_id, workflow_id=order_workflow_id(order_id)
-    )
-    return row
 
 
 async def _update(request: Request, order_id: str, name: str, arg: Any, result_type: type) -> Any:
@@ -83,7 +66,7 @@ def _ended(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:
 async def change_shipping_address(
     order_id: str, address: Address, request: Request
 ) -> dict[str, Any]:
-    row = await _order_for_customer(request, order_id)
+    row = await visible_order(request, order_id)
     pool = request.app.state.pool
     change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
     try:
@@ -113,7 +96,7 @@ async def change_shipping_address(
 async def cancel_order(
     order_id: str, request: Request, body: CancelRequest | None = None
 ) -> dict[str, Any]:
-    row = await _order_for_customer(request, order_id)
+    row = await visible_order(request, order_id)
     outcome = await _update(
         request, order_id, UPDATE_CANCEL, body or CancelRequest(), CancelOutcome
     )
@@ -124,13 +107,12 @@ async def cancel_order(
                 for m in await ledger.movements(request.app.state.pool, order_id)
                 if m["movement"] == "refund"
             ]
-            amount = Money(
-                amount=sum((m["amount"] for m in refunds), Decimal(0)), currency=row["currency"]
-            )
             return {
                 "order_id": order_id,
                 "status": "cancelled",
-                "refund": {"amount": str(amount.amount), "currency": amount.currency},
+                "refund": money_json(
+                    sum((m["amount"] for m in refunds), Decimal(0)), row["currency"]
+                ),
                 "clauses": refunds[0]["clauses"] if refunds else [],
             }
         rules = Policy.model_validate(row["policy"]).cancellation
@@ -138,6 +120,6 @@ async def cancel_order(
     return {
         "order_id": order_id,
         "status": outcome.status.value,
-        "refund": {"amount": str(outcome.refund.amount), "currency": outcome.refund.currency},
+        "refund": money_json(outcome.refund.amount, outcome.refund.currency),
         "clauses": outcome.clauses,
     }

@@ -23,6 +23,7 @@ from starter.launch import start_order_workflow
 from starter.metrics import ORDERS_PLACED
 from starter.problems import Problem
 from store import emails, ledger, orders
+from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.orders")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -33,9 +34,28 @@ def new_order_id() -> str:
     return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
 
 
-def _money(value: Any, currency: str) -> dict[str, str]:
+def money_json(value: Any, currency: str) -> dict[str, str]:
+    """An amount as the API shows it: a decimal string in the currency's minor unit."""
     money = Money(amount=value, currency=currency)
     return {"amount": str(money.amount), "currency": money.currency}
+
+
+async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
+    """The order, if these credentials may see it (its own token, or the operator key);
+    otherwise a 404 that reveals nothing. Binds the order to the request's log context."""
+    row = (
+        await orders.get_order(request.app.state.pool, order_id)
+        if may_read_order(request, order_id)
+        else None
+    )
+    if row is None:
+        raise Problem(
+            404, "Order not found", "no order with this ID is visible with the credentials given"
+        )
+    structlog.contextvars.bind_contextvars(
+        order_id=order_id, workflow_id=order_workflow_id(order_id)
+    )
+    return row
 
 
 @router.post("", status_code=201, dependencies=[Depends(require_storefront)])
@@ -96,7 +116,9 @@ async def place_order(
             field="Idempotency-Key",
         )
     order_id = row["order_id"]
-    structlog.contextvars.bind_contextvars(order_id=order_id, workflow_id=f"order-{order_id}")
+    structlog.contextvars.bind_contextvars(
+        order_id=order_id, workflow_id=order_workflow_id(order_id)
+    )
     if created:
         ORDERS_PLACED.labels(merchant=body.merchant).inc()
     if row["workflow_started_at"] is None:
@@ -112,7 +134,7 @@ async def place_order(
             "order_id": order_id,
             "status": row["status"],
             "access_token": token,
-            "total": _money(row["total"], row["currency"]),
+            "total": money_json(row["total"], row["currency"]),
             "links": {"self": f"/v1/orders/{order_id}"},
         },
         status_code=201,
@@ -126,11 +148,7 @@ async def place_order(
 @router.get("/{order_id}")
 async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     app = request.app.state
-    row = await orders.get_order(app.pool, order_id) if may_read_order(request, order_id) else None
-    if row is None:
-        raise Problem(
-            404, "Order not found", "no order with this ID is visible with the credentials given"
-        )
+    row = await visible_order(request, order_id)
     currency = row["currency"]
     return {
         "order_id": order_id,
@@ -139,14 +157,14 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "placed_at": row["created_at"],
         "policy_version": row["policy_version"],
         "amounts": {
-            "items": _money(row["items_total"], currency),
-            "shipping": _money(row["shipping_total"], currency),
-            "total": _money(row["total"], currency),
+            "items": money_json(row["items_total"], currency),
+            "shipping": money_json(row["shipping_total"], currency),
+            "total": money_json(row["total"], currency),
         },
         "lines": row["lines"],
         "shipping_address": row["shipping_address"],
         "payments": [
-            {**m, "amount": _money(m["amount"], m["currency"])}
+            {**m, "amount": money_json(m["amount"], m["currency"])}
             for m in await ledger.movements(app.pool, order_id)
         ],
         "shipments": row["shipments"],

@@ -109,12 +109,10 @@ class Relay:
         try:
             if not row["order_id"]:
                 raise Unmatched("the event names no order")
-            order = await conn.fetchrow(
-                "SELECT workflow_started_at FROM orders WHERE order_id = $1", row["order_id"]
-            )
-            if order is None:
+            started = await orders.workflow_started(conn, row["order_id"])
+            if started is None:
                 raise Unmatched(f"no order {row['order_id']}")
-            if order["workflow_started_at"] is None:
+            if not started:
                 await inbox.retry_later(
                     conn, row["id"], "order workflow not started yet", timedelta(seconds=2)
                 )
@@ -161,9 +159,6 @@ class Relay:
                         error=err.message,
                     )
                     break
-                await conn.execute(
-                    "UPDATE orders SET workflow_started_at = now() WHERE order_id = $1",
-                    row["order_id"],
-                )
+                await orders.mark_workflow_started(conn, row["order_id"])
                 started += 1
         return started

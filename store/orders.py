@@ -75,12 +75,20 @@ async def insert_order(
         return dict(row), True
 
 
-async def mark_workflow_started(pool: asyncpg.Pool, order_id: str) -> None:
-    await pool.execute(
+async def mark_workflow_started(db: asyncpg.Pool | asyncpg.Connection, order_id: str) -> None:
+    await db.execute(
         "UPDATE orders SET workflow_started_at = now() WHERE order_id = $1"
         " AND workflow_started_at IS NULL",
         order_id,
     )
+
+
+async def workflow_started(conn: asyncpg.Connection, order_id: str) -> bool | None:
+    """Whether the order's workflow was started; None when there is no such order."""
+    row = await conn.fetchrow(
+        "SELECT workflow_started_at FROM orders WHERE order_id = $1", order_id
+    )
+    return None if row is None else row["workflow_started_at"] is not None
 
 
 async def not_started(

@@ -13,24 +13,33 @@ from domain.policy import Policy
 from domain.policy.returns import FAULT_REASONS, ReturnReason
 
 
-def return_window(
-    policy: Policy, reason: ReturnReason, purchased_at: datetime, delivered_at: datetime | None
+def _latest_window_end(
+    policy: Policy,
+    purchased_at: datetime,
+    delivered_at: datetime | None,
+    reason: ReturnReason | None,
 ) -> Deadline | None:
-    """The window's end for this reason: of several windows, whichever ends later."""
+    """Of the windows that apply (all of them when `reason` is None), whichever ends later."""
     rules = policy.returns
     if rules is None:
         return None
     ends: list[tuple[datetime, tuple[str, ...]]] = []
     for window in rules.windows:
-        if window.reasons and reason not in window.reasons:
+        if reason is not None and window.reasons and reason not in window.reasons:
             continue
         start = purchased_at if window.counted_from == "purchase" else delivered_at
         if start is not None:
             ends.append((start + window.length, window.clauses))
     if not ends:
         return None
-    latest = max(at for at, _ in ends)
-    return Deadline(at=latest, clauses=merged(*(c for _, c in ends)))
+    return Deadline(at=max(at for at, _ in ends), clauses=merged(*(c for _, c in ends)))
+
+
+def return_window(
+    policy: Policy, reason: ReturnReason, purchased_at: datetime, delivered_at: datetime | None
+) -> Deadline | None:
+    """The window's end for this reason: of several windows, whichever ends later."""
+    return _latest_window_end(policy, purchased_at, delivered_at, reason)
 
 
 class ReturnedItem(BaseModel):
@@ -297,11 +306,4 @@ def returns_close_at(
     policy: Policy, purchased_at: datetime, delivered_at: datetime
 ) -> Deadline | None:
     """When the last return window for any reason closes: after it the order is complete."""
-    rules = policy.returns
-    if rules is None:
-        return None
-    ends = [
-        ((purchased_at if w.counted_from == "purchase" else delivered_at) + w.length, w.clauses)
-        for w in rules.windows
-    ]
-    return Deadline(at=max(at for at, _ in ends), clauses=merged(*(c for _, c in ends)))
+    return _latest_window_end(policy, purchased_at, delivered_at, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,9 +37,3 @@ class BusinessCalendar(Section):
     weekend: tuple[int, ...] = (5, 6)  # Monday is 0
     holidays_country: str | None = None
     holidays_subdivision: str | None = None
-
-
-def positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("must be longer than zero")
-    return value

@@ -12,7 +12,6 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.orders import AddressChange, AddressChanged, CancelOutcome, CancelRequest, OrderSnapshot
 from domain.policy import Policy
@@ -21,15 +20,12 @@ from domain.policy.shipping import DispatchRule
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input
+from tests.workflows.fakes import FakeWorld, order_input, running_order
 from workflows.names import (
     QUERY_ORDER,
     UPDATE_CANCEL,
     UPDATE_CHANGE_SHIPPING_ADDRESS,
-    order_workflow_id,
 )
-from workflows.order import OrderWorkflow
-from workflows.runner import workflow_runner
 
 
 def slow_dispatch_policy() -> Policy:
@@ -57,20 +53,8 @@ def slow_dispatch_policy() -> Policy:
 
 @asynccontextmanager
 async def paid_order(env: WorkflowEnvironment, world: FakeWorld) -> AsyncIterator[WorkflowHandle]:
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await env.client.start_workflow(
-            OrderWorkflow.run,
-            order_input(order_id, slow_dispatch_policy()),
-            id=order_workflow_id(order_id),
-            task_queue=queue,
-        )
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(env, world, order_input(order_id, slow_dispatch_policy())) as handle:
 
         async def paid() -> bool:
             snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)

@@ -8,15 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.orders import OrderSnapshot, TrackingEvent
 from domain.status import OrderStatus, TrackingStatus
 from tests.paths import HISTORIES
-from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window
-from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT, order_workflow_id
+from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window, running_order
+from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT
 from workflows.order import OrderWorkflow
-from workflows.runner import workflow_runner
 
 SIXTY_DAYS = timedelta(days=60)
 
@@ -34,20 +32,9 @@ async def run_order(
     env: WorkflowEnvironment, world: FakeWorld, scans: list[TrackingEvent]
 ) -> tuple[str, WorkflowHandle[OrderWorkflow, OrderSnapshot], OrderSnapshot]:
     """Run one order to its end: the carrier's scans are signalled as the relay would."""
-    queue, order_id = f"q-{uuid.uuid4()}", f"wf-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
-        activities=world.activities(),
-    ):
-        handle = await env.client.start_workflow(
-            OrderWorkflow.run,
-            order_input(order_id, policy_with_return_window(SIXTY_DAYS)),
-            id=order_workflow_id(order_id),
-            task_queue=queue,
-        )
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    order = order_input(order_id, policy_with_return_window(SIXTY_DAYS))
+    async with running_order(env, world, order) as handle:
         for event in scans:
             await handle.signal(SIGNAL_CARRIER_EVENT, event)
         result = await handle.result()
