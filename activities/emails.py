@@ -56,6 +56,22 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
                 else f"The items are out of stock, so we refunded {facts['refund']}.\n"
             ),
         )
+    if template == "parcel_returned":
+        return (
+            f"Order {oid}: your parcel came back to us",
+            f"Your parcel {facts['tracking_number']} was returned to us: the carrier could not "
+            "deliver it to the address given, or it was refused at customs.\n\n"
+            f"We send it again to a corrected address once the reshipping ({facts['fee']}) is "
+            f"paid. Please give the corrected address and pay in your order by {facts['pay_by']}; "
+            "after that date the items are refunded less the cost of the round trip.\n",
+        )
+    if template == "returned_parcel_refunded":
+        return (
+            f"Order {oid}: refund for your returned parcel",
+            f"The reshipping of parcel {facts['tracking_number']} was not paid in time.\n\n"
+            f"Refund: {facts['refund']} to your original payment method, less the cost of the "
+            "parcel's round trip.\n",
+        )
     if template == "order_cancelled":
         return (
             f"Order {oid} is cancelled",

@@ -108,7 +108,7 @@ class Shipment(BaseModel):
     label_id: str
     status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     delivered_at: datetime | None = None
-    replaced: bool = False  # lost, and a replacement parcel left instead
+    replaced: bool = False  # lost or sent back, and a replacement parcel left instead
     parcel: int = 1
 
 
@@ -129,6 +129,7 @@ class OrderSnapshot(BaseModel):
     dispatch_at: datetime | None = None
     refunded: Money | None = None
     late: bool = False
+    pay_reshipping_by: datetime | None = None
 
 
 class AddressChange(BaseModel):
@@ -151,3 +152,18 @@ class CancelOutcome(BaseModel):
     status: OrderStatus
     refund: Money
     clauses: tuple[str, ...]
+
+
+class ReshipRequest(BaseModel):
+    """The customer's answer to a returned parcel: a corrected address (stored by the API,
+    the workflow sees its ID) and the payment for sending the parcel again."""
+
+    change_id: int
+    payment_token: str
+
+
+class ReshipOutcome(BaseModel):
+    paid: bool
+    fee: Money
+    clauses: tuple[str, ...]
+    decline_code: str | None = None

@@ -1,7 +1,9 @@
 """The sandbox carrier: labels for DHL, post, FedEx and airmail, tracking, and scan webhooks.
 
 With a step of N seconds, a parcel is scanned pre_transit, in_transit, out_for_delivery and
-delivered N seconds apart. A control endpoint posts any scan at once, for tests and demos.
+delivered N seconds apart. Like test cards at a payment gateway, a test address decides
+the outcome: a first address line starting with "Undeliverable" comes back to the sender
+after in_transit. A control endpoint posts any scan at once, for tests and demos.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from sandbox.state import SandboxState
 
 log = structlog.get_logger("orderflow.sandbox.carrier")
 
-PROGRESSION = ("pre_transit", "in_transit", "out_for_delivery", "delivered")
+ROUTES = {
+    "deliver": ("pre_transit", "in_transit", "out_for_delivery", "delivered"),
+    "back": ("pre_transit", "in_transit", "return_to_sender"),
+}
+UNDELIVERABLE = "undeliverable"
 Scan = Literal[
     "pre_transit",
     "in_transit",
@@ -98,15 +104,20 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
             tracking = f"SB{secrets.randbelow(10**10):010d}{body.service[:2].upper()}"
             label_id = new_id("lbl")
             next_at = time.time() + step_seconds if step_seconds > 0 else None
+            route = (
+                "back" if body.destination.line1.lower().startswith(UNDELIVERABLE) else "deliver"
+            )
             state.run(
                 "INSERT INTO shipments (tracking_number, label_id, service, reference,"
-                " status, step, next_at, created) VALUES (?, ?, ?, ?, 'label_created', 0, ?, ?)",
+                " status, step, next_at, created, route)"
+                " VALUES (?, ?, ?, ?, 'label_created', 0, ?, ?, ?)",
                 tracking,
                 label_id,
                 body.service,
                 body.reference,
                 next_at,
                 time.time(),
+                route,
             )
             return 201, {
                 "label_id": label_id,
@@ -144,9 +155,9 @@ async def progress_parcels(state: SandboxState, step_seconds: float, interval: f
             for shipment in state.all(
                 "SELECT * FROM shipments WHERE next_at IS NOT NULL AND next_at <= ?", time.time()
             ):
-                step = shipment["step"]
-                emit_scan(state, shipment, PROGRESSION[step])
-                done = step + 1 >= len(PROGRESSION)
+                step, route = shipment["step"], ROUTES[shipment["route"]]
+                emit_scan(state, shipment, route[step])
+                done = step + 1 >= len(route)
                 state.run(
                     "UPDATE shipments SET step = ?, next_at = ? WHERE tracking_number = ?",
                     step + 1,

@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE delivered_at IS NULL;
 """
 
+# Columns added after a table was first created: a state file from an older sandbox gains
+# them on start.
+_ADDED_COLUMNS = (("shipments", "route", "TEXT NOT NULL DEFAULT 'deliver'"),)
+
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
 
 
@@ -39,6 +43,10 @@ class SandboxState:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        for table, column, definition in _ADDED_COLUMNS:
+            present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         row = self.db.execute(sql, args).fetchone()

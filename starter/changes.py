@@ -1,5 +1,6 @@
-"""Customer actions on an order: change the shipping address, cancel. Each is a workflow
-update whose validator decides at once; a refusal is a 409 naming the clause."""
+"""Customer actions on an order: change the shipping address, cancel, pay for a returned
+parcel to go out again. Each is a workflow update whose validator decides at once; a refusal
+is a 409 naming the clause."""
 
 from __future__ import annotations
 
@@ -9,21 +10,46 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.orders import Address, AddressChange, AddressChanged, CancelOutcome, CancelRequest
+from domain.orders import (
+    Address,
+    AddressChange,
+    AddressChanged,
+    CancelOutcome,
+    CancelRequest,
+    PaymentInstruction,
+    ReshipOutcome,
+    ReshipRequest,
+)
 from domain.policy import Policy
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from store import ledger, orders
-from workflows.names import UPDATE_CANCEL, UPDATE_CHANGE_SHIPPING_ADDRESS, order_workflow_id
+from workflows.names import (
+    UPDATE_CANCEL,
+    UPDATE_CHANGE_SHIPPING_ADDRESS,
+    UPDATE_RESHIP,
+    order_workflow_id,
+)
 
 log = structlog.get_logger("orderflow.api.changes")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 UPDATE_TIMEOUT = timedelta(seconds=15)
+REFUSALS = ("EditRefused", "CancelRefused", "ReshipRefused")
+
+
+class Reshipping(BaseModel):
+    """A corrected address for a parcel that came back, and the payment for its new trip."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shipping_address: Address
+    payment: PaymentInstruction
 
 
 async def _update(request: Request, order_id: str, name: str, arg: Any, result_type: type) -> Any:
@@ -35,7 +61,7 @@ async def _update(request: Request, order_id: str, name: str, arg: Any, result_t
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type in ("EditRefused", "CancelRefused"):
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
             clause = str(cause.details[0]) if cause.details else None
             raise Problem(
                 409, "Refused by the merchant's policy", cause.message, clause=clause
@@ -121,5 +147,54 @@ async def cancel_order(
         "order_id": order_id,
         "status": outcome.status.value,
         "refund": money_json(outcome.refund.amount, outcome.refund.currency),
+        "clauses": outcome.clauses,
+    }
+
+
+@router.post("/{order_id}/reship")
+async def reship_returned_parcel(
+    order_id: str, body: Reshipping, request: Request
+) -> dict[str, Any]:
+    row = await visible_order(request, order_id)
+    if body.payment.token is None:
+        raise Problem(
+            422,
+            "Payment token missing",
+            "the reshipping needs a payment token",
+            field="payment.token",
+        )
+    pool = request.app.state.pool
+    change_id = await orders.propose_address(
+        pool, order_id, body.shipping_address.model_dump(mode="json")
+    )
+    try:
+        outcome = await _update(
+            request,
+            order_id,
+            UPDATE_RESHIP,
+            ReshipRequest(change_id=change_id, payment_token=body.payment.token),
+            ReshipOutcome,
+        )
+    except Problem:
+        await orders.refuse_address(pool, change_id)
+        raise
+    if outcome is None:
+        await orders.refuse_address(pool, change_id)
+        rule = Policy.model_validate(row["policy"]).shipping
+        back = rule.returned_to_sender if rule else None
+        raise _ended(row, back.clauses if back else (), "reshipped")
+    if not outcome.paid:
+        await orders.refuse_address(pool, change_id)
+        raise Problem(
+            402,
+            "Reshipping payment declined",
+            f"the payment of {outcome.fee} was declined ({outcome.decline_code}); nothing was "
+            "charged and the parcel waits for another attempt",
+            clause=outcome.clauses[0] if outcome.clauses else None,
+        )
+    return {
+        "order_id": order_id,
+        "shipping_address": body.shipping_address.model_dump(mode="json"),
+        "reshipping_fee": money_json(outcome.fee.amount, outcome.fee.currency),
         "clauses": outcome.clauses,
     }

@@ -23,6 +23,8 @@ def current_details(order: OrderSnapshot) -> str:
         rows.append(
             f"**Parcel:** {parcel.carrier.value} `{parcel.tracking_number}` ({parcel.status.value})"
         )
+    if order.pay_reshipping_by:
+        rows.append(f"**Came back; reshipping to be paid by:** {_at(order.pay_reshipping_by)}")
     if order.return_window_closes_at:
         rows.append(f"**Returns until:** {_at(order.return_window_closes_at)}")
     if order.refunded is not None:

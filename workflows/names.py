@@ -16,6 +16,7 @@ SIGNAL_PAYMENT_EVENT = "payment_event"
 QUERY_ORDER = "order"
 UPDATE_CHANGE_SHIPPING_ADDRESS = "change_shipping_address"
 UPDATE_CANCEL = "cancel"
+UPDATE_RESHIP = "reship"
 
 
 def order_workflow_id(order_id: str) -> str:

@@ -23,7 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.orders import OrderActivities
     from domain.decisions import Decision, merged
     from domain.decisions.changes import cancellation, edit_window
-    from domain.decisions.fulfilment import choose_carrier, dispatch_slot, parcels
+    from domain.decisions.fulfilment import (
+        choose_carrier,
+        dispatch_slot,
+        parcels,
+        reshipping_fee,
+        returned_to_sender,
+    )
     from domain.decisions.returns import returns_close_at
     from domain.orders import (
         AddressChange,
@@ -32,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
         CancelRequest,
         OrderSnapshot,
         OrderWorkflowInput,
+        ReshipOutcome,
+        ReshipRequest,
         TrackingEvent,
     )
     from domain.status import OrderStatus
@@ -41,8 +49,9 @@ with workflow.unsafe.imports_passed_through():
         SIGNAL_PAYMENT_EVENT,
         UPDATE_CANCEL,
         UPDATE_CHANGE_SHIPPING_ADDRESS,
+        UPDATE_RESHIP,
     )
-    from workflows.steps import MONEY, SHORT, OrderSteps, with_calendar
+    from workflows.steps import MONEY, RESHIPPING, SHORT, OrderSteps, with_calendar
 
 
 def refusal(decision: Decision, kind: str) -> ApplicationError:
@@ -128,6 +137,88 @@ class OrderWorkflow(OrderSteps):
         decision = cancellation(self._input.policy, self._facts(), workflow.now()).decision
         if not decision.allowed or self._order.status.is_final:
             raise refusal(decision, "CancelRefused")
+
+    @workflow.update(name=UPDATE_RESHIP)
+    async def reship(self, request: ReshipRequest) -> ReshipOutcome:
+        """Pay for a returned parcel to go out again, to the corrected address."""
+        assert self._input is not None and self._order is not None
+        policy, oid = self._input.policy, self._input.order_id
+        decision = returned_to_sender(policy, workflow.now())
+        fee = reshipping_fee(policy)
+        self._reshipping_running += 1
+        self._reshipping_attempts += 1
+        attempt = self._reshipping_attempts
+        try:
+            if fee.amount > 0:
+                auth = await workflow.execute_activity_method(
+                    OrderActivities.authorize_payment,
+                    AuthorizePayment(
+                        order_id=oid,
+                        amount=fee,
+                        payment_token=request.payment_token,
+                        idempotency_key=f"{oid}:authorization:reshipping:{attempt}",
+                        clauses=decision.clauses,
+                    ),
+                    summary="authorise reshipping",
+                    **MONEY,
+                )
+                if auth.state != "authorized":
+                    return ReshipOutcome(
+                        paid=False,
+                        fee=fee,
+                        clauses=decision.clauses,
+                        decline_code=auth.decline_code or auth.state,
+                    )
+                await workflow.execute_activity_method(
+                    OrderActivities.capture_payment,
+                    CapturePayment(
+                        order_id=oid,
+                        payment_id=auth.payment_id,
+                        amount=fee,
+                        idempotency_key=f"{oid}:capture:reshipping:{attempt}",
+                        clauses=decision.clauses,
+                    ),
+                    summary="capture reshipping",
+                    **MONEY,
+                )
+            await workflow.execute_activity_method(
+                OrderActivities.apply_address_change,
+                ApplyAddressChange(order_id=oid, change_id=request.change_id),
+                summary="apply corrected address",
+                **SHORT,
+            )
+            await self._record(
+                "reshipping_paid",
+                None,
+                f"reshipping paid ({fee}); the parcel leaves again to the corrected address",
+                decision.clauses,
+                details={"change_id": request.change_id, "fee": str(fee)},
+            )
+            self._reshipping_paid = True
+            return ReshipOutcome(paid=True, fee=fee, clauses=decision.clauses)
+        finally:
+            self._reshipping_running -= 1
+
+    @reship.validator
+    def _may_reship(self, request: ReshipRequest) -> None:
+        if self._input is None or self._order is None:
+            raise ApplicationError("the order is not ready yet", type="ReshipRefused")
+        decision = returned_to_sender(self._input.policy, workflow.now())
+        pay_by = self._order.pay_reshipping_by
+        if pay_by is None or self._reshipping_paid or self._reshipping_running:
+            raise ApplicationError(
+                "no returned parcel is waiting for its reshipping payment",
+                *decision.clauses,
+                type="ReshipRefused",
+                non_retryable=True,
+            )
+        if workflow.now() >= pay_by:
+            raise ApplicationError(
+                f"the reshipping had to be paid by {pay_by.isoformat()}",
+                *decision.clauses,
+                type="ReshipRefused",
+                non_retryable=True,
+            )
 
     # -- the order's life ---------------------------------------------------------------
 
@@ -244,10 +335,16 @@ class OrderWorkflow(OrderSteps):
             await self._ship(carrier, parcel_no, tracking_clauses)
         while True:
             await self._follow_parcels(tracking_clauses)
-            if self._order.status is not OrderStatus.LOST:
+            if self._order.status is OrderStatus.LOST:
+                if not await self._replace_lost_parcel(carrier, tracking_clauses):
+                    return self._order
+            elif self._order.status is OrderStatus.RETURNED_TO_SENDER and workflow.patched(
+                RESHIPPING
+            ):
+                if not await self._settle_returned_parcel(carrier, tracking_clauses):
+                    return self._order
+            else:
                 break
-            if not await self._replace_lost_parcel(carrier, tracking_clauses):
-                return self._order
         if self._order.status is not OrderStatus.DELIVERED:
             return self._order
 

@@ -27,6 +27,10 @@ with workflow.unsafe.imports_passed_through():
         delivery_estimate,
         lost_parcel,
         parcel_value,
+        reshipping_fee,
+        returned_to_sender,
+        tracking_email_deadline,
+        unclaimed_parcel_refund,
     )
     from domain.decisions.tracking import apply_scan
     from domain.money import Money
@@ -58,6 +62,8 @@ MONEY: dict[str, Any] = dict(
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
 # Orders started before this change wait for scans only; later ones also follow up.
 PARCEL_FOLLOW_UP = "parcel-follow-up"
+# Orders whose parcel came back before this change ended there; later ones offer reshipping.
+RESHIPPING = "reshipping"
 
 
 T = TypeVar("T")
@@ -83,6 +89,9 @@ class OrderSteps:
         self._address_changes_running = 0
         self._replacements = 0
         self._parcel_count = 1
+        self._reshipping_paid = False
+        self._reshipping_running = 0
+        self._reshipping_attempts = 0
 
     def _facts(self) -> OrderFacts:
         assert self._input is not None and self._order is not None
@@ -123,11 +132,13 @@ class OrderSteps:
             )
         )
         workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
+        promise = tracking_email_deadline(self._input.policy, workflow.now())
         await self._record(
             "shipped",
             OrderStatus.SHIPPED,
             f"label bought from {label.carrier.value}, tracking {label.tracking_number}",
             clauses,
+            deadlines={"tracking_email_by": promise.at.isoformat()} if promise else None,
         )
         customs = customs_notice(self._input.policy, self._input.destination_country)
         facts: dict[str, Any] = {
@@ -141,6 +152,14 @@ class OrderSteps:
             facts,
             key=None if label_no is None and parcel_no == 1 else label.tracking_number,
         )
+        if promise is not None and workflow.now() > promise.at:
+            # the mail server kept the message past the promise: on the timeline for operators
+            await self._record(
+                "tracking_email_late",
+                None,
+                f"tracking e-mail for {label.tracking_number} sent after {promise.at.isoformat()}",
+                promise.clauses,
+            )
 
     async def _replace_lost_parcel(self, carrier: Carrier, clauses: tuple[str, ...]) -> bool:
         """A parcel the carrier lost: reshipped when its items are in stock, else its items
@@ -211,6 +230,93 @@ class OrderSteps:
             "parcel_lost",
             {"tracking_number": lost.tracking_number, "refund": str(refund)},
             key=lost.tracking_number,
+        )
+        return bool(remaining)
+
+    async def _settle_returned_parcel(self, carrier: Carrier, clauses: tuple[str, ...]) -> bool:
+        """A parcel came back (insufficient address, refused at customs): the customer may pay
+        for sending it again to a corrected address until the policy's deadline; otherwise
+        its items are refunded less the round trip's cost. True when there are parcels left
+        to follow."""
+        assert self._input is not None and self._order is not None
+        policy, oid = self._input.policy, self._input.order_id
+        back = next(
+            s
+            for s in self._order.shipments
+            if s.status is TrackingStatus.RETURN_TO_SENDER and not s.replaced
+        )
+        decision = returned_to_sender(policy, workflow.now())
+        if not decision.allowed:
+            return False  # no published rule: the order waits for an operator's refund
+        pay_by = decision.deadlines["pay_reshipping_by"]
+        fee = reshipping_fee(policy)
+        self._order.pay_reshipping_by = pay_by
+        await self._record(
+            "reshipping_offered",
+            OrderStatus.RETURNED_TO_SENDER,
+            f"{decision.reason}: {fee}, to be paid by {pay_by.isoformat()}",
+            decision.clauses,
+            details={"tracking_number": back.tracking_number, "fee": str(fee)},
+            deadlines={"pay_reshipping_by": pay_by.isoformat()},
+        )
+        await self._email(
+            "parcel_returned",
+            {
+                "tracking_number": back.tracking_number,
+                "fee": str(fee),
+                "pay_by": pay_by.isoformat(),
+            },
+            key=back.tracking_number,
+        )
+        try:
+            await workflow.wait_condition(
+                lambda: self._reshipping_paid,
+                timeout=pay_by - workflow.now(),
+                timeout_summary="reshipping payment",
+            )
+        except TimeoutError:
+            pass
+        await workflow.wait_condition(lambda: self._reshipping_running == 0)
+        self._order.pay_reshipping_by = None
+        back.replaced = True
+        if self._reshipping_paid:
+            self._reshipping_paid = False
+            self._replacements += 1
+            await self._ship(
+                carrier, back.parcel, clauses, label_no=self._parcel_count + self._replacements
+            )
+            return True
+        refund, settled = unclaimed_parcel_refund(
+            policy, parcel_value(self._input.lines, back.parcel, self._input.total.currency)
+        )
+        if self._order.captured and self._order.payment_id and refund.amount > 0:
+            await workflow.execute_activity_method(
+                OrderActivities.refund_payment,
+                RefundPayment(
+                    order_id=oid,
+                    payment_id=self._order.payment_id,
+                    amount=refund,
+                    idempotency_key=f"{oid}:refund:returned:{back.tracking_number}",
+                    clauses=settled.clauses,
+                ),
+                summary="refund returned parcel",
+                **MONEY,
+            )
+        self._order.refunded = (
+            refund if self._order.refunded is None else self._order.refunded + refund
+        )
+        remaining = [s for s in self._order.shipments if not s.replaced]
+        await self._record(
+            "returned_parcel_refunded",
+            OrderStatus.SHIPPED if remaining else OrderStatus.RETURNED_TO_SENDER,
+            f"{settled.reason}: {refund} refunded",
+            settled.clauses,
+            details={"tracking_number": back.tracking_number, "refund": str(refund)},
+        )
+        await self._email(
+            "returned_parcel_refunded",
+            {"tracking_number": back.tracking_number, "refund": str(refund)},
+            key=back.tracking_number,
         )
         return bool(remaining)
 

@@ -84,16 +84,39 @@ def customs_notice(policy: Policy, destination_country: str) -> Decision:
 
 
 def returned_to_sender(policy: Policy, came_back_at: datetime) -> Decision:
-    """A parcel back for an insufficient address: reship once the customer pays for it."""
+    """A parcel back for an insufficient address (or refused at customs): reshipped to a
+    corrected address once the customer pays for it, within the policy's time."""
     rule = policy.shipping.returned_to_sender if policy.shipping else None
     if rule is None:
-        return refuse("no reshipping rule: the order is refunded less costs")
+        return refuse("no reshipping rule: the merchant settles the returned parcel")
     who = "the customer's" if rule.reship_at_customer_cost else "the merchant's"
     return allow(
         f"reshipped to a corrected address at {who} cost",
         *rule.clauses,
         pay_reshipping_by=came_back_at + rule.pay_within,
     )
+
+
+def reshipping_fee(policy: Policy) -> Money:
+    """What the customer pays before a returned parcel leaves again."""
+    rule = policy.shipping.returned_to_sender if policy.shipping else None
+    if rule is None or not rule.reship_at_customer_cost:
+        return Money.zero(policy.currency)
+    return Money(amount=rule.reshipping_fee, currency=policy.currency)
+
+
+def unclaimed_parcel_refund(policy: Policy, parcel_paid: Money) -> tuple[Money, Decision]:
+    """The customer did not pay the reshipping in time: the parcel's price comes back,
+    less the cost of its round trip, never below zero."""
+    rule = policy.shipping.returned_to_sender if policy.shipping else None
+    clauses = rule.clauses if rule else ()
+    costs = reshipping_fee(policy)
+    refund = (
+        parcel_paid - costs
+        if parcel_paid.amount > costs.amount
+        else Money.zero(parcel_paid.currency)
+    )
+    return refund, allow(f"reshipping not paid in time: refunded less costs of {costs}", *clauses)
 
 
 def parcels(lines: list[OrderLine]) -> list[int]:

@@ -63,6 +63,9 @@ class ReturnToSenderRule(Rule):
 
     reship_at_customer_cost: bool = True
     pay_within: timedelta = timedelta(days=14)
+    # What the merchant charges for sending the parcel again, and keeps from the refund when
+    # the customer does not pay it within `pay_within` (the round trip's cost).
+    reshipping_fee: Decimal = Field(Decimal(0), ge=0)
 
 
 class LostParcelRule(Rule):

@@ -10,8 +10,10 @@ from domain.decisions.fulfilment import (
     customs_notice,
     delivery_estimate,
     dispatch_slot,
+    reshipping_fee,
     returned_to_sender,
     tracking_email_deadline,
+    unclaimed_parcel_refund,
 )
 from domain.decisions.payment import (
     ScreeningFacts,
@@ -168,6 +170,17 @@ def test_imalent_parcel_back_for_bad_address_is_reshipped_at_customer_cost() -> 
     assert decision.allowed and "customer's cost" in decision.reason
     assert decision.deadlines["pay_reshipping_by"] == back + timedelta(days=14)
     assert decision.clauses == ("IMA-EDT-2",)
+
+
+def test_imalent_unclaimed_parcel_is_refunded_less_the_round_trip() -> None:
+    """IMA-EDT-2"""
+    assert str(reshipping_fee(IMA)) == "25.00 USD"
+    refund, decision = unclaimed_parcel_refund(IMA, money("39.80", "USD"))
+    assert str(refund) == "14.80 USD" and decision.clauses == ("IMA-EDT-2",)
+    nothing, _ = unclaimed_parcel_refund(IMA, money("20.00", "USD"))
+    assert nothing.amount == 0  # never below zero
+    free, _ = unclaimed_parcel_refund(preset("kwoking"), money("20.00", "EUR"))
+    assert str(free) == "20.00 EUR"  # no reshipping rule: nothing is kept
 
 
 def test_imalent_international_orders_carry_the_customs_notice() -> None:

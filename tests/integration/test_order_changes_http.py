@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -110,3 +111,50 @@ async def test_changes_need_the_orders_own_token(system: System) -> None:
         ),
         404,
     )
+
+
+async def test_a_parcel_sent_back_is_reshipped_once_the_customer_pays_over_http(
+    system: System, pool: Any
+) -> None:
+    """IMA-EDT-2 end to end: the sandbox carrier sends a parcel for an undeliverable address
+    back; the customer gives a corrected address and pays the reshipping fee; the new
+    parcel leaves to that address and is delivered."""
+    body = order_body(merchant="demo")
+    body["shipping_address"] = {**NEW_ADDRESS, "line1": "Undeliverable iela 0"}
+    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["order_id"]
+    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+
+    async def offered() -> dict[str, Any] | None:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return view if view["deadlines"].get("pay_reshipping_by") else None
+
+    view = await wait_for(offered, within=30)
+    assert view["status"] == "returned_to_sender"
+    assert [s["status"] for s in view["shipments"]] == ["return_to_sender"]
+
+    reship = {
+        "shipping_address": NEW_ADDRESS,
+        "payment": {"method": "card", "token": "pm_card_approved"},
+    }
+    paid = await system.api.post(f"/v1/orders/{order_id}/reship", headers=mine, json=reship)
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["reshipping_fee"] == {"amount": "5.00", "currency": "EUR"}
+    assert paid.json()["clauses"] == ["IMA-EDT-2"]
+
+    async def delivered() -> dict[str, Any] | None:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return view if view["status"] in ("delivered", "completed") else None
+
+    view = await wait_for(delivered, within=30)
+    assert view["shipping_address"]["line1"] == NEW_ADDRESS["line1"]
+    assert [s["status"] for s in view["shipments"]] == ["return_to_sender", "delivered"]
+    captured = await pool.fetchval(
+        "SELECT amount FROM ledger WHERE idempotency_key = $1 AND status = 'captured'",
+        f"{order_id}:capture:reshipping:1",
+    )
+    assert captured == Decimal("5.00")
+
+    again = await system.api.post(f"/v1/orders/{order_id}/reship", headers=mine, json=reship)
+    assert assert_problem(again, 409)["clause"] == "IMA-EDT-2"

@@ -1,0 +1,168 @@
+"""A parcel that comes back to the merchant (insufficient address, refused at customs) is sent
+again to a corrected address once the customer pays the reshipping, or refunded less the
+round trip's cost when they do not in time (IMA-EDT-2)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.orders import OrderSnapshot, ReshipOutcome, ReshipRequest, TrackingEvent
+from domain.policy import Policy
+from domain.status import OrderStatus, TrackingStatus
+from tests.domain.helpers import preset
+from tests.integration.harness import wait_for
+from tests.workflows.fakes import FakeWorld, order_input, running_order
+from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_RESHIP
+
+
+def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingEvent:
+    return TrackingEvent(
+        event_id=f"{tracking_number}-{status.value}",
+        tracking_number=tracking_number,
+        status=status,
+        occurred_at=datetime(2026, 3, 3, 8, minute, tzinfo=UTC),
+    )
+
+
+def imalent_shipping_at_once() -> Policy:
+    """imalent's rules, with the dispatch slot left out so the parcel leaves when paid."""
+    imalent = preset("imalent")
+    assert imalent.shipping is not None
+    return imalent.model_copy(
+        update={"shipping": imalent.shipping.model_copy(update={"dispatch": None})}
+    )
+
+
+async def snapshot(handle: WorkflowHandle) -> OrderSnapshot:
+    return await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+
+
+async def came_back(handle: WorkflowHandle) -> OrderSnapshot:
+    """Ship the order, have the carrier send it back, and wait for the reshipping offer."""
+
+    async def shipped() -> bool:
+        return (await snapshot(handle)).status is OrderStatus.SHIPPED
+
+    await wait_for(shipped, within=30)
+    await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.IN_TRANSIT, 1))
+    await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.RETURN_TO_SENDER, 2))
+
+    async def offered() -> bool:
+        return (await snapshot(handle)).pay_reshipping_by is not None
+
+    await wait_for(offered, within=30)
+    return await snapshot(handle)
+
+
+async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-2: the reshipping is a payment of the policy's fee; the new label goes to the
+    corrected address, and the order is delivered when the new parcel is."""
+    world = FakeWorld()
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(
+        time_env, world, order_input(order_id, imalent_shipping_at_once())
+    ) as handle:
+        offer = await came_back(handle)
+        assert offer.status is OrderStatus.RETURNED_TO_SENDER
+        outcome = await handle.execute_update(
+            UPDATE_RESHIP,
+            ReshipRequest(change_id=7, payment_token="pm_card_approved"),
+            result_type=ReshipOutcome,
+        )
+        assert outcome.paid and str(outcome.fee) == "25.00 USD"
+        assert outcome.clauses == ("IMA-EDT-2",)
+
+        async def reshipped() -> bool:
+            return len((await snapshot(handle)).shipments) == 2
+
+        await wait_for(reshipped, within=30)
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.DELIVERED, 3))
+        result = await handle.result()
+    assert result.status is OrderStatus.COMPLETED and result.refunded is None
+    assert result.shipments[0].replaced and result.shipments[1].status is TrackingStatus.DELIVERED
+    paid = [c for c in world.calls if "reshipping" in c]
+    assert paid == [
+        f"authorize:{order_id}:authorization:reshipping:1",
+        f"capture:{order_id}:capture:reshipping:1",
+    ]
+    # the corrected address is in place before the second label is bought
+    assert world.calls.index("address:7") < world.calls.index(f"label:{order_id}:label:2")
+    assert "parcel_returned" in world.emails and world.emails.count("shipment_tracking") == 2
+    # IMA-SHP-3: the tracking number's e-mail promise is a deadline on the order
+    shipped = [e for e in world.events if e.kind == "shipped"]
+    assert len(shipped) == 2 and not any(e.kind == "tracking_email_late" for e in world.events)
+    for event in shipped:
+        assert event.deadlines == {"tracking_email_by": (event.at + timedelta(days=3)).isoformat()}
+    offered = next(e for e in world.events if e.kind == "reshipping_offered")
+    assert offered.clauses == ("IMA-EDT-2",) and offered.deadlines is not None
+    assert "pay_reshipping_by" in offered.deadlines
+
+
+async def test_imalent_unpaid_reshipping_is_refunded_less_costs_after_14_days(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-2: no payment within `pay_within`: the items come back less the fee, once."""
+    world = FakeWorld()
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(
+        time_env, world, order_input(order_id, imalent_shipping_at_once())
+    ) as handle:
+        offer = await came_back(handle)
+        result = await handle.result()  # time skips past the 14 days
+        assert offer.pay_reshipping_by is not None
+    assert result.status is OrderStatus.RETURNED_TO_SENDER
+    assert str(result.refunded) == "14.80 USD"  # 39.80 paid, 25.00 round trip kept
+    refunds = [c for c in world.calls if c.startswith("refund")]
+    assert refunds == [f"refund:{order_id}:refund:returned:TRK1:14.80 USD"]
+    refunded = next(e for e in world.events if e.kind == "returned_parcel_refunded")
+    assert refunded.clauses == ("IMA-EDT-2",) and refunded.at >= offer.pay_reshipping_by
+    assert world.emails[-1] == "returned_parcel_refunded"
+
+
+async def test_a_declined_reshipping_payment_leaves_the_offer_open(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-2: a declined card moves nothing; the customer may pay again before the
+    deadline, and a second payment while the first is still open is refused."""
+    world = FakeWorld()
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(
+        time_env, world, order_input(order_id, imalent_shipping_at_once())
+    ) as handle:
+        await came_back(handle)
+        world.decline = "insufficient_funds"
+        declined = await handle.execute_update(
+            UPDATE_RESHIP,
+            ReshipRequest(change_id=9, payment_token="pm_card_insufficient_funds"),
+            result_type=ReshipOutcome,
+        )
+        assert not declined.paid and declined.decline_code == "insufficient_funds"
+        assert (await snapshot(handle)).pay_reshipping_by is not None
+        world.decline = None
+        paid = await handle.execute_update(
+            UPDATE_RESHIP,
+            ReshipRequest(change_id=10, payment_token="pm_card_approved"),
+            result_type=ReshipOutcome,
+        )
+        assert paid.paid
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await handle.execute_update(
+                UPDATE_RESHIP,
+                ReshipRequest(change_id=11, payment_token="pm_card_approved"),
+                result_type=ReshipOutcome,
+            )
+        assert isinstance(again.value.cause, ApplicationError)
+        assert again.value.cause.type == "ReshipRefused"
+        assert again.value.cause.details == ("IMA-EDT-2",)
+        await handle.terminate("test over")
+    assert "address:9" not in world.calls and "address:10" in world.calls
+    assert f"capture:{order_id}:capture:reshipping:1" not in world.calls
+    assert f"capture:{order_id}:capture:reshipping:2" in world.calls
