@@ -35,10 +35,28 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
             f"Tracking number: {facts['tracking_number']}\n{customs}",
         )
     if template == "payment_failed":
+        retry = (
+            "You may try again with another card or account from your order page.\n"
+            if facts.get("may_retry", True)
+            else "No further attempt is possible for this order.\n"
+        )
         return (
             f"Payment for order {oid} did not go through",
             f"The payment for your order {oid} was declined ({facts.get('reason', 'declined')}).\n"
-            "No money was taken. You may try again with another card.\n",
+            f"No money was taken. {retry}",
+        )
+    if template == "invoice":
+        return (
+            f"Invoice for order {oid}",
+            f"Please pay {facts['amount']} for your order {oid} by {facts['expires_at']}:\n\n"
+            f"  {facts['pay_url']}\n\nThe order ships once the payment is received; an unpaid "
+            "invoice expires and the order is cancelled.\n",
+        )
+    if template == "invoice_expired":
+        return (
+            f"Order {oid} is cancelled: the invoice was not paid",
+            f"The invoice for your order {oid} was not paid by {facts['expired_at']}, so the "
+            "order is cancelled. Nothing was charged.\n",
         )
     if template == "parcel_late":
         return (

@@ -30,9 +30,27 @@ class OrderEvent(BaseModel):
 class AuthorizePayment(BaseModel):
     order_id: str
     amount: Money
-    payment_token: str
+    payment_token: str  # a card token, or "paypal"
     idempotency_key: str
     clauses: tuple[str, ...] = ()
+    three_d_secure: bool = False
+
+
+class CreateInvoice(BaseModel):
+    order_id: str
+    amount: Money
+    expires_at: datetime
+    idempotency_key: str
+    clauses: tuple[str, ...] = ()
+
+
+class ConfirmPayment(BaseModel):
+    """Ask the provider where a payment stands (a webhook said it moved) and settle the
+    ledger row of the movement that started it."""
+
+    order_id: str
+    payment_id: str
+    idempotency_key: str
 
 
 class CapturePayment(BaseModel):
@@ -48,6 +66,7 @@ class MovementResult(BaseModel):
     state: str
     decline_code: str | None = None
     next_action_url: str | None = None
+    card_country: str | None = None
 
 
 class SendOrderEmail(BaseModel):

@@ -18,6 +18,8 @@ from activities.models import (
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
+    ConfirmPayment,
+    CreateInvoice,
     LabelResult,
     MovementResult,
     OrderEvent,
@@ -31,7 +33,7 @@ from activities.models import (
 from adapters.carriers import CarrierGateway, Destination
 from adapters.email import Mailer
 from adapters.errors import ProviderRejected
-from adapters.payments import PaymentGateway, PaymentState
+from adapters.payments import PaymentGateway, PaymentResult, PaymentState
 from store import emails, ledger, orders, stock
 
 
@@ -42,6 +44,16 @@ def provider_refusals(kind: str) -> Iterator[None]:
         yield
     except ProviderRejected as err:
         raise ApplicationError(str(err), type=kind, non_retryable=True) from err
+
+
+def _movement(result: PaymentResult) -> MovementResult:
+    return MovementResult(
+        payment_id=result.payment_id,
+        state=result.state.value,
+        decline_code=result.decline_code,
+        next_action_url=result.next_action_url,
+        card_country=result.card_country,
+    )
 
 
 class OrderActivities:
@@ -69,7 +81,7 @@ class OrderActivities:
 
     async def _ledger_row(
         self,
-        request: AuthorizePayment | CapturePayment | RefundPayment | VoidPayment,
+        request: AuthorizePayment | CapturePayment | CreateInvoice | RefundPayment | VoidPayment,
         movement: str,
     ) -> dict[str, Any]:
         return await ledger.open_movement(
@@ -116,14 +128,39 @@ class OrderActivities:
                     payment_token=request.payment_token,
                     reference=request.order_id,
                     idempotency_key=request.idempotency_key,
+                    three_d_secure=request.three_d_secure,
                 )
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
-        return MovementResult(
-            payment_id=result.payment_id,
-            state=result.state.value,
-            decline_code=result.decline_code,
-            next_action_url=result.next_action_url,
-        )
+        return _movement(result)
+
+    @activity.defn(name="create_invoice")
+    async def create_invoice(self, request: CreateInvoice) -> MovementResult:
+        row = await self._ledger_row(request, "invoice")
+        with provider_refusals("PaymentRejected"):
+            if row["status"] != "pending" and row["provider_ref"]:
+                result = await self._payments.lookup(str(row["provider_ref"]))
+            else:
+                result = await self._payments.create_invoice(
+                    amount=request.amount,
+                    reference=request.order_id,
+                    expires_at=request.expires_at,
+                    idempotency_key=request.idempotency_key,
+                )
+        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
+        return _movement(result)
+
+    @activity.defn(name="confirm_payment")
+    async def confirm_payment(self, request: ConfirmPayment) -> MovementResult:
+        """A webhook is a hint; the provider's own answer is what the order acts on."""
+        with provider_refusals("PaymentRejected"):
+            result = await self._payments.lookup(request.payment_id)
+        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
+        return _movement(result)
+
+    @activity.defn(name="customer_order_count")
+    async def customer_order_count(self, order_id: str) -> int:
+        """Orders the same customer placed with this merchant in the 24 hours before this one."""
+        return await orders.recent_orders_by_customer(self._pool, order_id)
 
     @activity.defn(name="capture_payment")
     async def capture_payment(self, request: CapturePayment) -> MovementResult:
@@ -205,11 +242,14 @@ class OrderActivities:
         if row["status"] == PaymentState.VOIDED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.VOIDED)
         with provider_refusals("PaymentRejected"):
-            result = await self._payments.void(
-                payment_id=request.payment_id, idempotency_key=request.idempotency_key
-            )
+            result = await self._payments.lookup(request.payment_id)
+            if result.state in (PaymentState.AUTHORIZED, PaymentState.REQUIRES_ACTION):
+                result = await self._payments.void(
+                    payment_id=request.payment_id, idempotency_key=request.idempotency_key
+                )
+        # a payment that failed or was captured meanwhile is reported as it stands
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
-        return MovementResult(payment_id=result.payment_id, state=result.state.value)
+        return _movement(result)
 
     @activity.defn(name="apply_address_change")
     async def apply_address_change(self, request: ApplyAddressChange) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -74,8 +75,15 @@ class PlaceOrder(_Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     customer: Customer
     shipping_address: Address
+    billing_address: Address | None = Field(
+        default=None,
+        description="where the payment method is registered; the shipping address when absent",
+    )
     lines: list[OrderLine] = Field(min_length=1, max_length=100)
     payment: PaymentInstruction
+    coupons: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class OrderWorkflowInput(BaseModel):
@@ -91,6 +99,7 @@ class OrderWorkflowInput(BaseModel):
     payment_token: str | None = None
     destination_country: str
     placed_at: datetime
+    billing_country: str | None = None
 
 
 class TrackingEvent(BaseModel):
@@ -167,3 +176,42 @@ class ReshipOutcome(BaseModel):
     fee: Money
     clauses: tuple[str, ...]
     decline_code: str | None = None
+
+
+class PaymentStep(BaseModel):
+    """Where an order's payment stands, as the storefront shows it: what the customer must do
+    next (a 3-D Secure challenge, a PayPal approval, an invoice to pay), or the outcome."""
+
+    status: OrderStatus
+    attempt: int
+    next_action_url: str | None = None
+    decline_code: str | None = None
+    clauses: tuple[str, ...] = ()
+
+
+class RetryPayment(BaseModel):
+    """A new payment attempt after a failed one, with a new token from the provider."""
+
+    payment_token: str
+
+
+class FraudVerdict(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUIRE_INVOICE = "require_invoice"
+
+
+class FraudDecision(BaseModel):
+    """An operator's decision on an order held for review, or on a paid order whose card
+    turned out not to be the buyer's own."""
+
+    verdict: FraudVerdict
+    ownership_proven: bool = True
+    operator: str = ""
+    note: str = ""
+
+
+class FraudOutcome(BaseModel):
+    status: OrderStatus
+    refund: Money | None = None
+    clauses: tuple[str, ...] = ()

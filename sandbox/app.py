@@ -51,7 +51,13 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
     app = FastAPI(title="orderflow sandbox providers", lifespan=lifespan)
     app.state.sandbox = state
     app.state.sender = sender
-    app.include_router(payments_router(state, settings.payment_provider_api_key.get_secret_value()))
+    app.include_router(
+        payments_router(
+            state,
+            settings.payment_provider_api_key.get_secret_value(),
+            settings.payment_provider_url,
+        )
+    )
     app.include_router(
         carriers_router(
             state,

@@ -1,28 +1,41 @@
-"""The sandbox card gateway: tokens, authorisation, capture, void, refund, and webhooks.
+"""The sandbox payment gateway: card tokens, 3-D Secure, PayPal, e-invoices, capture, void,
+refund, reversals, and a signed webhook for every change.
 
-Test cards (any future expiry, any CVC) decide the outcome, like a real gateway's test mode.
+Test cards (any future expiry, any CVC) decide the outcome, like a real gateway's test mode. A
+payment that needs the customer (a 3-D Secure challenge, a PayPal approval, an invoice) answers
+`requires_action` with `next_action.url`, a page of this sandbox where the customer acts; the
+outcome then arrives as a webhook. Faults can be armed for tests: a 500, or a timeout after
+the work was done.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any
+from html import escape
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from sandbox.common import idempotent, new_id, require_key
 from sandbox.state import SandboxState
 
-TEST_CARDS: dict[str, str] = {
-    "4242424242424242": "approved",
-    "4000000000000002": "declined",
-    "4000000000009995": "insufficient_funds",
-    "4000000000000119": "processing_error",
+# number -> (behaviour, issuing country)
+TEST_CARDS: dict[str, tuple[str, str]] = {
+    "4242424242424242": ("approved", "US"),
+    "4000000760000002": ("approved", "BR"),
+    "4000000000000002": ("declined", "US"),
+    "4000000000009995": ("insufficient_funds", "US"),
+    "4000000000000119": ("processing_error", "US"),
+    "4000000000003220": ("3ds_required", "US"),
+    "4000008400001629": ("3ds_failed", "US"),
 }
 # Ready-made tokens, one per behaviour, for scripts and tests that skip tokenisation.
-TEST_TOKENS = {f"pm_card_{b}": b for b in set(TEST_CARDS.values())}
+TEST_TOKENS = {f"pm_card_{b}": b for b, _ in TEST_CARDS.values()}
+CHALLENGED = ("3ds_required", "3ds_failed")
+DECLINED = ("declined", "insufficient_funds")
 
 
 class CardIn(BaseModel):
@@ -39,36 +52,81 @@ class PaymentMethodIn(BaseModel):
 class PaymentIn(BaseModel):
     amount: int = Field(gt=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    payment_method: str
+    payment_method: str = Field(description='a card token, or "paypal"')
     reference: str
     capture: bool = False
+    three_d_secure: Literal["automatic", "required"] = "automatic"
+
+
+class InvoiceIn(BaseModel):
+    amount: int = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    reference: str
+    expires_at: int = Field(description="Unix time after which the pay link no longer works")
 
 
 class AmountIn(BaseModel):
     amount: int | None = Field(default=None, gt=0)
 
 
-def _public(payment: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: payment[k]
-        for k in ("id", "reference", "amount", "currency", "status", "decline_code", "refunded")
-    }
+class FaultIn(BaseModel):
+    """Make the next `times` calls of an operation fail the way real providers do."""
+
+    operation: Literal["authorize", "capture", "refund", "void"]
+    mode: Literal["error", "timeout_after_success"]
+    times: int = Field(1, ge=1, le=100)
+    delay_seconds: float = Field(15.0, ge=0, le=120)
 
 
-def payments_router(state: SandboxState, api_key: str) -> APIRouter:
+HOSTED = {"card": "challenge", "paypal": "paypal", "invoice": "invoices"}
+
+
+def _page(title: str, text: str, actions: dict[str, str]) -> HTMLResponse:
+    buttons = "".join(
+        f'<form method="post" action="?outcome={escape(value)}"><button>{escape(label)}</button>'
+        "</form>"
+        for label, value in actions.items()
+    )
+    return HTMLResponse(
+        f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+        f"<p>{escape(text)}</p>{buttons}"
+    )
+
+
+def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRouter:
     router = APIRouter(prefix="/payments", tags=["sandbox payments"])
     auth = [Depends(require_key(api_key))]
+    faults: dict[str, FaultIn] = {}
+    base = public_url.rstrip("/")
+
+    def public(payment: dict[str, Any]) -> dict[str, Any]:
+        body = {
+            k: payment.get(k)
+            for k in (
+                "id",
+                "kind",
+                "reference",
+                "amount",
+                "currency",
+                "status",
+                "decline_code",
+                "refunded",
+                "card_country",
+                "expires_at",
+            )
+        }
+        if payment["status"] == "requires_action":
+            body["next_action"] = {
+                "type": "redirect",
+                "url": f"{base}/{HOSTED[payment['kind']]}/{payment['id']}",
+            }
+        return body
 
     def emit(event_type: str, payment: dict[str, Any], **extra: Any) -> None:
-        event_id = new_id("evt")
         state.enqueue_webhook(
-            event_id,
+            new_id("evt"),
             "payments",
-            {
-                "type": event_type,
-                "created": int(time.time()),
-                "data": {**_public(payment), **extra},
-            },
+            {"type": event_type, "created": int(time.time()), "data": {**public(payment), **extra}},
         )
 
     def load(payment_id: str) -> dict[str, Any]:
@@ -77,65 +135,137 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
             raise HTTPException(404, f"no payment {payment_id}")
         return payment
 
+    def insert(payment: dict[str, Any]) -> dict[str, Any]:
+        row = {
+            "decline_code": None,
+            "refunded": 0,
+            "created": time.time(),
+            "challenge": None,
+            "card_country": None,
+            "expires_at": None,
+            **payment,
+        }
+        state.db.execute(
+            "INSERT INTO payments (id, reference, amount, currency, method, status, decline_code,"
+            " refunded, created, kind, challenge, card_country, expires_at) VALUES (:id,"
+            " :reference, :amount, :currency, :method, :status, :decline_code, :refunded,"
+            " :created, :kind, :challenge, :card_country, :expires_at)",
+            row,
+        )
+        return load(row["id"])
+
+    def move(payment_id: str, status: str, event: str, decline_code: str | None = None) -> None:
+        state.run(
+            "UPDATE payments SET status = ?, decline_code = ? WHERE id = ?",
+            status,
+            decline_code,
+            payment_id,
+        )
+        emit(event, load(payment_id))
+
+    async def faulty(operation: str, request: Request, key: str | None, handle: Any) -> Response:
+        """Apply an injected fault to this call, if one is armed."""
+        fault = faults.get(operation)
+        if fault is None:
+            return idempotent(state, request, key, handle)
+        fault.times -= 1
+        if fault.times <= 0:
+            del faults[operation]
+        if fault.mode == "error":
+            return JSONResponse({"error": "injected provider error"}, status_code=500)
+        answer = idempotent(state, request, key, handle)
+        await asyncio.sleep(fault.delay_seconds)  # the work is done; the answer is late
+        return answer
+
     @router.post("/v1/payment_methods", dependencies=auth, status_code=201)
     def tokenise(body: PaymentMethodIn) -> dict[str, str]:
-        behaviour = TEST_CARDS.get(body.card.number, "declined")
+        behaviour, country = TEST_CARDS.get(body.card.number, ("declined", "US"))
         token = new_id("pm")
         state.run(
-            "INSERT INTO payment_methods VALUES (?, ?, ?)", token, behaviour, body.card.number[-4:]
+            "INSERT INTO payment_methods (id, behaviour, last4, country) VALUES (?, ?, ?, ?)",
+            token,
+            behaviour,
+            body.card.number[-4:],
+            country,
         )
-        return {"id": token, "last4": body.card.number[-4:]}
+        return {"id": token, "last4": body.card.number[-4:], "country": country}
 
     @router.post("/v1/payments", dependencies=auth)
-    def create_payment(
+    async def create_payment(
         body: PaymentIn, request: Request, idempotency_key: str | None = Header(None)
-    ) -> JSONResponse:
+    ) -> Response:
         def handle() -> tuple[int, dict[str, Any]]:
+            common = {
+                "id": new_id("pay"),
+                "reference": body.reference,
+                "amount": body.amount,
+                "currency": body.currency,
+                "method": body.payment_method,
+            }
+            if body.payment_method == "paypal":
+                payment = insert({**common, "kind": "paypal", "status": "requires_action"})
+                emit("payment.requires_action", payment)
+                return 201, public(payment)
             method = state.one(
-                "SELECT behaviour FROM payment_methods WHERE id = ?", body.payment_method
+                "SELECT behaviour, country FROM payment_methods WHERE id = ?", body.payment_method
             )
             behaviour = TEST_TOKENS.get(body.payment_method) or (method or {}).get("behaviour")
             if behaviour is None:
                 return 400, {"error": "unknown payment_method"}
             if behaviour == "processing_error":
                 return 500, {"error": "processing_error"}
-            declined = behaviour in ("declined", "insufficient_funds")
-            payment = {
-                "id": new_id("pay"),
-                "reference": body.reference,
-                "amount": body.amount,
-                "currency": body.currency,
-                "method": body.payment_method,
-                "status": "declined" if declined else "authorized",
-                "decline_code": behaviour if declined else None,
-                "refunded": 0,
-                "created": time.time(),
-            }
-            state.db.execute(
-                "INSERT INTO payments VALUES (:id, :reference, :amount, :currency, :method,"
-                " :status, :decline_code, :refunded, :created)",
-                payment,
+            card = {**common, "kind": "card", "card_country": (method or {}).get("country")}
+            if behaviour in DECLINED:
+                payment = insert({**card, "status": "declined", "decline_code": behaviour})
+                emit("payment.failed", payment)
+            elif behaviour in CHALLENGED or body.three_d_secure == "required":
+                challenge = "fail" if behaviour == "3ds_failed" else "pass"
+                payment = insert({**card, "status": "requires_action", "challenge": challenge})
+                emit("payment.requires_action", payment)
+            else:
+                payment = insert({**card, "status": "authorized"})
+                emit("payment.authorized", payment)
+            return 201, public(payment)
+
+        return await faulty("authorize", request, idempotency_key, handle)
+
+    @router.post("/v1/invoices", dependencies=auth)
+    def create_invoice(
+        body: InvoiceIn, request: Request, idempotency_key: str | None = Header(None)
+    ) -> JSONResponse:
+        def handle() -> tuple[int, dict[str, Any]]:
+            invoice = insert(
+                {
+                    "id": new_id("inv"),
+                    "reference": body.reference,
+                    "amount": body.amount,
+                    "currency": body.currency,
+                    "method": "invoice",
+                    "kind": "invoice",
+                    "status": "requires_action",
+                    "expires_at": float(body.expires_at),
+                }
             )
-            emit("payment.declined" if declined else "payment.authorized", payment)
-            return 201, _public(payment)
+            emit("invoice.created", invoice)
+            return 201, public(invoice)
 
         return idempotent(state, request, idempotency_key, handle)
 
     @router.get("/v1/payments/{payment_id}", dependencies=auth)
     def get_payment(payment_id: str) -> dict[str, Any]:
-        return _public(load(payment_id))
+        return public(load(payment_id))
 
     @router.post("/v1/payments/{payment_id}/capture", dependencies=auth)
-    def capture(
+    async def capture(
         payment_id: str,
         body: AmountIn,
         request: Request,
         idempotency_key: str | None = Header(None),
-    ) -> JSONResponse:
+    ) -> Response:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] == "captured":
-                return 200, _public(payment)
+                return 200, public(payment)
             if payment["status"] != "authorized":
                 return 409, {"error": f"payment is {payment['status']}, not authorized"}
             if body.amount is not None and body.amount > payment["amount"]:
@@ -147,36 +277,34 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
             )
             payment = load(payment_id)
             emit("payment.captured", payment)
-            return 200, _public(payment)
+            return 200, public(payment)
 
-        return idempotent(state, request, idempotency_key, handle)
+        return await faulty("capture", request, idempotency_key, handle)
 
     @router.post("/v1/payments/{payment_id}/void", dependencies=auth)
-    def void(
+    async def void(
         payment_id: str, request: Request, idempotency_key: str | None = Header(None)
-    ) -> JSONResponse:
+    ) -> Response:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] == "voided":
-                return 200, _public(payment)
-            if payment["status"] != "authorized":
+                return 200, public(payment)
+            if payment["status"] not in ("authorized", "requires_action"):
                 return 409, {
-                    "error": f"payment is {payment['status']}; only an authorisation voids"
+                    "error": f"payment is {payment['status']}; only an open payment voids"
                 }
-            state.run("UPDATE payments SET status = 'voided' WHERE id = ?", payment_id)
-            payment = load(payment_id)
-            emit("payment.voided", payment)
-            return 200, _public(payment)
+            move(payment_id, "voided", "payment.voided")
+            return 200, public(load(payment_id))
 
-        return idempotent(state, request, idempotency_key, handle)
+        return await faulty("void", request, idempotency_key, handle)
 
     @router.post("/v1/payments/{payment_id}/refunds", dependencies=auth)
-    def refund(
+    async def refund(
         payment_id: str,
         body: AmountIn,
         request: Request,
         idempotency_key: str | None = Header(None),
-    ) -> JSONResponse:
+    ) -> Response:
         def handle() -> tuple[int, dict[str, Any]]:
             payment = load(payment_id)
             if payment["status"] not in ("captured", "refunded"):
@@ -201,6 +329,89 @@ def payments_router(state: SandboxState, api_key: str) -> APIRouter:
                 "status": "succeeded",
             }
 
-        return idempotent(state, request, idempotency_key, handle)
+        return await faulty("refund", request, idempotency_key, handle)
+
+    # -- the pages a customer is redirected to --------------------------------------------
+
+    def open_payment(payment_id: str, kind: str) -> dict[str, Any]:
+        payment = load(payment_id)
+        if payment["kind"] != kind:
+            raise HTTPException(404, f"no {kind} payment {payment_id}")
+        if payment["status"] != "requires_action":
+            raise HTTPException(409, f"payment is {payment['status']}: nothing left to do here")
+        return payment
+
+    @router.get("/challenge/{payment_id}", include_in_schema=False)
+    def challenge_page(payment_id: str) -> HTMLResponse:
+        payment = open_payment(payment_id, "card")
+        return _page(
+            "3-D Secure check",
+            f"Confirm the payment of {payment['amount'] / 100:.2f} {payment['currency']}.",
+            {"Confirm": "complete", "Fail the check": "fail"},
+        )
+
+    @router.post("/challenge/{payment_id}")
+    def complete_challenge(
+        payment_id: str, outcome: Literal["complete", "fail"] = "complete"
+    ) -> dict[str, Any]:
+        payment = open_payment(payment_id, "card")
+        if outcome == "complete" and payment["challenge"] == "pass":
+            move(payment_id, "authorized", "payment.authorized")
+        else:
+            move(payment_id, "declined", "payment.failed", "authentication_failed")
+        return public(load(payment_id))
+
+    @router.get("/paypal/{payment_id}", include_in_schema=False)
+    def paypal_page(payment_id: str) -> HTMLResponse:
+        payment = open_payment(payment_id, "paypal")
+        return _page(
+            "PayPal",
+            f"Approve paying {payment['amount'] / 100:.2f} {payment['currency']}.",
+            {"Approve": "approve", "Cancel and return": "cancel"},
+        )
+
+    @router.post("/paypal/{payment_id}")
+    def approve_paypal(
+        payment_id: str, outcome: Literal["approve", "cancel"] = "approve"
+    ) -> dict[str, Any]:
+        open_payment(payment_id, "paypal")
+        if outcome == "approve":
+            move(payment_id, "authorized", "payment.authorized")
+        else:
+            move(payment_id, "declined", "payment.failed", "buyer_cancelled")
+        return public(load(payment_id))
+
+    @router.get("/invoices/{payment_id}", include_in_schema=False)
+    def invoice_page(payment_id: str) -> HTMLResponse:
+        invoice = open_payment(payment_id, "invoice")
+        return _page(
+            "Invoice",
+            f"Pay {invoice['amount'] / 100:.2f} {invoice['currency']} by bank transfer.",
+            {"Pay": "pay"},
+        )
+
+    @router.post("/invoices/{payment_id}")
+    def pay_invoice(payment_id: str) -> dict[str, Any]:
+        invoice = open_payment(payment_id, "invoice")
+        if invoice["expires_at"] is not None and time.time() > invoice["expires_at"]:
+            raise HTTPException(409, "this invoice has expired")
+        move(payment_id, "captured", "payment.captured")
+        return public(load(payment_id))
+
+    # -- controls for tests and demos ---------------------------------------------------
+
+    @router.post("/v1/sandbox/payments/{payment_id}/reverse", dependencies=auth)
+    def reverse(payment_id: str) -> dict[str, Any]:
+        """The payer's bank or PayPal takes a captured payment back (a dispute)."""
+        payment = load(payment_id)
+        if payment["status"] != "captured":
+            raise HTTPException(409, f"payment is {payment['status']}; only a capture reverses")
+        move(payment_id, "reversed", "payment.reversed")
+        return public(load(payment_id))
+
+    @router.post("/v1/sandbox/faults", dependencies=auth, status_code=201)
+    def arm_fault(body: FaultIn) -> dict[str, Any]:
+        faults[body.operation] = body.model_copy()
+        return body.model_dump()
 
     return router

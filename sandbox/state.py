@@ -30,7 +30,14 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE delivered_at IS 
 
 # Columns added after a table was first created: a state file from an older sandbox gains
 # them on start.
-_ADDED_COLUMNS = (("shipments", "route", "TEXT NOT NULL DEFAULT 'deliver'"),)
+_ADDED_COLUMNS = (
+    ("shipments", "route", "TEXT NOT NULL DEFAULT 'deliver'"),
+    ("payment_methods", "country", "TEXT"),
+    ("payments", "kind", "TEXT NOT NULL DEFAULT 'card'"),
+    ("payments", "challenge", "TEXT"),
+    ("payments", "card_country", "TEXT"),
+    ("payments", "expires_at", "REAL"),
+)
 
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
 

@@ -38,6 +38,7 @@ def workflow_input(row: dict[str, Any], payment_token: str | None) -> OrderWorkf
         payment_token=payment_token,
         destination_country=row["shipping_address"]["country"],
         placed_at=row["created_at"],
+        billing_country=(row.get("billing_address") or row["shipping_address"])["country"],
     )
 
 

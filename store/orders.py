@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +33,9 @@ async def insert_order(
             INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
                                 total, payment_method, payment_token, policy_version, policy,
                                 customer, shipping_address, lines, idempotency_key, request_hash,
-                                created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                created_at, billing_address, coupons, customer_ref)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                    $18, $19, $20)
             ON CONFLICT (merchant, idempotency_key) DO NOTHING
             RETURNING *
             """,
@@ -54,6 +56,9 @@ async def insert_order(
             idempotency_key,
             request_hash,
             placed_at,
+            order.billing_address.model_dump(mode="json") if order.billing_address else None,
+            order.coupons,
+            customer_ref(order.customer.email),
         )
         if row is None:
             existing = await conn.fetchrow(
@@ -73,6 +78,27 @@ async def insert_order(
             list(quote.clauses),
         )
         return dict(row), True
+
+
+def customer_ref(email: str) -> str:
+    """A stable reference to a customer for counting their orders, without the address."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+async def recent_orders_by_customer(pool: asyncpg.Pool, order_id: str) -> int:
+    """How many other orders the same customer placed with the same merchant in the 24 hours
+    before this one."""
+    count = await pool.fetchval(
+        """
+        SELECT count(*) FROM orders o, orders this
+        WHERE this.order_id = $1 AND o.merchant = this.merchant
+          AND o.customer_ref = this.customer_ref AND o.order_id <> this.order_id
+          AND o.created_at > this.created_at - interval '24 hours'
+          AND o.created_at <= this.created_at
+        """,
+        order_id,
+    )
+    return int(count or 0)
 
 
 async def mark_workflow_started(db: asyncpg.Pool | asyncpg.Connection, order_id: str) -> None:

@@ -17,6 +17,9 @@ QUERY_ORDER = "order"
 UPDATE_CHANGE_SHIPPING_ADDRESS = "change_shipping_address"
 UPDATE_CANCEL = "cancel"
 UPDATE_RESHIP = "reship"
+UPDATE_PAYMENT_STEP = "payment_step"
+UPDATE_RETRY_PAYMENT = "retry_payment"
+UPDATE_REVIEW_FRAUD = "review_fraud"
 
 
 def order_workflow_id(order_id: str) -> str:

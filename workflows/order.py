@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.orders import OrderActivities
     from domain.decisions import Decision, merged
-    from domain.decisions.changes import cancellation, edit_window
+    from domain.decisions.changes import Cancellation, cancellation, edit_window
     from domain.decisions.fulfilment import (
         choose_carrier,
         dispatch_slot,
@@ -30,16 +30,22 @@ with workflow.unsafe.imports_passed_through():
         reshipping_fee,
         returned_to_sender,
     )
+    from domain.decisions.payment import fraud_verdict, ownership_refund, payment_retry
     from domain.decisions.returns import returns_close_at
     from domain.orders import (
         AddressChange,
         AddressChanged,
         CancelOutcome,
         CancelRequest,
+        FraudDecision,
+        FraudOutcome,
+        FraudVerdict,
         OrderSnapshot,
         OrderWorkflowInput,
+        PaymentStep,
         ReshipOutcome,
         ReshipRequest,
+        RetryPayment,
         TrackingEvent,
     )
     from domain.status import OrderStatus
@@ -49,9 +55,17 @@ with workflow.unsafe.imports_passed_through():
         SIGNAL_PAYMENT_EVENT,
         UPDATE_CANCEL,
         UPDATE_CHANGE_SHIPPING_ADDRESS,
+        UPDATE_PAYMENT_STEP,
         UPDATE_RESHIP,
+        UPDATE_RETRY_PAYMENT,
+        UPDATE_REVIEW_FRAUD,
     )
-    from workflows.steps import MONEY, RESHIPPING, SHORT, OrderSteps, with_calendar
+    from workflows.payment import PaymentSteps
+    from workflows.steps import MONEY, RESHIPPING, SHORT, with_calendar
+
+# Orders started before payments followed the provider's webhooks paid in one synchronous
+# authorisation; later ones go through attempts, 3-D Secure, PayPal, e-invoices and review.
+PAYMENT_ATTEMPTS = "payment-attempts"
 
 
 def refusal(decision: Decision, kind: str) -> ApplicationError:
@@ -60,7 +74,7 @@ def refusal(decision: Decision, kind: str) -> ApplicationError:
 
 
 @workflow.defn(name="OrderWorkflow")
-class OrderWorkflow(OrderSteps):
+class OrderWorkflow(PaymentSteps):
     @workflow.query(name=QUERY_ORDER)
     def order(self) -> OrderSnapshot | None:
         return self._order
@@ -73,14 +87,92 @@ class OrderWorkflow(OrderSteps):
 
     @workflow.signal(name=SIGNAL_PAYMENT_EVENT)
     def payment_event(self, event: dict[str, Any]) -> None:
-        """The provider's account of a payment this workflow already moved synchronously:
-        noted once, for the operator's log."""
+        """The provider's word on a payment, applied once per event ID."""
         event_id = str(event.get("event_id", ""))
         if event_id and event_id not in self._seen_events:
             self._seen_events.add(event_id)
             workflow.logger.info(
                 "payment event", extra={"event_type": event.get("type"), "event_id": event_id}
             )
+            if self._input is not None:
+                self._note_payment_event(event)
+
+    # -- payment ------------------------------------------------------------------------
+
+    @workflow.update(name=UPDATE_PAYMENT_STEP)
+    async def payment_step(self, attempt: int) -> PaymentStep:
+        """Where the payment stands once attempt `attempt` needs the customer or is decided:
+        what the storefront answers right after placing the order or retrying."""
+        return await self._step_of(attempt)
+
+    @workflow.update(name=UPDATE_RETRY_PAYMENT)
+    async def retry_payment(self, request: RetryPayment) -> PaymentStep:
+        self._retry = request
+        return await self._step_of(self._attempt + 1)
+
+    @retry_payment.validator
+    def _may_retry(self, request: RetryPayment) -> None:
+        if self._input is None or self._order is None:
+            raise ApplicationError("the order is not ready yet", type="PaymentRetryRefused")
+        decision = payment_retry(self._input.policy, self._attempt)
+        if not decision.allowed:
+            raise refusal(decision, "PaymentRetryRefused")
+        if not self._awaiting_retry or self._retry is not None:
+            raise ApplicationError(
+                f"the order is {self._order.status.value}: there is no failed payment to retry",
+                *decision.clauses,
+                type="PaymentRetryRefused",
+                non_retryable=True,
+            )
+
+    @workflow.update(name=UPDATE_REVIEW_FRAUD)
+    async def review_fraud(self, decision: FraudDecision) -> FraudOutcome:
+        """An operator's verdict on an order held for review; or, on a paid order not yet
+        shipped, a rejection because the card was not the buyer's own (CRD-DIG-2)."""
+        assert self._input is not None and self._order is not None
+        if self._order.status is OrderStatus.FRAUD_REVIEW:
+            self._fraud = decision
+            await workflow.wait_condition(lambda: self._fraud_outcome is not None)
+            assert self._fraud_outcome is not None
+            return self._fraud_outcome
+        refund, why = ownership_refund(
+            self._input.policy, self._input.total, decision.ownership_proven
+        )
+        self._cancel = Cancellation(decision=why, refund=refund)
+        await workflow.wait_condition(lambda: self._cancel_outcome is not None)
+        assert self._cancel_outcome is not None
+        return FraudOutcome(
+            status=self._cancel_outcome.status,
+            refund=self._cancel_outcome.refund,
+            clauses=self._cancel_outcome.clauses,
+        )
+
+    @review_fraud.validator
+    def _may_review(self, decision: FraudDecision) -> None:
+        if self._input is None or self._order is None:
+            raise ApplicationError("the order is not ready yet", type="ReviewRefused")
+        policy, order = self._input.policy, self._order
+        verdict = fraud_verdict(policy, decision.verdict.value)
+        if order.status is OrderStatus.FRAUD_REVIEW and self._fraud is None:
+            if not verdict.allowed:
+                raise refusal(verdict, "ReviewRefused")
+            return
+        ownership = policy.payment.ownership
+        if (
+            decision.verdict is FraudVerdict.REJECT
+            and ownership is not None
+            and ownership.may_cancel
+            and order.captured
+            and order.shipped_at is None
+            and self._cancel is None
+        ):
+            return
+        raise ApplicationError(
+            f"the order is {order.status.value}: it is not held for review",
+            *verdict.clauses,
+            type="ReviewRefused",
+            non_retryable=True,
+        )
 
     # -- customer actions ---------------------------------------------------------------
 
@@ -227,15 +319,29 @@ class OrderWorkflow(OrderSteps):
         self._input = order
         self._order = OrderSnapshot(order_id=order.order_id, status=OrderStatus.PENDING_PAYMENT)
         result = await self._live(order)
+        self._settled = True  # nothing more to wait for: open payment-step updates answer
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
 
     async def _live(self, order: OrderWorkflowInput) -> OrderSnapshot:
         assert self._order is not None
-        policy, oid = order.policy, order.order_id
+        policy = order.policy
         card = policy.payment.card
         payment_clauses = merged(policy.payment.methods.clauses, card.clauses if card else ())
+        if workflow.patched(PAYMENT_ATTEMPTS):
+            paid = await self._take_payment()
+        else:
+            paid = await self._pay_at_once(order, payment_clauses)
+        if not paid:
+            return self._order
+        return await self._fulfil(order, payment_clauses)
 
+    async def _pay_at_once(
+        self, order: OrderWorkflowInput, payment_clauses: tuple[str, ...]
+    ) -> bool:
+        """The payment of orders started before attempts: one authorisation, then capture."""
+        assert self._order is not None
+        oid = order.order_id
         auth = await workflow.execute_activity_method(
             OrderActivities.authorize_payment,
             AuthorizePayment(
@@ -257,10 +363,11 @@ class OrderWorkflow(OrderSteps):
                 details={"payment_id": auth.payment_id},
             )
             await self._email("payment_failed", {"reason": auth.decline_code or auth.state})
-            return self._order
+            return False
         self._order.payment_id = auth.payment_id
         if self._cancel is not None:
-            return await self._carry_out_cancellation()
+            await self._carry_out_cancellation()
+            return False
 
         await workflow.execute_activity_method(
             OrderActivities.capture_payment,
@@ -275,6 +382,14 @@ class OrderWorkflow(OrderSteps):
             **MONEY,
         )
         self._order.captured = True
+        return True
+
+    async def _fulfil(
+        self, order: OrderWorkflowInput, payment_clauses: tuple[str, ...]
+    ) -> OrderSnapshot:
+        """From the captured payment to the close of the return window."""
+        assert self._order is not None
+        policy = order.policy
         self._order.paid_at = workflow.now()
         slot = with_calendar(dispatch_slot, policy, self._order.paid_at)
         self._order.dispatch_at = slot.at
@@ -288,9 +403,10 @@ class OrderWorkflow(OrderSteps):
             OrderStatus.PAID,
             f"payment of {order.total} captured",
             payment_clauses,
-            details={"payment_id": auth.payment_id},
+            details={"payment_id": self._order.payment_id},
             deadlines=deadlines,
         )
+        self._set_step(OrderStatus.PAID)
         await self._email("order_confirmation")
 
         wait = slot.at - workflow.now()

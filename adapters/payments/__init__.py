@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -17,6 +18,7 @@ class PaymentState(StrEnum):
     CAPTURED = "captured"
     VOIDED = "voided"
     REFUNDED = "refunded"
+    REVERSED = "reversed"  # taken back by the payer's bank or wallet after capture
 
 
 class PaymentResult(BaseModel):
@@ -24,6 +26,7 @@ class PaymentResult(BaseModel):
     state: PaymentState
     decline_code: str | None = None
     next_action_url: str | None = None
+    card_country: str | None = None
 
 
 class RefundResult(BaseModel):
@@ -36,8 +39,23 @@ class PaymentGateway(Protocol):
     name: str
 
     async def authorize(
-        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
-    ) -> PaymentResult: ...
+        self,
+        *,
+        amount: Money,
+        payment_token: str,
+        reference: str,
+        idempotency_key: str,
+        three_d_secure: bool = False,
+    ) -> PaymentResult:
+        """Authorise a card (by its token) or start a PayPal payment (`payment_token` is
+        "paypal"). A payment that needs the customer answers REQUIRES_ACTION with a URL."""
+        ...
+
+    async def create_invoice(
+        self, *, amount: Money, reference: str, expires_at: datetime, idempotency_key: str
+    ) -> PaymentResult:
+        """An e-invoice with a pay link (`next_action_url`); paid means captured."""
+        ...
 
     async def capture(
         self, *, payment_id: str, amount: Money, idempotency_key: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from adapters.http import ProviderClient
@@ -15,17 +16,24 @@ def _result(body: dict[str, Any]) -> PaymentResult:
         state=PaymentState(body["status"]),
         decline_code=body.get("decline_code"),
         next_action_url=(body.get("next_action") or {}).get("url"),
+        card_country=body.get("card_country"),
     )
 
 
 class SandboxPaymentGateway:
     name = "sandbox"
 
-    def __init__(self, base_url: str, api_key: str) -> None:
-        self._client = ProviderClient(base_url, api_key)
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
+        self._client = ProviderClient(base_url, api_key, timeout=timeout)
 
     async def authorize(
-        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
+        self,
+        *,
+        amount: Money,
+        payment_token: str,
+        reference: str,
+        idempotency_key: str,
+        three_d_secure: bool = False,
     ) -> PaymentResult:
         body = await self._client.call(
             "POST",
@@ -37,6 +45,23 @@ class SandboxPaymentGateway:
                 "payment_method": payment_token,
                 "reference": reference,
                 "capture": False,
+                "three_d_secure": "required" if three_d_secure else "automatic",
+            },
+        )
+        return _result(body)
+
+    async def create_invoice(
+        self, *, amount: Money, reference: str, expires_at: datetime, idempotency_key: str
+    ) -> PaymentResult:
+        body = await self._client.call(
+            "POST",
+            "/v1/invoices",
+            idempotency_key=idempotency_key,
+            json={
+                "amount": amount.minor_units,
+                "currency": amount.currency,
+                "reference": reference,
+                "expires_at": int(expires_at.timestamp()),
             },
         )
         return _result(body)

@@ -154,3 +154,48 @@ def refund_route(policy: Policy) -> Decision:
         else ""
     )
     return allow(f"refunds go to the original payment method{fees}", *rule.clauses)
+
+
+# How far a provider payment has come: a later state never gives way to an earlier one, so
+# webhooks that arrive twice or out of order change nothing.
+PAYMENT_PROGRESS = {
+    "requires_action": 0,
+    "authorized": 1,
+    "captured": 2,
+    "failed": 3,
+    "voided": 3,
+    "reversed": 4,
+}
+EVENT_STATES = {
+    "payment.requires_action": "requires_action",
+    "invoice.created": "requires_action",
+    "payment.authorized": "authorized",
+    "payment.captured": "captured",
+    "payment.failed": "failed",
+    "payment.voided": "voided",
+    "payment.reversed": "reversed",
+}
+
+
+def payment_progress(known: str | None, event_type: str) -> str | None:
+    """The payment's state after a provider event, or None when the event tells nothing new
+    (a repeat, an older state arriving late, or an event of no consequence)."""
+    state = EVENT_STATES.get(event_type)
+    if state is None:
+        return None
+    if known is not None and PAYMENT_PROGRESS[state] <= PAYMENT_PROGRESS[known]:
+        return None
+    return state
+
+
+def fraud_verdict(policy: Policy, verdict: str) -> Decision:
+    """Whether an operator's verdict on a held order is one this merchant's policy allows."""
+    rule = policy.payment.fraud
+    clauses = rule.clauses if rule else ()
+    if verdict == "require_invoice":
+        if rule is None or not rule.may_require_invoice or policy.payment.invoice is None:
+            return refuse(f"{policy.display_name} does not ask for an e-invoice instead", *clauses)
+        return allow("the card is released and an e-invoice is sent instead", *clauses)
+    if verdict == "reject":
+        return allow("the order is refused after review", *clauses)
+    return allow("the order is accepted after review", *clauses)

@@ -26,6 +26,9 @@ class CardRule(Rule):
     requires_3ds: bool = False
     max_attempts: int = Field(1, ge=1, le=20, description="payment attempts the customer may make")
     action_timeout: timedelta = timedelta(minutes=30)
+    retry_within: timedelta = Field(
+        timedelta(hours=24), description="how long a failed payment waits for another attempt"
+    )
 
 
 class InvoiceRule(Rule):

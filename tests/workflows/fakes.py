@@ -19,6 +19,8 @@ from activities.models import (
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
+    ConfirmPayment,
+    CreateInvoice,
     LabelResult,
     MovementResult,
     OrderEvent,
@@ -37,7 +39,13 @@ from tests.paths import DEMO_PRESET
 
 @dataclass
 class FakeWorld:
+    """Providers as the workflow sees them through its activities. `provider` holds the state
+    each payment has at the provider, as `confirm_payment` and `void_payment` find it."""
+
     decline: str | None = None
+    challenge: bool = False  # authorisations need the customer (3-D Secure, PayPal)
+    recent_orders: int = 0
+    provider: dict[str, str] = field(default_factory=dict)
     carrier_says: list[str] = field(default_factory=list)
     in_stock: bool = True
     events: list[OrderEvent] = field(default_factory=list)
@@ -52,11 +60,43 @@ class FakeWorld:
         @activity.defn(name="authorize_payment")
         async def authorize_payment(request: AuthorizePayment) -> MovementResult:
             self.calls.append(f"authorize:{request.idempotency_key}")
+            payment_id = "pay_" + request.idempotency_key.rsplit(":", 1)[1]
             if self.decline:
+                self.provider[payment_id] = "declined"
                 return MovementResult(
-                    payment_id="pay_1", state="declined", decline_code=self.decline
+                    payment_id=payment_id, state="declined", decline_code=self.decline
                 )
-            return MovementResult(payment_id="pay_1", state="authorized")
+            if self.challenge or request.payment_token == "paypal":
+                self.provider[payment_id] = "requires_action"
+                return MovementResult(
+                    payment_id=payment_id,
+                    state="requires_action",
+                    next_action_url=f"https://pay.example/{payment_id}",
+                )
+            self.provider[payment_id] = "authorized"
+            return MovementResult(payment_id=payment_id, state="authorized", card_country="US")
+
+        @activity.defn(name="create_invoice")
+        async def create_invoice(request: CreateInvoice) -> MovementResult:
+            self.calls.append(f"invoice:{request.idempotency_key}")
+            payment_id = "inv_" + request.idempotency_key.rsplit(":", 1)[1]
+            self.provider[payment_id] = "requires_action"
+            return MovementResult(
+                payment_id=payment_id,
+                state="requires_action",
+                next_action_url=f"https://pay.example/{payment_id}",
+            )
+
+        @activity.defn(name="confirm_payment")
+        async def confirm_payment(request: ConfirmPayment) -> MovementResult:
+            self.calls.append(f"confirm:{request.payment_id}")
+            return MovementResult(
+                payment_id=request.payment_id, state=self.provider.get(request.payment_id, "")
+            )
+
+        @activity.defn(name="customer_order_count")
+        async def customer_order_count(order_id: str) -> int:
+            return self.recent_orders
 
         @activity.defn(name="capture_payment")
         async def capture_payment(request: CapturePayment) -> MovementResult:
@@ -85,7 +125,10 @@ class FakeWorld:
         @activity.defn(name="void_payment")
         async def void_payment(request: VoidPayment) -> MovementResult:
             self.calls.append(f"void:{request.idempotency_key}")
-            return MovementResult(payment_id=request.payment_id, state="voided")
+            state = self.provider.get(request.payment_id, "authorized")
+            if state in ("authorized", "requires_action"):
+                state = self.provider[request.payment_id] = "voided"
+            return MovementResult(payment_id=request.payment_id, state=state)
 
         @activity.defn(name="apply_address_change")
         async def apply_address_change(request: ApplyAddressChange) -> None:
@@ -103,6 +146,9 @@ class FakeWorld:
             return self.in_stock
 
         return [
+            create_invoice,
+            confirm_payment,
+            customer_order_count,
             reserve_replacement,
             poll_tracking,
             refund_payment,
