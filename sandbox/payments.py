@@ -290,9 +290,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             if payment["status"] == "voided":
                 return 200, public(payment)
             if payment["status"] not in ("authorized", "requires_action"):
-                return 409, {
-                    "error": f"payment is {payment['status']}; only an open payment voids"
-                }
+                return 409, {"error": f"payment is {payment['status']}; only an open payment voids"}
             move(payment_id, "voided", "payment.voided")
             return 200, public(load(payment_id))
 

@@ -15,7 +15,7 @@ from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
-from starter import changes, health, ops, orders, problems, webhooks
+from starter import changes, health, ops, orders, payments, problems, webhooks
 from starter.relay import Relay
 from store.db import create_pool, migrate
 
@@ -67,7 +67,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         response: Response = await call_next(request)  # type: ignore[operator]
         return response
 
-    for module in (orders, changes, webhooks, ops, health):
+    for module in (orders, changes, payments, webhooks, ops, health):
         app.include_router(module.router)
     return app
 

@@ -40,7 +40,7 @@ log = structlog.get_logger("orderflow.api.changes")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 UPDATE_TIMEOUT = timedelta(seconds=15)
-REFUSALS = ("EditRefused", "CancelRefused", "ReshipRefused")
+REFUSALS = ("EditRefused", "CancelRefused", "ReshipRefused", "PaymentRetryRefused", "ReviewRefused")
 
 
 class Reshipping(BaseModel):
@@ -52,7 +52,9 @@ class Reshipping(BaseModel):
     payment: PaymentInstruction
 
 
-async def _update(request: Request, order_id: str, name: str, arg: Any, result_type: type) -> Any:
+async def run_update(
+    request: Request, order_id: str, name: str, arg: Any, result_type: type
+) -> Any:
     """Run an update; a refusal by its validator becomes a 409 naming the clause."""
     handle = request.app.state.temporal.get_workflow_handle(order_workflow_id(order_id))
     try:
@@ -96,7 +98,7 @@ async def change_shipping_address(
     pool = request.app.state.pool
     change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
     try:
-        changed = await _update(
+        changed = await run_update(
             request,
             order_id,
             UPDATE_CHANGE_SHIPPING_ADDRESS,
@@ -123,7 +125,7 @@ async def cancel_order(
     order_id: str, request: Request, body: CancelRequest | None = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
-    outcome = await _update(
+    outcome = await run_update(
         request, order_id, UPDATE_CANCEL, body or CancelRequest(), CancelOutcome
     )
     if outcome is None:
@@ -168,7 +170,7 @@ async def reship_returned_parcel(
         pool, order_id, body.shipping_address.model_dump(mode="json")
     )
     try:
-        outcome = await _update(
+        outcome = await run_update(
             request,
             order_id,
             UPDATE_RESHIP,

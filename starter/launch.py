@@ -6,19 +6,53 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from temporalio.client import Client
+import structlog
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
+from temporalio.service import RPCError
 
 from domain.money import Money
-from domain.orders import OrderLine, OrderWorkflowInput
+from domain.orders import OrderLine, OrderWorkflowInput, PaymentStep
 from domain.policy import PaymentMethod, Policy
 from domain.status import OrderStatus
-from workflows.names import MERCHANT, ORDER_STATUS, PAYMENT_METHOD, order_workflow_id
+from workflows.names import (
+    MERCHANT,
+    ORDER_STATUS,
+    PAYMENT_METHOD,
+    UPDATE_PAYMENT_STEP,
+    order_workflow_id,
+)
+
+log = structlog.get_logger("orderflow.api.launch")
+# How long placing an order waits to learn what the customer must do next; past it the answer
+# is the stored status, and the order's page shows the next action once known.
+STEP_TIMEOUT = timedelta(seconds=10)
+
+
+def step_json(step: PaymentStep) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": step.status.value}
+    if step.next_action_url:
+        body["next_action"] = {"type": "redirect", "url": step.next_action_url}
+    if step.decline_code:
+        body["decline_code"] = step.decline_code
+    return body
+
+
+async def first_step(client: Client, order_id: str) -> PaymentStep | None:
+    """The first payment attempt's step, or None when the workflow cannot say in time."""
+    handle = client.get_workflow_handle(order_workflow_id(order_id))
+    try:
+        return await handle.execute_update(
+            UPDATE_PAYMENT_STEP, 1, result_type=PaymentStep, rpc_timeout=STEP_TIMEOUT
+        )
+    except (RPCError, WorkflowUpdateFailedError) as err:
+        log.info("payment step not known yet", order_id=order_id, error=str(err))
+        return None
 
 
 def workflow_input(row: dict[str, Any], payment_token: str | None) -> OrderWorkflowInput:

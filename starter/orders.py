@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from temporalio.service import RPCError
 
-from domain.decisions.payment import payment_method, quote_order
+from domain.decisions.payment import coupons, payment_method, quote_order
 from domain.money import Money
 from domain.orders import PlaceOrder
 from domain.policy import PaymentMethod
 from starter.auth import may_read_order, order_token, require_storefront
-from starter.launch import start_order_workflow
+from starter.launch import first_step, start_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.problems import Problem
 from store import emails, ledger, orders
@@ -58,6 +58,20 @@ async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
     return row
 
 
+AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
+
+
+def next_action(status: str, timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page the customer must visit while the order waits for them, if it does."""
+    if status not in AWAITING_CUSTOMER:
+        return {}
+    for event in reversed(timeline):
+        url = (event.get("details") or {}).get("next_action_url")
+        if url and event.get("status") == status:
+            return {"next_action": {"type": "redirect", "url": url}}
+    return {}
+
+
 @router.post("", status_code=201, dependencies=[Depends(require_storefront)])
 async def place_order(
     body: PlaceOrder,
@@ -94,6 +108,16 @@ async def place_order(
             field="payment.token",
         )
 
+    coupon_rule = coupons(policy, body.coupons)
+    if not coupon_rule.allowed:
+        raise Problem(
+            422,
+            "Too many coupons",
+            coupon_rule.reason,
+            field="coupons",
+            clause=coupon_rule.clauses[0] if coupon_rule.clauses else None,
+        )
+
     quote = quote_order(policy, body.lines)
     request_hash = hashlib.sha256(
         json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
@@ -121,18 +145,22 @@ async def place_order(
     )
     if created:
         ORDERS_PLACED.labels(merchant=body.merchant).inc()
-    if row["workflow_started_at"] is None:
+    started = row["workflow_started_at"] is not None
+    if not started:
         try:
             await start_order_workflow(app.temporal, row, app.settings.temporal_task_queue)
             await orders.mark_workflow_started(app.pool, order_id)
+            started = True
         except RPCError as err:
             # The order is stored: the relay starts its workflow once Temporal answers again.
             log.warning("order accepted, workflow start deferred", error=str(err))
+    step = await first_step(app.temporal, order_id) if started else None
     token = order_token(app.settings.order_token_secret.get_secret_value(), order_id)
     return JSONResponse(
         {
             "order_id": order_id,
             "status": row["status"],
+            **(step_json(step) if step else {}),
             "access_token": token,
             "total": money_json(row["total"], row["currency"]),
             "links": {"self": f"/v1/orders/{order_id}"},
@@ -150,10 +178,12 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     app = request.app.state
     row = await visible_order(request, order_id)
     currency = row["currency"]
+    timeline = await orders.list_events(app.pool, order_id)
     return {
         "order_id": order_id,
         "merchant": row["merchant"],
         "status": row["status"],
+        **next_action(row["status"], timeline),
         "placed_at": row["created_at"],
         "policy_version": row["policy_version"],
         "amounts": {
@@ -170,5 +200,6 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "shipments": row["shipments"],
         "deadlines": row["deadlines"],
         "emails": await emails.for_order(app.pool, order_id),
-        "timeline": await orders.list_events(app.pool, order_id),
+        "coupons": row["coupons"],
+        "timeline": timeline,
     }

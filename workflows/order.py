@@ -117,7 +117,8 @@ class OrderWorkflow(PaymentSteps):
         decision = payment_retry(self._input.policy, self._attempt)
         if not decision.allowed:
             raise refusal(decision, "PaymentRetryRefused")
-        if not self._awaiting_retry or self._retry is not None:
+        failed = self._order.status is OrderStatus.PAYMENT_FAILED
+        if not failed or self._retry is not None or self._settled:
             raise ApplicationError(
                 f"the order is {self._order.status.value}: there is no failed payment to retry",
                 *decision.clauses,
@@ -406,8 +407,8 @@ class OrderWorkflow(PaymentSteps):
             details={"payment_id": self._order.payment_id},
             deadlines=deadlines,
         )
-        self._set_step(OrderStatus.PAID)
         await self._email("order_confirmation")
+        self._set_step(OrderStatus.PAID)
 
         wait = slot.at - workflow.now()
         if wait > timedelta(0) and self._cancel is None:

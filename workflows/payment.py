@@ -53,7 +53,6 @@ class PaymentSteps(OrderSteps):
         self._payments: dict[str, str] = {}  # provider payment ID -> furthest state heard
         self._step: PaymentStep | None = None
         self._retry: RetryPayment | None = None
-        self._awaiting_retry = False
         self._fraud: FraudDecision | None = None
         self._fraud_outcome: FraudOutcome | None = None
         self._card_country: str | None = None
@@ -117,7 +116,6 @@ class PaymentSteps(OrderSteps):
             if state in PAID:
                 break
             decline = result.decline_code or state
-            self._set_step(OrderStatus.PAYMENT_FAILED, decline_code=decline)
             await self._record(
                 "payment_failed",
                 OrderStatus.PAYMENT_FAILED,
@@ -131,6 +129,7 @@ class PaymentSteps(OrderSteps):
                 {"reason": decline, "may_retry": retry.allowed},
                 key=str(self._attempt),
             )
+            self._set_step(OrderStatus.PAYMENT_FAILED, decline_code=decline)
             if not retry.allowed or not await self._wait_for_retry():
                 return False
             assert self._retry is not None
@@ -172,7 +171,6 @@ class PaymentSteps(OrderSteps):
             if method is PaymentMethod.PAYPAL
             else OrderStatus.AWAITING_3DS
         )
-        self._set_step(waiting, next_action_url=result.next_action_url)
         card = policy.payment.card
         timeout = card.action_timeout if card else timedelta(minutes=30)
         await self._record(
@@ -183,6 +181,7 @@ class PaymentSteps(OrderSteps):
             details={"payment_id": result.payment_id, "next_action_url": result.next_action_url},
             deadlines={"payment_action_by": (workflow.now() + timeout).isoformat()},
         )
+        self._set_step(waiting, next_action_url=result.next_action_url)
         state = await self._customer_acts(result.payment_id, timeout, ("authorized", "failed"))
         if state == "cancelled":
             await self._carry_out_cancellation()  # voids the open payment
@@ -229,7 +228,6 @@ class PaymentSteps(OrderSteps):
         """A failed payment waits for the customer's next attempt, within the policy's time."""
         assert self._input is not None
         card = self._input.policy.payment.card
-        self._awaiting_retry = True
         try:
             await workflow.wait_condition(
                 lambda: self._retry is not None or self._cancel is not None,
@@ -238,8 +236,6 @@ class PaymentSteps(OrderSteps):
             )
         except TimeoutError:
             return False
-        finally:
-            self._awaiting_retry = False
         if self._cancel is not None:
             await self._carry_out_cancellation()
             return False
@@ -265,9 +261,6 @@ class PaymentSteps(OrderSteps):
         )
         self._order.payment_id = invoice.payment_id
         self._note_state(invoice.payment_id, "requires_action")
-        self._set_step(
-            OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url
-        )
         await self._record(
             "invoice_sent",
             OrderStatus.AWAITING_INVOICE_PAYMENT,
@@ -284,6 +277,9 @@ class PaymentSteps(OrderSteps):
                 "expires_at": expiry.at.isoformat(timespec="minutes"),
             },
             key=str(n),
+        )
+        self._set_step(
+            OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url
         )
         state = await self._customer_acts(
             invoice.payment_id, expiry.at - workflow.now(), ("captured",)
@@ -334,7 +330,6 @@ class PaymentSteps(OrderSteps):
         )
         if not screening.review:
             return True
-        self._set_step(OrderStatus.FRAUD_REVIEW)
         await self._record(
             "fraud_review",
             OrderStatus.FRAUD_REVIEW,
@@ -342,6 +337,7 @@ class PaymentSteps(OrderSteps):
             screening.clauses,
             details={"score": screening.score, "signals": list(screening.signals)},
         )
+        self._set_step(OrderStatus.FRAUD_REVIEW)
         await workflow.wait_condition(lambda: self._fraud is not None or self._cancel is not None)
         if self._fraud is None:
             await self._carry_out_cancellation()

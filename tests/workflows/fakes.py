@@ -174,6 +174,25 @@ def policy_with_return_window(window: timedelta) -> Policy:
     )
 
 
+def held_at_dispatch(policy: Policy) -> Policy:
+    """The policy with a dispatch slot always more than a day ahead (the next day at 23:59,
+    every day a business day), so what happens between payment and dispatch can be tested."""
+    from datetime import time
+
+    from domain.policy.shipping import DispatchRule
+
+    assert policy.shipping is not None
+    dispatch = DispatchRule(same_business_day=False, opens=time(23, 59), clauses=("IMA-SHP-2",))
+    return policy.model_copy(
+        update={
+            "shipping": policy.shipping.model_copy(update={"dispatch": dispatch}),
+            "calendar": policy.calendar.model_copy(
+                update={"weekend": (), "holidays_country": None}
+            ),
+        }
+    )
+
+
 def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
     from datetime import UTC, datetime
     from decimal import Decimal

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -16,11 +16,10 @@ from temporalio.testing import WorkflowEnvironment
 from domain.orders import AddressChange, AddressChanged, CancelOutcome, CancelRequest, OrderSnapshot
 from domain.policy import Policy
 from domain.policy.changes import EditRule
-from domain.policy.shipping import DispatchRule
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input, running_order
+from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input, running_order
 from workflows.names import (
     QUERY_ORDER,
     UPDATE_CANCEL,
@@ -31,23 +30,9 @@ from workflows.names import (
 def slow_dispatch_policy() -> Policy:
     """kwoking's cancellation rules, imalent's 23-hour edit window, and a dispatch slot that
     always lies more than a day ahead, so the windows can be tested on their own."""
-    kwoking = preset("kwoking")
-    assert kwoking.shipping is not None
-    shipping = kwoking.shipping.model_copy(
-        update={
-            "dispatch": DispatchRule(
-                same_business_day=False, opens=time(23, 59), clauses=("IMA-SHP-2",)
-            )
-        }
-    )
+    kwoking = held_at_dispatch(preset("kwoking"))
     return kwoking.model_copy(
-        update={
-            "shipping": shipping,
-            "edit": EditRule(window_after_payment=timedelta(hours=23), clauses=("IMA-EDT-1",)),
-            "calendar": kwoking.calendar.model_copy(
-                update={"weekend": (), "holidays_country": None}
-            ),
-        }
+        update={"edit": EditRule(window_after_payment=timedelta(hours=23), clauses=("IMA-EDT-1",))}
     )
 
 

@@ -1,0 +1,90 @@
+"""Payment endpoints: where a payment stands right after placing an order, a new attempt after
+a failed one, and the operator's fraud review. Each goes through a workflow update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict
+
+from domain.orders import (
+    FraudDecision,
+    FraudOutcome,
+    PaymentInstruction,
+    PaymentStep,
+    RetryPayment,
+)
+from domain.policy import Policy
+from starter.auth import require_operator
+from starter.changes import run_update
+from starter.launch import step_json
+from starter.orders import money_json, visible_order
+from starter.problems import Problem
+from workflows.names import (
+    UPDATE_RETRY_PAYMENT,
+    UPDATE_REVIEW_FRAUD,
+)
+
+log = structlog.get_logger("orderflow.api.payments")
+router = APIRouter(tags=["payments"])
+
+
+class PaymentRetry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment: PaymentInstruction
+
+
+@router.post("/v1/orders/{order_id}/payment/retry", tags=["orders"])
+async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> dict[str, Any]:
+    """A new payment attempt after a failed one, within the policy's number of attempts."""
+    row = await visible_order(request, order_id)
+    if body.payment.method.value != row["payment_method"]:
+        raise Problem(
+            422,
+            "Another payment method",
+            f"this order is paid by {row['payment_method']}; a retry uses the same method",
+            field="payment.method",
+        )
+    token = body.payment.token or ("paypal" if row["payment_method"] == "paypal" else None)
+    if token is None:
+        raise Problem(
+            422, "Card token missing", "a card payment needs a token", field="payment.token"
+        )
+    step = await run_update(
+        request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=token), PaymentStep
+    )
+    if step is None:
+        card = Policy.model_validate(row["policy"]).payment.card
+        raise Problem(
+            409,
+            "Refused by the merchant's policy",
+            f"the order is {row['status']}: its payment can no longer be retried",
+            clause=card.clauses[0] if card and card.clauses else None,
+        )
+    return {"order_id": order_id, "attempt": step.attempt, **step_json(step)}
+
+
+@router.post(
+    "/v1/ops/orders/{order_id}/fraud-review",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+)
+async def review_fraud(order_id: str, decision: FraudDecision, request: Request) -> dict[str, Any]:
+    """Approve, reject or require an e-invoice for an order held for review; or reject a paid
+    order whose card is not the buyer's own (the refund less the gateway's commission)."""
+    row = await visible_order(request, order_id)
+    outcome = await run_update(request, order_id, UPDATE_REVIEW_FRAUD, decision, FraudOutcome)
+    if outcome is None:
+        raise Problem(409, "Not held for review", f"the order is {row['status']}")
+    log.info("fraud review decided", verdict=decision.verdict.value, operator=decision.operator)
+    body: dict[str, Any] = {
+        "order_id": order_id,
+        "status": outcome.status.value,
+        "clauses": outcome.clauses,
+    }
+    if outcome.refund is not None:
+        body["refund"] = money_json(outcome.refund.amount, outcome.refund.currency)
+    return body
