@@ -31,6 +31,9 @@ def order_activities(activities: OrderActivities) -> list[object]:
     return [
         activities.record_order_event,
         activities.authorize_payment,
+        activities.create_invoice,
+        activities.confirm_payment,
+        activities.customer_order_count,
         activities.capture_payment,
         activities.send_order_email,
         activities.buy_shipping_label,
@@ -61,7 +64,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         stack.push_async_callback(pool.close)
         await migrate(pool)
         payments = SandboxPaymentGateway(
-            settings.payment_provider_url, settings.payment_provider_api_key.get_secret_value()
+            settings.payment_provider_url,
+            settings.payment_provider_api_key.get_secret_value(),
+            timeout=settings.provider_timeout_seconds,
         )
         stack.push_async_callback(payments.aclose)
         carrier = SandboxCarrier(

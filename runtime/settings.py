@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
 
     payment_provider_url: str = "http://127.0.0.1:8100/payments"
+    provider_timeout_seconds: float = Field(
+        10.0, gt=0, description="how long an adapter waits for a provider's answer"
+    )
     payment_provider_api_key: SecretStr = SecretStr("sk_sandbox")
     payment_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1wYXltZW50cy1zZWNyZXQ=")
     carrier_provider_url: str = "http://127.0.0.1:8100/carriers"
@@ -57,6 +60,11 @@ class Settings(BaseSettings):
     sandbox_port: int = 8100
     sandbox_webhook_url: str = "http://127.0.0.1:8000/v1/webhooks"
     sandbox_state_path: Path = Path(".data/sandbox.sqlite3")
+    sandbox_public_url: str | None = Field(
+        None,
+        description="where customers' browsers reach the sandbox gateway's pages "
+        "(3-D Secure, PayPal, invoices); the payment provider URL when unset",
+    )
     sandbox_tracking_step_seconds: float = 5.0
     sandbox_smtp_sink: bool = Field(True, description="run the SMTP sink beside the sandbox")
 

@@ -55,7 +55,7 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
         payments_router(
             state,
             settings.payment_provider_api_key.get_secret_value(),
-            settings.payment_provider_url,
+            settings.sandbox_public_url or settings.payment_provider_url,
         )
     )
     app.include_router(

@@ -192,16 +192,7 @@ class PaymentSteps(OrderSteps):
             if voided.state != "authorized":
                 return "failed", result.model_copy(update={"decline_code": "action_timeout"})
             # passed just before the void: the payment stands
-        confirmed = await workflow.execute_activity_method(
-            OrderActivities.confirm_payment,
-            ConfirmPayment(
-                order_id=oid,
-                payment_id=result.payment_id,
-                idempotency_key=f"{oid}:authorization:{n}",
-            ),
-            summary="confirm payment with the provider",
-            **SHORT,
-        )
+        confirmed = await self._confirm(result.payment_id, f"{oid}:authorization:{n}")
         state = "failed" if confirmed.state == "declined" else confirmed.state
         return state, confirmed
 
@@ -281,17 +272,26 @@ class PaymentSteps(OrderSteps):
         self._set_step(
             OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url
         )
-        state = await self._customer_acts(
-            invoice.payment_id, expiry.at - workflow.now(), ("captured",)
-        )
-        if state == "captured":
-            return True
+        while True:
+            state = await self._customer_acts(
+                invoice.payment_id,
+                max(expiry.at - workflow.now(), timedelta(seconds=1)),
+                ("captured",),
+            )
+            if state != "captured":
+                break
+            confirmed = await self._confirm(invoice.payment_id, f"{oid}:invoice:{n}")
+            if confirmed.state == "captured":
+                return True
+            # the provider does not confirm the event yet: wait on until the invoice expires
+            self._payments[invoice.payment_id] = "requires_action"
         if state == "cancelled":
             await self._carry_out_cancellation()
             return False
         voided = await self._void(invoice.payment_id, f"{oid}:void:invoice:{n}")
-        if voided.state == "captured":
-            return True  # paid in the last moment: the payment stands
+        if voided.state == "captured":  # paid in the last moment: the payment stands
+            confirmed = await self._confirm(invoice.payment_id, f"{oid}:invoice:{n}")
+            return confirmed.state == "captured"
         await self._record(
             "invoice_expired",
             OrderStatus.CANCELLED,
@@ -413,14 +413,19 @@ class PaymentSteps(OrderSteps):
             )
         except ActivityError:
             # the provider refused the void: whatever the payment became, it is confirmed
-            return await workflow.execute_activity_method(
-                OrderActivities.confirm_payment,
-                ConfirmPayment(
-                    order_id=self._input.order_id, payment_id=payment_id, idempotency_key=key
-                ),
-                summary="confirm payment with the provider",
-                **SHORT,
-            )
+            return await self._confirm(payment_id, key)
+
+    async def _confirm(self, payment_id: str, key: str) -> MovementResult:
+        """Ask the provider where a payment stands and settle the ledger row under `key`."""
+        assert self._input is not None
+        return await workflow.execute_activity_method(
+            OrderActivities.confirm_payment,
+            ConfirmPayment(
+                order_id=self._input.order_id, payment_id=payment_id, idempotency_key=key
+            ),
+            summary="confirm payment with the provider",
+            **SHORT,
+        )
 
     def _note_state(self, payment_id: str, state: str) -> None:
         known = self._payments.get(payment_id)

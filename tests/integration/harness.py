@@ -68,6 +68,11 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
     )
     hold += '\n[shipping.dispatch]\nsame_business_day = false\nopens = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
     (folder / "holdshop.toml").write_text(hold)
+    # A shop whose card payments all pass a 3-D Secure challenge.
+    secure = text.replace('merchant = "demo"', 'merchant = "secureshop"').replace(
+        "requires_3ds = false", "requires_3ds = true"
+    )
+    (folder / "secureshop.toml").write_text(secure)
     return folder
 
 
@@ -132,7 +137,9 @@ async def running_system(
         )
         if with_worker:
             payments = SandboxPaymentGateway(
-                settings.payment_provider_url, settings.payment_provider_api_key.get_secret_value()
+                settings.payment_provider_url,
+                settings.payment_provider_api_key.get_secret_value(),
+                timeout=settings.provider_timeout_seconds,
             )
             carrier = SandboxCarrier(
                 settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
