@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     )
     sandbox_tracking_step_seconds: float = 5.0
     sandbox_smtp_sink: bool = Field(True, description="run the SMTP sink beside the sandbox")
+    sandbox_webhook_chaos: bool = Field(
+        False,
+        description="deliver every sandbox webhook twice, with random delays, so events "
+        "arrive duplicated and out of order as real providers' sometimes do",
+    )
 
     policies_dir: Path | None = None
 

@@ -23,7 +23,7 @@ from sandbox.webhooks import WebhookSender
 
 
 def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
-    state = SandboxState(settings.sandbox_state_path)
+    state = SandboxState(settings.sandbox_state_path, chaos=settings.sandbox_webhook_chaos)
     sender = WebhookSender(
         state,
         settings.sandbox_webhook_url,
@@ -31,6 +31,7 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
             "payments": settings.payment_webhook_secret.get_secret_value(),
             "carriers": settings.carrier_webhook_secret.get_secret_value(),
         },
+        chaos=settings.sandbox_webhook_chaos,
     )
 
     @asynccontextmanager

@@ -412,4 +412,11 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         faults[body.operation] = body.model_copy()
         return body.model_dump()
 
+    @router.delete("/v1/sandbox/faults", dependencies=auth)
+    def disarm_faults() -> dict[str, Any]:
+        """Clear the faults not yet triggered; answers which they were."""
+        left = sorted(faults)
+        faults.clear()
+        return {"disarmed": left}
+
     return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
 
 
 class SandboxState:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, chaos: bool = False) -> None:
+        self.chaos = chaos
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -89,6 +91,8 @@ class SandboxState:
     def enqueue_webhook(
         self, event_id: str, kind: str, body: dict[str, Any], delay: float = 0.0
     ) -> None:
+        if self.chaos:
+            delay += random.uniform(0.0, 0.3)
         self.run(
             "INSERT OR IGNORE INTO outbox (id, kind, body, next_at) VALUES (?, ?, ?, ?)",
             event_id,

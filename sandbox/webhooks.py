@@ -1,8 +1,10 @@
-"""Delivers the sandbox's webhooks like a real provider: signed, retried with back-off."""
+"""Delivers the sandbox's webhooks like a real provider: signed, retried with back-off, and
+with chaos on, twice and out of order."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from datetime import UTC, datetime
 
@@ -31,8 +33,16 @@ def signed_headers(
 
 
 class WebhookSender:
-    def __init__(self, state: SandboxState, base_url: str, secrets: dict[str, str]) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        base_url: str,
+        secrets: dict[str, str],
+        *,
+        chaos: bool = False,
+    ) -> None:
         self._state = state
+        self._chaos = chaos
         self._base_url = base_url.rstrip("/")
         self._secrets = secrets  # kind ("payments" or "carriers") -> signing secret
         self._http = httpx.AsyncClient(timeout=10.0)
@@ -43,6 +53,8 @@ class WebhookSender:
             " ORDER BY next_at LIMIT 50",
             time.time(),
         )
+        if self._chaos:
+            random.shuffle(due)
         delivered = 0
         for row in due:
             body = row["body"].encode()
@@ -56,7 +68,15 @@ class WebhookSender:
                 ok, error = response.is_success, f"HTTP {response.status_code}"
             except httpx.HTTPError as err:
                 ok, error = False, f"{type(err).__name__}: {err}"
-            if ok:
+            if ok and self._chaos and row["attempts"] == 0:
+                # delivered; it will be delivered once more, a little later
+                self._state.run(
+                    "UPDATE outbox SET attempts = 1, next_at = ? WHERE id = ?",
+                    time.time() + random.uniform(0.05, 0.5),
+                    row["id"],
+                )
+                delivered += 1
+            elif ok:
                 self._state.run(
                     "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?",
                     time.time(),

@@ -112,6 +112,13 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{path.name}: {problems}") from err
     if policy.merchant != path.stem:
         raise PolicyError(f"{path.name}: merchant: must equal the file name {path.stem!r}")
+    # Checked when a preset is loaded, not in the model: orders pinned to an older policy
+    # must still decode.
+    payment = policy.payment
+    if PaymentMethod.INVOICE in payment.methods.allowed and payment.invoice is None:
+        raise PolicyError(
+            f"{path.name}: payment.invoice: required when invoices are an allowed method"
+        )
     return policy
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from domain.policy.rules import Rule, Section
 
@@ -71,9 +71,3 @@ class PaymentRules(Section):
     fraud: FraudRule | None = None
     ownership: OwnershipRule | None = None
     refunds: RefundRule | None = None
-
-    @model_validator(mode="after")
-    def _invoices_have_terms(self) -> PaymentRules:
-        if PaymentMethod.INVOICE in self.methods.allowed and self.invoice is None:
-            raise ValueError("payment.invoice is required when invoices are an allowed method")
-        return self

@@ -7,7 +7,7 @@ import pytest
 from domain.decisions.payment import quote_order
 from domain.decisions.returns import returns_close_at
 from domain.orders import OrderLine
-from domain.policy import PolicyError, load_policy, load_presets
+from domain.policy import Policy, PolicyError, load_policy, load_presets
 
 DEMO = Path(__file__).resolve().parents[2] / "policies" / "demo.toml"
 
@@ -50,6 +50,21 @@ def test_a_rule_must_name_its_clauses(tmp_path: Path) -> None:
     )
     with pytest.raises(PolicyError, match=r"returns\.windows\.0\.clauses"):
         load_policy(broken)
+
+
+def test_a_preset_offering_invoices_must_give_their_terms(tmp_path: Path) -> None:
+    """IMA-PAY-3: an invoice needs its expiry; a preset without one is refused at load, while
+    an order pinned to such a policy still decodes."""
+    text = DEMO.read_text()
+    start = text.index("[payment.invoice]")
+    end = text.index("[payment.coupons]")
+    broken = tmp_path / "demo.toml"
+    broken.write_text(text[:start] + text[end:])
+    with pytest.raises(PolicyError, match=r"demo\.toml: payment\.invoice: required"):
+        load_policy(broken)
+    pinned = load_policy(DEMO).model_dump(mode="json")
+    del pinned["payment"]["invoice"]
+    assert Policy.model_validate(pinned).payment.invoice is None
 
 
 def test_imalent_free_shipping_makes_the_total_the_items_price() -> None:

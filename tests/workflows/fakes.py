@@ -232,3 +232,15 @@ async def running_order(
         yield await env.client.start_workflow(
             OrderWorkflow.run, order, id=order_workflow_id(order.order_id), task_queue=queue
         )
+
+
+async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    """With ORDERFLOW_RECORD_HISTORIES set, keep this run's history for the replay test as
+    `tests/histories/order_<name>.json` (an existing file is never overwritten)."""
+    import os
+
+    from tests.paths import HISTORIES
+
+    target = HISTORIES / f"order_{name}.json"
+    if os.environ.get("ORDERFLOW_RECORD_HISTORIES") and not target.exists():
+        target.write_text((await handle.fetch_history()).to_json())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +10,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.orders import OrderSnapshot, TrackingEvent
 from domain.status import OrderStatus, TrackingStatus
-from tests.paths import HISTORIES
-from tests.workflows.fakes import FakeWorld, order_input, policy_with_return_window, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    order_input,
+    policy_with_return_window,
+    record_history,
+    running_order,
+)
 from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT
 from workflows.order import OrderWorkflow
 
@@ -70,9 +74,7 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     window_event = next(e for e in world.events if e.kind == "return_window_opened")
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
     assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
-    if os.environ.get("ORDERFLOW_RECORD_HISTORIES"):
-        history = await handle.fetch_history()
-        (HISTORIES / "order_parcel_follow_up.json").write_text(history.to_json())
+    await record_history(handle, "payment_attempts")
 
 
 async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(

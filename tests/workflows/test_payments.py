@@ -29,7 +29,13 @@ from domain.policy import PaymentMethod, Policy
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    held_at_dispatch,
+    order_input,
+    record_history,
+    running_order,
+)
 from workflows.names import (
     QUERY_ORDER,
     SIGNAL_PAYMENT_EVENT,
@@ -96,6 +102,7 @@ async def test_imalent_card_waits_for_the_3ds_webhook_then_captures(
         await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "pay_1", "authorized"))
         await status_is(handle, OrderStatus.PAID)
         await handle.terminate("test over")
+        await record_history(handle, "card_3ds")
     oid = handle.id.removeprefix("order-")
     assert [c for c in world.calls if c.split(":")[0] in ("authorize", "confirm", "capture")] == [
         f"authorize:{oid}:authorization:1",

@@ -1,6 +1,6 @@
 """Recorded histories must replay on the current code: a change that would break running
-orders fails here. Record again (ORDERFLOW_RECORD_HISTORIES=1) only for a change guarded by
-`workflow.patched`, keeping the old file beside the new one."""
+orders fails here. After a change guarded by `workflow.patched`, record the new shape beside
+the old files (ORDERFLOW_RECORD_HISTORIES=1 writes the histories not yet recorded)."""
 
 from __future__ import annotations
 

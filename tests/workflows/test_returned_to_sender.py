@@ -17,7 +17,7 @@ from domain.policy import Policy
 from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input, running_order
+from tests.workflows.fakes import FakeWorld, order_input, record_history, running_order
 from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_RESHIP
 
 
@@ -86,6 +86,7 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
         await wait_for(reshipped, within=30)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.DELIVERED, 3))
         result = await handle.result()
+        await record_history(handle, "reshipping")
     assert result.status is OrderStatus.COMPLETED and result.refunded is None
     assert result.shipments[0].replaced and result.shipments[1].status is TrackingStatus.DELIVERED
     paid = [c for c in world.calls if "reshipping" in c]
