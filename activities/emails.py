@@ -45,6 +45,17 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
             f"The payment for your order {oid} was declined ({facts.get('reason', 'declined')}).\n"
             f"No money was taken. {retry}",
         )
+    if template == "payment_action_needed":
+        what = (
+            "approve the payment at PayPal"
+            if facts.get("paypal")
+            else "confirm the payment with your bank"
+        )
+        return (
+            f"Order {oid}: one more step to pay",
+            f"To complete your order {oid}, please {what} by {facts['by']}:\n\n"
+            f"  {facts['url']}\n\nIf you already did, you can ignore this message.\n",
+        )
     if template == "invoice":
         return (
             f"Invoice for order {oid}",

@@ -78,7 +78,13 @@ async def review_fraud(order_id: str, decision: FraudDecision, request: Request)
     row = await visible_order(request, order_id)
     outcome = await run_update(request, order_id, UPDATE_REVIEW_FRAUD, decision, FraudOutcome)
     if outcome is None:
-        raise Problem(409, "Not held for review", f"the order is {row['status']}")
+        fraud = Policy.model_validate(row["policy"]).payment.fraud
+        raise Problem(
+            409,
+            "Not held for review",
+            f"the order is {row['status']}: there is nothing left to review",
+            clause=fraud.clauses[0] if fraud and fraud.clauses else None,
+        )
     log.info("fraud review decided", verdict=decision.verdict.value, operator=decision.operator)
     body: dict[str, Any] = {
         "order_id": order_id,

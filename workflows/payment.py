@@ -181,6 +181,15 @@ class PaymentSteps(OrderSteps):
             details={"payment_id": result.payment_id, "next_action_url": result.next_action_url},
             deadlines={"payment_action_by": (workflow.now() + timeout).isoformat()},
         )
+        await self._email(
+            "payment_action_needed",
+            {
+                "url": result.next_action_url,
+                "paypal": method is PaymentMethod.PAYPAL,
+                "by": (workflow.now() + timeout).isoformat(timespec="minutes"),
+            },
+            key=str(n),
+        )
         self._set_step(waiting, next_action_url=result.next_action_url)
         state = await self._customer_acts(result.payment_id, timeout, ("authorized", "failed"))
         if state == "cancelled":

@@ -73,6 +73,13 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         "requires_3ds = false", "requires_3ds = true"
     )
     (folder / "secureshop.toml").write_text(secure)
+    # A shop that holds orders of 30 EUR or more billed abroad for an operator's review.
+    review = text.replace('merchant = "demo"', 'merchant = "reviewshop"')
+    review += (
+        '\n[payment.fraud]\nreview_score = 50\namount_threshold = "30"\n'
+        'may_require_invoice = true\nclauses = ["IMA-FRD-1"]\n'
+    )
+    (folder / "reviewshop.toml").write_text(review)
     return folder
 
 

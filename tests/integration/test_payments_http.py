@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.integration.harness import STOREFRONT, System, order_body, wait_for
+from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
 from tests.integration.test_api_contract import assert_problem
 
 
@@ -142,3 +142,32 @@ async def test_a_second_coupon_is_refused_at_intake_with_the_clause(system: Syst
         "/v1/orders", headers=STOREFRONT, json=order_body(coupons=["WELCOME10"])
     )
     assert one.status_code == 201
+
+
+async def test_an_operator_approves_an_order_held_for_review(system: System) -> None:
+    """IMA-FRD-1: an order billed abroad above the amount threshold waits in fraud_review;
+    only the operator key may decide, and the approved order is captured and delivered."""
+    billing = {**order_body()["shipping_address"], "country": "DE"}
+    placed, mine = await place(system, merchant="reviewshop", billing_address=billing)
+    assert placed["status"] == "fraud_review"
+    order_id = placed["order_id"]
+    view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+    held = next(e for e in view["timeline"] if e["kind"] == "fraud_review")
+    assert held["clauses"] == ["IMA-FRD-1"]
+    assert held["details"]["signals"] == [
+        "amount_at_or_above_threshold",
+        "billing_shipping_country_mismatch",
+    ]
+    path = f"/v1/ops/orders/{order_id}/fraud-review"
+    assert_problem(await system.api.post(path, headers=mine, json={"verdict": "approve"}), 401)
+    bad = await system.api.post(path, headers=OPERATOR, json={"verdict": "maybe"})
+    assert assert_problem(bad, 422)["field"] == "verdict"
+    approved = await system.api.post(
+        path, headers=OPERATOR, json={"verdict": "approve", "operator": "ops-1"}
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["clauses"] == ["IMA-FRD-1"]
+    view = await reaches(system, order_id, mine, "delivered", "completed")
+    assert [m["movement"] for m in view["payments"]] == ["authorization", "capture"]
+    again = await system.api.post(path, headers=OPERATOR, json={"verdict": "approve"})
+    assert assert_problem(again, 409)["clause"] == "IMA-FRD-1"
