@@ -26,7 +26,7 @@ test: $(STAMP)  ## the whole suite, offline, with its own Temporal servers and P
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)  ## benchmarks (ratios against a baseline measured in the same run)
-	@echo "benchmarks are not written yet: see docs/performance.md once they are"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import asyncio
 import signal
 from contextlib import AsyncExitStack
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from temporalio.client import Client
@@ -45,6 +46,14 @@ def order_activities(activities: OrderActivities) -> list[object]:
     ]
 
 
+# The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).
+WORKER_OPTIONS: dict[str, Any] = dict(
+    max_concurrent_activities=100,
+    # On SIGTERM, activities in flight get this long to finish before they are cancelled.
+    graceful_shutdown_timeout=timedelta(seconds=15),
+)
+
+
 def build_worker(client: Client, activities: OrderActivities, task_queue: str) -> Worker:
     return Worker(
         client,
@@ -52,9 +61,7 @@ def build_worker(client: Client, activities: OrderActivities, task_queue: str) -
         workflows=WORKFLOWS,
         activities=order_activities(activities),
         workflow_runner=workflow_runner(),
-        max_concurrent_activities=100,
-        # On SIGTERM, activities in flight get this long to finish before they are cancelled.
-        graceful_shutdown_timeout=timedelta(seconds=15),
+        **WORKER_OPTIONS,
     )
 
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from pathlib import Path
 
@@ -39,9 +40,9 @@ def temporal_cli() -> str:
     return str(path)
 
 
-def local_secrets() -> dict[str, str]:
+def local_secrets(data: Path = DATA) -> dict[str, str]:
     """Keys generated on first run and kept, so that order tokens stay valid across runs."""
-    path = DATA / "local.env"
+    path = data / "local.env"
     if not path.exists():
         path.write_text(
             "".join(
@@ -64,11 +65,17 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_port(name: str, port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_port(
+    name: str,
+    port: int,
+    process: subprocess.Popen[bytes],
+    timeout: float = 60,
+    logs: Path = DATA / "logs",
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{name} exited with {process.returncode}; see .data/logs/{name}.log")
+            raise SystemExit(f"{name} exited with {process.returncode}; see {logs / name}.log")
         if port_open(port):
             return
         time.sleep(0.2)
@@ -76,20 +83,40 @@ def wait_port(name: str, port: int, process: subprocess.Popen[bytes], timeout: f
 
 
 class Stack:
-    def __init__(self) -> None:
+    """The processes of a local orderflow. `make run` uses the fixed ports and `.data/`; the
+    benchmarks start another one in a folder and on ports of their own."""
+
+    def __init__(
+        self,
+        data: Path = DATA,
+        ports: dict[str, int] | None = None,
+        overrides: dict[str, str] | None = None,
+    ) -> None:
+        self.data = data
+        self.ports = ports or PORTS
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.postgres = LocalPostgres(DATA / "postgres", PORTS["postgres"])
-        (DATA / "logs").mkdir(parents=True, exist_ok=True)
+        self.postgres = LocalPostgres(data / "postgres", self.ports["postgres"])
+        (data / "logs").mkdir(parents=True, exist_ok=True)
+        api, sandbox = self.ports["api"], self.ports["sandbox"]
         self.env = {
             **os.environ,
-            **local_secrets(),
+            **local_secrets(data),
             "ORDERFLOW_DATABASE_URL": self.postgres.dsn(),
-            "ORDERFLOW_SANDBOX_STATE_PATH": str(DATA / "sandbox.sqlite3"),
+            "ORDERFLOW_SANDBOX_STATE_PATH": str(data / "sandbox.sqlite3"),
+            "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports['temporal']}",
+            "ORDERFLOW_API_PORT": str(api),
+            "ORDERFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{api}",
+            "ORDERFLOW_SANDBOX_PORT": str(sandbox),
+            "ORDERFLOW_SMTP_PORT": str(self.ports["smtp"]),
+            "ORDERFLOW_PAYMENT_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/payments",
+            "ORDERFLOW_CARRIER_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/carriers",
+            "ORDERFLOW_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{api}/v1/webhooks",
             "PYTHONUNBUFFERED": "1",
+            **(overrides or {}),
         }
 
     def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
-        log = open(DATA / "logs" / f"{name}.log", "ab") if to_log else None  # noqa: SIM115
+        log = open(self.data / "logs" / f"{name}.log", "ab") if to_log else None  # noqa: SIM115
         process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -100,16 +127,16 @@ class Stack:
         )
         self.processes.append((name, process))
         if port is not None:
-            wait_port(name, port, process)
+            wait_port(name, port, process, logs=self.data / "logs")
 
     def start(self) -> None:
-        busy = [f"{n} ({p})" for n, p in PORTS.items() if port_open(p)]
+        busy = [f"{n} ({p})" for n, p in self.ports.items() if port_open(p)]
         if busy:
             raise SystemExit(
                 f"ports already in use: {', '.join(busy)}; is orderflow running already?"
             )
         print("starting PostgreSQL ...", flush=True)
-        self.postgres.start(DATA / "logs" / "postgres.log")
+        self.postgres.start(self.data / "logs" / "postgres.log")
         print("starting the Temporal dev server ...", flush=True)
         self.spawn(
             "temporal",
@@ -118,7 +145,7 @@ class Stack:
                 "server",
                 "start-dev",
                 "--db-filename",
-                str(DATA / "temporal.db"),
+                str(self.data / "temporal.db"),
                 "--sqlite-pragma",
                 "journal_mode=wal",
                 "--sqlite-pragma",
@@ -126,9 +153,9 @@ class Stack:
                 "--ip",
                 "127.0.0.1",
                 "--port",
-                str(PORTS["temporal"]),
+                str(self.ports["temporal"]),
                 "--ui-port",
-                str(PORTS["temporal_ui"]),
+                str(self.ports["temporal_ui"]),
                 "--log-level",
                 "warn",
                 *[
@@ -137,13 +164,13 @@ class Stack:
                     for a in ("--search-attribute", f"{name}=Keyword")
                 ],
             ],
-            PORTS["temporal"],
+            self.ports["temporal"],
         )
         print("starting the sandbox providers and the SMTP sink ...", flush=True)
-        self.spawn("sandbox", [sys.executable, "-m", "sandbox"], PORTS["sandbox"])
+        self.spawn("sandbox", [sys.executable, "-m", "sandbox"], self.ports["sandbox"])
         print("starting the worker and the API ...", flush=True)
         self.spawn("worker", [sys.executable, str(ROOT / "worker.py")], None)
-        self.spawn("api", [sys.executable, "-m", "starter"], PORTS["api"])
+        self.spawn("api", [sys.executable, "-m", "starter"], self.ports["api"])
 
     def banner(self) -> str:
         keys = local_secrets()
@@ -176,8 +203,9 @@ orderflow is running (Ctrl-C stops everything; state is kept in .data/)
             time.sleep(0.5)
 
     def stop(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
-            signal.signal(sig, signal.SIG_IGN)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
+                signal.signal(sig, signal.SIG_IGN)
         for name, process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGINT if name == "temporal" else signal.SIGTERM)

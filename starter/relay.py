@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.decisions.payment import wakes_the_order
+from domain.decisions.tracking import scan_is_news
 from domain.orders import TrackingEvent
 from starter.launch import start_order_workflow
 from starter.metrics import RELAYED
@@ -116,6 +118,14 @@ class Relay:
                 await inbox.retry_later(
                     conn, row["id"], "order workflow not started yet", timedelta(seconds=2)
                 )
+                return True
+            data = row["payload"].get("data") or {}
+            if (
+                row["kind"] == "payments"
+                and not wakes_the_order(row["event_type"], data.get("kind"))
+            ) or (row["kind"] == "carriers" and not scan_is_news(str(data.get("status")))):
+                await inbox.mark_informational(conn, row["id"])
+                RELAYED.labels(kind=row["kind"], outcome="informational").inc()
                 return True
             name, arg = signal_for(row)
             handle = self._client.get_workflow_handle(order_workflow_id(row["order_id"]))

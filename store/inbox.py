@@ -96,3 +96,11 @@ async def requeue(pool: asyncpg.Pool, row_id: int) -> bool:
         row_id,
     )
     return result.endswith(" 1")
+
+
+async def mark_informational(conn: asyncpg.Connection, row_id: int) -> None:
+    """Kept for the record; the order's workflow needs no signal for it."""
+    await conn.execute(
+        "UPDATE webhook_inbox SET relay_state = 'informational', relayed_at = now() WHERE id = $1",
+        row_id,
+    )

@@ -50,6 +50,12 @@ SHORT: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=30),
     retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
 )
+# Timeline writes and e-mails: local activities, retried by the worker itself; both are
+# idempotent (the timeline on (order, seq), e-mails on their key).
+LOCAL: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+)
 # Money-moving calls carry idempotency keys the provider keeps for 24 hours: every retry
 # must happen well inside that, so such activities give up after one hour.
 MONEY: dict[str, Any] = dict(
@@ -64,6 +70,9 @@ ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER
 PARCEL_FOLLOW_UP = "parcel-follow-up"
 # Orders whose parcel came back before this change ended there; later ones offer reshipping.
 RESHIPPING = "reshipping"
+# Orders started before this change wrote their timeline and sent their e-mails with regular
+# activities; later ones run these short, idempotent steps as local activities.
+LOCAL_STEPS = "local-steps"
 
 
 T = TypeVar("T")
@@ -474,23 +483,27 @@ class OrderSteps:
             self._order.status = status
             workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
         workflow.set_current_details(current_details(self._order))
-        await workflow.execute_activity_method(
-            OrderActivities.record_order_event,
-            OrderEvent(
-                order_id=self._input.order_id,
-                seq=self._seq,
-                at=workflow.now(),
-                kind=kind,
-                summary=summary,
-                status=status,
-                clauses=clauses,
-                details=details or {},
-                shipments=[s.model_dump(mode="json") for s in self._order.shipments],
-                deadlines=deadlines,
-            ),
-            summary=kind,
-            **SHORT,
+        entry = OrderEvent(
+            order_id=self._input.order_id,
+            seq=self._seq,
+            at=workflow.now(),
+            kind=kind,
+            summary=summary,
+            status=status,
+            clauses=clauses,
+            details=details or {},
+            shipments=[s.model_dump(mode="json") for s in self._order.shipments],
+            deadlines=deadlines,
         )
+        if workflow.patched(LOCAL_STEPS):
+            # One short database write: run inside the workflow task, one marker in history.
+            await workflow.execute_local_activity_method(
+                OrderActivities.record_order_event, entry, summary=kind, **LOCAL
+            )
+        else:
+            await workflow.execute_activity_method(
+                OrderActivities.record_order_event, entry, summary=kind, **SHORT
+            )
 
     async def _email(
         self, template: str, facts: dict[str, Any] | None = None, key: str | None = None
@@ -498,14 +511,17 @@ class OrderSteps:
         """Send one of the order's e-mails; `key` tells apart several of the same kind."""
         assert self._input is not None
         oid = self._input.order_id
-        await workflow.execute_activity_method(
-            OrderActivities.send_order_email,
-            SendOrderEmail(
-                order_id=oid,
-                template=template,
-                idempotency_key=f"{oid}:email:{template}" + (f":{key}" if key else ""),
-                facts=facts or {},
-            ),
-            summary=f"e-mail {template}",
-            **SHORT,
+        message = SendOrderEmail(
+            order_id=oid,
+            template=template,
+            idempotency_key=f"{oid}:email:{template}" + (f":{key}" if key else ""),
+            facts=facts or {},
         )
+        if workflow.patched(LOCAL_STEPS):
+            await workflow.execute_local_activity_method(
+                OrderActivities.send_order_email, message, summary=f"e-mail {template}", **LOCAL
+            )
+        else:
+            await workflow.execute_activity_method(
+                OrderActivities.send_order_email, message, summary=f"e-mail {template}", **SHORT
+            )

@@ -199,3 +199,18 @@ def fraud_verdict(policy: Policy, verdict: str) -> Decision:
     if verdict == "reject":
         return allow("the order is refused after review", *clauses)
     return allow("the order is accepted after review", *clauses)
+
+
+# What the workflow already knows from the provider's synchronous answer, or never acts on.
+INFORMATIONAL_EVENTS = frozenset({"payment.requires_action", "invoice.created", "refund.succeeded"})
+
+
+def wakes_the_order(event_type: str, payment_kind: str | None) -> bool:
+    """Whether a payment event is news to the order's workflow. A card or PayPal capture is
+    the workflow's own doing; an invoice's capture is the customer paying it. Unknown event
+    types are delivered: the workflow ignores what it does not know."""
+    if event_type in INFORMATIONAL_EVENTS:
+        return False
+    if event_type == "payment.captured":
+        return payment_kind == "invoice"
+    return True

@@ -63,3 +63,9 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
             summary=f"parcel {tn} {event.status.value}",
         )
     return ScanOutcome(order=updated, status=None, summary=f"parcel {tn} {event.status.value}")
+
+
+def scan_is_news(status: str) -> bool:
+    """A parcel is pre_transit from the moment its label exists: a pre_transit scan tells its
+    order nothing. Every other scan (and any status not known here) is delivered."""
+    return status != TrackingStatus.PRE_TRANSIT.value

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -229,9 +230,16 @@ async def running_order(
         workflow_runner=workflow_runner(),
         activities=world.activities(),
     ):
-        yield await env.client.start_workflow(
+        handle = await env.client.start_workflow(
             OrderWorkflow.run, order, id=order_workflow_id(order.order_id), task_queue=queue
         )
+        try:
+            yield handle
+        finally:
+            # A test that failed half-way must not leave a workflow whose pending activities
+            # would stop the time-skipping server from skipping for the tests after it.
+            with suppress(RPCError):
+                await handle.terminate("test finished")
 
 
 async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:

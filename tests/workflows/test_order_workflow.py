@@ -74,7 +74,7 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     window_event = next(e for e in world.events if e.kind == "return_window_opened")
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
     assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
-    await record_history(handle, "payment_attempts")
+    await record_history(handle, "local_steps")
 
 
 async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(

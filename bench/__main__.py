@@ -1,0 +1,116 @@
+"""`make bench`: run the benchmarks, print the table, keep the figures as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bench.run import BenchConfig, run_bench
+from runtime.devstack import ROOT
+
+TARGETS = {"lifecycle_to_floor": 0.85, "webhook_ratio": 0.40, "events_per_order": 100}
+
+
+def table(results: dict[str, Any]) -> Table:
+    life, floor, hooks = results["lifecycle"], results["floor"], results["webhooks"]
+    cost, rest = results["history"]["order"], results["at_rest"]
+    out = Table(title="orderflow benchmarks (ratios against baselines from this run)")
+    for column in ("measure", "orderflow", "baseline", "ratio", "target"):
+        out.add_column(column, justify="left" if column == "measure" else "right")
+    out.add_row(
+        "lifecycle orders/s (floor: same activities, signals, timers)",
+        f"{life['per_second']:.2f}",
+        f"{floor['per_second']:.2f}",
+        f"{results['lifecycle_to_floor']:.2f}",
+        f">= {TARGETS['lifecycle_to_floor']}",
+    )
+    out.add_row(
+        "lifecycle latency p50 / p95 / p99 ms",
+        f"{life['p50_ms']:.0f} / {life['p95_ms']:.0f} / {life['p99_ms']:.0f}",
+        f"{floor['p50_ms']:.0f} / {floor['p95_ms']:.0f} / {floor['p99_ms']:.0f}",
+        "",
+        "",
+    )
+    out.add_row(
+        "history events per order (payload bytes)",
+        f"{cost['events']} ({cost['payload_bytes']})",
+        f"{results['history']['floor']['events']} ({results['history']['floor']['payload_bytes']})",
+        "",
+        f"< {TARGETS['events_per_order']}",
+    )
+    out.add_row(
+        "webhook intake /s (verify + inbox + 2xx)",
+        f"{hooks['intake']['per_second']:.0f}",
+        f"{hooks['bare']['per_second']:.0f}",
+        f"{hooks['throughput_ratio']:.2f}",
+        f">= {TARGETS['webhook_ratio']}",
+    )
+    out.add_row(
+        f"webhook p50 / p99 ms at {hooks['intake_at_rate']['offered_per_second']:.0f}/s",
+        f"{hooks['intake_at_rate']['p50_ms']:.1f} / {hooks['intake_at_rate']['p99_ms']:.1f}",
+        f"{hooks['bare_at_rate']['p50_ms']:.1f} / {hooks['bare_at_rate']['p99_ms']:.1f}",
+        "",
+        "",
+    )
+    evicted = rest.get("per_evicted_order_kb")
+    out.add_row(
+        f"worker memory, {rest['orders']} orders waiting on timers",
+        f"{rest['per_cached_order_kb']} KB/cached order"
+        + (f", {evicted} KB/evicted" if evicted is not None else ""),
+        f"{rest['rss_mb']['0']} MB before",
+        "",
+        "",
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    defaults = BenchConfig()
+    parser.add_argument("--orders", type=int, default=defaults.orders)
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
+    parser.add_argument("--webhook-seconds", type=float, default=defaults.webhook_seconds)
+    parser.add_argument("--webhook-rate", type=float, default=defaults.webhook_rate)
+    parser.add_argument("--at-rest", type=int, default=defaults.at_rest)
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / ".data" / "bench" / "results.json", dest="output"
+    )
+    args = parser.parse_args()
+    config = BenchConfig(
+        orders=args.orders,
+        concurrency=args.concurrency,
+        webhook_seconds=args.webhook_seconds,
+        webhook_rate=args.webhook_rate,
+        at_rest=args.at_rest,
+    )
+    console = Console()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def advance(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = progress.add_task(phase, total=total)
+            progress.update(tasks[phase], completed=done, total=total)
+
+        results = asyncio.run(run_bench(config, advance))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2))
+    console.print(table(results))
+    console.print(f"figures kept in {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+"""The benchmark run: a real local stack of its own (Temporal dev server, PostgreSQL, sandbox
+providers, worker and API as separate processes, on free ports, in a folder of its own), and
+four measurements on it, each beside its baseline from the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import psutil
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.floor import SIGNAL, FloorShape
+from bench.stats import history_cost, latency_summary, percentile, ratio
+from runtime.devstack import PORTS, ROOT, Stack, local_secrets
+from runtime.postgres import free_port
+from runtime.settings import Settings
+from sandbox.webhooks import signed_headers
+
+FLOOR_QUEUE = "bench-floor"
+# The worker keeps this many workflows in its cache (the Python SDK's default).
+WORKFLOW_CACHE = 1000
+
+Advance = Callable[[str, int, int], None]  # phase, done, total
+
+
+@dataclass
+class BenchConfig:
+    orders: int = 300
+    concurrency: int = 50
+    webhook_seconds: float = 10.0
+    webhook_concurrency: int = 32
+    webhook_rate: float = 100.0  # offered rate of the latency run, per second
+    at_rest: int = 2000
+    return_window_seconds: float = 1.0
+    tracking_step_seconds: float = 0.2
+    folder: Path = field(default_factory=lambda: ROOT / ".data" / "bench")
+
+
+def _presets(folder: Path, config: BenchConfig) -> Path:
+    """The shipped presets, plus `benchshop` (demo with a return window of a second) and
+    `benchhold` (demo whose parcels leave the next day, so its orders wait on a timer)."""
+    target = folder / "policies"
+    target.mkdir(parents=True, exist_ok=True)
+    for preset in (ROOT / "policies").glob("*.toml"):
+        shutil.copy(preset, target / preset.name)
+    demo = (ROOT / "policies" / "demo.toml").read_text()
+    window = f'length = "PT{config.return_window_seconds:g}S"'
+    (target / "benchshop.toml").write_text(
+        demo.replace('merchant = "demo"', 'merchant = "benchshop"').replace(
+            'length = "PT60S"', window
+        )
+    )
+    (target / "benchhold.toml").write_text(
+        demo.replace('merchant = "demo"', 'merchant = "benchhold"')
+        + '\n[shipping.dispatch]\nsame_business_day = false\nopens = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
+    )
+    return target
+
+
+def _order_body(merchant: str, token: str) -> dict[str, Any]:
+    return {
+        "merchant": merchant,
+        "currency": "EUR",
+        "customer": {"email": f"bench-{uuid.uuid4().hex[:8]}@example.com"},
+        "shipping_address": {
+            "name": "Bench Customer",
+            "line1": "Brivibas iela 1",
+            "city": "Riga",
+            "postal_code": "LV-1010",
+            "country": "LV",
+        },
+        "lines": [{"sku": "LAMP-1", "name": "Flashlight", "quantity": 1, "unit_price": "24.90"}],
+        "payment": {"method": "card", "token": token},
+    }
+
+
+async def _in_parallel(
+    count: int,
+    concurrency: int,
+    one: Callable[[int], Awaitable[float]],
+    advance: Callable[[int], None],
+) -> tuple[float, list[float]]:
+    """Run `one(i)` for i < count, `concurrency` at a time: wall time and each latency."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def run(i: int) -> None:
+        async with gate:
+            latencies.append(await one(i))
+            advance(len(latencies))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(run(i) for i in range(count)))
+    return time.perf_counter() - started, latencies
+
+
+class Bench:
+    def __init__(self, config: BenchConfig, advance: Advance) -> None:
+        self.config = config
+        self.advance = advance
+        self.folder = config.folder / "stack"
+        self.ports = {name: free_port() for name in PORTS}
+        self.bare_port = free_port()
+        self.stack: Stack | None = None
+
+    # -- the stack ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        overrides = {
+            "ORDERFLOW_POLICIES_DIR": str(_presets(self.folder, self.config)),
+            "ORDERFLOW_SANDBOX_TRACKING_STEP_SECONDS": str(self.config.tracking_step_seconds),
+            "ORDERFLOW_RELAY_POLL_SECONDS": "0.2",
+            "ORDERFLOW_LOG_LEVEL": "WARNING",
+        }
+        self.stack = Stack(self.folder, self.ports, overrides)
+        self.stack.start()
+        address = f"127.0.0.1:{self.ports['temporal']}"
+        self.stack.spawn("floor", [sys.executable, "-m", "bench.floor", address, FLOOR_QUEUE], None)
+        self.stack.spawn(
+            "bare", [sys.executable, "-m", "bench.bare", str(self.bare_port)], self.bare_port
+        )
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+
+    def pid(self, name: str) -> int:
+        assert self.stack is not None
+        return next(p.pid for n, p in self.stack.processes if n == name)
+
+    # -- the measurements -----------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        keys = local_secrets(self.folder)
+        self.storefront = {"Authorization": f"Bearer {keys['ORDERFLOW_STOREFRONT_API_KEY']}"}
+        self.api_url = f"http://127.0.0.1:{self.ports['api']}"
+        self.client = await Client.connect(
+            f"127.0.0.1:{self.ports['temporal']}", data_converter=pydantic_data_converter
+        )
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            self.http = http
+            lifecycle, order_id = await self.lifecycle()
+            order_cost = history_cost(
+                await self.client.get_workflow_handle(f"order-{order_id}").fetch_history()
+            )
+            shape = FloorShape(
+                activities=order_cost["activities"],
+                local_activities=order_cost["local_activities"],
+                signals=order_cost["signals"],
+                timers=order_cost["timers"],
+                timer_seconds=self.config.return_window_seconds,
+            )
+            floor, floor_id = await self.floor(shape)
+            floor_cost = history_cost(
+                await self.client.get_workflow_handle(floor_id).fetch_history()
+            )
+            webhooks = await self.webhooks()
+            at_rest = await self.at_rest()
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
+            "config": {
+                k: str(v) if isinstance(v, Path) else v for k, v in asdict(self.config).items()
+            },
+            "worker_settings": {
+                "max_concurrent_activities": 100,
+                "max_cached_workflows": WORKFLOW_CACHE,
+            },
+            "lifecycle": lifecycle,
+            "floor": floor,
+            "lifecycle_to_floor": ratio(lifecycle["per_second"], floor["per_second"]),
+            "history": {"order": order_cost, "floor": floor_cost},
+            "webhooks": webhooks,
+            "at_rest": at_rest,
+        }
+
+    async def lifecycle(self) -> tuple[dict[str, Any], str]:
+        """Orders through the whole happy path: placed, 3-D Secure challenge passed at the
+        sandbox, captured, shipped, scanned by the carrier, delivered, return window closed."""
+        config, done = self.config, {}
+
+        async def one(i: int) -> float:
+            started = time.perf_counter()
+            placed = await self.http.post(
+                f"{self.api_url}/v1/orders",
+                headers=self.storefront,
+                json=_order_body("benchshop", "pm_card_3ds_required"),
+            )
+            body = placed.json()
+            if placed.status_code != 201 or body.get("status") != "awaiting_3ds":
+                raise RuntimeError(f"order not awaiting 3-D Secure: {placed.status_code} {body}")
+            challenge = await self.http.post(
+                body["next_action"]["url"], params={"outcome": "complete"}
+            )
+            challenge.raise_for_status()
+            result = await self.client.get_workflow_handle(f"order-{body['order_id']}").result()
+            if result["status"] != "completed":
+                raise RuntimeError(f"order {body['order_id']} ended {result['status']}")
+            done["last"] = body["order_id"]
+            return time.perf_counter() - started
+
+        wall, latencies = await _in_parallel(
+            config.orders,
+            config.concurrency,
+            one,
+            lambda n: self.advance("lifecycle", n, config.orders),
+        )
+        return self._throughput(wall, latencies), done["last"]
+
+    async def floor(self, shape: FloorShape) -> tuple[dict[str, Any], str]:
+        config, run = self.config, uuid.uuid4().hex[:6]
+
+        async def one(i: int) -> float:
+            started = time.perf_counter()
+            handle = await self.client.start_workflow(
+                "FloorWorkflow", shape, id=f"floor-{run}-{i}", task_queue=FLOOR_QUEUE
+            )
+            for _ in range(shape.signals):
+                await handle.signal(SIGNAL)
+            await handle.result()
+            return time.perf_counter() - started
+
+        wall, latencies = await _in_parallel(
+            config.orders,
+            config.concurrency,
+            one,
+            lambda n: self.advance("floor", n, config.orders),
+        )
+        return {**self._throughput(wall, latencies), "shape": shape.model_dump()}, f"floor-{run}-0"
+
+    def _throughput(self, wall: float, latencies: list[float]) -> dict[str, Any]:
+        return {
+            "count": len(latencies),
+            "wall_seconds": round(wall, 2),
+            "per_second": round(len(latencies) / wall, 3) if wall else 0.0,
+            **latency_summary(latencies),
+        }
+
+    async def webhooks(self) -> dict[str, Any]:
+        """Signed carrier webhooks: verify, inbox insert, 2xx, with the relay draining them in
+        parallel; beside the same framework's bare endpoint."""
+        secret = Settings(_env_file=None).carrier_webhook_secret.get_secret_value()  # type: ignore[call-arg]
+        intake = f"{self.api_url}/v1/webhooks/carriers/sandbox"
+        bare = f"http://127.0.0.1:{self.bare_port}/v1/webhooks/carriers/sandbox"
+
+        def request(i: int) -> tuple[bytes, dict[str, str]]:
+            event_id = f"bench_{uuid.uuid4().hex}"
+            body = json.dumps(
+                {
+                    "type": "tracking.updated",
+                    "data": {
+                        "tracking_number": f"SB{i:010d}BE",
+                        "reference": f"bench-{i}",
+                        "status": "in_transit",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                    },
+                }
+            ).encode()
+            return body, signed_headers(secret, event_id, body)
+
+        async def send(url: str, i: int) -> float:
+            body, headers = request(i)
+            started = time.perf_counter()
+            response = await self.http.post(url, content=body, headers=headers)
+            if response.status_code >= 300:
+                raise RuntimeError(f"{url}: HTTP {response.status_code} {response.text[:200]}")
+            return time.perf_counter() - started
+
+        async def saturate(url: str, phase: str) -> dict[str, Any]:
+            seconds, latencies = self.config.webhook_seconds, []
+            deadline = time.perf_counter() + seconds
+
+            async def sender() -> None:
+                while time.perf_counter() < deadline:
+                    latencies.append(await send(url, len(latencies)))
+                    self.advance(
+                        phase, int(seconds - (deadline - time.perf_counter())), int(seconds)
+                    )
+
+            started = time.perf_counter()
+            await asyncio.gather(*(sender() for _ in range(self.config.webhook_concurrency)))
+            wall = time.perf_counter() - started
+            return {"per_second": round(len(latencies) / wall, 1), **latency_summary(latencies)}
+
+        async def offered(url: str, phase: str) -> dict[str, Any]:
+            rate, seconds = self.config.webhook_rate, self.config.webhook_seconds
+            total = max(1, int(rate * seconds))
+            started = time.perf_counter()
+            tasks = []
+            for i in range(total):
+                await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+                tasks.append(asyncio.create_task(send(url, i)))
+                self.advance(phase, i + 1, total)
+            latencies = await asyncio.gather(*tasks)
+            return {"offered_per_second": rate, **latency_summary(latencies)}
+
+        results = {
+            "bare": await saturate(bare, "webhooks: bare endpoint"),
+            "intake": await saturate(intake, "webhooks: intake"),
+            "bare_at_rate": await offered(bare, "webhooks: bare at a fixed rate"),
+            "intake_at_rate": await offered(intake, "webhooks: intake at a fixed rate"),
+        }
+        results["throughput_ratio"] = ratio(
+            results["intake"]["per_second"], results["bare"]["per_second"]
+        )
+        results["relay_drained_seconds"] = await self._relay_drained()
+        return results
+
+    async def _relay_drained(self) -> float:
+        assert self.stack is not None
+        started = time.perf_counter()
+        conn = await asyncpg.connect(self.stack.postgres.dsn())
+        try:
+            pending = "SELECT count(*) FROM webhook_inbox WHERE relay_state = 'pending'"
+            for _ in range(3000):  # polled every 0.2 s, for at most ten minutes
+                if not await conn.fetchval(pending):
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            await conn.close()
+        return round(time.perf_counter() - started, 2)
+
+    async def at_rest(self) -> dict[str, Any]:
+        """Orders paid and waiting for tomorrow's dispatch slot (a durable timer each): the
+        worker's memory as they pile up, within its workflow cache and beyond."""
+        total, worker = self.config.at_rest, psutil.Process(self.pid("worker"))
+        checkpoints = sorted({min(total, WORKFLOW_CACHE), total})
+        rss = {0: worker.memory_info().rss}
+        placed = 0
+
+        async def one(i: int) -> float:
+            started = time.perf_counter()
+            response = await self.http.post(
+                f"{self.api_url}/v1/orders",
+                headers=self.storefront,
+                json=_order_body("benchhold", "pm_card_approved"),
+            )
+            if response.status_code != 201 or response.json().get("status") != "paid":
+                raise RuntimeError(f"order not waiting paid: {response.text[:200]}")
+            return time.perf_counter() - started
+
+        for checkpoint in checkpoints:
+            batch = checkpoint - placed
+            await _in_parallel(
+                batch,
+                self.config.concurrency,
+                one,
+                lambda n, base=placed: self.advance("orders at rest", base + n, total),
+            )
+            placed = checkpoint
+            await asyncio.sleep(3)  # the last timelines written, the worker idle
+            rss[checkpoint] = worker.memory_info().rss
+        cached = checkpoints[0]
+        result: dict[str, Any] = {
+            "orders": total,
+            "rss_mb": {str(k): round(v / 2**20, 1) for k, v in rss.items()},
+            "per_cached_order_kb": round((rss[cached] - rss[0]) / cached / 1024, 1),
+        }
+        if total > cached:
+            result["per_evicted_order_kb"] = round(
+                (rss[total] - rss[cached]) / (total - cached) / 1024, 2
+            )
+        return result
+
+
+async def run_bench(config: BenchConfig, advance: Advance | None = None) -> dict[str, Any]:
+    bench = Bench(config, advance or (lambda phase, done, total: None))
+    await asyncio.to_thread(bench.start)
+    try:
+        return await bench.run()
+    finally:
+        await asyncio.to_thread(bench.stop)
+
+
+__all__ = ["BenchConfig", "run_bench", "percentile"]

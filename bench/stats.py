@@ -1,0 +1,75 @@
+"""The arithmetic of the benchmarks: percentiles, rates, and what a history costs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from google.protobuf.message import Message
+from temporalio.client import WorkflowHistory
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by the nearest-rank method; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    return {
+        "count": len(seconds),
+        "p50_ms": round(percentile(seconds, 50) * 1000, 1),
+        "p95_ms": round(percentile(seconds, 95) * 1000, 1),
+        "p99_ms": round(percentile(seconds, 99) * 1000, 1),
+    }
+
+
+def ratio(measured: float, baseline: float) -> float:
+    return round(measured / baseline, 3) if baseline else 0.0
+
+
+def _payload_bytes(message: Message) -> int:
+    """The bytes of every Payload inside a protobuf message, however deeply nested."""
+    total = 0
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if isinstance(value, Message):
+            items: Any = [value]
+        elif field.message_type.GetOptions().map_entry:
+            items = value.values()
+        else:
+            items = value
+        for item in items:
+            if not isinstance(item, Message):
+                continue
+            if item.DESCRIPTOR.name == "Payload":
+                total += len(item.data)  # type: ignore[attr-defined]
+            else:
+                total += _payload_bytes(item)
+    return total
+
+
+def history_cost(history: WorkflowHistory) -> dict[str, Any]:
+    """Events, payload bytes and the counts a like-for-like engine floor must reproduce."""
+    kinds: dict[str, int] = {}
+    payload = local = 0
+    for event in history.events:
+        kind = event.WhichOneof("attributes") or ""
+        kinds[kind] = kinds.get(kind, 0) + 1
+        payload += _payload_bytes(event)
+        if kind == "marker_recorded_event_attributes":
+            local += event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    return {
+        "events": len(history.events),
+        "payload_bytes": payload,
+        "activities": kinds.get("activity_task_scheduled_event_attributes", 0),
+        "local_activities": local,
+        "signals": kinds.get("workflow_execution_signaled_event_attributes", 0),
+        "timers": kinds.get("timer_started_event_attributes", 0),
+        "updates": kinds.get("workflow_execution_update_accepted_event_attributes", 0),
+    }

@@ -1,0 +1,60 @@
+"""The benchmark harness measures what it says (correctness, not timing): its arithmetic, and
+a small run of every phase on a real stack of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+
+from bench.run import BenchConfig, run_bench
+from bench.stats import history_cost, latency_summary, percentile, ratio
+from tests.paths import HISTORIES
+
+
+def test_percentiles_use_the_nearest_rank() -> None:
+    values = [0.1 * i for i in range(1, 101)]
+    assert percentile(values, 50) == values[49]
+    assert percentile(values, 99) == values[98]
+    assert percentile([], 99) == 0.0
+    assert latency_summary([0.2, 0.1]) == {
+        "count": 2,
+        "p50_ms": 100.0,
+        "p95_ms": 200.0,
+        "p99_ms": 200.0,
+    }
+    assert ratio(3, 4) == 0.75 and ratio(1, 0) == 0.0
+
+
+def test_history_cost_counts_what_a_floor_must_repeat() -> None:
+    path = HISTORIES / "order_local_steps.json"
+    history = WorkflowHistory.from_json("order-local-steps", path.read_text())
+    cost = history_cost(history)
+    assert cost["events"] == len(history.events)
+    assert cost["activities"] >= 2 and cost["local_activities"] >= 5
+    assert cost["signals"] >= 1 and cost["payload_bytes"] > 1000
+
+
+async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
+    results = await run_bench(
+        BenchConfig(
+            orders=3,
+            concurrency=3,
+            webhook_seconds=1,
+            webhook_concurrency=4,
+            webhook_rate=20,
+            at_rest=4,
+            folder=tmp_path,
+        )
+    )
+    order, floor = results["history"]["order"], results["history"]["floor"]
+    assert results["lifecycle"]["count"] == results["floor"]["count"] == 3
+    for counted in ("activities", "local_activities", "signals", "timers"):
+        assert floor[counted] == order[counted], counted
+    assert 0 < order["events"] and order["payload_bytes"] > floor["payload_bytes"]
+    assert results["lifecycle_to_floor"] > 0
+    hooks = results["webhooks"]
+    assert hooks["intake"]["per_second"] > 0 and hooks["bare"]["per_second"] > 0
+    assert hooks["intake_at_rate"]["count"] == 20 and hooks["relay_drained_seconds"] >= 0
+    rest = results["at_rest"]
+    assert rest["orders"] == 4 and set(rest["rss_mb"]) == {"0", "4"}
