@@ -7,7 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -50,7 +54,9 @@ async def first_step(client: Client, order_id: str) -> PaymentStep | None:
         return await handle.execute_update(
             UPDATE_PAYMENT_STEP, 1, result_type=PaymentStep, rpc_timeout=STEP_TIMEOUT
         )
-    except (RPCError, WorkflowUpdateFailedError) as err:
+    except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+        # The order is placed either way: the answer is its stored status, and its page
+        # shows the next action once the workflow knows it.
         log.info("payment step not known yet", order_id=order_id, error=str(err))
         return None
 
