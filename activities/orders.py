@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -116,38 +116,49 @@ class OrderActivities:
             deadlines=event.deadlines,
         )
 
-    @activity.defn(name="authorize_payment")
-    async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
-        row = await self._ledger_row(request, "authorization")
+    async def _start_payment(
+        self,
+        request: AuthorizePayment | CreateInvoice,
+        movement: str,
+        start: Callable[[], Awaitable[PaymentResult]],
+    ) -> MovementResult:
+        """Start a provider payment once: an earlier attempt that reached the provider left
+        its reference on the ledger row, and the provider is asked about that one instead."""
+        row = await self._ledger_row(request, movement)
         with provider_refusals("PaymentRejected"):
             if row["status"] != "pending" and row["provider_ref"]:
                 result = await self._payments.lookup(str(row["provider_ref"]))
             else:
-                result = await self._payments.authorize(
-                    amount=request.amount,
-                    payment_token=request.payment_token,
-                    reference=request.order_id,
-                    idempotency_key=request.idempotency_key,
-                    three_d_secure=request.three_d_secure,
-                )
+                result = await start()
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return _movement(result)
 
+    @activity.defn(name="authorize_payment")
+    async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
+        return await self._start_payment(
+            request,
+            "authorization",
+            lambda: self._payments.authorize(
+                amount=request.amount,
+                payment_token=request.payment_token,
+                reference=request.order_id,
+                idempotency_key=request.idempotency_key,
+                three_d_secure=request.three_d_secure,
+            ),
+        )
+
     @activity.defn(name="create_invoice")
     async def create_invoice(self, request: CreateInvoice) -> MovementResult:
-        row = await self._ledger_row(request, "invoice")
-        with provider_refusals("PaymentRejected"):
-            if row["status"] != "pending" and row["provider_ref"]:
-                result = await self._payments.lookup(str(row["provider_ref"]))
-            else:
-                result = await self._payments.create_invoice(
-                    amount=request.amount,
-                    reference=request.order_id,
-                    expires_at=request.expires_at,
-                    idempotency_key=request.idempotency_key,
-                )
-        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
-        return _movement(result)
+        return await self._start_payment(
+            request,
+            "invoice",
+            lambda: self._payments.create_invoice(
+                amount=request.amount,
+                reference=request.order_id,
+                expires_at=request.expires_at,
+                idempotency_key=request.idempotency_key,
+            ),
+        )
 
     @activity.defn(name="confirm_payment")
     async def confirm_payment(self, request: ConfirmPayment) -> MovementResult:

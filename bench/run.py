@@ -230,7 +230,7 @@ class Bench:
     async def lifecycle(self) -> tuple[dict[str, Any], str]:
         """Orders through the whole happy path: placed, 3-D Secure challenge passed at the
         sandbox, captured, shipped, scanned by the carrier, delivered, return window closed."""
-        config, done = self.config, {}
+        done: dict[str, str] = {}
 
         async def one(i: int) -> float:
             started = time.perf_counter()
@@ -251,15 +251,7 @@ class Bench:
             done["last"] = body["order_id"]
             return time.perf_counter() - started
 
-        before = self.cpu_seconds()
-        wall, latencies = await _in_parallel(
-            config.orders,
-            config.concurrency,
-            one,
-            lambda n: self.advance("lifecycle", n, config.orders),
-        )
-        cpu = self.cpu_per_item(before, config.orders)
-        return {**self._throughput(wall, latencies), "cpu_ms_per_order": cpu}, done["last"]
+        return await self._measure("lifecycle", one), done["last"]
 
     async def _next_action(self, placed: dict[str, Any]) -> dict[str, Any]:
         """Under load the 201 may come before the workflow knew the challenge URL: the
@@ -276,7 +268,7 @@ class Bench:
         raise RuntimeError(f"order {placed['order_id']} never asked for a 3-D Secure check")
 
     async def floor(self, shape: FloorShape) -> tuple[dict[str, Any], str]:
-        config, run = self.config, uuid.uuid4().hex[:6]
+        run = uuid.uuid4().hex[:6]
 
         async def one(i: int) -> float:
             started = time.perf_counter()
@@ -288,25 +280,26 @@ class Bench:
             await handle.result()
             return time.perf_counter() - started
 
+        measured = await self._measure("floor", one)
+        return {**measured, "shape": shape.model_dump()}, f"floor-{run}-0"
+
+    async def _measure(self, phase: str, one: Callable[[int], Awaitable[float]]) -> dict[str, Any]:
+        """`config.orders` runs of `one`, `config.concurrency` at a time: throughput,
+        latencies, and the CPU each process spent per run."""
+        config = self.config
         before = self.cpu_seconds()
         wall, latencies = await _in_parallel(
             config.orders,
             config.concurrency,
             one,
-            lambda n: self.advance("floor", n, config.orders),
+            lambda n: self.advance(phase, n, config.orders),
         )
-        return {
-            **self._throughput(wall, latencies),
-            "cpu_ms_per_order": self.cpu_per_item(before, config.orders),
-            "shape": shape.model_dump(),
-        }, f"floor-{run}-0"
-
-    def _throughput(self, wall: float, latencies: list[float]) -> dict[str, Any]:
         return {
             "count": len(latencies),
             "wall_seconds": round(wall, 2),
             "per_second": round(len(latencies) / wall, 3) if wall else 0.0,
             **latency_summary(latencies),
+            "cpu_ms_per_order": self.cpu_per_item(before, config.orders),
         }
 
     async def webhooks(self) -> dict[str, Any]:
@@ -379,35 +372,32 @@ class Bench:
         results["relay_drained_seconds"] = await self._relay_drained()
         return results
 
-    async def _relay_drained(self) -> float:
+    async def _until(self, sql: str, done: Callable[[int], bool], every: float) -> float:
+        """Poll a count in the stack's database until `done` says so (ten minutes at most);
+        returns the seconds it took."""
         assert self.stack is not None
         started = time.perf_counter()
         conn = await asyncpg.connect(self.stack.postgres.dsn())
         try:
-            pending = "SELECT count(*) FROM webhook_inbox WHERE relay_state = 'pending'"
-            for _ in range(3000):  # polled every 0.2 s, for at most ten minutes
-                if not await conn.fetchval(pending):
+            for _ in range(int(600 / every)):
+                if done(await conn.fetchval(sql)):
                     break
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(every)
         finally:
             await conn.close()
         return round(time.perf_counter() - started, 2)
 
+    async def _relay_drained(self) -> float:
+        pending = "SELECT count(*) FROM webhook_inbox WHERE relay_state = 'pending'"
+        return await self._until(pending, lambda left: left == 0, 0.2)
+
     async def _all_waiting(self, count: int) -> None:
         """Until `count` benchhold orders are paid and waiting for their dispatch slot."""
-        assert self.stack is not None
-        conn = await asyncpg.connect(self.stack.postgres.dsn())
-        try:
-            waiting = (
-                "SELECT count(*) FROM order_events e JOIN orders o USING (order_id)"
-                " WHERE o.merchant = 'benchhold' AND e.kind = 'dispatch_scheduled'"
-            )
-            for _ in range(1200):  # at most ten minutes
-                if await conn.fetchval(waiting) >= count:
-                    break
-                await asyncio.sleep(0.5)
-        finally:
-            await conn.close()
+        waiting = (
+            "SELECT count(*) FROM order_events e JOIN orders o USING (order_id)"
+            " WHERE o.merchant = 'benchhold' AND e.kind = 'dispatch_scheduled'"
+        )
+        await self._until(waiting, lambda n: n >= count, 0.5)
         await asyncio.sleep(2)  # the worker idle again
 
     async def at_rest(self) -> dict[str, Any]:

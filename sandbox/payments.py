@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from html import escape
 from typing import Any, Literal
 
@@ -79,6 +80,20 @@ class FaultIn(BaseModel):
 
 
 HOSTED = {"card": "challenge", "paypal": "paypal", "invoice": "invoices"}
+# The page a customer sees, by payment kind: title, text, and its buttons (label: outcome).
+PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "card": (
+        "3-D Secure check",
+        "Confirm the payment of {amount}.",
+        {"Confirm": "complete", "Fail the check": "fail"},
+    ),
+    "paypal": (
+        "PayPal",
+        "Approve paying {amount}.",
+        {"Approve": "approve", "Cancel and return": "cancel"},
+    ),
+    "invoice": ("Invoice", "Pay {amount} by bank transfer.", {"Pay": "pay"}),
+}
 
 
 def _page(title: str, text: str, actions: dict[str, str]) -> HTMLResponse:
@@ -339,13 +354,19 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             raise HTTPException(409, f"payment is {payment['status']}: nothing left to do here")
         return payment
 
-    @router.get("/challenge/{payment_id}", include_in_schema=False)
-    def challenge_page(payment_id: str) -> HTMLResponse:
-        payment = open_payment(payment_id, "card")
-        return _page(
-            "3-D Secure check",
-            f"Confirm the payment of {payment['amount'] / 100:.2f} {payment['currency']}.",
-            {"Confirm": "complete", "Fail the check": "fail"},
+    def page_route(kind: str) -> Callable[[str], HTMLResponse]:
+        title, text, actions = PAGES[kind]
+
+        def page(payment_id: str) -> HTMLResponse:
+            payment = open_payment(payment_id, kind)
+            amount = f"{payment['amount'] / 100:.2f} {payment['currency']}"
+            return _page(title, text.format(amount=amount), actions)
+
+        return page
+
+    for kind, path in HOSTED.items():
+        router.add_api_route(
+            f"/{path}/{{payment_id}}", page_route(kind), methods=["GET"], include_in_schema=False
         )
 
     @router.post("/challenge/{payment_id}")
@@ -359,15 +380,6 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             move(payment_id, "declined", "payment.failed", "authentication_failed")
         return public(load(payment_id))
 
-    @router.get("/paypal/{payment_id}", include_in_schema=False)
-    def paypal_page(payment_id: str) -> HTMLResponse:
-        payment = open_payment(payment_id, "paypal")
-        return _page(
-            "PayPal",
-            f"Approve paying {payment['amount'] / 100:.2f} {payment['currency']}.",
-            {"Approve": "approve", "Cancel and return": "cancel"},
-        )
-
     @router.post("/paypal/{payment_id}")
     def approve_paypal(
         payment_id: str, outcome: Literal["approve", "cancel"] = "approve"
@@ -378,15 +390,6 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         else:
             move(payment_id, "declined", "payment.failed", "buyer_cancelled")
         return public(load(payment_id))
-
-    @router.get("/invoices/{payment_id}", include_in_schema=False)
-    def invoice_page(payment_id: str) -> HTMLResponse:
-        invoice = open_payment(payment_id, "invoice")
-        return _page(
-            "Invoice",
-            f"Pay {invoice['amount'] / 100:.2f} {invoice['currency']} by bank transfer.",
-            {"Pay": "pay"},
-        )
 
     @router.post("/invoices/{payment_id}")
     def pay_invoice(payment_id: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ is a 409 naming the clause."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -81,7 +82,33 @@ async def run_update(
         ) from err
 
 
-def _ended(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:
+async def _with_proposed_address(
+    request: Request,
+    row: dict[str, Any],
+    address: Address,
+    name: str,
+    argument: Callable[[int], Any],
+    result_type: type,
+    when_ended: tuple[tuple[str, ...], str],
+) -> tuple[Any, int]:
+    """Store a proposed address (the workflow sees only its ID), run the update that takes
+    it, and mark it refused unless the update took it. Returns the answer and the ID."""
+    pool, order_id = request.app.state.pool, row["order_id"]
+    change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
+    try:
+        answer = await run_update(request, order_id, name, argument(change_id), result_type)
+    except Problem:
+        await orders.refuse_address(pool, change_id)
+        raise
+    if answer is None:
+        await orders.refuse_address(pool, change_id)
+        raise no_longer(row, *when_ended)
+    return answer, change_id
+
+
+def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:
+    """The 409 for an order whose workflow has ended: it names the rule that no longer
+    allows the action."""
     return Problem(
         409,
         "Refused by the merchant's policy",
@@ -95,23 +122,16 @@ async def change_shipping_address(
     order_id: str, address: Address, request: Request
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
-    pool = request.app.state.pool
-    change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
-    try:
-        changed = await run_update(
-            request,
-            order_id,
-            UPDATE_CHANGE_SHIPPING_ADDRESS,
-            AddressChange(change_id=change_id),
-            AddressChanged,
-        )
-    except Problem:
-        await orders.refuse_address(pool, change_id)
-        raise
-    if changed is None:
-        await orders.refuse_address(pool, change_id)
-        edit = Policy.model_validate(row["policy"]).edit
-        raise _ended(row, edit.clauses if edit else (), "edited")
+    edit = Policy.model_validate(row["policy"]).edit
+    changed, _ = await _with_proposed_address(
+        request,
+        row,
+        address,
+        UPDATE_CHANGE_SHIPPING_ADDRESS,
+        lambda change_id: AddressChange(change_id=change_id),
+        AddressChanged,
+        (edit.clauses if edit else (), "edited"),
+    )
     return {
         "order_id": order_id,
         "shipping_address": address.model_dump(mode="json"),
@@ -144,7 +164,7 @@ async def cancel_order(
                 "clauses": refunds[0]["clauses"] if refunds else [],
             }
         rules = Policy.model_validate(row["policy"]).cancellation
-        raise _ended(row, rules.until_clauses if rules else (), "cancelled")
+        raise no_longer(row, rules.until_clauses if rules else (), "cancelled")
     return {
         "order_id": order_id,
         "status": outcome.status.value,
@@ -165,28 +185,20 @@ async def reship_returned_parcel(
             "the reshipping needs a payment token",
             field="payment.token",
         )
-    pool = request.app.state.pool
-    change_id = await orders.propose_address(
-        pool, order_id, body.shipping_address.model_dump(mode="json")
+    shipping = Policy.model_validate(row["policy"]).shipping
+    back = shipping.returned_to_sender if shipping else None
+    token = body.payment.token
+    outcome, change_id = await _with_proposed_address(
+        request,
+        row,
+        body.shipping_address,
+        UPDATE_RESHIP,
+        lambda change_id: ReshipRequest(change_id=change_id, payment_token=token),
+        ReshipOutcome,
+        (back.clauses if back else (), "reshipped"),
     )
-    try:
-        outcome = await run_update(
-            request,
-            order_id,
-            UPDATE_RESHIP,
-            ReshipRequest(change_id=change_id, payment_token=body.payment.token),
-            ReshipOutcome,
-        )
-    except Problem:
-        await orders.refuse_address(pool, change_id)
-        raise
-    if outcome is None:
-        await orders.refuse_address(pool, change_id)
-        rule = Policy.model_validate(row["policy"]).shipping
-        back = rule.returned_to_sender if rule else None
-        raise _ended(row, back.clauses if back else (), "reshipped")
     if not outcome.paid:
-        await orders.refuse_address(pool, change_id)
+        await orders.refuse_address(request.app.state.pool, change_id)
         raise Problem(
             402,
             "Reshipping payment declined",

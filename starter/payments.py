@@ -18,7 +18,7 @@ from domain.orders import (
 )
 from domain.policy import Policy
 from starter.auth import require_operator
-from starter.changes import run_update
+from starter.changes import no_longer, run_update
 from starter.launch import step_json
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
@@ -58,12 +58,7 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
     )
     if step is None:
         card = Policy.model_validate(row["policy"]).payment.card
-        raise Problem(
-            409,
-            "Refused by the merchant's policy",
-            f"the order is {row['status']}: its payment can no longer be retried",
-            clause=card.clauses[0] if card and card.clauses else None,
-        )
+        raise no_longer(row, card.clauses if card else (), "paid again")
     return {"order_id": order_id, "attempt": step.attempt, **step_json(step)}
 
 
@@ -79,12 +74,7 @@ async def review_fraud(order_id: str, decision: FraudDecision, request: Request)
     outcome = await run_update(request, order_id, UPDATE_REVIEW_FRAUD, decision, FraudOutcome)
     if outcome is None:
         fraud = Policy.model_validate(row["policy"]).payment.fraud
-        raise Problem(
-            409,
-            "Not held for review",
-            f"the order is {row['status']}: there is nothing left to review",
-            clause=fraud.clauses[0] if fraud and fraud.clauses else None,
-        )
+        raise no_longer(row, fraud.clauses if fraud else (), "reviewed")
     log.info("fraud review decided", verdict=decision.verdict.value, operator=decision.operator)
     body: dict[str, Any] = {
         "order_id": order_id,

@@ -30,7 +30,12 @@ with workflow.unsafe.imports_passed_through():
         reshipping_fee,
         returned_to_sender,
     )
-    from domain.decisions.payment import fraud_verdict, ownership_refund, payment_retry
+    from domain.decisions.payment import (
+        fraud_verdict,
+        ownership_refund,
+        ownership_rejection,
+        payment_retry,
+    )
     from domain.decisions.returns import returns_close_at
     from domain.orders import (
         AddressChange,
@@ -158,16 +163,9 @@ class OrderWorkflow(PaymentSteps):
             if not verdict.allowed:
                 raise refusal(verdict, "ReviewRefused")
             return
-        ownership = policy.payment.ownership
-        if (
-            decision.verdict is FraudVerdict.REJECT
-            and ownership is not None
-            and ownership.may_cancel
-            and order.captured
-            and order.shipped_at is None
-            and self._cancel is None
-        ):
-            return
+        if decision.verdict is FraudVerdict.REJECT and self._cancel is None:
+            if ownership_rejection(policy, order.captured, order.shipped_at is not None).allowed:
+                return
         raise ApplicationError(
             f"the order is {order.status.value}: it is not held for review",
             *verdict.clauses,
@@ -326,9 +324,7 @@ class OrderWorkflow(PaymentSteps):
 
     async def _live(self, order: OrderWorkflowInput) -> OrderSnapshot:
         assert self._order is not None
-        policy = order.policy
-        card = policy.payment.card
-        payment_clauses = merged(policy.payment.methods.clauses, card.clauses if card else ())
+        payment_clauses = self._payment_clauses()
         if workflow.patched(PAYMENT_ATTEMPTS):
             paid = await self._take_payment()
         else:

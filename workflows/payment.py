@@ -12,30 +12,26 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         AuthorizePayment,
         CapturePayment,
-        ConfirmPayment,
         CreateInvoice,
         MovementResult,
-        VoidPayment,
     )
     from activities.orders import OrderActivities
-    from domain.decisions import Decision, merged
-    from domain.decisions.changes import Cancellation
     from domain.decisions.payment import (
-        PAYMENT_PROGRESS,
         ScreeningFacts,
+        advance_payment,
         invoice_expiry,
         payment_progress,
         payment_retry,
         requires_3ds,
+        reversal_cancellation,
+        review_rejection,
         screen_for_fraud,
     )
-    from domain.money import Money
     from domain.orders import FraudDecision, FraudOutcome, FraudVerdict, PaymentStep, RetryPayment
     from domain.policy import PaymentMethod
     from domain.status import OrderStatus
@@ -78,15 +74,7 @@ class PaymentSteps(OrderSteps):
             and self._order.shipped_at is None
             and self._cancel is None
         ):
-            zero = Money.zero(self._input.total.currency)
-            self._cancel = Cancellation(
-                decision=Decision(
-                    allowed=True,
-                    reason="the payer took the payment back",
-                    clauses=self._input.policy.payment.methods.clauses,
-                ),
-                refund=zero,
-            )
+            self._cancel = reversal_cancellation(self._input.policy)
 
     async def _step_of(self, attempt: int) -> PaymentStep:
         await workflow.wait_condition(
@@ -370,13 +358,11 @@ class PaymentSteps(OrderSteps):
                 status=OrderStatus.AWAITING_INVOICE_PAYMENT, clauses=clauses
             )
             return True
-        zero = Money.zero(order.total.currency)
-        self._cancel = Cancellation(
-            decision=Decision(allowed=True, reason="refused after review", clauses=clauses),
-            refund=zero,
-        )
+        self._cancel = review_rejection(policy)
         outcome = await self._carry_out_cancellation()  # voids the authorisation
-        self._fraud_outcome = FraudOutcome(status=outcome.status, refund=zero, clauses=clauses)
+        self._fraud_outcome = FraudOutcome(
+            status=outcome.status, refund=self._cancel.refund, clauses=clauses
+        )
         return False
 
     async def _capture(self) -> bool:
@@ -405,41 +391,10 @@ class PaymentSteps(OrderSteps):
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _void(self, payment_id: str, key: str) -> MovementResult:
-        assert self._input is not None
-        try:
-            return await workflow.execute_activity_method(
-                OrderActivities.void_payment,
-                VoidPayment(
-                    order_id=self._input.order_id,
-                    payment_id=payment_id,
-                    amount=self._input.total,
-                    idempotency_key=key,
-                    clauses=self._payment_clauses(),
-                ),
-                summary="void payment",
-                **MONEY,
-            )
-        except ActivityError:
-            # the provider refused the void: whatever the payment became, it is confirmed
-            return await self._confirm(payment_id, key)
-
-    async def _confirm(self, payment_id: str, key: str) -> MovementResult:
-        """Ask the provider where a payment stands and settle the ledger row under `key`."""
-        assert self._input is not None
-        return await workflow.execute_activity_method(
-            OrderActivities.confirm_payment,
-            ConfirmPayment(
-                order_id=self._input.order_id, payment_id=payment_id, idempotency_key=key
-            ),
-            summary="confirm payment with the provider",
-            **SHORT,
-        )
-
     def _note_state(self, payment_id: str, state: str) -> None:
-        known = self._payments.get(payment_id)
-        if known is None or PAYMENT_PROGRESS[state] > PAYMENT_PROGRESS[known]:
-            self._payments[payment_id] = state
+        moved = advance_payment(self._payments.get(payment_id), state)
+        if moved is not None:
+            self._payments[payment_id] = moved
 
     def _set_step(
         self,
@@ -454,8 +409,3 @@ class PaymentSteps(OrderSteps):
             decline_code=decline_code,
             clauses=self._payment_clauses(),
         )
-
-    def _payment_clauses(self) -> tuple[str, ...]:
-        assert self._input is not None
-        payment = self._input.policy.payment
-        return merged(payment.methods.clauses, payment.card.clauses if payment.card else ())

@@ -9,10 +9,13 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         BuyLabel,
+        ConfirmPayment,
+        MovementResult,
         OrderEvent,
         PollTracking,
         RefundPayment,
@@ -21,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         VoidPayment,
     )
     from activities.orders import OrderActivities
+    from domain.decisions import merged
     from domain.decisions.changes import Cancellation, OrderFacts
     from domain.decisions.fulfilment import (
         customs_notice,
@@ -209,22 +213,8 @@ class OrderSteps:
             )
             return True
         refund = parcel_value(self._input.lines, lost.parcel, self._input.total.currency)
-        if self._order.captured and self._order.payment_id and refund.amount > 0:
-            await workflow.execute_activity_method(
-                OrderActivities.refund_payment,
-                RefundPayment(
-                    order_id=oid,
-                    payment_id=self._order.payment_id,
-                    amount=refund,
-                    idempotency_key=f"{oid}:refund:lost:{self._replacements}",
-                    clauses=decision.clauses,
-                ),
-                summary="refund lost parcel",
-                **MONEY,
-            )
-        self._order.refunded = (
-            refund if self._order.refunded is None else self._order.refunded + refund
-        )
+        await self._refund(refund, f"lost:{self._replacements}", decision.clauses, "lost parcel")
+        self._add_refunded(refund)
         remaining = [s for s in self._order.shipments if not s.replaced]
         # the other parcels are still on their way: the order is shipped again
         status = OrderStatus.LOST if not remaining else OrderStatus.SHIPPED
@@ -248,7 +238,7 @@ class OrderSteps:
         its items are refunded less the round trip's cost. True when there are parcels left
         to follow."""
         assert self._input is not None and self._order is not None
-        policy, oid = self._input.policy, self._input.order_id
+        policy = self._input.policy
         back = next(
             s
             for s in self._order.shipments
@@ -298,22 +288,10 @@ class OrderSteps:
         refund, settled = unclaimed_parcel_refund(
             policy, parcel_value(self._input.lines, back.parcel, self._input.total.currency)
         )
-        if self._order.captured and self._order.payment_id and refund.amount > 0:
-            await workflow.execute_activity_method(
-                OrderActivities.refund_payment,
-                RefundPayment(
-                    order_id=oid,
-                    payment_id=self._order.payment_id,
-                    amount=refund,
-                    idempotency_key=f"{oid}:refund:returned:{back.tracking_number}",
-                    clauses=settled.clauses,
-                ),
-                summary="refund returned parcel",
-                **MONEY,
-            )
-        self._order.refunded = (
-            refund if self._order.refunded is None else self._order.refunded + refund
+        await self._refund(
+            refund, f"returned:{back.tracking_number}", settled.clauses, "returned parcel"
         )
+        self._add_refunded(refund)
         remaining = [s for s in self._order.shipments if not s.replaced]
         await self._record(
             "returned_parcel_refunded",
@@ -334,32 +312,10 @@ class OrderSteps:
         assert self._input is not None and self._order is not None and self._cancel is not None
         oid, decided = self._input.order_id, self._cancel
         refund = decided.refund
-        if self._order.captured and refund.amount > 0:
-            await workflow.execute_activity_method(
-                OrderActivities.refund_payment,
-                RefundPayment(
-                    order_id=oid,
-                    payment_id=self._order.payment_id or "",
-                    amount=refund,
-                    idempotency_key=f"{oid}:refund:cancellation",
-                    clauses=decided.decision.clauses,
-                ),
-                summary="refund cancelled order",
-                **MONEY,
-            )
-        elif self._order.payment_id and not self._order.captured:
-            await workflow.execute_activity_method(
-                OrderActivities.void_payment,
-                VoidPayment(
-                    order_id=oid,
-                    payment_id=self._order.payment_id,
-                    amount=self._input.total,
-                    idempotency_key=f"{oid}:void:1",
-                    clauses=decided.decision.clauses,
-                ),
-                summary="void authorisation",
-                **MONEY,
-            )
+        if self._order.captured:
+            await self._refund(refund, "cancellation", decided.decision.clauses, "cancelled order")
+        elif self._order.payment_id:
+            await self._void(self._order.payment_id, f"{oid}:void:1", decided.decision.clauses)
             refund = Money.zero(refund.currency)
         self._order.refunded = refund
         await self._record(
@@ -374,6 +330,72 @@ class OrderSteps:
             status=OrderStatus.CANCELLED, refund=refund, clauses=decided.decision.clauses
         )
         return self._order
+
+    async def _refund(
+        self, amount: Money, purpose: str, clauses: tuple[str, ...], what: str
+    ) -> None:
+        """Give `amount` back to the order's captured payment, once: the ledger and the
+        provider know it by `<order>:refund:<purpose>`."""
+        assert self._input is not None and self._order is not None
+        if not (self._order.captured and self._order.payment_id and amount.amount > 0):
+            return
+        oid = self._input.order_id
+        await workflow.execute_activity_method(
+            OrderActivities.refund_payment,
+            RefundPayment(
+                order_id=oid,
+                payment_id=self._order.payment_id,
+                amount=amount,
+                idempotency_key=f"{oid}:refund:{purpose}",
+                clauses=clauses,
+            ),
+            summary=f"refund {what}",
+            **MONEY,
+        )
+
+    def _add_refunded(self, amount: Money) -> None:
+        assert self._order is not None
+        refunded = self._order.refunded
+        self._order.refunded = amount if refunded is None else refunded + amount
+
+    async def _void(
+        self, payment_id: str, key: str, clauses: tuple[str, ...] | None = None
+    ) -> MovementResult:
+        """Release a payment not captured; when the provider refuses (it was captured or
+        failed meanwhile), the payment is confirmed as it stands instead."""
+        assert self._input is not None
+        try:
+            return await workflow.execute_activity_method(
+                OrderActivities.void_payment,
+                VoidPayment(
+                    order_id=self._input.order_id,
+                    payment_id=payment_id,
+                    amount=self._input.total,
+                    idempotency_key=key,
+                    clauses=self._payment_clauses() if clauses is None else clauses,
+                ),
+                summary="void payment",
+                **MONEY,
+            )
+        except ActivityError:
+            return await self._confirm(payment_id, key)
+
+    async def _confirm(self, payment_id: str, key: str) -> MovementResult:
+        """Ask the provider where a payment stands and settle the ledger row under `key`."""
+        assert self._input is not None
+        return await workflow.execute_activity_method(
+            OrderActivities.confirm_payment,
+            ConfirmPayment(
+                order_id=self._input.order_id, payment_id=payment_id, idempotency_key=key
+            ),
+            summary="confirm payment with the provider",
+            **SHORT,
+        )
+
+    def _payment_clauses(self) -> tuple[str, ...]:
+        assert self._input is not None
+        payment = self._input.policy.payment
+        return merged(payment.methods.clauses, payment.card.clauses if payment.card else ())
 
     async def _follow_parcels(self, clauses: tuple[str, ...]) -> None:
         """Apply carrier scans until every parcel is delivered, or one is lost or sent back."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from domain.decisions import Deadline, Decision, allow, refuse
+from domain.decisions.changes import Cancellation
 from domain.money import Money
 from domain.orders import OrderLine
 from domain.policy import PaymentMethod, Policy
@@ -177,15 +178,50 @@ EVENT_STATES = {
 }
 
 
+def advance_payment(known: str | None, state: str) -> str | None:
+    """`state` when it moves a payment forward from `known`, else None."""
+    if known is not None and PAYMENT_PROGRESS[state] <= PAYMENT_PROGRESS[known]:
+        return None
+    return state
+
+
 def payment_progress(known: str | None, event_type: str) -> str | None:
     """The payment's state after a provider event, or None when the event tells nothing new
     (a repeat, an older state arriving late, or an event of no consequence)."""
     state = EVENT_STATES.get(event_type)
-    if state is None:
-        return None
-    if known is not None and PAYMENT_PROGRESS[state] <= PAYMENT_PROGRESS[known]:
-        return None
-    return state
+    return None if state is None else advance_payment(known, state)
+
+
+def _without_refund(policy: Policy, reason: str, clauses: tuple[str, ...]) -> Cancellation:
+    return Cancellation(decision=allow(reason, *clauses), refund=Money.zero(policy.currency))
+
+
+def reversal_cancellation(policy: Policy) -> Cancellation:
+    """The payer's bank or wallet took a captured payment back before dispatch: the order is
+    cancelled, and there is nothing left to refund."""
+    return _without_refund(
+        policy, "the payer took the payment back", policy.payment.methods.clauses
+    )
+
+
+def review_rejection(policy: Policy) -> Cancellation:
+    """An operator refused a held order: it is cancelled; its authorisation is released."""
+    rule = policy.payment.fraud
+    return _without_refund(policy, "refused after review", rule.clauses if rule else ())
+
+
+def ownership_rejection(policy: Policy, captured: bool, shipped: bool) -> Decision:
+    """Whether a paid order may still be cancelled because the card is not the buyer's own
+    (its refund is `ownership_refund`)."""
+    rule = policy.payment.ownership
+    clauses = rule.clauses if rule else ()
+    if rule is None or not rule.may_cancel:
+        return refuse(f"{policy.display_name} has no card-ownership rule", *clauses)
+    if not captured or shipped:
+        return refuse(
+            "only a paid order not yet shipped is cancelled over card ownership", *clauses
+        )
+    return allow("a card not the buyer's own: the order may be cancelled", *clauses)
 
 
 def fraud_verdict(policy: Policy, verdict: str) -> Decision:
