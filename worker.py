@@ -16,6 +16,7 @@ from activities.orders import OrderActivities
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
+from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
@@ -54,13 +55,15 @@ WORKER_OPTIONS: dict[str, Any] = dict(
 )
 
 
-def build_worker(client: Client, activities: OrderActivities, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, activities: OrderActivities, task_queue: str, *, sandboxed: bool = True
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=order_activities(activities),
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed),
         **WORKER_OPTIONS,
     )
 
@@ -89,12 +92,15 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         )
         activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
         client = await connect(settings)
-        worker = build_worker(client, activities, settings.temporal_task_queue)
+        worker = build_worker(
+            client, activities, settings.temporal_task_queue, sandboxed=settings.workflow_sandbox
+        )
         log.info(
             "worker started",
             task_queue=settings.temporal_task_queue,
             temporal=settings.temporal_address,
             namespace=settings.temporal_namespace,
+            workflow_sandbox=settings.workflow_sandbox,
         )
         async with worker:
             await stop.wait()
@@ -112,7 +118,7 @@ def main() -> None:
             loop.add_signal_handler(sig, stop.set)
         await run(settings, stop)
 
-    asyncio.run(_main())
+    event_loop.run(_main())
 
 
 if __name__ == "__main__":

@@ -179,9 +179,12 @@ class OrderActivities:
         if row["status"] == PaymentState.CAPTURED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.CAPTURED)
         with provider_refusals("PaymentRejected"):
-            # An earlier attempt may have captured before it was cut off: ask before moving money.
-            current = await self._payments.lookup(request.payment_id)
-            if current.state is not PaymentState.CAPTURED:
+            # An earlier attempt may have captured before it was cut off: ask before moving
+            # money again. The first attempt has nothing to ask about.
+            current = (
+                await self._payments.lookup(request.payment_id) if not row["opened_now"] else None
+            )
+            if current is None or current.state is not PaymentState.CAPTURED:
                 current = await self._payments.capture(
                     payment_id=request.payment_id,
                     amount=request.amount,

@@ -45,6 +45,14 @@ def table(results: dict[str, Any]) -> Table:
         "",
         f"< {TARGETS['events_per_order']}",
     )
+    if hooks is not None:
+        _webhook_rows(out, hooks)
+    if rest is not None:
+        _at_rest_row(out, rest)
+    return out
+
+
+def _webhook_rows(out: Table, hooks: dict[str, Any]) -> None:
     out.add_row(
         "webhook intake /s (verify + inbox + 2xx)",
         f"{hooks['intake']['per_second']:.0f}",
@@ -59,6 +67,9 @@ def table(results: dict[str, Any]) -> Table:
         "",
         "",
     )
+
+
+def _at_rest_row(out: Table, rest: dict[str, Any]) -> None:
     evicted = rest.get("per_evicted_order_kb")
     out.add_row(
         f"worker memory, {rest['orders']} orders waiting on timers",
@@ -68,7 +79,6 @@ def table(results: dict[str, Any]) -> Table:
         "",
         "",
     )
-    return out
 
 
 def main() -> None:
@@ -76,9 +86,19 @@ def main() -> None:
     defaults = BenchConfig()
     parser.add_argument("--orders", type=int, default=defaults.orders)
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
-    parser.add_argument("--webhook-seconds", type=float, default=defaults.webhook_seconds)
+    parser.add_argument(
+        "--webhook-seconds",
+        type=float,
+        default=defaults.webhook_seconds,
+        help="seconds of each webhook measure (0 skips the webhook phase)",
+    )
     parser.add_argument("--webhook-rate", type=float, default=defaults.webhook_rate)
-    parser.add_argument("--at-rest", type=int, default=defaults.at_rest)
+    parser.add_argument(
+        "--at-rest",
+        type=int,
+        default=defaults.at_rest,
+        help="orders left waiting on timers (0 skips the at-rest phase)",
+    )
     parser.add_argument(
         "--json", type=Path, default=ROOT / ".data" / "bench" / "results.json", dest="output"
     )

@@ -1,6 +1,7 @@
 """The engine floor: a workflow that does nothing but what an order's history shows the engine
-doing (the same number of activities, signals and timers), run by a worker process with the
-same settings as orderflow's. `python -m bench.floor <temporal address> <task queue>`."""
+doing (the same number of activities, local activities, signals, timers, search-attribute
+upserts and updates), run by a worker process with the same settings as orderflow's.
+`python -m bench.floor <temporal address> <task queue>`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ from datetime import timedelta
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from runtime import loop as event_loop
+
 SIGNAL = "poke"
+UPDATE = "first_step"
+# A keyword search attribute every orderflow server has (the floor writes it as an order does).
+STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 
 
 class FloorShape(BaseModel):
@@ -23,6 +30,8 @@ class FloorShape(BaseModel):
     local_activities: int = 0
     signals: int
     timers: int
+    upserts: int = 0
+    updates: int = 0
     timer_seconds: float  # all the timers together last this long, like the order's waits
 
 
@@ -35,34 +44,52 @@ async def floor_step(step: int) -> int:
 class FloorWorkflow:
     def __init__(self) -> None:
         self._signals = 0
+        self._steps = 0
 
     @workflow.signal(name=SIGNAL)
     def poke(self) -> None:
         self._signals += 1
+
+    @workflow.update(name=UPDATE)
+    async def first_step(self) -> int:
+        # Like the order's payment step: answered once the first activity is done.
+        await workflow.wait_condition(lambda: self._steps > 0)
+        return self._steps
 
     @workflow.run
     async def run(self, shape: FloorShape) -> int:
         # Like an order: most timers guard a wait and are cancelled when the awaited thing
         # happens; the last one (the return window) runs out.
         guarded = max(shape.timers - 1, 0)
+        upserts = iter(range(shape.upserts))
         for step in range(shape.activities):
             guard = asyncio.create_task(workflow.sleep(3600)) if step < guarded else None
             await workflow.execute_activity(
                 floor_step, step, start_to_close_timeout=timedelta(seconds=30)
             )
+            self._steps += 1
             if guard is not None:
                 guard.cancel()
+            self._upsert(next(upserts, None))
         for step in range(shape.local_activities):
             await workflow.execute_local_activity(
                 floor_step, step, start_to_close_timeout=timedelta(seconds=30)
             )
+            self._upsert(next(upserts, None))
+        for step in upserts:
+            self._upsert(step)
         await workflow.wait_condition(lambda: self._signals >= shape.signals)
         if shape.timers:
             await workflow.sleep(timedelta(seconds=shape.timer_seconds))
         return shape.activities
 
+    def _upsert(self, step: int | None) -> None:
+        if step is not None:
+            workflow.upsert_search_attributes([STATUS.value_set(f"floor-{step}")])
+
 
 async def serve(address: str, task_queue: str) -> None:
+    from runtime.settings import Settings
     from worker import WORKER_OPTIONS
     from workflows.runner import workflow_runner
 
@@ -76,11 +103,11 @@ async def serve(address: str, task_queue: str) -> None:
         task_queue=task_queue,
         workflows=[FloorWorkflow],
         activities=[floor_step],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(Settings().workflow_sandbox),
         **WORKER_OPTIONS,
     ):
         await stop.wait()
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1], sys.argv[2]))
+    event_loop.run(serve(sys.argv[1], sys.argv[2]))

@@ -21,10 +21,11 @@ from typing import Any
 import asyncpg
 import httpx
 import psutil
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.floor import SIGNAL, FloorShape
+from bench.floor import SIGNAL, UPDATE, FloorShape
 from bench.stats import history_cost, latency_summary, percentile, ratio
 from runtime.devstack import PORTS, ROOT, Stack, local_secrets
 from runtime.postgres import free_port
@@ -197,14 +198,16 @@ class Bench:
                 local_activities=order_cost["local_activities"],
                 signals=order_cost["signals"],
                 timers=order_cost["timers"],
+                upserts=order_cost["upserts"],
+                updates=order_cost["updates"],
                 timer_seconds=self.config.return_window_seconds,
             )
             floor, floor_id = await self.floor(shape)
             floor_cost = history_cost(
                 await self.client.get_workflow_handle(floor_id).fetch_history()
             )
-            webhooks = await self.webhooks()
-            at_rest = await self.at_rest()
+            webhooks = await self.webhooks() if self.config.webhook_seconds > 0 else None
+            at_rest = await self.at_rest() if self.config.at_rest > 0 else None
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {
@@ -272,10 +275,26 @@ class Bench:
 
         async def one(i: int) -> float:
             started = time.perf_counter()
-            handle = await self.client.start_workflow(
-                "FloorWorkflow", shape, id=f"floor-{run}-{i}", task_queue=FLOOR_QUEUE
-            )
+            options = dict(id=f"floor-{run}-{i}", task_queue=FLOOR_QUEUE)
+            if shape.updates:
+                # Started as an order is: with its first update in the same request.
+                start = WithStartWorkflowOperation(
+                    "FloorWorkflow",
+                    shape,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    **options,
+                )
+                await self.client.execute_update_with_start_workflow(
+                    UPDATE, start_workflow_operation=start
+                )
+                handle = await start.workflow_handle()
+            else:
+                handle = await self.client.start_workflow("FloorWorkflow", shape, **options)
+            for _ in range(shape.updates - 1):
+                await handle.execute_update(UPDATE)
+            # Signals come as the carrier's scans do, one tracking step apart.
             for _ in range(shape.signals):
+                await asyncio.sleep(self.config.tracking_step_seconds)
                 await handle.signal(SIGNAL)
             await handle.result()
             return time.perf_counter() - started

@@ -72,4 +72,5 @@ def history_cost(history: WorkflowHistory) -> dict[str, Any]:
         "signals": kinds.get("workflow_execution_signaled_event_attributes", 0),
         "timers": kinds.get("timer_started_event_attributes", 0),
         "updates": kinds.get("workflow_execution_update_accepted_event_attributes", 0),
+        "upserts": kinds.get("upsert_workflow_search_attributes_event_attributes", 0),
     }

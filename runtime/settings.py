@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     temporal_tls_cert_path: Path | None = None
     temporal_tls_key_path: Path | None = None
     temporal_tls_ca_path: Path | None = None
+    workflow_sandbox: bool = Field(
+        True,
+        description=(
+            "run workflow code in the SDK's sandbox (guards against non-deterministic calls; "
+            "costs worker CPU on every workflow run and payload, see docs/performance.md)"
+        ),
+    )
 
     database_url: str = "postgresql://orderflow@127.0.0.1:5433/orderflow"
     database_pool_size: int = 10

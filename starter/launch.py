@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -18,6 +19,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from domain.money import Money
@@ -47,16 +49,46 @@ def step_json(step: PaymentStep) -> dict[str, Any]:
     return body
 
 
-async def first_step(client: Client, order_id: str) -> PaymentStep | None:
-    """The first payment attempt's step, or None when the workflow cannot say in time."""
+async def place_order_workflow(
+    client: Client, row: dict[str, Any], task_queue: str
+) -> tuple[bool, PaymentStep | None]:
+    """Start `order-<id>` and learn its first payment step in one request (update-with-start:
+    the workflow answers the update in its first task). Returns whether the workflow runs, and
+    the step, or None when the workflow cannot say within `STEP_TIMEOUT`."""
+    order = workflow_input(row, row.get("payment_token"))
+    start = WithStartWorkflowOperation("OrderWorkflow", order, **_start_options(order, task_queue))
+    try:
+        step = await client.execute_update_with_start_workflow(
+            UPDATE_PAYMENT_STEP,
+            1,
+            start_workflow_operation=start,
+            result_type=PaymentStep,
+            rpc_timeout=STEP_TIMEOUT,
+        )
+        return True, step
+    except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+        # The order is stored either way: the answer is its stored status, the order's page
+        # shows the next action once the workflow knows it, and a workflow that did not start
+        # is started by the relay.
+        log.info("payment step not known yet", order_id=order.order_id, error=str(err))
+    try:
+        await start.workflow_handle()
+    except WorkflowAlreadyStartedError:
+        return True, None  # started before, and closed since
+    except RPCError:
+        return False, None
+    return True, None
+
+
+async def payment_step(client: Client, order_id: str) -> PaymentStep | None:
+    """The first payment attempt's step of a running order, or None when the workflow cannot
+    say in time (the answer is then the stored status)."""
     handle = client.get_workflow_handle(order_workflow_id(order_id))
     try:
         return await handle.execute_update(
             UPDATE_PAYMENT_STEP, 1, result_type=PaymentStep, rpc_timeout=STEP_TIMEOUT
         )
     except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
-        # The order is placed either way: the answer is its stored status, and its page
-        # shows the next action once the workflow knows it.
         log.info("payment step not known yet", order_id=order_id, error=str(err))
         return None
 
@@ -82,12 +114,8 @@ def workflow_input(row: dict[str, Any], payment_token: str | None) -> OrderWorkf
     )
 
 
-async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: str) -> None:
-    """Start `order-<id>`; starting it again is harmless (the running one is kept)."""
-    order = workflow_input(row, row.get("payment_token"))
-    await client.start_workflow(
-        "OrderWorkflow",
-        order,
+def _start_options(order: OrderWorkflowInput, task_queue: str) -> dict[str, Any]:
+    return dict(
         id=order_workflow_id(order.order_id),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -100,10 +128,20 @@ async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: 
             ]
         ),
         static_summary=f"Order {order.order_id} · {order.policy.merchant} · {order.total}",
-        # A caller is waiting: fail fast when Temporal is unreachable; the relay retries.
-        rpc_timeout=timedelta(seconds=3),
         static_details=(
             f"Policy `{order.policy.merchant}` {order.policy.version}; "
             f"{len(order.lines)} line(s), ships to {order.destination_country}"
         ),
+    )
+
+
+async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: str) -> None:
+    """Start `order-<id>`; starting it again is harmless (the running one is kept)."""
+    order = workflow_input(row, row.get("payment_token"))
+    await client.start_workflow(
+        "OrderWorkflow",
+        order,
+        **_start_options(order, task_queue),
+        # Fail fast when Temporal is unreachable; the relay tries again.
+        rpc_timeout=timedelta(seconds=3),
     )

@@ -12,14 +12,13 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from temporalio.service import RPCError
 
 from domain.decisions.payment import coupons, payment_method, quote_order
 from domain.money import Money
 from domain.orders import PlaceOrder
 from domain.policy import PaymentMethod
 from starter.auth import may_read_order, order_token, require_storefront
-from starter.launch import first_step, start_order_workflow, step_json
+from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.problems import Problem
 from store import emails, ledger, orders
@@ -145,16 +144,17 @@ async def place_order(
     )
     if created:
         ORDERS_PLACED.labels(merchant=body.merchant).inc()
-    started = row["workflow_started_at"] is not None
-    if not started:
-        try:
-            await start_order_workflow(app.temporal, row, app.settings.temporal_task_queue)
+    if row["workflow_started_at"] is None:
+        started, step = await place_order_workflow(
+            app.temporal, row, app.settings.temporal_task_queue
+        )
+        if started:
             await orders.mark_workflow_started(app.pool, order_id)
-            started = True
-        except RPCError as err:
+        else:
             # The order is stored: the relay starts its workflow once Temporal answers again.
-            log.warning("order accepted, workflow start deferred", error=str(err))
-    step = await first_step(app.temporal, order_id) if started else None
+            log.warning("order accepted, workflow start deferred")
+    else:
+        step = await payment_step(app.temporal, order_id)
     token = order_token(app.settings.order_token_secret.get_secret_value(), order_id)
     return JSONResponse(
         {

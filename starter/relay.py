@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.decisions.payment import wakes_the_order
 from domain.decisions.tracking import scan_is_news
 from domain.orders import TrackingEvent
-from starter.launch import start_order_workflow
+from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
 from store import inbox, orders
 from workflows.names import SIGNAL_CARRIER_EVENT, SIGNAL_PAYMENT_EVENT, order_workflow_id
@@ -156,7 +156,10 @@ class Relay:
         RELAYED.labels(kind=row["kind"], outcome="relayed").inc()
         return True
 
-    async def start_deferred_orders(self, older_than_seconds: float = 2.0) -> int:
+    async def start_deferred_orders(
+        self, older_than_seconds: float = STEP_TIMEOUT.total_seconds() + 5
+    ) -> int:
+        # Older than a placement's own attempt can last, so the two rarely start one order.
         started = 0
         async with self._pool.acquire() as conn, conn.transaction():
             for row in await orders.not_started(conn, older_than_seconds):

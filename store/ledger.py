@@ -19,7 +19,8 @@ async def open_movement(
     provider: str,
     clauses: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The ledger row for this key, created as `pending` the first time it is asked for."""
+    """The ledger row for this key, created as `pending` the first time it is asked for;
+    `opened_now` says whether this call created it (no earlier attempt got this far)."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
             """
@@ -37,12 +38,13 @@ async def open_movement(
             provider,
             list(clauses),
         )
-        if row is None:
-            row = await conn.fetchrow(
-                "SELECT * FROM ledger WHERE idempotency_key = $1", idempotency_key
-            )
+        if row is not None:
+            return {**row, "opened_now": True}
+        row = await conn.fetchrow(
+            "SELECT * FROM ledger WHERE idempotency_key = $1", idempotency_key
+        )
         assert row is not None
-        return dict(row)
+        return {**row, "opened_now": False}
 
 
 async def settle_movement(

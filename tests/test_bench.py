@@ -49,7 +49,7 @@ async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
     )
     order, floor = results["history"]["order"], results["history"]["floor"]
     assert results["lifecycle"]["count"] == results["floor"]["count"] == 3
-    for counted in ("activities", "local_activities", "signals", "timers"):
+    for counted in ("activities", "local_activities", "signals", "timers", "upserts", "updates"):
         assert floor[counted] == order[counted], counted
     assert 0 < order["events"] and order["payload_bytes"] > floor["payload_bytes"]
     assert results["lifecycle_to_floor"] > 0

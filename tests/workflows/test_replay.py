@@ -20,12 +20,14 @@ def test_there_are_recorded_histories() -> None:
     assert RECORDED, "tests/histories holds no recorded order history"
 
 
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandbox", "no-sandbox"])
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
-async def test_recorded_history_replays(path) -> None:  # type: ignore[no-untyped-def]
+async def test_recorded_history_replays(path, sandboxed: bool) -> None:  # type: ignore[no-untyped-def]
+    # Both runners a worker may use (ORDERFLOW_WORKFLOW_SANDBOX) replay the same histories.
     history = WorkflowHistory.from_json(f"order-{path.stem}", path.read_text())
     replayer = Replayer(
         workflows=[OrderWorkflow],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed),
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
