@@ -90,6 +90,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
+        stack.push_async_callback(mailer.aclose)
         activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
         client = await connect(settings)
         worker = build_worker(

@@ -51,6 +51,9 @@ class SandboxState:
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL survives a crash of the sandbox; only a power cut may lose the last
+        # commits, which a stand-in for a provider can afford (no fsync per statement).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         for table, column, definition in _ADDED_COLUMNS:
             present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}

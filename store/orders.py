@@ -164,42 +164,37 @@ async def record_event(
     `seq` comes from the workflow, so an older entry retried late never overwrites a newer
     status.
     """
-    async with pool.acquire() as conn, conn.transaction():
-        inserted = await conn.fetchval(
-            """
+    # One statement, so one round trip and atomic: the read model moves only when the entry
+    # was new.
+    await pool.execute(
+        """
+        WITH inserted AS (
             INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses, details)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (order_id, seq) DO NOTHING
-            RETURNING true
-            """,
-            order_id,
-            seq,
-            at,
-            kind,
-            status.value if status else None,
-            summary,
-            list(clauses),
-            details or {},
+            RETURNING order_id
         )
-        if not inserted:
-            return
-        await conn.execute(
-            """
-            UPDATE orders SET
-                status = CASE WHEN $2::text IS NOT NULL AND status_seq < $3 THEN $2 ELSE status END,
-                status_seq = CASE WHEN $2::text IS NOT NULL AND status_seq < $3 THEN $3
-                                  ELSE status_seq END,
-                shipments = COALESCE($4::jsonb, shipments),
-                deadlines = deadlines || COALESCE($5::jsonb, '{}'::jsonb),
-                updated_at = now()
-            WHERE order_id = $1
-            """,
-            order_id,
-            status.value if status else None,
-            seq,
-            shipments,
-            deadlines,
-        )
+        UPDATE orders SET
+            status = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $5 ELSE status END,
+            status_seq = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $2
+                              ELSE status_seq END,
+            shipments = COALESCE($9::jsonb, shipments),
+            deadlines = deadlines || COALESCE($10::jsonb, '{}'::jsonb),
+            updated_at = now()
+        FROM inserted
+        WHERE orders.order_id = inserted.order_id
+        """,
+        order_id,
+        seq,
+        at,
+        kind,
+        status.value if status else None,
+        summary,
+        list(clauses),
+        details or {},
+        shipments,
+        deadlines,
+    )
 
 
 async def propose_address(pool: asyncpg.Pool, order_id: str, address: dict[str, Any]) -> int:
