@@ -100,6 +100,12 @@ def main() -> None:
         help="orders left waiting on timers (0 skips the at-rest phase)",
     )
     parser.add_argument(
+        "--no-sandbox",
+        action="store_false",
+        dest="workflow_sandbox",
+        help="workers run workflow code outside the SDK's sandbox (ORDERFLOW_WORKFLOW_SANDBOX)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=ROOT / ".data" / "bench" / "results.json", dest="output"
     )
     args = parser.parse_args()
@@ -109,6 +115,7 @@ def main() -> None:
         webhook_seconds=args.webhook_seconds,
         webhook_rate=args.webhook_rate,
         at_rest=args.at_rest,
+        workflow_sandbox=args.workflow_sandbox,
     )
     console = Console()
     with Progress(

@@ -49,6 +49,7 @@ class BenchConfig:
     at_rest: int = 2000
     return_window_seconds: float = 1.0
     tracking_step_seconds: float = 0.2
+    workflow_sandbox: bool = True  # the workers' runner (ORDERFLOW_WORKFLOW_SANDBOX)
     folder: Path = field(default_factory=lambda: ROOT / ".data" / "bench")
 
 
@@ -110,6 +111,35 @@ async def _in_parallel(
     return time.perf_counter() - started, latencies
 
 
+@dataclass
+class Measured:
+    wall: float
+    latencies: list[float]
+    cpu: dict[str, float]  # seconds of CPU by process
+
+
+def _combined(parts: list[Measured]) -> dict[str, Any]:
+    """Throughput, latencies and CPU per run over several measured stretches."""
+    wall = sum(p.wall for p in parts)
+    latencies = [t for p in parts for t in p.latencies]
+    count = len(latencies)
+    cpu: dict[str, float] = {}
+    for part in parts:
+        for name, seconds in part.cpu.items():
+            cpu[name] = cpu.get(name, 0.0) + seconds
+    return {
+        "count": count,
+        "wall_seconds": round(wall, 2),
+        "per_second": round(count / wall, 3) if wall else 0.0,
+        **latency_summary(latencies),
+        "cpu_ms_per_order": {
+            name: round(seconds / max(count, 1) * 1000, 1)
+            for name, seconds in cpu.items()
+            if seconds > 0.05
+        },
+    }
+
+
 class Bench:
     def __init__(self, config: BenchConfig, advance: Advance) -> None:
         self.config = config
@@ -129,6 +159,7 @@ class Bench:
             "ORDERFLOW_SANDBOX_TRACKING_STEP_SECONDS": str(self.config.tracking_step_seconds),
             "ORDERFLOW_RELAY_POLL_SECONDS": "0.2",
             "ORDERFLOW_LOG_LEVEL": "WARNING",
+            "ORDERFLOW_WORKFLOW_SANDBOX": str(self.config.workflow_sandbox).lower(),
         }
         self.stack = Stack(self.folder, self.ports, overrides)
         self.stack.start()
@@ -189,22 +220,12 @@ class Bench:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             self.http = http
-            lifecycle, order_id = await self.lifecycle()
+            lifecycle, floor, ids = await self.lifecycle_and_floor()
             order_cost = history_cost(
-                await self.client.get_workflow_handle(f"order-{order_id}").fetch_history()
+                await self.client.get_workflow_handle(f"order-{ids['order_id']}").fetch_history()
             )
-            shape = FloorShape(
-                activities=order_cost["activities"],
-                local_activities=order_cost["local_activities"],
-                signals=order_cost["signals"],
-                timers=order_cost["timers"],
-                upserts=order_cost["upserts"],
-                updates=order_cost["updates"],
-                timer_seconds=self.config.return_window_seconds,
-            )
-            floor, floor_id = await self.floor(shape)
             floor_cost = history_cost(
-                await self.client.get_workflow_handle(floor_id).fetch_history()
+                await self.client.get_workflow_handle(ids["floor_id"]).fetch_history()
             )
             webhooks = await self.webhooks() if self.config.webhook_seconds > 0 else None
             at_rest = await self.at_rest() if self.config.at_rest > 0 else None
@@ -221,6 +242,7 @@ class Bench:
             "worker_settings": {
                 "max_concurrent_activities": 100,
                 "max_cached_workflows": WORKFLOW_CACHE,
+                "workflow_sandbox": self.config.workflow_sandbox,
             },
             "lifecycle": lifecycle,
             "floor": floor,
@@ -230,10 +252,40 @@ class Bench:
             "at_rest": at_rest,
         }
 
-    async def lifecycle(self) -> tuple[dict[str, Any], str]:
-        """Orders through the whole happy path: placed, 3-D Secure challenge passed at the
+    async def lifecycle_and_floor(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+        """Lifecycle and floor in halves, lifecycle-floor-floor-lifecycle, so that drift over
+        the run (the machine, Temporal's database growing) weighs on both alike. The floor's
+        shape is read from an order of the first half."""
+        config = self.config
+        first, second = config.orders // 2, config.orders - config.orders // 2
+        orders: dict[str, str] = {}
+        one_order = self._one_order(orders)
+        life = [await self._measure("lifecycle", one_order, 0, first)]
+        cost = history_cost(
+            await self.client.get_workflow_handle(f"order-{orders['last']}").fetch_history()
+        )
+        shape = FloorShape(
+            activities=cost["activities"],
+            local_activities=cost["local_activities"],
+            signals=cost["signals"],
+            timers=cost["timers"],
+            upserts=cost["upserts"],
+            updates=cost["updates"],
+            timer_seconds=config.return_window_seconds,
+        )
+        one_floor, floor_id = self._one_floor(shape)
+        floor = [await self._measure("floor", one_floor, 0, first)]
+        floor.append(await self._measure("floor", one_floor, first, second))
+        life.append(await self._measure("lifecycle", one_order, first, second))
+        return (
+            _combined(life),
+            {**_combined(floor), "shape": shape.model_dump()},
+            {"order_id": orders["last"], "floor_id": floor_id},
+        )
+
+    def _one_order(self, orders: dict[str, str]) -> Callable[[int], Awaitable[float]]:
+        """One order through the whole happy path: placed, 3-D Secure challenge passed at the
         sandbox, captured, shipped, scanned by the carrier, delivered, return window closed."""
-        done: dict[str, str] = {}
 
         async def one(i: int) -> float:
             started = time.perf_counter()
@@ -251,10 +303,10 @@ class Bench:
             result = await self.client.get_workflow_handle(f"order-{body['order_id']}").result()
             if result["status"] != "completed":
                 raise RuntimeError(f"order {body['order_id']} ended {result['status']}")
-            done["last"] = body["order_id"]
+            orders["last"] = body["order_id"]
             return time.perf_counter() - started
 
-        return await self._measure("lifecycle", one), done["last"]
+        return one
 
     async def _next_action(self, placed: dict[str, Any]) -> dict[str, Any]:
         """Under load the 201 may come before the workflow knew the challenge URL: the
@@ -270,7 +322,8 @@ class Bench:
             await asyncio.sleep(0.5)
         raise RuntimeError(f"order {placed['order_id']} never asked for a 3-D Secure check")
 
-    async def floor(self, shape: FloorShape) -> tuple[dict[str, Any], str]:
+    def _one_floor(self, shape: FloorShape) -> tuple[Callable[[int], Awaitable[float]], str]:
+        """One floor workflow, driven as an order is; and the ID of the first one."""
         run = uuid.uuid4().hex[:6]
 
         async def one(i: int) -> float:
@@ -299,27 +352,23 @@ class Bench:
             await handle.result()
             return time.perf_counter() - started
 
-        measured = await self._measure("floor", one)
-        return {**measured, "shape": shape.model_dump()}, f"floor-{run}-0"
+        return one, f"floor-{run}-0"
 
-    async def _measure(self, phase: str, one: Callable[[int], Awaitable[float]]) -> dict[str, Any]:
-        """`config.orders` runs of `one`, `config.concurrency` at a time: throughput,
-        latencies, and the CPU each process spent per run."""
+    async def _measure(
+        self, phase: str, one: Callable[[int], Awaitable[float]], start: int, count: int
+    ) -> Measured:
+        """`count` runs of `one` (numbered from `start`), `config.concurrency` at a time."""
         config = self.config
         before = self.cpu_seconds()
         wall, latencies = await _in_parallel(
-            config.orders,
+            count,
             config.concurrency,
-            one,
-            lambda n: self.advance(phase, n, config.orders),
+            lambda i: one(start + i),
+            lambda n: self.advance(phase, start + n, config.orders),
         )
-        return {
-            "count": len(latencies),
-            "wall_seconds": round(wall, 2),
-            "per_second": round(len(latencies) / wall, 3) if wall else 0.0,
-            **latency_summary(latencies),
-            "cpu_ms_per_order": self.cpu_per_item(before, config.orders),
-        }
+        after = self.cpu_seconds()
+        spent = {name: after[name] - before.get(name, 0.0) for name in after}
+        return Measured(wall, latencies, spent)
 
     async def webhooks(self) -> dict[str, Any]:
         """Signed carrier webhooks: verify, inbox insert, 2xx, with the relay draining them in
@@ -425,7 +474,7 @@ class Bench:
         total, worker = self.config.at_rest, psutil.Process(self.pid("worker"))
         checkpoints = sorted({min(total, WORKFLOW_CACHE), total})
         rss = {0: worker.memory_info().rss}
-        placed = 0
+        placed, before, started = 0, self.cpu_seconds(), time.perf_counter()
 
         async def one(i: int) -> float:
             started = time.perf_counter()
@@ -454,6 +503,8 @@ class Bench:
             "orders": total,
             "rss_mb": {str(k): round(v / 2**20, 1) for k, v in rss.items()},
             "per_cached_order_kb": round((rss[cached] - rss[0]) / cached / 1024, 1),
+            "placed_per_second": round(total / (time.perf_counter() - started), 1),
+            "cpu_ms_per_order": self.cpu_per_item(before, total),
         }
         if total > cached:
             result["per_evicted_order_kb"] = round(

@@ -97,7 +97,7 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
         return shipment
 
     @router.post("/v1/labels", dependencies=auth)
-    def buy_label(
+    async def buy_label(
         body: LabelIn, request: Request, idempotency_key: str | None = Header(None)
     ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
@@ -129,7 +129,7 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
         return idempotent(state, request, idempotency_key, handle)
 
     @router.get("/v1/tracking/{tracking_number}", dependencies=auth)
-    def track(tracking_number: str) -> dict[str, Any]:
+    async def track(tracking_number: str) -> dict[str, Any]:
         shipment = load(tracking_number)
         return {
             "tracking_number": tracking_number,
@@ -140,7 +140,7 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
     @router.post(
         "/v1/sandbox/shipments/{tracking_number}/scans", dependencies=auth, status_code=202
     )
-    def scan_now(tracking_number: str, body: ScanIn) -> dict[str, str]:
+    async def scan_now(tracking_number: str, body: ScanIn) -> dict[str, str]:
         shipment = load(tracking_number)
         state.run("UPDATE shipments SET next_at = NULL WHERE tracking_number = ?", tracking_number)
         return {"event_id": emit_scan(state, shipment, body.status, body.occurred_at)}

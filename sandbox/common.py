@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Header, HTTPException, Request
@@ -16,8 +16,9 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
-def require_key(expected: str) -> Callable[..., None]:
-    def check(authorization: str = Header("")) -> None:
+def require_key(expected: str) -> Callable[..., Awaitable[None]]:
+    # async: checked on the event loop, not handed to a worker thread per request
+    async def check(authorization: str = Header("")) -> None:
         if not secrets.compare_digest(authorization, f"Bearer {expected}"):
             raise HTTPException(401, "invalid API key")
 

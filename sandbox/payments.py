@@ -193,7 +193,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return answer
 
     @router.post("/v1/payment_methods", dependencies=auth, status_code=201)
-    def tokenise(body: PaymentMethodIn) -> dict[str, str]:
+    async def tokenise(body: PaymentMethodIn) -> dict[str, str]:
         behaviour, country = TEST_CARDS.get(body.card.number, ("declined", "US"))
         token = new_id("pm")
         state.run(
@@ -245,7 +245,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return await faulty("authorize", request, idempotency_key, handle)
 
     @router.post("/v1/invoices", dependencies=auth)
-    def create_invoice(
+    async def create_invoice(
         body: InvoiceIn, request: Request, idempotency_key: str | None = Header(None)
     ) -> JSONResponse:
         def handle() -> tuple[int, dict[str, Any]]:
@@ -267,7 +267,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return idempotent(state, request, idempotency_key, handle)
 
     @router.get("/v1/payments/{payment_id}", dependencies=auth)
-    def get_payment(payment_id: str) -> dict[str, Any]:
+    async def get_payment(payment_id: str) -> dict[str, Any]:
         return public(load(payment_id))
 
     @router.post("/v1/payments/{payment_id}/capture", dependencies=auth)
@@ -370,7 +370,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         )
 
     @router.post("/challenge/{payment_id}")
-    def complete_challenge(
+    async def complete_challenge(
         payment_id: str, outcome: Literal["complete", "fail"] = "complete"
     ) -> dict[str, Any]:
         payment = open_payment(payment_id, "card")
@@ -381,7 +381,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return public(load(payment_id))
 
     @router.post("/paypal/{payment_id}")
-    def approve_paypal(
+    async def approve_paypal(
         payment_id: str, outcome: Literal["approve", "cancel"] = "approve"
     ) -> dict[str, Any]:
         open_payment(payment_id, "paypal")
@@ -392,7 +392,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return public(load(payment_id))
 
     @router.post("/invoices/{payment_id}")
-    def pay_invoice(payment_id: str) -> dict[str, Any]:
+    async def pay_invoice(payment_id: str) -> dict[str, Any]:
         invoice = open_payment(payment_id, "invoice")
         if invoice["expires_at"] is not None and time.time() > invoice["expires_at"]:
             raise HTTPException(409, "this invoice has expired")
@@ -402,7 +402,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
     # -- controls for tests and demos ---------------------------------------------------
 
     @router.post("/v1/sandbox/payments/{payment_id}/reverse", dependencies=auth)
-    def reverse(payment_id: str) -> dict[str, Any]:
+    async def reverse(payment_id: str) -> dict[str, Any]:
         """The payer's bank or PayPal takes a captured payment back (a dispute)."""
         payment = load(payment_id)
         if payment["status"] != "captured":
@@ -411,12 +411,12 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         return public(load(payment_id))
 
     @router.post("/v1/sandbox/faults", dependencies=auth, status_code=201)
-    def arm_fault(body: FaultIn) -> dict[str, Any]:
+    async def arm_fault(body: FaultIn) -> dict[str, Any]:
         faults[body.operation] = body.model_copy()
         return body.model_dump()
 
     @router.delete("/v1/sandbox/faults", dependencies=auth)
-    def disarm_faults() -> dict[str, Any]:
+    async def disarm_faults() -> dict[str, Any]:
         """Clear the faults not yet triggered; answers which they were."""
         left = sorted(faults)
         faults.clear()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
-from bench.run import BenchConfig, run_bench
+from bench.run import BenchConfig, Measured, _combined, run_bench
 from bench.stats import history_cost, latency_summary, percentile, ratio
 from tests.paths import HISTORIES
 
@@ -24,6 +24,16 @@ def test_percentiles_use_the_nearest_rank() -> None:
         "p99_ms": 200.0,
     }
     assert ratio(3, 4) == 0.75 and ratio(1, 0) == 0.0
+
+
+def test_halves_of_a_measure_combine_into_one_rate() -> None:
+    # lifecycle and floor each run in two stretches (L F F L); the figures cover both
+    first = Measured(wall=2.0, latencies=[0.5, 1.5], cpu={"worker": 0.2, "idle": 0.01})
+    second = Measured(wall=3.0, latencies=[1.0, 2.0, 3.0], cpu={"worker": 0.3, "idle": 0.01})
+    combined = _combined([first, second])
+    assert combined["count"] == 5 and combined["per_second"] == 1.0
+    assert combined["p50_ms"] == 1500.0 and combined["p99_ms"] == 3000.0
+    assert combined["cpu_ms_per_order"] == {"worker": 100.0}  # noise under 50 ms left out
 
 
 def test_history_cost_counts_what_a_floor_must_repeat() -> None:

@@ -34,3 +34,31 @@ def test_logs_are_json_and_never_hold_personal_data(capsys: pytest.CaptureFixtur
     assert first["email"] == "[redacted]"
     assert second["workflow_id"] == "order-o2" and second["order_id"] == "o2"
     assert second["activity_type"] == "capture_payment"
+
+
+async def test_each_request_logs_with_its_own_method_and_path() -> None:
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from starter.app import RequestLogContext
+
+    async def seen(request: Request) -> JSONResponse:
+        bound = structlog.contextvars.get_contextvars()
+        structlog.contextvars.bind_contextvars(order_id=request.path_params["order_id"])
+        return JSONResponse(bound)
+
+    app = RequestLogContext(
+        Starlette(routes=[Route("/v1/orders/{order_id}", seen, methods=["GET", "POST"])])
+    )
+    structlog.contextvars.bind_contextvars(order_id="left-over")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        first = (await client.get("/v1/orders/o1")).json()
+        second = (await client.post("/v1/orders/o2")).json()
+    structlog.contextvars.clear_contextvars()
+    # Nothing bound before or by an earlier request leaks into the next one.
+    assert first == {"method": "GET", "path": "/v1/orders/o1"}
+    assert second == {"method": "POST", "path": "/v1/orders/o2"}
