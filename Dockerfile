@@ -14,7 +14,9 @@ COPY starter ./starter
 COPY runtime ./runtime
 COPY sandbox ./sandbox
 COPY worker.py ./
-RUN pip install . && useradd --system --uid 10001 orderflow && mkdir -p /data \
+# Bytecode for the sources the processes run from /app: the workflow sandbox re-imports the
+# workflow modules for every workflow run, and would otherwise compile them each time.
+RUN pip install . && python -m compileall -q /app && useradd --system --uid 10001 orderflow && mkdir -p /data \
     && chown orderflow /data
 USER orderflow
 ENV ORDERFLOW_POLICIES_DIR=/app/policies

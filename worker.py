@@ -22,7 +22,7 @@ from runtime.settings import Settings
 from runtime.temporal import connect
 from store.db import create_pool, migrate
 from workflows.order import OrderWorkflow
-from workflows.runner import workflow_runner
+from workflows.runner import precompile, workflow_runner
 
 log = structlog.get_logger("orderflow.worker")
 
@@ -92,6 +92,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         )
         stack.push_async_callback(mailer.aclose)
         activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
+        if settings.workflow_sandbox:
+            precompile(*WORKFLOWS)
         client = await connect(settings)
         worker = build_worker(
             client, activities, settings.temporal_task_queue, sandboxed=settings.workflow_sandbox

@@ -1,23 +1,16 @@
 """The engine floor: a workflow that does nothing but what an order's history shows the engine
 doing (the same number of activities, local activities, signals, timers, search-attribute
 upserts and updates), run by a worker process with the same settings as orderflow's.
-`python -m bench.floor <temporal address> <task queue>`."""
+Its worker process is `bench.floor_worker`."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
-from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Worker
-
-from runtime import loop as event_loop
 
 SIGNAL = "poke"
 UPDATE = "first_step"
@@ -86,28 +79,3 @@ class FloorWorkflow:
     def _upsert(self, step: int | None) -> None:
         if step is not None:
             workflow.upsert_search_attributes([STATUS.value_set(f"floor-{step}")])
-
-
-async def serve(address: str, task_queue: str) -> None:
-    from runtime.settings import Settings
-    from worker import WORKER_OPTIONS
-    from workflows.runner import workflow_runner
-
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[FloorWorkflow],
-        activities=[floor_step],
-        workflow_runner=workflow_runner(Settings().workflow_sandbox),
-        **WORKER_OPTIONS,
-    ):
-        await stop.wait()
-
-
-if __name__ == "__main__":
-    event_loop.run(serve(sys.argv[1], sys.argv[2]))

@@ -164,7 +164,9 @@ class Bench:
         self.stack = Stack(self.folder, self.ports, overrides)
         self.stack.start()
         address = f"127.0.0.1:{self.ports['temporal']}"
-        self.stack.spawn("floor", [sys.executable, "-m", "bench.floor", address, FLOOR_QUEUE], None)
+        self.stack.spawn(
+            "floor", [sys.executable, "-m", "bench.floor_worker", address, FLOOR_QUEUE], None
+        )
         self.stack.spawn(
             "bare", [sys.executable, "-m", "bench.bare", str(self.bare_port)], self.bare_port
         )
@@ -220,13 +222,18 @@ class Bench:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             self.http = http
-            lifecycle, floor, ids = await self.lifecycle_and_floor()
+            measured = await self.lifecycle_and_floors()
             order_cost = history_cost(
-                await self.client.get_workflow_handle(f"order-{ids['order_id']}").fetch_history()
+                await self.client.get_workflow_handle(
+                    f"order-{measured['order_id']}"
+                ).fetch_history()
             )
-            floor_cost = history_cost(
-                await self.client.get_workflow_handle(ids["floor_id"]).fetch_history()
-            )
+            floor_costs = {
+                key: history_cost(
+                    await self.client.get_workflow_handle(measured[f"{key}_id"]).fetch_history()
+                )
+                for key in ("floor", "full_floor")
+            }
             webhooks = await self.webhooks() if self.config.webhook_seconds > 0 else None
             at_rest = await self.at_rest() if self.config.at_rest > 0 else None
         return {
@@ -244,27 +251,35 @@ class Bench:
                 "max_cached_workflows": WORKFLOW_CACHE,
                 "workflow_sandbox": self.config.workflow_sandbox,
             },
-            "lifecycle": lifecycle,
-            "floor": floor,
-            "lifecycle_to_floor": ratio(lifecycle["per_second"], floor["per_second"]),
-            "history": {"order": order_cost, "floor": floor_cost},
+            "lifecycle": measured["lifecycle"],
+            "floor": measured["floor"],
+            "full_floor": measured["full_floor"],
+            "lifecycle_to_floor": ratio(
+                measured["lifecycle"]["per_second"], measured["floor"]["per_second"]
+            ),
+            "lifecycle_to_full_floor": ratio(
+                measured["lifecycle"]["per_second"], measured["full_floor"]["per_second"]
+            ),
+            "history": {"order": order_cost, **floor_costs},
             "webhooks": webhooks,
             "at_rest": at_rest,
         }
 
-    async def lifecycle_and_floor(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-        """Lifecycle and floor in halves, lifecycle-floor-floor-lifecycle, so that drift over
-        the run (the machine, Temporal's database growing) weighs on both alike. The floor's
-        shape is read from an order of the first half."""
+    async def lifecycle_and_floors(self) -> dict[str, Any]:
+        """The lifecycle and two floors, in halves: lifecycle, floor, full floor, full floor,
+        floor, lifecycle, so that drift over the run (the machine, Temporal's database growing)
+        weighs on all three alike. The floors' shape is read from an order of the first half:
+        the floor has its activities, local activities, signals and timers; the full floor also
+        its search-attribute upserts and its update, so its history is the order's."""
         config = self.config
-        first, second = config.orders // 2, config.orders - config.orders // 2
+        halves = ((0, config.orders // 2), (config.orders // 2, config.orders - config.orders // 2))
         orders: dict[str, str] = {}
         one_order = self._one_order(orders)
-        life = [await self._measure("lifecycle", one_order, 0, first)]
+        life = [await self._measure("lifecycle", one_order, *halves[0])]
         cost = history_cost(
             await self.client.get_workflow_handle(f"order-{orders['last']}").fetch_history()
         )
-        shape = FloorShape(
+        full = FloorShape(
             activities=cost["activities"],
             local_activities=cost["local_activities"],
             signals=cost["signals"],
@@ -273,15 +288,23 @@ class Bench:
             updates=cost["updates"],
             timer_seconds=config.return_window_seconds,
         )
-        one_floor, floor_id = self._one_floor(shape)
-        floor = [await self._measure("floor", one_floor, 0, first)]
-        floor.append(await self._measure("floor", one_floor, first, second))
-        life.append(await self._measure("lifecycle", one_order, first, second))
-        return (
-            _combined(life),
-            {**_combined(floor), "shape": shape.model_dump()},
-            {"order_id": orders["last"], "floor_id": floor_id},
-        )
+        plain = full.model_copy(update={"upserts": 0, "updates": 0})
+        floors = {
+            "floor": (plain, self._one_floor(plain)),
+            "full floor": (full, self._one_floor(full)),
+        }
+        measured: dict[str, list[Measured]] = {name: [] for name in floors}
+        for name, (_, (one, _)) in floors.items():
+            measured[name].append(await self._measure(name, one, *halves[0]))
+        for name, (_, (one, _)) in reversed(floors.items()):
+            measured[name].append(await self._measure(name, one, *halves[1]))
+        life.append(await self._measure("lifecycle", one_order, *halves[1]))
+        results: dict[str, Any] = {"lifecycle": _combined(life), "order_id": orders["last"]}
+        for name, (shape, (_, first_id)) in floors.items():
+            key = name.replace(" ", "_")
+            results[key] = {**_combined(measured[name]), "shape": shape.model_dump()}
+            results[f"{key}_id"] = first_id
+        return results
 
     def _one_order(self, orders: dict[str, str]) -> Callable[[int], Awaitable[float]]:
         """One order through the whole happy path: placed, 3-D Secure challenge passed at the

@@ -57,10 +57,14 @@ async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
             folder=tmp_path,
         )
     )
-    order, floor = results["history"]["order"], results["history"]["floor"]
+    history = results["history"]
+    order, floor, full = history["order"], history["floor"], history["full_floor"]
     assert results["lifecycle"]["count"] == results["floor"]["count"] == 3
-    for counted in ("activities", "local_activities", "signals", "timers", "upserts", "updates"):
-        assert floor[counted] == order[counted], counted
+    assert results["full_floor"]["count"] == 3
+    for counted in ("activities", "local_activities", "signals", "timers"):
+        assert floor[counted] == full[counted] == order[counted], counted
+    for counted in ("upserts", "updates"):
+        assert full[counted] == order[counted] > 0 and floor[counted] == 0, counted
     assert 0 < order["events"] and order["payload_bytes"] > floor["payload_bytes"]
     assert results["lifecycle_to_floor"] > 0
     hooks = results["webhooks"]

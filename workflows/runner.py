@@ -6,9 +6,17 @@ test suite always runs the workflows in the sandbox and replays recorded histori
 may run them without it (`ORDERFLOW_WORKFLOW_SANDBOX=false`) for about a third less worker CPU
 per order, trading the guard at run time for the guard in the tests.
 
+The sandbox imports a workflow's module afresh for every run: without bytecode on disk
+(`PYTHONDONTWRITEBYTECODE`, as container images often set, or a read-only install) that means
+compiling its source every time. `precompile` writes that bytecode once, where it may.
+
 `holidays` is deterministic data that loads each country's calendar lazily, on first use:
 passed through, it loads once per process instead of once per workflow run.
 """
+
+import compileall
+import sys
+from pathlib import Path
 
 from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -20,3 +28,12 @@ def workflow_runner(sandboxed: bool = True) -> WorkflowRunner:
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
     )
+
+
+def precompile(*workflows: type) -> None:
+    """Write the bytecode of the packages the given workflow classes live in (best effort: a
+    folder that cannot be written is left as it is)."""
+    for cls in workflows:
+        source = getattr(sys.modules[cls.__module__], "__file__", None)
+        if source:
+            compileall.compile_dir(Path(source).parent, maxlevels=0, quiet=2)

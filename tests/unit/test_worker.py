@@ -19,3 +19,42 @@ def test_every_order_activity_is_registered() -> None:
     registered = {fn.__name__ for fn in order_activities(stub)}  # type: ignore[attr-defined]
     assert "confirm_payment" in defined
     assert registered == defined
+
+
+def test_precompiled_workflow_modules_are_not_compiled_again_per_run(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """The sandbox imports a workflow's module for every run; with its bytecode written once,
+    that import compiles nothing, even where the environment forbids writing bytecode."""
+    import builtins
+    import importlib
+    import shutil
+    import sys
+
+    from workflows.runner import precompile
+
+    package = tmp_path / "shopflows"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "flow.py").write_text("class Flow:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    flow = importlib.import_module("shopflows.flow")
+    assert not (package / "__pycache__").exists()
+
+    precompile(flow.Flow)
+
+    compiled: list[str] = []
+    real_compile = builtins.compile
+
+    def counting(source: Any, filename: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(filename))
+        return real_compile(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    del sys.modules["shopflows.flow"]
+    importlib.import_module("shopflows.flow")  # as the sandbox does, once per workflow run
+    assert not [name for name in compiled if name.endswith("flow.py")]
+    assert (package / "__pycache__").exists()
+    shutil.rmtree(package)
+    del sys.modules["shopflows.flow"], sys.modules["shopflows"]
