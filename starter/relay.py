@@ -7,6 +7,7 @@ It also starts the workflows of orders accepted while Temporal was unreachable.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -72,9 +73,14 @@ class Relay:
         self._wake.set()
 
     async def run(self) -> None:
+        deferred_checked = 0.0
         while True:
             try:
-                await self.start_deferred_orders()
+                # Webhooks wake the relay many times a second; orders whose start was deferred
+                # are looked for once per poll interval.
+                if time.monotonic() - deferred_checked >= self._poll:
+                    deferred_checked = time.monotonic()
+                    await self.start_deferred_orders()
                 while await self.relay_once() == self._batch:
                     pass
             except (OSError, asyncpg.PostgresError) as err:
