@@ -38,6 +38,8 @@ log = structlog.get_logger("orderflow.api.launch")
 # How long placing an order waits to learn what the customer must do next; past it the answer
 # is the stored status, and the order's page shows the next action once known.
 STEP_TIMEOUT = timedelta(seconds=10)
+# What "the workflow cannot say in time" looks like to the client.
+STEP_UNKNOWN = (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError)
 
 
 def step_json(step: PaymentStep) -> dict[str, Any]:
@@ -66,7 +68,7 @@ async def place_order_workflow(
             rpc_timeout=STEP_TIMEOUT,
         )
         return True, step
-    except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+    except STEP_UNKNOWN as err:
         # The order is stored either way: the answer is its stored status, the order's page
         # shows the next action once the workflow knows it, and a workflow that did not start
         # is started by the relay.
@@ -88,7 +90,7 @@ async def payment_step(client: Client, order_id: str) -> PaymentStep | None:
         return await handle.execute_update(
             UPDATE_PAYMENT_STEP, 1, result_type=PaymentStep, rpc_timeout=STEP_TIMEOUT
         )
-    except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+    except STEP_UNKNOWN as err:
         log.info("payment step not known yet", order_id=order_id, error=str(err))
         return None
 

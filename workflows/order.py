@@ -18,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import (
         ApplyAddressChange,
         AuthorizePayment,
-        CapturePayment,
     )
     from activities.orders import OrderActivities
     from domain.decisions import Decision, merged
@@ -28,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         dispatch_slot,
         parcels,
         reshipping_fee,
+        reshipping_payable,
         returned_to_sender,
     )
     from domain.decisions.payment import (
@@ -260,17 +260,12 @@ class OrderWorkflow(PaymentSteps):
                         clauses=decision.clauses,
                         decline_code=auth.decline_code or auth.state,
                     )
-                await workflow.execute_activity_method(
-                    OrderActivities.capture_payment,
-                    CapturePayment(
-                        order_id=oid,
-                        payment_id=auth.payment_id,
-                        amount=fee,
-                        idempotency_key=f"{oid}:capture:reshipping:{attempt}",
-                        clauses=decision.clauses,
-                    ),
-                    summary="capture reshipping",
-                    **MONEY,
+                await self._capture_payment(
+                    auth.payment_id,
+                    fee,
+                    f"{oid}:capture:reshipping:{attempt}",
+                    decision.clauses,
+                    "capture reshipping",
                 )
             await workflow.execute_activity_method(
                 OrderActivities.apply_address_change,
@@ -294,22 +289,12 @@ class OrderWorkflow(PaymentSteps):
     def _may_reship(self, request: ReshipRequest) -> None:
         if self._input is None or self._order is None:
             raise ApplicationError("the order is not ready yet", type="ReshipRefused")
-        decision = returned_to_sender(self._input.policy, workflow.now())
-        pay_by = self._order.pay_reshipping_by
-        if pay_by is None or self._reshipping_paid or self._reshipping_running:
-            raise ApplicationError(
-                "no returned parcel is waiting for its reshipping payment",
-                *decision.clauses,
-                type="ReshipRefused",
-                non_retryable=True,
-            )
-        if workflow.now() >= pay_by:
-            raise ApplicationError(
-                f"the reshipping had to be paid by {pay_by.isoformat()}",
-                *decision.clauses,
-                type="ReshipRefused",
-                non_retryable=True,
-            )
+        # paid, or being paid right now: there is no offer left to take
+        taken = self._reshipping_paid or self._reshipping_running > 0
+        pay_by = None if taken else self._order.pay_reshipping_by
+        decision = reshipping_payable(self._input.policy, pay_by, workflow.now())
+        if not decision.allowed:
+            raise refusal(decision, "ReshipRefused")
 
     # -- the order's life ---------------------------------------------------------------
 
@@ -366,17 +351,8 @@ class OrderWorkflow(PaymentSteps):
             await self._carry_out_cancellation()
             return False
 
-        await workflow.execute_activity_method(
-            OrderActivities.capture_payment,
-            CapturePayment(
-                order_id=oid,
-                payment_id=auth.payment_id,
-                amount=order.total,
-                idempotency_key=f"{oid}:capture:1",
-                clauses=payment_clauses,
-            ),
-            summary="capture payment",
-            **MONEY,
+        await self._capture_payment(
+            auth.payment_id, order.total, f"{oid}:capture:1", payment_clauses, "capture payment"
         )
         self._order.captured = True
         return True

@@ -16,18 +16,19 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         AuthorizePayment,
-        CapturePayment,
         CreateInvoice,
         MovementResult,
     )
     from activities.orders import OrderActivities
     from domain.decisions.payment import (
         ScreeningFacts,
+        action_window,
         advance_payment,
         invoice_expiry,
         payment_progress,
         payment_retry,
         requires_3ds,
+        retry_window,
         reversal_cancellation,
         review_rejection,
         screen_for_fraud,
@@ -68,13 +69,10 @@ class PaymentSteps(OrderSteps):
             return
         self._payments[payment_id] = state
         assert self._order is not None and self._input is not None
-        if (
-            state == "reversed"
-            and payment_id == self._order.payment_id
-            and self._order.shipped_at is None
-            and self._cancel is None
-        ):
-            self._cancel = reversal_cancellation(self._input.policy)
+        if state == "reversed" and payment_id == self._order.payment_id and self._cancel is None:
+            self._cancel = reversal_cancellation(
+                self._input.policy, shipped=self._order.shipped_at is not None
+            )
 
     async def _step_of(self, attempt: int) -> PaymentStep:
         await workflow.wait_condition(
@@ -159,8 +157,7 @@ class PaymentSteps(OrderSteps):
             if method is PaymentMethod.PAYPAL
             else OrderStatus.AWAITING_3DS
         )
-        card = policy.payment.card
-        timeout = card.action_timeout if card else timedelta(minutes=30)
+        timeout = action_window(policy)
         await self._record(
             "payment_action_required",
             waiting,
@@ -215,11 +212,10 @@ class PaymentSteps(OrderSteps):
     async def _wait_for_retry(self) -> bool:
         """A failed payment waits for the customer's next attempt, within the policy's time."""
         assert self._input is not None
-        card = self._input.policy.payment.card
         try:
             await workflow.wait_condition(
                 lambda: self._retry is not None or self._cancel is not None,
-                timeout=card.retry_within if card else timedelta(hours=24),
+                timeout=retry_window(self._input.policy),
                 timeout_summary="payment retry",
             )
         except TimeoutError:
@@ -372,19 +368,13 @@ class PaymentSteps(OrderSteps):
         if self._cancel is not None:
             await self._carry_out_cancellation()
             return False
-        oid, n = self._input.order_id, self._attempt
         assert self._order.payment_id is not None
-        await workflow.execute_activity_method(
-            OrderActivities.capture_payment,
-            CapturePayment(
-                order_id=oid,
-                payment_id=self._order.payment_id,
-                amount=self._input.total,
-                idempotency_key=f"{oid}:capture:{n}",
-                clauses=self._payment_clauses(),
-            ),
-            summary="capture payment",
-            **MONEY,
+        await self._capture_payment(
+            self._order.payment_id,
+            self._input.total,
+            f"{self._input.order_id}:capture:{self._attempt}",
+            self._payment_clauses(),
+            "capture payment",
         )
         self._order.captured = True
         return True

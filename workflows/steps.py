@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         BuyLabel,
+        CapturePayment,
         ConfirmPayment,
         MovementResult,
         OrderEvent,
@@ -357,6 +358,24 @@ class OrderSteps:
         assert self._order is not None
         refunded = self._order.refunded
         self._order.refunded = amount if refunded is None else refunded + amount
+
+    async def _capture_payment(
+        self, payment_id: str, amount: Money, key: str, clauses: tuple[str, ...], summary: str
+    ) -> None:
+        """Take the money of an authorised payment, once under `key`."""
+        assert self._input is not None
+        await workflow.execute_activity_method(
+            OrderActivities.capture_payment,
+            CapturePayment(
+                order_id=self._input.order_id,
+                payment_id=payment_id,
+                amount=amount,
+                idempotency_key=key,
+                clauses=clauses,
+            ),
+            summary=summary,
+            **MONEY,
+        )
 
     async def _void(
         self, payment_id: str, key: str, clauses: tuple[str, ...] | None = None

@@ -97,6 +97,16 @@ def returned_to_sender(policy: Policy, came_back_at: datetime) -> Decision:
     )
 
 
+def reshipping_payable(policy: Policy, pay_by: datetime | None, now: datetime) -> Decision:
+    """Whether the customer may still pay for a returned parcel to leave again."""
+    clauses = returned_to_sender(policy, now).clauses
+    if pay_by is None:
+        return refuse("no returned parcel is waiting for its reshipping payment", *clauses)
+    if now >= pay_by:
+        return refuse(f"the reshipping had to be paid by {pay_by.isoformat()}", *clauses)
+    return allow("the reshipping may be paid", *clauses, pay_reshipping_by=pay_by)
+
+
 def reshipping_fee(policy: Policy) -> Money:
     """What the customer pays before a returned parcel leaves again."""
     rule = policy.shipping.returned_to_sender if policy.shipping else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +12,7 @@ from domain.decisions.changes import Cancellation
 from domain.money import Money
 from domain.orders import OrderLine
 from domain.policy import PaymentMethod, Policy
+from domain.policy.payment import CardRule
 
 
 class Quote(BaseModel):
@@ -64,6 +65,18 @@ def payment_retry(policy: Policy, attempts_made: int) -> Decision:
     if attempts_made >= limit:
         return refuse(f"all {limit} payment attempts are used", *clauses)
     return allow(f"attempt {attempts_made + 1} of {limit}", *clauses)
+
+
+def action_window(policy: Policy) -> timedelta:
+    """How long the customer has to pass 3-D Secure or approve at PayPal."""
+    card = policy.payment.card
+    return card.action_timeout if card else CardRule.model_fields["action_timeout"].default
+
+
+def retry_window(policy: Policy) -> timedelta:
+    """How long a failed payment waits for the customer's next attempt."""
+    card = policy.payment.card
+    return card.retry_within if card else CardRule.model_fields["retry_within"].default
 
 
 def coupons(policy: Policy, codes: list[str]) -> Decision:
@@ -196,9 +209,11 @@ def _without_refund(policy: Policy, reason: str, clauses: tuple[str, ...]) -> Ca
     return Cancellation(decision=allow(reason, *clauses), refund=Money.zero(policy.currency))
 
 
-def reversal_cancellation(policy: Policy) -> Cancellation:
-    """The payer's bank or wallet took a captured payment back before dispatch: the order is
-    cancelled, and there is nothing left to refund."""
+def reversal_cancellation(policy: Policy, shipped: bool) -> Cancellation | None:
+    """The payer's bank or wallet took a captured payment back: before dispatch the order is
+    cancelled, with nothing left to refund; after it, the order stands (None)."""
+    if shipped:
+        return None
     return _without_refund(
         policy, "the payer took the payment back", policy.payment.methods.clauses
     )

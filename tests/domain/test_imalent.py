@@ -11,6 +11,7 @@ from domain.decisions.fulfilment import (
     delivery_estimate,
     dispatch_slot,
     reshipping_fee,
+    reshipping_payable,
     returned_to_sender,
     tracking_email_deadline,
     unclaimed_parcel_refund,
@@ -188,3 +189,14 @@ def test_imalent_international_orders_carry_the_customs_notice() -> None:
     notice = customs_notice(IMA, "FR")
     assert notice.allowed and "the customer" in notice.reason and notice.clauses == ("IMA-CUS-1",)
     assert not customs_notice(IMA, "CN").allowed
+
+
+def test_imalent_reshipping_may_be_paid_until_its_deadline_only() -> None:
+    """IMA-EDT-2"""
+    back = utc(2026, 3, 20, 8)
+    pay_by = back + timedelta(days=14)
+    assert reshipping_payable(IMA, pay_by, pay_by - timedelta(minutes=1)).allowed
+    late = reshipping_payable(IMA, pay_by, pay_by)
+    assert not late.allowed and late.clauses == ("IMA-EDT-2",)
+    none = reshipping_payable(IMA, None, back)
+    assert not none.allowed and "no returned parcel" in none.reason

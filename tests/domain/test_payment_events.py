@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from domain.decisions.payment import fraud_verdict, payment_progress
+from datetime import timedelta
+
+from domain.decisions.payment import (
+    action_window,
+    fraud_verdict,
+    payment_progress,
+    retry_window,
+    reversal_cancellation,
+)
 from tests.domain.helpers import preset
 
 
@@ -24,3 +32,23 @@ def test_imalent_may_ask_for_an_e_invoice_after_review_and_cardnet_may_not() -> 
     cardnet = fraud_verdict(preset("cardnet"), "require_invoice")
     assert not cardnet.allowed and cardnet.clauses == ("CRD-DIG-2",)
     assert fraud_verdict(preset("cardnet"), "reject").allowed
+
+
+def test_imalent_3ds_window_is_its_own_and_a_shop_without_card_rules_gets_the_defaults() -> None:
+    """IMA-PAY-2"""
+    assert action_window(preset("imalent")) == timedelta(minutes=30)
+    assert retry_window(preset("imalent")) == timedelta(hours=24)
+    no_card = preset("imalent").model_copy(
+        update={"payment": preset("imalent").payment.model_copy(update={"card": None})}
+    )
+    assert action_window(no_card) == timedelta(minutes=30)
+    assert retry_window(no_card) == timedelta(hours=24)
+
+
+def test_a_reversal_cancels_an_order_not_yet_shipped_only() -> None:
+    """IMA-PAY-1, LIF-3: the provider's reversal webhook cancels an order before dispatch."""
+    policy = preset("imalent")
+    before = reversal_cancellation(policy, shipped=False)
+    assert before is not None and not before.refund.amount
+    assert before.decision.clauses == ("IMA-PAY-1",)
+    assert reversal_cancellation(policy, shipped=True) is None
