@@ -12,7 +12,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.orders import OrderActivities
+from activities import Activities, build_activities
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
@@ -29,24 +29,6 @@ log = structlog.get_logger("orderflow.worker")
 WORKFLOWS = [OrderWorkflow]
 
 
-def order_activities(activities: OrderActivities) -> list[object]:
-    return [
-        activities.record_order_event,
-        activities.authorize_payment,
-        activities.create_invoice,
-        activities.confirm_payment,
-        activities.customer_order_count,
-        activities.capture_payment,
-        activities.send_order_email,
-        activities.buy_shipping_label,
-        activities.refund_payment,
-        activities.void_payment,
-        activities.apply_address_change,
-        activities.poll_tracking,
-        activities.reserve_replacement,
-    ]
-
-
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).
 WORKER_OPTIONS: dict[str, Any] = dict(
     max_concurrent_activities=100,
@@ -56,13 +38,13 @@ WORKER_OPTIONS: dict[str, Any] = dict(
 
 
 def build_worker(
-    client: Client, activities: OrderActivities, task_queue: str, *, sandboxed: bool = True
+    client: Client, activities: Activities, task_queue: str, *, sandboxed: bool = True
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=order_activities(activities),
+        activities=activities.all(),
         workflow_runner=workflow_runner(sandboxed),
         **WORKER_OPTIONS,
     )
@@ -91,7 +73,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             starttls=settings.smtp_starttls,
         )
         stack.push_async_callback(mailer.aclose)
-        activities = OrderActivities(pool, payments, carrier, mailer, settings.mail_from)
+        activities = build_activities(pool, payments, carrier, mailer, settings.mail_from)
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)
         client = await connect(settings)

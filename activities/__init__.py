@@ -1,1 +1,48 @@
-"""Activities: thin, idempotent calls to the outside world, built with their dependencies."""
+"""Activities: thin classes, one per outside thing they touch, built with their dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from activities.carriers import CarrierActivities
+from activities.mail import MailActivities
+from activities.payments import PaymentActivities
+from activities.store import StoreActivities
+from adapters.carriers import CarrierGateway
+from adapters.email import Mailer
+from adapters.payments import PaymentGateway
+
+
+@dataclass(frozen=True)
+class Activities:
+    payments: PaymentActivities
+    carriers: CarrierActivities
+    mail: MailActivities
+    store: StoreActivities
+
+    def all(self) -> list[object]:
+        """Every activity method, for the worker to register."""
+        found: list[object] = []
+        for group in (self.payments, self.carriers, self.mail, self.store):
+            for name in dir(type(group)):
+                member = getattr(group, name)
+                if hasattr(getattr(type(group), name), "__temporal_activity_definition"):
+                    found.append(member)
+        return found
+
+
+def build_activities(
+    pool: asyncpg.Pool,
+    payments: PaymentGateway,
+    carrier: CarrierGateway,
+    mailer: Mailer,
+    mail_from: str,
+) -> Activities:
+    return Activities(
+        payments=PaymentActivities(pool, payments),
+        carriers=CarrierActivities(pool, carrier),
+        mail=MailActivities(pool, mailer, mail_from),
+        store=StoreActivities(pool),
+    )

@@ -80,6 +80,12 @@ class BuyLabel(BaseModel):
     order_id: str
     carrier: Carrier
     idempotency_key: str
+    pickup_at: datetime | None = None  # the merchant's pickup the carrier is booked for
+
+
+class VoidLabel(BaseModel):
+    order_id: str
+    label_id: str
 
 
 class LabelResult(BaseModel):
@@ -123,3 +129,15 @@ class ReserveReplacement(BaseModel):
     order_id: str
     reservation_key: str
     parcel: int = 1
+
+
+class OperatorTask(BaseModel):
+    """Something that waits on a person, known by its key; `closed` closes it."""
+
+    task_key: str
+    order_id: str
+    kind: str
+    summary: str = ""
+    due_at: datetime | None = None
+    clauses: tuple[str, ...] = ()
+    closed: bool = False

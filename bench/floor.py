@@ -71,7 +71,15 @@ class FloorWorkflow:
             self._upsert(next(upserts, None))
         for step in upserts:
             self._upsert(step)
+        # guards beyond the activities' guard the wait for the signals, as the order's scan
+        # waits do
+        waits = [
+            asyncio.create_task(workflow.sleep(3600))
+            for _ in range(max(guarded - shape.activities, 0))
+        ]
         await workflow.wait_condition(lambda: self._signals >= shape.signals)
+        for wait in waits:
+            wait.cancel()
         if shape.timers:
             await workflow.sleep(timedelta(seconds=shape.timer_seconds))
         return shape.activities

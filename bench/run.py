@@ -69,7 +69,7 @@ def _presets(folder: Path, config: BenchConfig) -> Path:
     )
     (target / "benchhold.toml").write_text(
         demo.replace('merchant = "demo"', 'merchant = "benchhold"')
-        + '\n[shipping.dispatch]\nsame_business_day = false\nopens = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
+        + '\n[shipping.dispatch]\nsame_business_day = false\ncutoff = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
     )
     return target
 

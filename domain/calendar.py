@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date, datetime, time, timedelta
+from collections.abc import Container
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from domain.policy import Policy
 from domain.policy.rules import BusinessCalendar
 
 
@@ -17,15 +19,43 @@ def _public_holidays(country: str, subdivision: str | None) -> holidays.HolidayB
     return holidays.country_holidays(country, subdiv=subdivision)
 
 
+# How far ahead an order's pinned calendar reaches: past its longest deadline (a warranty
+# repair, a subscription year) with room to spare.
+PINNED_YEARS = 3
+
+
+def pinned(rules: BusinessCalendar, placed_at: datetime) -> BusinessCalendar:
+    """The calendar with its public holidays written out from the year of `placed_at` on, so
+    an order keeps the dates it was placed with whatever `holidays` package is installed."""
+    if rules.holidays is not None or not rules.holidays_country:
+        return rules
+    table = _public_holidays(rules.holidays_country, rules.holidays_subdivision)
+    first = placed_at.astimezone(UTC).year - 1
+    days: list[date] = []
+    for year in range(first, first + PINNED_YEARS + 1):
+        table.get(date(year, 1, 1))  # fills the table for that year
+        days += [d for d in table if d.year == year]
+    return rules.model_copy(update={"holidays": tuple(sorted(set(days)))})
+
+
+def pin_calendar(policy: Policy, placed_at: datetime) -> Policy:
+    """The policy an order is placed under, with its holiday dates written in."""
+    return policy.model_copy(update={"calendar": pinned(policy.calendar, placed_at)})
+
+
+def is_pinned(rules: BusinessCalendar) -> bool:
+    return rules.holidays is not None or not rules.holidays_country
+
+
 class Calendar:
     def __init__(self, rules: BusinessCalendar, zone: ZoneInfo) -> None:
         self.zone = zone
         self._weekend = frozenset(rules.weekend)
-        self._holidays = (
-            _public_holidays(rules.holidays_country, rules.holidays_subdivision)
-            if rules.holidays_country
-            else None
-        )
+        self._holidays: Container[date] | None = None
+        if rules.holidays is not None:
+            self._holidays = frozenset(rules.holidays)
+        elif rules.holidays_country:
+            self._holidays = _public_holidays(rules.holidays_country, rules.holidays_subdivision)
 
     def is_holiday(self, day: date) -> bool:
         return self._holidays is not None and day in self._holidays

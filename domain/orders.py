@@ -118,6 +118,7 @@ class Shipment(BaseModel):
     status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     delivered_at: datetime | None = None
     replaced: bool = False  # lost or sent back, and a replacement parcel left instead
+    voided: bool = False  # the order was cancelled before the carrier collected it
     parcel: int = 1
 
 
@@ -137,6 +138,8 @@ class OrderSnapshot(BaseModel):
     edit_window_closes_at: datetime | None = None
     dispatch_at: datetime | None = None
     refunded: Money | None = None
+    captured_amount: Money | None = None  # every capture of the order, reshipping fees too
+    pickup_at: datetime | None = None  # the carrier's booked collection
     late: bool = False
     pay_reshipping_by: datetime | None = None
 
@@ -153,8 +156,25 @@ class AddressChanged(BaseModel):
     edit_window_closes_at: datetime | None = None
 
 
+Operator = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Note = Annotated[str, StringConstraints(max_length=500)]
+
+
 class CancelRequest(BaseModel):
-    reason: str = ""
+    """A customer's cancellation. The reason stays in PostgreSQL with the request; the
+    workflow sees none of the text."""
+
+    reason: Note = ""
+
+
+class CancelOrigin(StrEnum):
+    """Who asked for a cancellation; each is decided by the policy in its own way."""
+
+    CUSTOMER = "customer"
+    OPERATOR = "operator"  # "Request Cancellation" in the Temporal Web UI
+    REVERSAL = "reversal"  # the payer's bank took the payment back
+    REVIEW = "review"  # refused after fraud review
+    CARD_OWNERSHIP = "card_ownership"  # the card was not the buyer's own (CRD-DIG-2)
 
 
 class CancelOutcome(BaseModel):
@@ -202,13 +222,44 @@ class FraudVerdict(StrEnum):
 
 
 class FraudDecision(BaseModel):
-    """An operator's decision on an order held for review, or on a paid order whose card
-    turned out not to be the buyer's own."""
+    """An operator's decision on an order held for review."""
 
     verdict: FraudVerdict
-    ownership_proven: bool = True
-    operator: str = ""
-    note: str = ""
+    operator: Operator
+    note: Note = ""
+
+
+class OwnershipRejection(BaseModel):
+    """An operator cancels a paid order whose card turned out not to be the buyer's own."""
+
+    ownership_proven: bool
+    operator: Operator
+    note: Note = ""
+
+
+class OperatorRefund(BaseModel):
+    """Money an operator gives back on an order, up to what is still refundable."""
+
+    refund_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    amount: Money
+    reason: Note
+    operator: Operator
+
+
+class OperatorRefunded(BaseModel):
+    refund_id: str
+    amount: Money
+    refunded_total: Money
+    clauses: tuple[str, ...]
+
+
+class PaymentEvent(BaseModel):
+    """A payment provider's webhook as the relay hands it to the order: which payment, and
+    what its provider says happened."""
+
+    event_id: str
+    type: str
+    payment_id: str | None = None
 
 
 class FraudOutcome(BaseModel):

@@ -11,9 +11,9 @@ class OrderStatus(StrEnum):
     PAYMENT_FAILED = "payment_failed"  # the last payment attempt failed; a retry is possible
     FRAUD_REVIEW = "fraud_review"  # waiting for an operator's fraud decision
     PAID = "paid"  # money captured, waiting for the dispatch slot
-    FULFILLING = "fulfilling"  # handed to fulfilment: labels bought, parcels being packed
-    SHIPPED = "shipped"  # the carrier has the tracking number, no scan yet
-    IN_TRANSIT = "in_transit"  # the carrier scanned the parcel
+    FULFILLING = "fulfilling"  # handed to the warehouse: labels bought, waiting for pickup
+    SHIPPED = "shipped"  # the carrier picked the parcel up
+    IN_TRANSIT = "in_transit"  # the carrier scanned the parcel on its way
     DELIVERED = "delivered"  # every parcel delivered; the return window runs
     COMPLETED = "completed"  # the return window closed; nothing more can happen
     CANCELLED = "cancelled"  # cancelled before shipment, refunded as the policy grants
@@ -42,7 +42,8 @@ class ReturnStatus(StrEnum):
 class TrackingStatus(StrEnum):
     """Carrier scan events, in the order a parcel normally moves through them."""
 
-    PRE_TRANSIT = "pre_transit"
+    PRE_TRANSIT = "pre_transit"  # labelled, waiting for the carrier's pickup
+    PICKED_UP = "picked_up"  # the carrier collected the parcel: the order has shipped
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
@@ -53,10 +54,22 @@ class TrackingStatus(StrEnum):
 
 TRACKING_RANK: dict[TrackingStatus, int] = {
     TrackingStatus.PRE_TRANSIT: 0,
-    TrackingStatus.IN_TRANSIT: 1,
-    TrackingStatus.EXCEPTION: 1,
-    TrackingStatus.OUT_FOR_DELIVERY: 2,
-    TrackingStatus.DELIVERED: 3,
-    TrackingStatus.RETURN_TO_SENDER: 3,
-    TrackingStatus.LOST: 3,
+    TrackingStatus.PICKED_UP: 1,
+    TrackingStatus.IN_TRANSIT: 2,
+    TrackingStatus.EXCEPTION: 2,
+    TrackingStatus.OUT_FOR_DELIVERY: 3,
+    TrackingStatus.DELIVERED: 4,
+    TrackingStatus.RETURN_TO_SENDER: 4,
+    TrackingStatus.LOST: 4,
 }
+
+
+class ProviderState(StrEnum):
+    """How far a payment has come at its provider, as its webhooks and lookups tell."""
+
+    REQUIRES_ACTION = "requires_action"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    FAILED = "failed"
+    VOIDED = "voided"
+    REVERSED = "reversed"

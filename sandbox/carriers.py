@@ -1,7 +1,9 @@
 """The sandbox carrier: labels for DHL, post, FedEx and airmail, tracking, and scan webhooks.
 
-With a step of N seconds, a parcel is scanned pre_transit, in_transit, out_for_delivery and
-delivered N seconds apart. Like test cards at a payment gateway, a test address decides
+A label is bought with the merchant's pickup time; the parcel is scanned picked_up when the
+carrier collects it (at that pickup, or one step after the label when none is booked), then
+in_transit, out_for_delivery and delivered N seconds apart. A label not yet collected can
+be voided, and its parcel is never scanned. Like test cards at a payment gateway, a test address decides
 the outcome: a first address line starting with "Undeliverable" comes back to the sender
 after in_transit. A control endpoint posts any scan at once, for tests and demos.
 """
@@ -25,12 +27,13 @@ from sandbox.state import SandboxState
 log = structlog.get_logger("orderflow.sandbox.carrier")
 
 ROUTES = {
-    "deliver": ("pre_transit", "in_transit", "out_for_delivery", "delivered"),
-    "back": ("pre_transit", "in_transit", "return_to_sender"),
+    "deliver": ("picked_up", "in_transit", "out_for_delivery", "delivered"),
+    "back": ("picked_up", "in_transit", "return_to_sender"),
 }
 UNDELIVERABLE = "undeliverable"
 Scan = Literal[
     "pre_transit",
+    "picked_up",
     "in_transit",
     "out_for_delivery",
     "delivered",
@@ -53,6 +56,7 @@ class LabelIn(BaseModel):
     service: Literal["dhl", "post", "fedex", "airmail"]
     reference: str
     destination: DestinationIn
+    pickup_at: datetime | None = None
 
 
 class ScanIn(BaseModel):
@@ -104,6 +108,8 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
             tracking = f"SB{secrets.randbelow(10**10):010d}{body.service[:2].upper()}"
             label_id = new_id("lbl")
             next_at = time.time() + step_seconds if step_seconds > 0 else None
+            if next_at is not None and body.pickup_at is not None:
+                next_at = max(next_at, body.pickup_at.timestamp())
             route = (
                 "back" if body.destination.line1.lower().startswith(UNDELIVERABLE) else "deliver"
             )
@@ -127,6 +133,18 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
             }
 
         return idempotent(state, request, idempotency_key, handle)
+
+    @router.post("/v1/labels/{label_id}/void", dependencies=auth)
+    async def void_label(label_id: str) -> dict[str, Any]:
+        shipment = state.one("SELECT * FROM shipments WHERE label_id = ?", label_id)
+        if shipment is None:
+            raise HTTPException(404, f"no label {label_id}")
+        if shipment["status"] not in ("label_created", "voided"):
+            return {"label_id": label_id, "voided": False, "status": shipment["status"]}
+        state.run(
+            "UPDATE shipments SET status = 'voided', next_at = NULL WHERE label_id = ?", label_id
+        )
+        return {"label_id": label_id, "voided": True, "status": "voided"}
 
     @router.get("/v1/tracking/{tracking_number}", dependencies=auth)
     async def track(tracking_number: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from domain.calendar import pin_calendar
 from domain.decisions.payment import coupons, payment_method, quote_order
+from domain.decisions.routing import route_lines
 from domain.money import Money
 from domain.orders import PlaceOrder
 from domain.policy import PaymentMethod
@@ -117,7 +119,18 @@ async def place_order(
             clause=coupon_rule.clauses[0] if coupon_rule.clauses else None,
         )
 
+    route = route_lines(policy, body.lines)
+    if not route.allowed:
+        raise Problem(
+            422,
+            "Not sold through orders",
+            route.reason,
+            field=route.field,
+            clause=route.clauses[0] if route.clauses else None,
+        )
+
     quote = quote_order(policy, body.lines)
+    placed_at = datetime.now(UTC)
     request_hash = hashlib.sha256(
         json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
     ).hexdigest()
@@ -126,10 +139,10 @@ async def place_order(
         order_id=new_order_id(),
         order=body,
         quote=quote,
-        policy=policy,
+        policy=pin_calendar(policy, placed_at),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
-        placed_at=datetime.now(UTC),
+        placed_at=placed_at,
     )
     if not created and row["request_hash"] != request_hash:
         raise Problem(

@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.decisions.payment import wakes_the_order
 from domain.decisions.tracking import scan_is_news
-from domain.orders import TrackingEvent
+from domain.orders import PaymentEvent, TrackingEvent
 from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
 from store import inbox, orders
@@ -49,11 +49,11 @@ def signal_for(row: dict[str, Any]) -> tuple[str, Any]:
             raise Unmatched(
                 f"not a tracking event this system knows: {err.errors()[0]['msg']}"
             ) from err
-    return SIGNAL_PAYMENT_EVENT, {
-        "event_id": row["event_id"],
-        "type": payload.get("type"),
-        "data": data,
-    }
+    return SIGNAL_PAYMENT_EVENT, PaymentEvent(
+        event_id=row["event_id"],
+        type=str(payload.get("type") or ""),
+        payment_id=str(data["id"]) if data.get("id") else None,
+    )
 
 
 class Relay:

@@ -37,8 +37,8 @@ def test_halves_of_a_measure_combine_into_one_rate() -> None:
 
 
 def test_history_cost_counts_what_a_floor_must_repeat() -> None:
-    path = HISTORIES / "order_local_steps.json"
-    history = WorkflowHistory.from_json("order-local-steps", path.read_text())
+    path = HISTORIES / "order_happy_path.json"
+    history = WorkflowHistory.from_json("order-happy-path", path.read_text())
     cost = history_cost(history)
     assert cost["events"] == len(history.events)
     assert cost["activities"] >= 2 and cost["local_activities"] >= 5

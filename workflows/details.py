@@ -18,7 +18,9 @@ def current_details(order: OrderSnapshot) -> str:
     if order.edit_window_closes_at and not order.shipped_at:
         rows.append(f"**Editable until:** {_at(order.edit_window_closes_at)}")
     if order.dispatch_at and not order.fulfilment_started_at:
-        rows.append(f"**Leaves at:** {_at(order.dispatch_at)}")
+        rows.append(f"**To the warehouse at:** {_at(order.dispatch_at)}")
+    if order.pickup_at and not order.shipped_at:
+        rows.append(f"**Carrier collects at:** {_at(order.pickup_at)}")
     for parcel in order.shipments:
         rows.append(
             f"**Parcel:** {parcel.carrier.value} `{parcel.tracking_number}` ({parcel.status.value})"

@@ -20,6 +20,8 @@ UPDATE_RESHIP = "reship"
 UPDATE_PAYMENT_STEP = "payment_step"
 UPDATE_RETRY_PAYMENT = "retry_payment"
 UPDATE_REVIEW_FRAUD = "review_fraud"
+UPDATE_REJECT_CARD = "reject_card_ownership"
+UPDATE_REFUND = "refund"
 
 
 def order_workflow_id(order_id: str) -> str:

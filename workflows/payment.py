@@ -8,20 +8,15 @@ that arrives twice, late, or for an older attempt can never complete the current
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import (
-        AuthorizePayment,
-        CreateInvoice,
-        MovementResult,
-    )
-    from activities.orders import OrderActivities
+    from activities.models import AuthorizePayment, CreateInvoice, MovementResult
+    from activities.payments import PaymentActivities
     from domain.decisions.payment import (
-        ScreeningFacts,
         action_window,
         advance_payment,
         invoice_expiry,
@@ -30,372 +25,313 @@ with workflow.unsafe.imports_passed_through():
         requires_3ds,
         retry_window,
         reversal_cancellation,
-        review_rejection,
-        screen_for_fraud,
     )
-    from domain.orders import FraudDecision, FraudOutcome, FraudVerdict, PaymentStep, RetryPayment
+    from domain.orders import (
+        CancelOrigin,
+        PaymentEvent,
+        PaymentStep,
+        RetryPayment,
+    )
     from domain.policy import PaymentMethod
-    from domain.status import OrderStatus
-    from workflows.steps import MONEY, SHORT, OrderSteps
+    from domain.status import OrderStatus, ProviderState
+    from workflows.cancellation import Cancellations
+    from workflows.context import MONEY, OrderContext, run
+    from workflows.money import MoneyMoves
+    from workflows.review import FraudReview, Paid
 
-SETTLED = ("authorized", "captured", "failed", "voided", "reversed")
-# An order the customer paid for and that is past its checks leaves this phase as "paid".
-PAID = ("authorized", "captured")
+PAID = (ProviderState.AUTHORIZED, ProviderState.CAPTURED)
 
 
-class PaymentSteps(OrderSteps):
-    def __init__(self) -> None:
-        super().__init__()
-        self._attempt = 0
-        self._payments: dict[str, str] = {}  # provider payment ID -> furthest state heard
-        self._step: PaymentStep | None = None
-        self._retry: RetryPayment | None = None
-        self._fraud: FraudDecision | None = None
-        self._fraud_outcome: FraudOutcome | None = None
-        self._card_country: str | None = None
-        self._settled = False
+@dataclass
+class PaymentState:
+    """The payment context's own state."""
 
-    # -- what the handlers on the workflow class call -----------------------------------
+    attempt: int = 0
+    providers: dict[str, ProviderState] = field(default_factory=dict)  # furthest state heard
+    step: PaymentStep | None = None
+    retry: RetryPayment | None = None
+    card_country: str | None = None
+    settled: bool = False
 
-    def _note_payment_event(self, event: dict[str, Any]) -> None:
+
+class Payment:
+    def __init__(self, ctx: OrderContext, money: MoneyMoves, cancels: Cancellations) -> None:
+        self._ctx, self._money, self._cancels = ctx, money, cancels
+        self.state = PaymentState()
+        self.review = FraudReview(ctx, money, cancels, self.set_step)
+
+    # -- what the workflow's handlers call ----------------------------------------------
+
+    def note_event(self, event: PaymentEvent) -> None:
         """Keep the furthest state of each provider payment; a captured payment taken back
         before the parcel left cancels the order."""
-        data = event.get("data") or {}
-        payment_id = str(data.get("id") or "")
-        if not payment_id:
+        if not event.payment_id:
             return
-        state = payment_progress(self._payments.get(payment_id), str(event.get("type", "")))
-        if state is None:
+        moved = payment_progress(self.state.providers.get(event.payment_id), event.type)
+        if moved is None:
             return
-        self._payments[payment_id] = state
-        assert self._order is not None and self._input is not None
-        if state == "reversed" and payment_id == self._order.payment_id and self._cancel is None:
-            self._cancel = reversal_cancellation(
-                self._input.policy, shipped=self._order.shipped_at is not None
-            )
+        self.state.providers[event.payment_id] = moved
+        order = self._ctx.order
+        if moved is ProviderState.REVERSED and event.payment_id == order.payment_id:
+            decided = reversal_cancellation(self._ctx.policy, shipped=order.shipped_at is not None)
+            if decided is not None:
+                self._cancels.ask(CancelOrigin.REVERSAL, decided)
 
-    async def _step_of(self, attempt: int) -> PaymentStep:
+    async def step_of(self, attempt: int) -> PaymentStep:
+        state = self.state
         await workflow.wait_condition(
-            lambda: (self._step is not None and self._step.attempt >= attempt) or self._settled
+            lambda: (state.step is not None and state.step.attempt >= attempt) or state.settled
         )
-        assert self._order is not None
-        if self._settled and (self._step is None or self._step.status is not self._order.status):
-            self._set_step(self._order.status)
-        assert self._step is not None
-        return self._step
+        if state.settled and (
+            state.step is None or state.step.status is not self._ctx.order.status
+        ):
+            self.set_step(self._ctx.order.status)
+        assert state.step is not None
+        return state.step
+
+    def settle(self) -> None:
+        """Nothing more to wait for: open payment-step updates answer with where it stands."""
+        self.state.settled = True
 
     # -- the payment phase --------------------------------------------------------------
 
-    async def _take_payment(self) -> bool:
-        """True once the order's payment is captured and its checks passed; False when it
-        ended unpaid (failed for good, invoice expired, rejected, cancelled)."""
-        assert self._input is not None and self._order is not None
-        order, policy = self._input, self._input.policy
-        method, token = order.payment_method, order.payment_token or ""
+    async def take(self) -> Paid:
+        ctx, state = self._ctx, self.state
+        method, token = ctx.input.payment_method, ctx.input.payment_token or ""
         while True:
-            self._attempt += 1
+            state.attempt += 1
             if method is PaymentMethod.INVOICE:
-                return await self._pay_by_invoice() and await self._capture()
-            state, result = await self._authorize(method, token)
-            if state == "cancelled":
-                return False
-            if state in PAID:
+                return await self._by_invoice()
+            outcome, result = await self._authorize(method, token)
+            if outcome is not None:
+                return outcome
+            if result.state in PAID:
                 break
-            decline = result.decline_code or state
-            await self._record(
-                "payment_failed",
-                OrderStatus.PAYMENT_FAILED,
-                f"payment attempt {self._attempt} {state}: {decline}",
-                self._payment_clauses(),
-                details={"payment_id": result.payment_id, "attempt": self._attempt},
-            )
-            retry = payment_retry(policy, self._attempt)
-            await self._email(
-                "payment_failed",
-                {"reason": decline, "may_retry": retry.allowed},
-                key=str(self._attempt),
-            )
-            self._set_step(OrderStatus.PAYMENT_FAILED, decline_code=decline)
-            if not retry.allowed or not await self._wait_for_retry():
-                return False
-            assert self._retry is not None
-            token, self._retry = self._retry.payment_token, None
-
-        if not await self._screen():
-            return False
-        if self._order.payment_id is None:  # the review asked for an e-invoice instead
-            self._attempt += 1
-            return await self._pay_by_invoice() and await self._capture()
+            if not await self._failed(result):
+                return Paid.CANCEL if self._cancels.requested else Paid.UNPAID
+            assert state.retry is not None
+            token, state.retry = state.retry.payment_token, None
+        screened = await self.review.screen(state.card_country)
+        if screened is not None:
+            return screened
+        if ctx.order.payment_id is None:  # the review asked for an e-invoice instead
+            state.attempt += 1
+            return await self._by_invoice()
         return await self._capture()
 
-    async def _authorize(self, method: PaymentMethod, token: str) -> tuple[str, MovementResult]:
-        """One payment attempt: authorise, and when the customer must act (3-D Secure,
-        PayPal), wait for the provider's word within the policy's time."""
-        assert self._input is not None and self._order is not None
-        oid, policy, n = self._input.order_id, self._input.policy, self._attempt
-        result = await workflow.execute_activity_method(
-            OrderActivities.authorize_payment,
-            AuthorizePayment(
-                order_id=oid,
-                amount=self._input.total,
-                payment_token="paypal" if method is PaymentMethod.PAYPAL else token,
-                idempotency_key=f"{oid}:authorization:{n}",
-                clauses=self._payment_clauses(),
-                three_d_secure=requires_3ds(policy, method).allowed,
-            ),
-            summary=f"authorise payment (attempt {n})",
-            **MONEY,
+    async def _failed(self, result: MovementResult) -> bool:
+        """Tell of a failed attempt; True when the customer retries in time."""
+        ctx, state = self._ctx, self.state
+        decline = result.decline_code or result.state
+        await ctx.record(
+            "payment_failed",
+            OrderStatus.PAYMENT_FAILED,
+            f"payment attempt {state.attempt} failed: {decline}",
+            ctx.payment_clauses(),
+            details={"payment_id": result.payment_id, "attempt": state.attempt},
         )
-        self._order.payment_id = result.payment_id
-        self._card_country = result.card_country
-        state = "failed" if result.state == "declined" else result.state
-        if state != "requires_action":
-            return state, result
-        self._note_state(result.payment_id, "requires_action")
-        waiting = (
-            OrderStatus.AWAITING_PAYPAL_APPROVAL
-            if method is PaymentMethod.PAYPAL
-            else OrderStatus.AWAITING_3DS
+        retry = payment_retry(ctx.policy, state.attempt)
+        await ctx.email(
+            "payment_failed",
+            {"reason": decline, "may_retry": retry.allowed},
+            key=str(state.attempt),
         )
-        timeout = action_window(policy)
-        await self._record(
-            "payment_action_required",
-            waiting,
-            f"the customer must {'approve at PayPal' if waiting is OrderStatus.AWAITING_PAYPAL_APPROVAL else 'pass a 3-D Secure check'}",
-            self._payment_clauses(),
-            details={"payment_id": result.payment_id, "next_action_url": result.next_action_url},
-            deadlines={"payment_action_by": (workflow.now() + timeout).isoformat()},
-        )
-        await self._email(
-            "payment_action_needed",
-            {
-                "url": result.next_action_url,
-                "paypal": method is PaymentMethod.PAYPAL,
-                "by": (workflow.now() + timeout).isoformat(timespec="minutes"),
-            },
-            key=str(n),
-        )
-        self._set_step(waiting, next_action_url=result.next_action_url)
-        state = await self._customer_acts(result.payment_id, timeout, ("authorized", "failed"))
-        if state == "cancelled":
-            await self._carry_out_cancellation()  # voids the open payment
-            return state, result
-        if state == "timeout":
-            # Close the door: a challenge passed from now on must not authorise anything.
-            voided = await self._void(result.payment_id, f"{oid}:void:authorization:{n}")
-            if voided.state != "authorized":
-                return "failed", result.model_copy(update={"decline_code": "action_timeout"})
-            # passed just before the void: the payment stands
-        confirmed = await self._confirm(result.payment_id, f"{oid}:authorization:{n}")
-        state = "failed" if confirmed.state == "declined" else confirmed.state
-        return state, confirmed
-
-    async def _customer_acts(
-        self, payment_id: str, within: timedelta, wanted: tuple[str, ...]
-    ) -> str:
-        """Wait for the provider to report one of `wanted` for this payment. Returns that
-        state, "timeout", or "cancelled" when the customer cancelled meanwhile."""
-
-        def heard() -> bool:
-            return self._payments.get(payment_id) in wanted or self._cancel is not None
-
+        self.set_step(OrderStatus.PAYMENT_FAILED, decline_code=decline)
+        if not retry.allowed:
+            return False
         try:
             await workflow.wait_condition(
-                heard, timeout=within, timeout_summary="customer's payment action"
-            )
-        except TimeoutError:
-            return "timeout"
-        if self._payments.get(payment_id) in wanted:
-            return self._payments[payment_id]
-        return "cancelled"
-
-    async def _wait_for_retry(self) -> bool:
-        """A failed payment waits for the customer's next attempt, within the policy's time."""
-        assert self._input is not None
-        try:
-            await workflow.wait_condition(
-                lambda: self._retry is not None or self._cancel is not None,
-                timeout=retry_window(self._input.policy),
+                lambda: state.retry is not None or self._cancels.requested,
+                timeout=retry_window(ctx.policy),
                 timeout_summary="payment retry",
             )
         except TimeoutError:
             return False
-        if self._cancel is not None:
-            await self._carry_out_cancellation()
-            return False
-        return True
+        return not self._cancels.requested
 
-    async def _pay_by_invoice(self) -> bool:
+    async def _authorize(
+        self, method: PaymentMethod, token: str
+    ) -> tuple[Paid | None, MovementResult]:
+        """One attempt: authorise, and when the customer must act (3-D Secure, PayPal), wait
+        for the provider's word within the policy's time. A phase outcome when it ended."""
+        ctx, state, n = self._ctx, self.state, self.state.attempt
+        result: MovementResult = await run(
+            PaymentActivities.authorize_payment,
+            AuthorizePayment(
+                order_id=ctx.order_id,
+                amount=ctx.input.total,
+                payment_token="paypal" if method is PaymentMethod.PAYPAL else token,
+                idempotency_key=f"{ctx.order_id}:authorization:{n}",
+                clauses=ctx.payment_clauses(),
+                three_d_secure=requires_3ds(ctx.policy, method).allowed,
+            ),
+            MONEY,
+            f"authorise payment (attempt {n})",
+        )
+        ctx.order.payment_id = result.payment_id
+        state.card_country = result.card_country
+        if result.state != ProviderState.REQUIRES_ACTION:
+            return None, result
+        self._note(result.payment_id, ProviderState.REQUIRES_ACTION)
+        paypal = method is PaymentMethod.PAYPAL
+        waiting = OrderStatus.AWAITING_PAYPAL_APPROVAL if paypal else OrderStatus.AWAITING_3DS
+        by = workflow.now() + action_window(ctx.policy)
+        await ctx.record(
+            "payment_action_required",
+            waiting,
+            f"the customer must {'approve at PayPal' if paypal else 'pass a 3-D Secure check'}",
+            ctx.payment_clauses(),
+            details={"payment_id": result.payment_id, "next_action_url": result.next_action_url},
+            deadlines={"payment_action_by": by},
+        )
+        await ctx.email(
+            "payment_action_needed",
+            {
+                "url": result.next_action_url,
+                "paypal": paypal,
+                "by": by.isoformat(timespec="minutes"),
+            },
+            key=str(n),
+        )
+        self.set_step(waiting, next_action_url=result.next_action_url)
+        heard = await self._customer_acts(
+            result.payment_id, by - workflow.now(), (ProviderState.AUTHORIZED, ProviderState.FAILED)
+        )
+        if heard is None and self._cancels.requested:
+            return Paid.CANCEL, result
+        key = f"{ctx.order_id}:authorization:{n}"
+        if heard is None:
+            # Close the door: a challenge passed from now on must not authorise anything.
+            voided = await self._money.void(
+                result.payment_id, f"{ctx.order_id}:void:authorization:{n}"
+            )
+            if voided.state != ProviderState.AUTHORIZED:
+                return None, result.model_copy(
+                    update={"state": "failed", "decline_code": "action_timeout"}
+                )
+        confirmed = await self._money.confirm(result.payment_id, key)
+        return None, confirmed
+
+    async def _customer_acts(
+        self, payment_id: str, within: timedelta, wanted: tuple[ProviderState, ...]
+    ) -> ProviderState | None:
+        """Wait for the provider to report one of `wanted` for this payment; None when the
+        time ran out or a cancellation came first."""
+        providers = self.state.providers
+        try:
+            await workflow.wait_condition(
+                lambda: providers.get(payment_id) in wanted or self._cancels.requested,
+                timeout=max(within, timedelta(seconds=1)),
+                timeout_summary="customer's payment action",
+            )
+        except TimeoutError:
+            return None
+        return providers.get(payment_id) if providers.get(payment_id) in wanted else None
+
+    async def _by_invoice(self) -> Paid:
         """Send an e-invoice with its pay link and wait for it to be paid; unpaid at expiry,
         the invoice is withdrawn and the order cancelled (IMA-PAY-3)."""
-        assert self._input is not None and self._order is not None
-        oid, policy, n = self._input.order_id, self._input.policy, self._attempt
-        expiry = invoice_expiry(policy, workflow.now())
-        invoice = await workflow.execute_activity_method(
-            OrderActivities.create_invoice,
+        ctx, n = self._ctx, self.state.attempt
+        expiry = invoice_expiry(ctx.policy, workflow.now())
+        key = f"{ctx.order_id}:invoice:{n}"
+        invoice: MovementResult = await run(
+            PaymentActivities.create_invoice,
             CreateInvoice(
-                order_id=oid,
-                amount=self._input.total,
+                order_id=ctx.order_id,
+                amount=ctx.input.total,
                 expires_at=expiry.at,
-                idempotency_key=f"{oid}:invoice:{n}",
+                idempotency_key=key,
                 clauses=expiry.clauses,
             ),
-            summary="create e-invoice",
-            **MONEY,
+            MONEY,
+            "create e-invoice",
         )
-        self._order.payment_id = invoice.payment_id
-        self._note_state(invoice.payment_id, "requires_action")
-        await self._record(
+        ctx.order.payment_id = invoice.payment_id
+        self._note(invoice.payment_id, ProviderState.REQUIRES_ACTION)
+        await ctx.record(
             "invoice_sent",
             OrderStatus.AWAITING_INVOICE_PAYMENT,
-            f"e-invoice of {self._input.total} sent, payable until {expiry.at.isoformat()}",
+            f"e-invoice of {ctx.input.total} sent, payable until {expiry.at.isoformat()}",
             expiry.clauses,
             details={"payment_id": invoice.payment_id, "next_action_url": invoice.next_action_url},
-            deadlines={"invoice_expires_at": expiry.at.isoformat()},
+            deadlines={"invoice_expires_at": expiry.at},
         )
-        await self._email(
+        await ctx.email(
             "invoice",
             {
                 "pay_url": invoice.next_action_url,
-                "amount": str(self._input.total),
+                "amount": str(ctx.input.total),
                 "expires_at": expiry.at.isoformat(timespec="minutes"),
             },
             key=str(n),
         )
-        self._set_step(
-            OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url
-        )
-        while True:
-            state = await self._customer_acts(
-                invoice.payment_id,
-                max(expiry.at - workflow.now(), timedelta(seconds=1)),
-                ("captured",),
-            )
-            if state != "captured":
-                break
-            confirmed = await self._confirm(invoice.payment_id, f"{oid}:invoice:{n}")
-            if confirmed.state == "captured":
-                return True
+        self.set_step(OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url)
+        while await self._customer_acts(
+            invoice.payment_id, expiry.at - workflow.now(), (ProviderState.CAPTURED,)
+        ):
+            if (await self._money.confirm(invoice.payment_id, key)).state == ProviderState.CAPTURED:
+                return await self._capture(paid_by_customer=True)
             # the provider does not confirm the event yet: wait on until the invoice expires
-            self._payments[invoice.payment_id] = "requires_action"
-        if state == "cancelled":
-            await self._carry_out_cancellation()
-            return False
-        voided = await self._void(invoice.payment_id, f"{oid}:void:invoice:{n}")
-        if voided.state == "captured":  # paid in the last moment: the payment stands
-            confirmed = await self._confirm(invoice.payment_id, f"{oid}:invoice:{n}")
-            return confirmed.state == "captured"
-        await self._record(
+            self.state.providers[invoice.payment_id] = ProviderState.REQUIRES_ACTION
+        if self._cancels.requested:
+            return Paid.CANCEL
+        voided = await self._money.void(invoice.payment_id, f"{ctx.order_id}:void:invoice:{n}")
+        if voided.state == ProviderState.CAPTURED:  # paid in the last moment: the payment stands
+            if (await self._money.confirm(invoice.payment_id, key)).state == ProviderState.CAPTURED:
+                return await self._capture(paid_by_customer=True)
+        await ctx.record(
             "invoice_expired",
             OrderStatus.CANCELLED,
             f"the e-invoice was not paid by {expiry.at.isoformat()}: order cancelled",
             expiry.clauses,
             details={"payment_id": invoice.payment_id},
         )
-        self._set_step(OrderStatus.CANCELLED)
-        await self._email(
-            "invoice_expired", {"expired_at": expiry.at.isoformat(timespec="minutes")}
-        )
-        return False
+        self.set_step(OrderStatus.CANCELLED)
+        await ctx.email("invoice_expired", {"expired_at": expiry.at.isoformat(timespec="minutes")})
+        return Paid.UNPAID
 
-    async def _screen(self) -> bool:
-        """Score the authorised order; at or above the policy's score it waits for an
-        operator (IMA-FRD-1, CRD-DIG-2). False when the order ends here."""
-        assert self._input is not None and self._order is not None
-        order, policy = self._input, self._input.policy
-        if policy.payment.fraud is None:
-            return True
-        recent = await workflow.execute_activity_method(
-            OrderActivities.customer_order_count,
-            order.order_id,
-            summary="count the customer's recent orders",
-            **SHORT,
-        )
-        screening = screen_for_fraud(
-            policy,
-            ScreeningFacts(
-                total=order.total,
-                billing_country=order.billing_country or order.destination_country,
-                shipping_country=order.destination_country,
-                card_country=self._card_country,
-                orders_by_customer_today=recent,
-            ),
-        )
-        if not screening.review:
-            return True
-        await self._record(
-            "fraud_review",
-            OrderStatus.FRAUD_REVIEW,
-            f"held for review: score {screening.score} ({', '.join(screening.signals)})",
-            screening.clauses,
-            details={"score": screening.score, "signals": list(screening.signals)},
-        )
-        self._set_step(OrderStatus.FRAUD_REVIEW)
-        await workflow.wait_condition(lambda: self._fraud is not None or self._cancel is not None)
-        if self._fraud is None:
-            await self._carry_out_cancellation()
-            return False
-        verdict, clauses = self._fraud.verdict, screening.clauses
-        await self._record(
-            f"fraud_{verdict.value}",
-            None,
-            f"review by {self._fraud.operator or 'an operator'}: {verdict.value}",
-            clauses,
-            details={"operator": self._fraud.operator, "note": self._fraud.note},
-        )
-        if verdict is FraudVerdict.APPROVE:
-            self._fraud_outcome = FraudOutcome(status=OrderStatus.PENDING_PAYMENT, clauses=clauses)
-            return True
-        assert self._order.payment_id is not None
-        if verdict is FraudVerdict.REQUIRE_INVOICE:
-            await self._void(self._order.payment_id, f"{order.order_id}:void:review")
-            self._order.payment_id = None
-            self._fraud_outcome = FraudOutcome(
-                status=OrderStatus.AWAITING_INVOICE_PAYMENT, clauses=clauses
-            )
-            return True
-        self._cancel = review_rejection(policy)
-        outcome = await self._carry_out_cancellation()  # voids the authorisation
-        self._fraud_outcome = FraudOutcome(
-            status=outcome.status, refund=self._cancel.refund, clauses=clauses
-        )
-        return False
-
-    async def _capture(self) -> bool:
-        """Capture the authorised payment (an invoice is captured when paid: the provider
-        is asked, and the ledger settled). False when the order was cancelled first."""
-        assert self._input is not None and self._order is not None
-        if self._cancel is not None:
-            await self._carry_out_cancellation()
-            return False
-        assert self._order.payment_id is not None
-        await self._capture_payment(
-            self._order.payment_id,
-            self._input.total,
-            f"{self._input.order_id}:capture:{self._attempt}",
-            self._payment_clauses(),
+    async def _capture(self, paid_by_customer: bool = False) -> Paid:
+        """Capture the authorised payment, unless a cancellation came first. An invoice the
+        customer paid is captured already: the ledger records it, and a cancellation then
+        refunds it."""
+        ctx = self._ctx
+        if self._cancels.requested and not paid_by_customer:
+            return Paid.CANCEL
+        assert ctx.order.payment_id is not None
+        await self._money.capture(
+            ctx.order.payment_id,
+            ctx.input.total,
+            f"{ctx.order_id}:capture:{self.state.attempt}",
+            ctx.payment_clauses(),
             "capture payment",
         )
-        self._order.captured = True
-        return True
+        return self._paid()
+
+    def _paid(self) -> Paid:
+        order = self._ctx.order
+        order.captured = True
+        order.paid_at = workflow.now()
+        if order.captured_amount is None:  # an invoice is captured by the customer paying it
+            order.captured_amount = self._ctx.input.total
+        return Paid.PAID
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _note_state(self, payment_id: str, state: str) -> None:
-        moved = advance_payment(self._payments.get(payment_id), state)
+    def _note(self, payment_id: str, state: ProviderState) -> None:
+        moved = advance_payment(self.state.providers.get(payment_id), state)
         if moved is not None:
-            self._payments[payment_id] = moved
+            self.state.providers[payment_id] = moved
 
-    def _set_step(
+    def set_step(
         self,
         status: OrderStatus,
         next_action_url: str | None = None,
         decline_code: str | None = None,
     ) -> None:
-        self._step = PaymentStep(
+        self.state.step = PaymentStep(
             status=status,
-            attempt=self._attempt,
+            attempt=self.state.attempt,
             next_action_url=next_action_url,
             decline_code=decline_code,
-            clauses=self._payment_clauses(),
+            clauses=self._ctx.payment_clauses(),
         )

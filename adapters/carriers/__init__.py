@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -30,7 +31,19 @@ class CarrierGateway(Protocol):
     name: str
 
     async def buy_label(
-        self, *, carrier: Carrier, reference: str, destination: Destination, idempotency_key: str
-    ) -> Label: ...
+        self,
+        *,
+        carrier: Carrier,
+        reference: str,
+        destination: Destination,
+        idempotency_key: str,
+        pickup_at: datetime | None = None,
+    ) -> Label:
+        """A label, with the carrier's collection booked for `pickup_at` (at once if None)."""
+        ...
+
+    async def void_label(self, label_id: str) -> bool:
+        """Cancel a label not yet collected; False when the carrier already has the parcel."""
+        ...
 
     async def track(self, tracking_number: str) -> str: ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from adapters.carriers import Destination, Label
 from adapters.http import ProviderClient
 from domain.policy import Carrier
@@ -14,7 +16,13 @@ class SandboxCarrier:
         self._client = ProviderClient(base_url, api_key)
 
     async def buy_label(
-        self, *, carrier: Carrier, reference: str, destination: Destination, idempotency_key: str
+        self,
+        *,
+        carrier: Carrier,
+        reference: str,
+        destination: Destination,
+        idempotency_key: str,
+        pickup_at: datetime | None = None,
     ) -> Label:
         body = await self._client.call(
             "POST",
@@ -24,6 +32,7 @@ class SandboxCarrier:
                 "service": carrier.value,
                 "reference": reference,
                 "destination": destination.model_dump(),
+                "pickup_at": pickup_at.isoformat() if pickup_at else None,
             },
         )
         return Label(
@@ -31,6 +40,10 @@ class SandboxCarrier:
             tracking_number=body["tracking_number"],
             carrier=Carrier(body["service"]),
         )
+
+    async def void_label(self, label_id: str) -> bool:
+        body = await self._client.call("POST", f"/v1/labels/{label_id}/void")
+        return bool(body["voided"])
 
     async def track(self, tracking_number: str) -> str:
         body = await self._client.call("GET", f"/v1/tracking/{tracking_number}")

@@ -72,6 +72,15 @@ def _band(bands: tuple[CancelRule, ...], category: str, since_payment: timedelta
     raise ValueError(f"no cancellation band covers category {category!r}")
 
 
+def cancellation_refund(policy: Policy, facts: OrderFacts, asked_at: datetime) -> Cancellation:
+    """The refund of a cancellation asked at `asked_at`, decided when it is carried out, from
+    what was actually captured: under the band in force when it was asked (a payment captured
+    after the request counts as captured at once)."""
+    if facts.paid_at is None:
+        return cancellation(policy, facts, asked_at)
+    return cancellation(policy, facts, max(asked_at, facts.paid_at))
+
+
 def cancellation(policy: Policy, facts: OrderFacts, now: datetime) -> Cancellation:
     zero = Money.zero(facts.shipping_paid.currency)
     locked = _digital_lock(policy, facts)

@@ -19,21 +19,38 @@ def calendar(policy: Policy) -> Calendar:
 
 
 def dispatch_slot(policy: Policy, paid_at: datetime) -> Deadline:
-    """When fulfilment starts: at once when paid before the cut-off on a business day,
-    else when the next business day opens (merchant's time zone, weekends, holidays)."""
+    """When the warehouse takes the order. With a dispatch rule: the cut-off of the day the
+    order leaves, the same business day when paid before it, else the next business day's
+    (merchant's time zone, weekends, holidays). Without one: at once."""
     rule = policy.shipping.dispatch if policy.shipping else None
     if rule is None:
         return Deadline(at=paid_at, clauses=())
     cal = calendar(policy)
     local = cal.local(paid_at)
-    if rule.same_business_day and cal.is_business_day(local.date()):
-        if local.time() < rule.opens:
-            return Deadline(at=cal.at(local.date(), rule.opens), clauses=rule.clauses)
-        if local.time() < rule.cutoff:
-            return Deadline(at=paid_at, clauses=rule.clauses)
-    return Deadline(
-        at=cal.at(cal.next_business_day(local.date()), rule.opens), clauses=rule.clauses
-    )
+    day = local.date()
+    if not (rule.same_business_day and cal.is_business_day(day) and local.time() < rule.cutoff):
+        day = cal.next_business_day(day)
+    return Deadline(at=cal.at(day, rule.cutoff), clauses=rule.clauses)
+
+
+def pickup_at(policy: Policy, ready_at: datetime) -> Deadline:
+    """When the carrier collects parcels handed to the warehouse at `ready_at`: the merchant's
+    daily pickup, after its lead time in business days. An order leaves (and counts as shipped)
+    then, not when its label is bought. A dispatch rule's cut-off is that pickup."""
+    if policy.shipping is None:
+        raise ValueError(f"{policy.merchant} ships nothing")
+    settings, rule = policy.shipping.fulfilment, policy.shipping.dispatch
+    clauses = rule.clauses if rule else ()
+    if settings.on_demand and rule is None:
+        return Deadline(at=ready_at, clauses=clauses)
+    pickup = rule.cutoff if rule else settings.pickup
+    cal = calendar(policy)
+    local = cal.local(ready_at)
+    day = local.date()
+    if not cal.is_business_day(day) or local.time() > pickup:
+        day = cal.next_business_day(day)
+    day = cal.add_business_days(day, settings.lead_business_days)
+    return Deadline(at=cal.at(day, pickup), clauses=clauses)
 
 
 def choose_carrier(policy: Policy, destination_country: str) -> tuple[Carrier, tuple[str, ...]]:

@@ -13,6 +13,7 @@ from domain.money import Money
 from domain.orders import OrderLine
 from domain.policy import PaymentMethod, Policy
 from domain.policy.payment import CardRule
+from domain.status import ProviderState
 
 
 class Quote(BaseModel):
@@ -158,6 +159,22 @@ def ownership_refund(policy: Policy, paid: Money, ownership_proven: bool) -> tup
     )
 
 
+def operator_refund(policy: Policy, captured: Money, refunded: Money, amount: Money) -> Decision:
+    """Whether an operator may refund `amount`: never more than what is still refundable of
+    what was captured, and only to the original payment (the refund route's clauses)."""
+    route = refund_route(policy)
+    left = (
+        captured - refunded if captured.amount > refunded.amount else Money.zero(captured.currency)
+    )
+    if amount.currency != captured.currency:
+        return refuse(f"the order was paid in {captured.currency}", *route.clauses)
+    if amount.amount <= 0:
+        return refuse("a refund must be more than zero", *route.clauses)
+    if amount.amount > left.amount:
+        return refuse(f"only {left} of the {captured} captured is left to refund", *route.clauses)
+    return allow(f"{amount} refunded of {left} refundable", *route.clauses)
+
+
 def refund_route(policy: Policy) -> Decision:
     rule = policy.payment.refunds
     if rule is None:
@@ -173,32 +190,32 @@ def refund_route(policy: Policy) -> Decision:
 # How far a provider payment has come: a later state never gives way to an earlier one, so
 # webhooks that arrive twice or out of order change nothing.
 PAYMENT_PROGRESS = {
-    "requires_action": 0,
-    "authorized": 1,
-    "captured": 2,
-    "failed": 3,
-    "voided": 3,
-    "reversed": 4,
+    ProviderState.REQUIRES_ACTION: 0,
+    ProviderState.AUTHORIZED: 1,
+    ProviderState.CAPTURED: 2,
+    ProviderState.FAILED: 3,
+    ProviderState.VOIDED: 3,
+    ProviderState.REVERSED: 4,
 }
 EVENT_STATES = {
-    "payment.requires_action": "requires_action",
-    "invoice.created": "requires_action",
-    "payment.authorized": "authorized",
-    "payment.captured": "captured",
-    "payment.failed": "failed",
-    "payment.voided": "voided",
-    "payment.reversed": "reversed",
+    "payment.requires_action": ProviderState.REQUIRES_ACTION,
+    "invoice.created": ProviderState.REQUIRES_ACTION,
+    "payment.authorized": ProviderState.AUTHORIZED,
+    "payment.captured": ProviderState.CAPTURED,
+    "payment.failed": ProviderState.FAILED,
+    "payment.voided": ProviderState.VOIDED,
+    "payment.reversed": ProviderState.REVERSED,
 }
 
 
-def advance_payment(known: str | None, state: str) -> str | None:
+def advance_payment(known: ProviderState | None, state: ProviderState) -> ProviderState | None:
     """`state` when it moves a payment forward from `known`, else None."""
     if known is not None and PAYMENT_PROGRESS[state] <= PAYMENT_PROGRESS[known]:
         return None
     return state
 
 
-def payment_progress(known: str | None, event_type: str) -> str | None:
+def payment_progress(known: ProviderState | None, event_type: str) -> ProviderState | None:
     """The payment's state after a provider event, or None when the event tells nothing new
     (a repeat, an older state arriving late, or an event of no consequence)."""
     state = EVENT_STATES.get(event_type)

@@ -33,6 +33,10 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
     moved = next(s for s in updated.shipments if s.tracking_number == event.tracking_number)
     moved.status = event.status
     tn = event.tracking_number
+    picked_up = updated.shipped_at is None
+    if picked_up:
+        # the carrier's first scan of any parcel: it has the goods, the order has shipped
+        updated.shipped_at = event.occurred_at
     if event.status is TrackingStatus.DELIVERED:
         moved.delivered_at = event.occurred_at
     active = [s for s in updated.shipments if not s.replaced]
@@ -53,7 +57,7 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
             status=OrderStatus.RETURNED_TO_SENDER,
             summary=f"parcel {tn} is coming back",
         )
-    if order.status is OrderStatus.SHIPPED and event.status in (
+    if order.status in (OrderStatus.FULFILLING, OrderStatus.SHIPPED) and event.status in (
         TrackingStatus.IN_TRANSIT,
         TrackingStatus.OUT_FOR_DELIVERY,
     ):
@@ -61,6 +65,12 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
             order=updated,
             status=OrderStatus.IN_TRANSIT,
             summary=f"parcel {tn} {event.status.value}",
+        )
+    if picked_up:
+        return ScanOutcome(
+            order=updated,
+            status=OrderStatus.SHIPPED,
+            summary=f"parcel {tn} picked up by the carrier",
         )
     return ScanOutcome(order=updated, status=None, summary=f"parcel {tn} {event.status.value}")
 

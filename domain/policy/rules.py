@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,3 +38,6 @@ class BusinessCalendar(Section):
     weekend: tuple[int, ...] = (5, 6)  # Monday is 0
     holidays_country: str | None = None
     holidays_subdivision: str | None = None
+    # The public holidays an order's deadlines are decided by, written into its pinned policy
+    # when it is placed; None in a preset, where the `holidays` package supplies them.
+    holidays: tuple[date, ...] | None = None

@@ -25,11 +25,24 @@ class FeeRule(Rule):
 
 
 class DispatchRule(Rule):
-    """Orders paid before the cut-off on a business day leave that day, else the next one."""
+    """Orders paid before the cut-off on a business day leave that day, at the cut-off; later
+    ones leave at the next business day's cut-off. The warehouse takes them at the cut-off."""
 
     same_business_day: bool = True
     cutoff: time = time(16, 0)
-    opens: time = time(9, 0)
+
+
+class FulfilmentSettings(Section):
+    """How the merchant's warehouse works: operational settings, not published clauses.
+
+    `pickup` is the carrier's daily collection (merchant time, business days; a dispatch
+    rule's cut-off takes its place). `on_demand` means a courier on call, who collects as soon
+    as a label exists. `lead_business_days` is how many business days the warehouse needs
+    before a parcel can go out with a pickup."""
+
+    pickup: time = time(17, 0)
+    on_demand: bool = False
+    lead_business_days: int = Field(0, ge=0, le=30)
 
 
 class CarrierRule(Rule):
@@ -75,6 +88,7 @@ class LostParcelRule(Rule):
 class ShippingRules(Section):
     carriers: CarrierRule
     fee: FeeRule | None = None
+    fulfilment: FulfilmentSettings = FulfilmentSettings()
     dispatch: DispatchRule | None = None
     tracking: TrackingRule | None = None
     delivery: DeliveryEstimateRule | None = None

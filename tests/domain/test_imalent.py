@@ -10,6 +10,7 @@ from domain.decisions.fulfilment import (
     customs_notice,
     delivery_estimate,
     dispatch_slot,
+    pickup_at,
     reshipping_fee,
     reshipping_payable,
     returned_to_sender,
@@ -90,29 +91,32 @@ def test_imalent_shipping_is_free() -> None:
 
 
 def test_imalent_paid_monday_morning_ships_the_same_day() -> None:
-    """IMA-SHP-2"""
+    """IMA-SHP-2: paid before the cut-off, the order leaves that day at the cut-off, not at
+    the instant of payment; the carrier collects it then."""
     paid = local(IMA, 2026, 3, 2, 10, 0)  # Monday
     slot = dispatch_slot(IMA, paid)
-    assert slot.at == paid and slot.clauses == ("IMA-SHP-2",)
+    assert slot.at == local(IMA, 2026, 3, 2, 16, 0) and slot.clauses == ("IMA-SHP-2",)
+    pickup = pickup_at(IMA, slot.at)
+    assert pickup.at == slot.at and pickup.clauses == ("IMA-SHP-2",)
 
 
 def test_imalent_paid_friday_after_the_cutoff_ships_monday() -> None:
     """IMA-SHP-2"""
     slot = dispatch_slot(IMA, local(IMA, 2026, 3, 6, 16, 0))  # Friday, at the cut-off
-    assert slot.at == local(IMA, 2026, 3, 9, 9, 0)
-    assert dispatch_slot(IMA, local(IMA, 2026, 3, 6, 15, 59)).at == local(IMA, 2026, 3, 6, 15, 59)
+    assert slot.at == local(IMA, 2026, 3, 9, 16, 0)
+    assert dispatch_slot(IMA, local(IMA, 2026, 3, 6, 15, 59)).at == local(IMA, 2026, 3, 6, 16, 0)
 
 
 def test_imalent_paid_the_day_before_national_day_ships_after_the_holidays() -> None:
     """IMA-SHP-2: 1-7 October 2026 are public holidays in China (4 October a Sunday)."""
     slot = dispatch_slot(IMA, local(IMA, 2026, 9, 30, 17, 0))
-    assert slot.at == local(IMA, 2026, 10, 8, 9, 0)
+    assert slot.at == local(IMA, 2026, 10, 8, 16, 0)
 
 
-def test_imalent_paid_on_saturday_or_before_opening_waits_for_opening() -> None:
+def test_imalent_paid_on_saturday_leaves_at_mondays_cutoff() -> None:
     """IMA-SHP-2"""
-    assert dispatch_slot(IMA, local(IMA, 2026, 3, 7, 11, 0)).at == local(IMA, 2026, 3, 9, 9, 0)
-    assert dispatch_slot(IMA, local(IMA, 2026, 3, 3, 7, 30)).at == local(IMA, 2026, 3, 3, 9, 0)
+    assert dispatch_slot(IMA, local(IMA, 2026, 3, 7, 11, 0)).at == local(IMA, 2026, 3, 9, 16, 0)
+    assert dispatch_slot(IMA, local(IMA, 2026, 3, 3, 7, 30)).at == local(IMA, 2026, 3, 3, 16, 0)
 
 
 def test_imalent_tracking_number_is_emailed_within_3_days() -> None:

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.orders import OrderActivities
+from activities import build_activities
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
@@ -66,7 +66,7 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         .replace('window_after_payment = "PT2M"', 'window_after_payment = "PT23H"')
         .replace('within_after_payment = "PT1M"', 'within_after_payment = "PT24H"')
     )
-    hold += '\n[shipping.dispatch]\nsame_business_day = false\nopens = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
+    hold += '\n[shipping.dispatch]\nsame_business_day = false\ncutoff = 23:59:00\nclauses = ["IMA-SHP-2"]\n'
     (folder / "holdshop.toml").write_text(hold)
     # A shop whose card payments all pass a 3-D Secure challenge.
     secure = text.replace('merchant = "demo"', 'merchant = "secureshop"').replace(
@@ -153,7 +153,7 @@ async def running_system(
             )
             stack.push_async_callback(payments.aclose)
             stack.push_async_callback(carrier.aclose)
-            activities = OrderActivities(
+            activities = build_activities(
                 pool,
                 payments,
                 carrier,

@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
+from activities import build_activities
 from activities.models import CapturePayment
-from activities.orders import OrderActivities
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
@@ -122,13 +122,13 @@ async def test_a_capture_whose_worker_died_before_the_ledger_write_is_not_repeat
         )
         await gateway.capture(payment_id=payment.payment_id, amount=amount, idempotency_key=key)
 
-        activities = OrderActivities(
+        activities = build_activities(
             pool, gateway, carrier, SmtpMailer("127.0.0.1", 9), system.settings.mail_from
         )
         # a capture call from the retry would meet this 500 and fail the activity
         await arm(system, "capture", "error")
         retried = await ActivityEnvironment().run(
-            activities.capture_payment,
+            activities.payments.capture_payment,
             CapturePayment(
                 order_id=order_id, payment_id=payment.payment_id, amount=amount, idempotency_key=key
             ),

@@ -169,5 +169,7 @@ async def test_an_operator_approves_an_order_held_for_review(system: System) -> 
     assert approved.json()["clauses"] == ["IMA-FRD-1"]
     view = await reaches(system, order_id, mine, "delivered", "completed")
     assert [m["movement"] for m in view["payments"]] == ["authorization", "capture"]
-    again = await system.api.post(path, headers=OPERATOR, json={"verdict": "approve"})
+    again = await system.api.post(
+        path, headers=OPERATOR, json={"verdict": "approve", "operator": "ops-1"}
+    )
     assert assert_problem(again, 409)["clause"] == "IMA-FRD-1"

@@ -79,11 +79,11 @@ async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None
                 order_id = placed["order_id"]
                 handle = client.get_workflow_handle(order_workflow_id(order_id))
 
-                async def shipped() -> bool:
+                async def labelled() -> bool:
                     snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
-                    return snapshot is not None and snapshot.status.value == "shipped"
+                    return snapshot is not None and len(snapshot.shipments) == 1
 
-                await wait_for(shipped, within=30)
+                await wait_for(labelled, within=30)
 
         # Temporal is down now. A tracking webhook and a new order both arrive.
         event_id = f"evt_{uuid.uuid4().hex}"

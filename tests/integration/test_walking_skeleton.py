@@ -85,10 +85,10 @@ async def test_a_card_order_travels_from_payment_to_completed(system: System, po
         " WHERE order_id = $1 AND kind = 'carriers'",
         order_id,
     )
-    # every scan is kept; the first one (pre_transit, the state of any labelled parcel) is
-    # news to no one and is not signalled
+    # every scan is kept and relayed; the first is the carrier collecting the parcel, which is
+    # when the order counts as shipped
     assert {r["scan"]: r["relay_state"] for r in relayed} == {
-        "pre_transit": "informational",
+        "picked_up": "relayed",
         "in_transit": "relayed",
         "out_for_delivery": "relayed",
         "delivered": "relayed",

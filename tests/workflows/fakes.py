@@ -24,12 +24,14 @@ from activities.models import (
     CreateInvoice,
     LabelResult,
     MovementResult,
+    OperatorTask,
     OrderEvent,
     ParcelScan,
     PollTracking,
     RefundPayment,
     ReserveReplacement,
     SendOrderEmail,
+    VoidLabel,
     VoidPayment,
 )
 from domain.money import Money
@@ -52,6 +54,8 @@ class FakeWorld:
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    pickups: dict[str, Any] = field(default_factory=dict)  # tracking number -> booked pickup
+    tasks: dict[str, OperatorTask] = field(default_factory=dict)
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -112,6 +116,7 @@ class FakeWorld:
         async def buy_shipping_label(request: BuyLabel) -> LabelResult:
             self.calls.append(f"label:{request.idempotency_key}")
             parcel_no = request.idempotency_key.rsplit(":", 1)[1]
+            self.pickups[f"TRK{parcel_no}"] = request.pickup_at
             return LabelResult(
                 carrier=request.carrier,
                 tracking_number=f"TRK{parcel_no}",
@@ -137,9 +142,25 @@ class FakeWorld:
 
         @activity.defn(name="poll_tracking")
         async def poll_tracking(request: PollTracking) -> list[ParcelScan]:
-            said = self.carrier_says.pop(0) if self.carrier_says else "in_transit"
-            self.calls.append(f"poll:{said}")
-            return [ParcelScan(tracking_number=t, status=said) for t in request.tracking_numbers]
+            # A carrier that says nothing special has the parcel once its pickup time passed.
+            now = activity.info().current_attempt_scheduled_time
+            scans = []
+            for number in request.tracking_numbers:
+                pickup = self.pickups.get(number)
+                default = "pre_transit" if pickup is not None and now < pickup else "in_transit"
+                said = self.carrier_says.pop(0) if self.carrier_says else default
+                self.calls.append(f"poll:{said}")
+                scans.append(ParcelScan(tracking_number=number, status=said))
+            return scans
+
+        @activity.defn(name="void_shipping_label")
+        async def void_shipping_label(request: VoidLabel) -> bool:
+            self.calls.append(f"void_label:{request.label_id}")
+            return True
+
+        @activity.defn(name="set_operator_task")
+        async def set_operator_task(task: OperatorTask) -> None:
+            self.tasks[task.kind] = task
 
         @activity.defn(name="reserve_replacement")
         async def reserve_replacement(request: ReserveReplacement) -> bool:
@@ -147,6 +168,8 @@ class FakeWorld:
             return self.in_stock
 
         return [
+            void_shipping_label,
+            set_operator_task,
             create_invoice,
             confirm_payment,
             customer_order_count,
@@ -183,7 +206,7 @@ def held_at_dispatch(policy: Policy) -> Policy:
     from domain.policy.shipping import DispatchRule
 
     assert policy.shipping is not None
-    dispatch = DispatchRule(same_business_day=False, opens=time(23, 59), clauses=("IMA-SHP-2",))
+    dispatch = DispatchRule(same_business_day=False, cutoff=time(23, 59), clauses=("IMA-SHP-2",))
     return policy.model_copy(
         update={
             "shipping": policy.shipping.model_copy(update={"dispatch": dispatch}),
@@ -198,10 +221,13 @@ def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
     from datetime import UTC, datetime
     from decimal import Decimal
 
+    from domain.calendar import pin_calendar
+
     total = Money(amount=Decimal("39.80"), currency=policy.currency)
+    placed_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     return OrderWorkflowInput(
         order_id=order_id,
-        policy=policy,
+        policy=pin_calendar(policy, placed_at),
         lines=[OrderLine(sku="LAMP-1", name="Lamp", quantity=2, unit_price=Decimal("19.90"))],
         items_total=total,
         shipping_total=Money.zero(policy.currency),
@@ -209,7 +235,7 @@ def order_input(order_id: str, policy: Policy) -> OrderWorkflowInput:
         payment_method=PaymentMethod.CARD,
         payment_token="pm_card_approved",
         destination_country="LV",
-        placed_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        placed_at=placed_at,
     )
 
 
@@ -252,3 +278,51 @@ async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     target = HISTORIES / f"order_{name}.json"
     if os.environ.get("ORDERFLOW_RECORD_HISTORIES") and not target.exists():
         target.write_text((await handle.fetch_history()).to_json())
+
+
+def scan_of(tracking_number: str, status: Any, at: Any) -> Any:
+    """A carrier's scan as the relay hands it to the order."""
+    from domain.orders import TrackingEvent
+
+    return TrackingEvent(
+        event_id=f"{tracking_number}-{status.value}",
+        tracking_number=tracking_number,
+        status=status,
+        occurred_at=at,
+    )
+
+
+async def labelled(handle: WorkflowHandle[Any, Any], count: int) -> Any:
+    """Wait until the order has `count` labels; its snapshot then."""
+    from domain.orders import OrderSnapshot
+    from tests.integration.harness import wait_for
+    from workflows.names import QUERY_ORDER
+
+    async def ready() -> Any:
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        return snapshot if len(snapshot.shipments) == count else None
+
+    return await wait_for(ready, within=30)
+
+
+async def picked_up(handle: WorkflowHandle[Any, Any], count: int = 1) -> Any:
+    """Wait for `count` labels, let the carrier collect every parcel still waiting for it (as
+    the sandbox carrier does at the merchant's pickup), and wait until the order has shipped."""
+    from domain.orders import OrderSnapshot
+    from domain.status import OrderStatus, TrackingStatus
+    from tests.integration.harness import wait_for
+    from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT
+
+    snapshot = await labelled(handle, count)
+    for parcel in snapshot.shipments:
+        if parcel.status is TrackingStatus.PRE_TRANSIT and not parcel.voided:
+            at = snapshot.pickup_at or snapshot.fulfilment_started_at
+            await handle.signal(
+                SIGNAL_CARRIER_EVENT, scan_of(parcel.tracking_number, TrackingStatus.PICKED_UP, at)
+            )
+
+    async def shipped() -> Any:
+        now = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        return now if now.status is OrderStatus.SHIPPED and now.shipped_at else None
+
+    return await wait_for(shipped, within=30)

@@ -12,7 +12,7 @@ from domain.orders import OrderSnapshot, TrackingEvent
 from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input, running_order
+from tests.workflows.fakes import FakeWorld, order_input, picked_up, running_order
 from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT
 
 
@@ -26,11 +26,8 @@ def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingE
 
 
 async def shipped_parcels(handle: WorkflowHandle, count: int) -> None:
-    async def ready() -> bool:
-        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
-        return len(snapshot.shipments) == count and snapshot.status is OrderStatus.SHIPPED
-
-    await wait_for(ready, within=30)
+    """The carrier collected every labelled parcel: the order has shipped."""
+    await picked_up(handle, count)
 
 
 async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(

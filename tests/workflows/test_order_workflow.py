@@ -51,7 +51,7 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     """LIF-1, KWO-RET-2: one workflow from payment to delivery; 60 days after delivery the
     order completes (time skipped)."""
     world = FakeWorld()
-    statuses = [TrackingStatus.PRE_TRANSIT, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
+    statuses = [TrackingStatus.PICKED_UP, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
     order_id, handle, result = await run_order(
         time_env, world, [scan(f"e{i}", s, i) for i, s in enumerate(statuses)]
     )
@@ -71,10 +71,12 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
         f"capture:{order_id}:capture:1",
         f"label:{order_id}:label:1",
     ]
+    shipped = next(e for e in world.events if e.status is OrderStatus.SHIPPED)
+    assert shipped.at >= next(e.at for e in world.events if e.kind == "fulfilment_started")
     window_event = next(e for e in world.events if e.kind == "return_window_opened")
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
     assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
-    await record_history(handle, "local_steps")
+    await record_history(handle, "happy_path")
 
 
 async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(

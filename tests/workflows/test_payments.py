@@ -17,11 +17,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.money import Money
 from domain.orders import (
+    CancelOutcome,
     FraudDecision,
     FraudOutcome,
     FraudVerdict,
     OrderSnapshot,
     OrderWorkflowInput,
+    OwnershipRejection,
+    PaymentEvent,
     PaymentStep,
     RetryPayment,
 )
@@ -40,6 +43,7 @@ from workflows.names import (
     QUERY_ORDER,
     SIGNAL_PAYMENT_EVENT,
     UPDATE_PAYMENT_STEP,
+    UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,
     UPDATE_REVIEW_FRAUD,
 )
@@ -49,12 +53,10 @@ def order(policy: Policy, **changes: Any) -> OrderWorkflowInput:
     return order_input(f"wf-{uuid.uuid4().hex[:8]}", policy).model_copy(update=changes)
 
 
-def event(kind: str, payment_id: str, event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "event_id": event_id or f"evt_{uuid.uuid4().hex[:10]}",
-        "type": kind,
-        "data": {"id": payment_id},
-    }
+def event(kind: str, payment_id: str, event_id: str | None = None) -> PaymentEvent:
+    return PaymentEvent(
+        event_id=event_id or f"evt_{uuid.uuid4().hex[:10]}", type=kind, payment_id=payment_id
+    )
 
 
 async def status_is(handle: WorkflowHandle, status: OrderStatus) -> OrderSnapshot:
@@ -70,7 +72,7 @@ async def step(handle: WorkflowHandle, attempt: int = 1) -> PaymentStep:
     return await handle.execute_update(UPDATE_PAYMENT_STEP, attempt, result_type=PaymentStep)
 
 
-def provider_says(world: FakeWorld, payment_id: str, state: str) -> dict[str, Any]:
+def provider_says(world: FakeWorld, payment_id: str, state: str) -> PaymentEvent:
     """The provider moves a payment and sends its webhook."""
     world.provider[payment_id] = state
     kinds = {"authorized": "payment.authorized", "captured": "payment.captured"}
@@ -387,7 +389,8 @@ async def test_an_invoice_cannot_be_required_where_the_policy_has_none(
         assert (await step(handle)).status is OrderStatus.FRAUD_REVIEW
         clauses = await refused(
             handle.execute_update(
-                UPDATE_REVIEW_FRAUD, FraudDecision(verdict=FraudVerdict.REQUIRE_INVOICE)
+                UPDATE_REVIEW_FRAUD,
+                FraudDecision(verdict=FraudVerdict.REQUIRE_INVOICE, operator="ops-1"),
             ),
             "ReviewRefused",
         )
@@ -404,9 +407,9 @@ async def test_cardnet_card_not_the_buyers_own_is_refunded_less_the_gateway_comm
     async with running_order(time_env, world, order(held_at_dispatch(preset("cardnet")))) as handle:
         await status_is(handle, OrderStatus.PAID)
         outcome = await handle.execute_update(
-            UPDATE_REVIEW_FRAUD,
-            FraudDecision(verdict=FraudVerdict.REJECT, ownership_proven=False),
-            result_type=FraudOutcome,
+            UPDATE_REJECT_CARD,
+            OwnershipRejection(ownership_proven=False, operator="ops-1"),
+            result_type=CancelOutcome,
         )
         result = await handle.result()
     assert outcome.status is OrderStatus.CANCELLED and outcome.clauses == ("CRD-DIG-2",)

@@ -17,7 +17,7 @@ from domain.policy import Policy
 from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input, record_history, running_order
+from tests.workflows.fakes import FakeWorld, order_input, picked_up, record_history, running_order
 from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_RESHIP
 
 
@@ -46,10 +46,7 @@ async def snapshot(handle: WorkflowHandle) -> OrderSnapshot:
 async def came_back(handle: WorkflowHandle) -> OrderSnapshot:
     """Ship the order, have the carrier send it back, and wait for the reshipping offer."""
 
-    async def shipped() -> bool:
-        return (await snapshot(handle)).status is OrderStatus.SHIPPED
-
-    await wait_for(shipped, within=30)
+    await picked_up(handle)
     await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.IN_TRANSIT, 1))
     await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.RETURN_TO_SENDER, 2))
 
@@ -100,8 +97,14 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
     # IMA-SHP-3: the tracking number's e-mail promise is a deadline on the order
     shipped = [e for e in world.events if e.kind == "shipped"]
     assert len(shipped) == 2 and not any(e.kind == "tracking_email_late" for e in world.events)
-    for event in shipped:
-        assert event.deadlines == {"tracking_email_by": (event.at + timedelta(days=3)).isoformat()}
+    # the first parcel's promise runs from the handover to the warehouse, a reshipped one's
+    # from its own label
+    handed_over = next(e for e in world.events if e.kind == "fulfilment_started")
+    first, again = shipped
+    assert first.deadlines == {
+        "tracking_email_by": (handed_over.at + timedelta(days=3)).isoformat()
+    }
+    assert again.deadlines == {"tracking_email_by": (again.at + timedelta(days=3)).isoformat()}
     offered = next(e for e in world.events if e.kind == "reshipping_offered")
     assert offered.clauses == ("IMA-EDT-2",) and offered.deadlines is not None
     assert "pay_reshipping_by" in offered.deadlines

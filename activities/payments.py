@@ -1,40 +1,28 @@
-"""The order workflow's activities: the read model, payments, labels and e-mail."""
+"""Payment activities: every call that moves or asks about money at the payment provider,
+each written to the ledger under its idempotency key first."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
 import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.emails import render
 from activities.models import (
-    ApplyAddressChange,
     AuthorizePayment,
-    BuyLabel,
     CapturePayment,
     ConfirmPayment,
     CreateInvoice,
-    LabelResult,
     MovementResult,
-    OrderEvent,
-    ParcelScan,
-    PollTracking,
     RefundPayment,
-    ReserveReplacement,
-    SendOrderEmail,
     VoidPayment,
 )
-from adapters.carriers import CarrierGateway, Destination
-from adapters.email import Mailer
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
-from store import emails, ledger, orders, stock
+from store import ledger
 
 
 @contextmanager
@@ -56,28 +44,10 @@ def _movement(result: PaymentResult) -> MovementResult:
     )
 
 
-class OrderActivities:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        payments: PaymentGateway,
-        carrier: CarrierGateway,
-        mailer: Mailer,
-        mail_from: str,
-    ) -> None:
+class PaymentActivities:
+    def __init__(self, pool: asyncpg.Pool, payments: PaymentGateway) -> None:
         self._pool = pool
         self._payments = payments
-        self._carrier = carrier
-        self._mailer = mailer
-        self._mail_from = mail_from
-
-    async def _order(self, order_id: str) -> dict[str, object]:
-        order = await orders.get_order(self._pool, order_id)
-        if order is None:
-            raise ApplicationError(
-                f"order {order_id} is not in the database", type="OrderNotFound", non_retryable=True
-            )
-        return order
 
     async def _ledger_row(
         self,
@@ -98,22 +68,6 @@ class OrderActivities:
     async def _settle(self, idempotency_key: str, status: str, provider_ref: str) -> None:
         await ledger.settle_movement(
             self._pool, idempotency_key=idempotency_key, status=status, provider_ref=provider_ref
-        )
-
-    @activity.defn(name="record_order_event")
-    async def record_order_event(self, event: OrderEvent) -> None:
-        await orders.record_event(
-            self._pool,
-            order_id=event.order_id,
-            seq=event.seq,
-            at=event.at,
-            kind=event.kind,
-            summary=event.summary,
-            status=event.status,
-            clauses=event.clauses,
-            details=event.details,
-            shipments=event.shipments,
-            deadlines=event.deadlines,
         )
 
     async def _start_payment(
@@ -168,11 +122,6 @@ class OrderActivities:
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return _movement(result)
 
-    @activity.defn(name="customer_order_count")
-    async def customer_order_count(self, order_id: str) -> int:
-        """Orders the same customer placed with this merchant in the 24 hours before this one."""
-        return await orders.recent_orders_by_customer(self._pool, order_id)
-
     @activity.defn(name="capture_payment")
     async def capture_payment(self, request: CapturePayment) -> MovementResult:
         row = await self._ledger_row(request, "capture")
@@ -192,49 +141,6 @@ class OrderActivities:
                 )
         await self._settle(request.idempotency_key, current.state.value, current.payment_id)
         return MovementResult(payment_id=current.payment_id, state=current.state.value)
-
-    @activity.defn(name="send_order_email")
-    async def send_order_email(self, request: SendOrderEmail) -> None:
-        order = await self._order(request.order_id)
-        subject, body = render(request.template, order, request.facts)
-        recipient = str(order["customer"]["email"])  # type: ignore[index]
-        row = await emails.claim_email(
-            self._pool,
-            order_id=request.order_id,
-            template=request.template,
-            idempotency_key=request.idempotency_key,
-            recipient=recipient,
-            subject=subject,
-            message_id=make_msgid(
-                idstring=request.idempotency_key.replace(":", "."), domain="orderflow.local"
-            ),
-        )
-        if row["sent_at"] is not None:
-            return
-        message = EmailMessage()
-        message["From"] = self._mail_from
-        message["To"] = recipient
-        message["Subject"] = subject
-        message["Message-ID"] = str(row["message_id"])
-        message["X-Orderflow-Order"] = request.order_id
-        message.set_content(body)
-        await self._mailer.send(message)
-        await emails.mark_sent(self._pool, request.idempotency_key)
-
-    @activity.defn(name="buy_shipping_label")
-    async def buy_shipping_label(self, request: BuyLabel) -> LabelResult:
-        order = await self._order(request.order_id)
-        destination = Destination.model_validate(order["shipping_address"])
-        with provider_refusals("LabelRejected"):
-            label = await self._carrier.buy_label(
-                carrier=request.carrier,
-                reference=request.order_id,
-                destination=destination,
-                idempotency_key=request.idempotency_key,
-            )
-        return LabelResult(
-            carrier=label.carrier, tracking_number=label.tracking_number, label_id=label.label_id
-        )
 
     @activity.defn(name="refund_payment")
     async def refund_payment(self, request: RefundPayment) -> MovementResult:
@@ -264,36 +170,3 @@ class OrderActivities:
         # a payment that failed or was captured meanwhile is reported as it stands
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return _movement(result)
-
-    @activity.defn(name="apply_address_change")
-    async def apply_address_change(self, request: ApplyAddressChange) -> None:
-        if not await orders.apply_address(self._pool, request.order_id, request.change_id):
-            raise ApplicationError(
-                f"address change {request.change_id} is not one of order {request.order_id}",
-                type="AddressChangeUnknown",
-                non_retryable=True,
-            )
-
-    @activity.defn(name="poll_tracking")
-    async def poll_tracking(self, request: PollTracking) -> list[ParcelScan]:
-        """Ask the carrier for parcels it has not told about; heartbeats between parcels."""
-        scans: list[ParcelScan] = []
-        for index, tracking_number in enumerate(request.tracking_numbers):
-            activity.heartbeat(index)
-            with provider_refusals("TrackingRejected"):
-                status = await self._carrier.track(tracking_number)
-            scans.append(ParcelScan(tracking_number=tracking_number, status=status))
-        return scans
-
-    @activity.defn(name="reserve_replacement")
-    async def reserve_replacement(self, request: ReserveReplacement) -> bool:
-        """Reserve the order's items again, for a replacement parcel; False when out of stock."""
-        order = await self._order(request.order_id)
-        wanted: dict[str, int] = {}
-        for line in order["lines"]:  # type: ignore[attr-defined]
-            if int(line.get("parcel", 1)) != request.parcel:
-                continue
-            wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
-        return await stock.reserve(
-            self._pool, str(order["merchant"]), request.reservation_key, wanted
-        )

@@ -1,0 +1,85 @@
+"""Store activities: the order's read model and timeline, address changes, stock, tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.models import ApplyAddressChange, OperatorTask, OrderEvent, ReserveReplacement
+from store import orders, stock, tasks
+
+
+async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
+    order = await orders.get_order(pool, order_id)
+    if order is None:
+        raise ApplicationError(
+            f"order {order_id} is not in the database", type="OrderNotFound", non_retryable=True
+        )
+    return order
+
+
+class StoreActivities:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name="record_order_event")
+    async def record_order_event(self, event: OrderEvent) -> None:
+        await orders.record_event(
+            self._pool,
+            order_id=event.order_id,
+            seq=event.seq,
+            at=event.at,
+            kind=event.kind,
+            summary=event.summary,
+            status=event.status,
+            clauses=event.clauses,
+            details=event.details,
+            shipments=event.shipments,
+            deadlines=event.deadlines,
+        )
+
+    @activity.defn(name="customer_order_count")
+    async def customer_order_count(self, order_id: str) -> int:
+        """Orders the same customer placed with this merchant in the 24 hours before this one."""
+        return await orders.recent_orders_by_customer(self._pool, order_id)
+
+    @activity.defn(name="apply_address_change")
+    async def apply_address_change(self, request: ApplyAddressChange) -> None:
+        if not await orders.apply_address(self._pool, request.order_id, request.change_id):
+            raise ApplicationError(
+                f"address change {request.change_id} is not one of order {request.order_id}",
+                type="AddressChangeUnknown",
+                non_retryable=True,
+            )
+
+    @activity.defn(name="reserve_replacement")
+    async def reserve_replacement(self, request: ReserveReplacement) -> bool:
+        """Reserve the order's items again, for a replacement parcel; False when out of stock."""
+        order = await order_row(self._pool, request.order_id)
+        wanted: dict[str, int] = {}
+        for line in order["lines"]:
+            if int(line.get("parcel", 1)) != request.parcel:
+                continue
+            wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
+        return await stock.reserve(
+            self._pool, str(order["merchant"]), request.reservation_key, wanted
+        )
+
+    @activity.defn(name="set_operator_task")
+    async def set_operator_task(self, task: OperatorTask) -> None:
+        """Open (or, with `closed`, close) a task waiting on a person; idempotent by key."""
+        if task.closed:
+            await tasks.close(self._pool, task.task_key)
+        else:
+            await tasks.open_task(
+                self._pool,
+                task_key=task.task_key,
+                order_id=task.order_id,
+                kind=task.kind,
+                summary=task.summary,
+                due_at=task.due_at,
+                clauses=task.clauses,
+            )

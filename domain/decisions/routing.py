@@ -1,0 +1,61 @@
+"""Where each line of an order goes: physical goods to fulfilment, digital cards to digital
+delivery, services to a subscription. A kind no context handles yet is refused at placement,
+never accepted and stranded with the money taken."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.orders import OrderLine
+from domain.policy import Policy
+
+
+class LineKind(StrEnum):
+    PHYSICAL = "physical"
+    DIGITAL_CARD = "digital_card"
+    SERVICE = "service"
+
+
+# The kinds an order can carry through to the end today.
+ROUTED = frozenset({LineKind.PHYSICAL})
+
+
+class Routing(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    allowed: bool
+    reason: str
+    clauses: tuple[str, ...] = ()
+    field: str | None = None
+
+
+def line_kind(policy: Policy, line: OrderLine) -> LineKind:
+    if line.is_digital:
+        return LineKind.DIGITAL_CARD
+    if policy.shipping is None:  # a merchant that ships nothing sells services
+        return LineKind.SERVICE
+    return LineKind.PHYSICAL
+
+
+def route_lines(policy: Policy, lines: list[OrderLine]) -> Routing:
+    """Whether every line of the order has a context to go to; the first one without is
+    named by its field."""
+    for index, line in enumerate(lines):
+        kind = line_kind(policy, line)
+        if kind in ROUTED:
+            continue
+        if kind is LineKind.DIGITAL_CARD:
+            clauses = policy.digital.delivery.clauses if policy.digital else ()
+            what = "digital gift cards are not sold through orders yet"
+        else:
+            clauses = policy.services.subscription.clauses if policy.services else ()
+            what = f"{policy.display_name} sells services, which are not sold through orders yet"
+        return Routing(
+            allowed=False,
+            reason=f"line {index + 1} ({line.sku}): {what}",
+            clauses=clauses,
+            field=f"lines.{index}.category" if kind is LineKind.DIGITAL_CARD else f"lines.{index}",
+        )
+    return Routing(allowed=True, reason="every line goes to fulfilment")

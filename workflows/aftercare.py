@@ -1,0 +1,30 @@
+"""After delivery: the return window runs, and the order completes when it closes."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.decisions.returns import returns_close_at
+    from domain.status import OrderStatus
+    from workflows.context import OrderContext
+
+
+async def return_window(ctx: OrderContext) -> None:
+    """Open the policy's return window from delivery, wait it out, complete the order."""
+    assert ctx.order.delivered_at is not None
+    window = returns_close_at(ctx.policy, ctx.input.placed_at, ctx.order.delivered_at)
+    if window is None:
+        await ctx.record("completed", OrderStatus.COMPLETED, "delivered; no return window", ())
+        return
+    ctx.order.return_window_closes_at = window.at
+    await ctx.record(
+        "return_window_opened",
+        None,
+        f"returns accepted until {window.at.isoformat()}",
+        window.clauses,
+        deadlines={"return_window_closes_at": window.at},
+    )
+    if window.at > workflow.now():
+        await workflow.sleep(window.at - workflow.now(), summary="return window")
+    await ctx.record("completed", OrderStatus.COMPLETED, "return window closed", window.clauses)

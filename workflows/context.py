@@ -1,0 +1,167 @@
+"""What every part of an order workflow shares: the order's input and snapshot, its timeline
+(read model, `OrderStatus`, the Web UI's details), its e-mails and operator tasks, and the
+typed options its activities run with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.mail import MailActivities
+    from activities.models import OperatorTask, OrderEvent, SendOrderEmail
+    from activities.store import StoreActivities
+    from domain.decisions import merged
+    from domain.decisions.changes import OrderFacts
+    from domain.orders import OrderSnapshot, OrderWorkflowInput
+    from domain.status import OrderStatus
+    from workflows.details import current_details
+    from workflows.names import ORDER_STATUS
+
+
+@dataclass(frozen=True)
+class Options:
+    """How one kind of activity runs: its timeouts and retries."""
+
+    start_to_close: timedelta
+    retry: RetryPolicy
+    schedule_to_close: timedelta | None = None
+    heartbeat: timedelta | None = None
+
+
+SHORT = Options(timedelta(seconds=30), RetryPolicy(maximum_interval=timedelta(seconds=30)))
+# Money-moving calls carry idempotency keys the provider keeps for 24 hours: every retry must
+# happen well inside that, so such activities give up after one hour.
+MONEY = Options(
+    timedelta(seconds=30),
+    RetryPolicy(
+        maximum_interval=timedelta(minutes=1), non_retryable_error_types=["PaymentRejected"]
+    ),
+    schedule_to_close=timedelta(hours=1),
+)
+POLL = Options(
+    timedelta(minutes=2),
+    RetryPolicy(
+        maximum_interval=timedelta(minutes=5), non_retryable_error_types=["TrackingRejected"]
+    ),
+    heartbeat=timedelta(seconds=30),
+)
+
+
+async def run(activity: Any, arg: Any, options: Options, summary: str) -> Any:
+    """Run an activity method with `options`."""
+    return await workflow.execute_activity_method(
+        activity,
+        arg,
+        start_to_close_timeout=options.start_to_close,
+        schedule_to_close_timeout=options.schedule_to_close,
+        heartbeat_timeout=options.heartbeat,
+        retry_policy=options.retry,
+        summary=summary,
+    )
+
+
+async def run_local(activity: Any, arg: Any, summary: str) -> Any:
+    """A short idempotent step run inside the workflow task: one marker in the history."""
+    return await workflow.execute_local_activity_method(
+        activity,
+        arg,
+        start_to_close_timeout=SHORT.start_to_close,
+        retry_policy=SHORT.retry,
+        summary=summary,
+    )
+
+
+class OrderContext:
+    def __init__(self, order: OrderWorkflowInput) -> None:
+        self.input = order
+        self.policy = order.policy
+        self.order = OrderSnapshot(order_id=order.order_id, status=OrderStatus.PENDING_PAYMENT)
+        self._seq = 0
+
+    @property
+    def order_id(self) -> str:
+        return self.input.order_id
+
+    def facts(self) -> OrderFacts:
+        """Where the order stands for the policy's decisions. A handover already scheduled
+        counts: a window that closes when fulfilment starts closes at that slot."""
+        order = self.order
+        return OrderFacts(
+            lines=self.input.lines,
+            shipping_paid=self.input.shipping_total,
+            paid_at=order.paid_at,
+            fulfilment_started_at=order.fulfilment_started_at or order.dispatch_at,
+            shipped_at=order.shipped_at,
+        )
+
+    def payment_clauses(self) -> tuple[str, ...]:
+        payment = self.policy.payment
+        return merged(payment.methods.clauses, payment.card.clauses if payment.card else ())
+
+    async def record(
+        self,
+        kind: str,
+        status: OrderStatus | None,
+        summary: str,
+        clauses: tuple[str, ...],
+        *,
+        details: dict[str, Any] | None = None,
+        deadlines: dict[str, datetime] | None = None,
+    ) -> None:
+        """One timeline entry: the read model, the `OrderStatus` attribute, the UI details."""
+        self._seq += 1
+        if status is not None:
+            self.order.status = status
+            workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
+        workflow.set_current_details(current_details(self.order))
+        entry = OrderEvent(
+            order_id=self.order_id,
+            seq=self._seq,
+            at=workflow.now(),
+            kind=kind,
+            summary=summary,
+            status=status,
+            clauses=clauses,
+            details=details or {},
+            shipments=[s.model_dump(mode="json") for s in self.order.shipments],
+            deadlines={k: v.isoformat() for k, v in deadlines.items()} if deadlines else None,
+        )
+        await run_local(StoreActivities.record_order_event, entry, kind)
+
+    async def email(
+        self, template: str, facts: dict[str, Any] | None = None, key: str | None = None
+    ) -> None:
+        """Send one of the order's e-mails; `key` tells apart several of the same kind."""
+        message = SendOrderEmail(
+            order_id=self.order_id,
+            template=template,
+            idempotency_key=f"{self.order_id}:email:{template}" + (f":{key}" if key else ""),
+            facts=facts or {},
+        )
+        await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+
+    async def task(
+        self,
+        kind: str,
+        summary: str = "",
+        clauses: tuple[str, ...] = (),
+        *,
+        due_at: datetime | None = None,
+        closed: bool = False,
+    ) -> None:
+        """Open (or close) the order's task of this kind on the operators' list."""
+        task = OperatorTask(
+            task_key=f"{self.order_id}:{kind}",
+            order_id=self.order_id,
+            kind=kind,
+            summary=summary,
+            due_at=due_at,
+            clauses=clauses,
+            closed=closed,
+        )
+        await run_local(StoreActivities.set_operator_task, task, f"task {kind}")

@@ -1,0 +1,302 @@
+"""Fulfilment as it happens: at the dispatch slot the warehouse takes the order and buys a
+label per parcel with the merchant's pickup booked; the order has shipped when the carrier
+collects it (its first scan), not when the label exists. Until then a cancellation the
+policy allows still wins, and the labels are voided. Then scans are followed until every
+parcel is delivered, or one is lost or comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.carriers import CarrierActivities
+    from activities.models import ApplyAddressChange, BuyLabel, LabelResult, PollTracking
+    from activities.store import StoreActivities
+    from domain.decisions import merged
+    from domain.decisions.changes import edit_window
+    from domain.decisions.fulfilment import (
+        choose_carrier,
+        customs_notice,
+        delivery_estimate,
+        dispatch_slot,
+        parcels,
+        pickup_at,
+        tracking_email_deadline,
+    )
+    from domain.decisions.tracking import apply_scan
+    from domain.orders import AddressChange, AddressChanged, Shipment, TrackingEvent
+    from domain.policy import Carrier
+    from domain.status import OrderStatus, TrackingStatus
+    from workflows.cancellation import Cancellations
+    from workflows.context import POLL, SHORT, OrderContext, run
+    from workflows.names import CARRIER
+
+ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
+# How long after the booked pickup a silent carrier is asked whether it collected the parcel.
+PICKUP_GRACE = timedelta(hours=1)
+
+
+class Leg(StrEnum):
+    """How following the parcels ended."""
+
+    CANCEL = "cancel"  # a cancellation came before the carrier collected the parcels
+    ENDED = "ended"  # delivered, lost or back: the order's status says which
+
+
+@dataclass
+class FulfilmentState:
+    inbox: list[TrackingEvent] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    address_changes_running: int = 0
+    carrier: Carrier | None = None
+    clauses: tuple[str, ...] = ()
+
+
+class Fulfilment:
+    def __init__(self, ctx: OrderContext, cancels: Cancellations) -> None:
+        self._ctx, self._cancels = ctx, cancels
+        self.state = FulfilmentState()
+
+    def note_scan(self, event: TrackingEvent) -> None:
+        if event.event_id not in self.state.seen:
+            self.state.seen.add(event.event_id)
+            self.state.inbox.append(event)
+
+    async def change_address(self, change: AddressChange) -> AddressChanged:
+        """Apply a new shipping address the edit window allowed; the handover waits for it."""
+        ctx = self._ctx
+        decision = edit_window(ctx.policy, ctx.facts(), workflow.now())
+        self.state.address_changes_running += 1
+        try:
+            await run(
+                StoreActivities.apply_address_change,
+                ApplyAddressChange(order_id=ctx.order_id, change_id=change.change_id),
+                SHORT,
+                "apply address change",
+            )
+            await ctx.record(
+                "shipping_address_changed",
+                None,
+                "shipping address changed",
+                decision.clauses,
+                details={"change_id": change.change_id},
+            )
+        finally:
+            self.state.address_changes_running -= 1
+        return AddressChanged(
+            change_id=change.change_id,
+            clauses=decision.clauses,
+            edit_window_closes_at=decision.deadlines.get("edit_window_closes_at"),
+        )
+
+    async def wait_for_slot(self) -> bool:
+        """Schedule the handover and wait for it; False when a cancellation came first."""
+        ctx = self._ctx
+        slot = dispatch_slot(ctx.policy, workflow.now())
+        ctx.order.dispatch_at = slot.at
+        closes = edit_window(ctx.policy, ctx.facts(), workflow.now()).deadlines
+        ctx.order.edit_window_closes_at = closes.get("edit_window_closes_at")
+        await ctx.record(
+            "dispatch_scheduled",
+            None,
+            f"handed to the warehouse at {slot.at.isoformat()}",
+            slot.clauses or ctx.payment_clauses(),
+            deadlines={"dispatch_at": slot.at, **closes},
+        )
+        wait = slot.at - workflow.now()
+        if wait > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    lambda: self._cancels.requested, timeout=wait, timeout_summary="dispatch slot"
+                )
+            except TimeoutError:
+                pass  # the slot came
+        await workflow.wait_condition(lambda: self.state.address_changes_running == 0)
+        return not self._cancels.requested
+
+    async def hand_over(self) -> None:
+        """The warehouse takes the order: a label per parcel, the pickup booked."""
+        ctx, state = self._ctx, self.state
+        ctx.order.fulfilment_started_at = workflow.now()
+        state.carrier, carrier_clauses = choose_carrier(ctx.policy, ctx.input.destination_country)
+        tracking = ctx.policy.shipping.tracking if ctx.policy.shipping else None
+        pickup = pickup_at(ctx.policy, workflow.now())
+        state.clauses = merged(
+            pickup.clauses, carrier_clauses, tracking.clauses if tracking else ()
+        )
+        state.clauses = state.clauses or ctx.payment_clauses()
+        ctx.order.pickup_at = pickup.at
+        await ctx.record(
+            "fulfilment_started",
+            OrderStatus.FULFILLING,
+            f"handed to the warehouse; {state.carrier.value} collects at {pickup.at.isoformat()}",
+            state.clauses,
+            deadlines={"pickup_at": pickup.at},
+        )
+        for parcel_no in parcels(ctx.input.lines):
+            await self.label(parcel_no, parcel_no)
+
+    async def label(self, parcel_no: int, label_no: int) -> Shipment:
+        """Buy a label for one parcel, with the carrier's pickup booked."""
+        ctx = self._ctx
+        assert self.state.carrier is not None
+        label: LabelResult = await run(
+            CarrierActivities.buy_shipping_label,
+            BuyLabel(
+                order_id=ctx.order_id,
+                carrier=self.state.carrier,
+                idempotency_key=f"{ctx.order_id}:label:{label_no}",
+                pickup_at=ctx.order.pickup_at,
+            ),
+            SHORT,
+            f"buy {self.state.carrier.value} label",
+        )
+        shipment = Shipment(
+            carrier=label.carrier,
+            label_id=label.label_id,
+            tracking_number=label.tracking_number,
+            parcel=parcel_no,
+        )
+        ctx.order.shipments.append(shipment)
+        workflow.upsert_search_attributes([CARRIER.value_set(label.carrier.value)])
+        return shipment
+
+    async def announce(self, shipment: Shipment, status: OrderStatus | None = None) -> None:
+        """Tell the customer a parcel's tracking number, within the policy's promise (from the
+        handover, or for a replacement parcel from its label)."""
+        ctx = self._ctx
+        first = shipment.tracking_number == ctx.order.shipments[0].tracking_number
+        since = ctx.order.fulfilment_started_at if first else None
+        promise = tracking_email_deadline(ctx.policy, since or workflow.now())
+        await ctx.record(
+            "shipped",
+            status,
+            f"{shipment.carrier.value} has parcel {shipment.parcel}, tracking {shipment.tracking_number}",
+            self.state.clauses,
+            details={"tracking_number": shipment.tracking_number},
+            deadlines={"tracking_email_by": promise.at} if promise else None,
+        )
+        customs = customs_notice(ctx.policy, ctx.input.destination_country)
+        facts: dict[str, Any] = {
+            "carrier": shipment.carrier.value,
+            "tracking_number": shipment.tracking_number,
+        }
+        if customs.allowed:
+            facts["customs_notice"] = customs.reason
+        await ctx.email("shipment_tracking", facts, key=None if first else shipment.tracking_number)
+        if promise is not None and workflow.now() > promise.at:
+            await ctx.record(
+                "tracking_email_late",
+                None,
+                f"tracking e-mail for {shipment.tracking_number} sent after {promise.at.isoformat()}",
+                promise.clauses,
+            )
+
+    async def follow(self) -> Leg:
+        """Apply scans until every parcel is delivered, or one is lost or sent back. Before
+        the carrier collects anything, a cancellation ends the leg."""
+        ctx = self._ctx
+        while ctx.order.status not in ENDED:
+            if ctx.order.shipped_at is None and self._cancels.requested:
+                return Leg.CANCEL
+            await self._wait_for_scans()
+            events, self.state.inbox = self.state.inbox, []
+            for event in sorted(events, key=lambda e: e.occurred_at):
+                await self._apply(event)
+        return Leg.ENDED
+
+    async def _apply(self, event: TrackingEvent) -> None:
+        ctx = self._ctx
+        outcome = apply_scan(ctx.order, event)
+        if outcome is None:
+            return
+        shipped = ctx.order.shipped_at is None and outcome.order.shipped_at is not None
+        ctx.order = outcome.order
+        if outcome.status is not None:
+            await ctx.record(
+                f"tracking_{event.status.value}",
+                outcome.status,
+                outcome.summary,
+                self.state.clauses,
+                details={"tracking_number": event.tracking_number, "event_id": event.event_id},
+            )
+        if shipped:
+            for shipment in ctx.order.shipments:
+                if not shipment.voided:
+                    await self.announce(shipment)
+
+    async def _wait_for_scans(self) -> None:
+        """Wait for the carrier's scans. Past the delivery estimate the customer is told,
+        once; when the carrier has been silent too long, it is asked."""
+        ctx, order = self._ctx, self._ctx.order
+        policy = ctx.policy
+        estimate = delivery_estimate(policy, order.shipped_at) if order.shipped_at else None
+        timeout = policy.shipping.carriers.poll_after if policy.shipping else timedelta(days=1)
+        if order.shipped_at is None and order.pickup_at is not None:
+            timeout = max(order.pickup_at + PICKUP_GRACE - workflow.now(), timeout)
+        watch_late = estimate is not None and not order.late
+        if estimate is not None and watch_late:
+            timeout = min(timeout, max(estimate.latest - workflow.now(), timedelta(seconds=1)))
+        try:
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self.state.inbox)
+                    or (ctx.order.shipped_at is None and self._cancels.requested)
+                ),
+                timeout=timeout,
+                timeout_summary="carrier quiet",
+            )
+            return
+        except TimeoutError:
+            pass
+        if estimate is not None and watch_late and workflow.now() >= estimate.latest:
+            order.late = True
+            expected = estimate.latest
+            await ctx.record(
+                "parcel_late",
+                None,
+                f"not delivered by {expected.isoformat(timespec='minutes')}",
+                estimate.clauses,
+                deadlines={"delivery_expected_by": expected},
+            )
+            for parcel in order.shipments:
+                await ctx.email(
+                    "parcel_late",
+                    {
+                        "tracking_number": parcel.tracking_number,
+                        "expected_by": expected.isoformat(timespec="minutes"),
+                    },
+                    key=parcel.tracking_number,
+                )
+            return
+        await self._ask_carrier()
+
+    async def _ask_carrier(self) -> None:
+        order = self._ctx.order
+        waiting = [
+            s.tracking_number
+            for s in order.shipments
+            if s.status != TrackingStatus.DELIVERED and not s.replaced and not s.voided
+        ]
+        scans = await run(
+            CarrierActivities.poll_tracking,
+            PollTracking(order_id=self._ctx.order_id, tracking_numbers=waiting),
+            POLL,
+            "ask the carrier",
+        )
+        known = {s.value for s in TrackingStatus}
+        for scan in scans:
+            if scan.status in known:
+                self.state.inbox.append(
+                    TrackingEvent(
+                        event_id=f"poll:{scan.tracking_number}:{scan.status}",
+                        tracking_number=scan.tracking_number,
+                        status=TrackingStatus(scan.status),
+                        occurred_at=workflow.now(),
+                    )
+                )

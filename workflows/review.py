@@ -1,0 +1,104 @@
+"""Fraud screening and the operator's review: an authorised order at or above the policy's
+score waits for an operator's verdict (IMA-FRD-1, CRD-DIG-2): approve, reject, or ask for an
+e-invoice instead of the card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.store import StoreActivities
+    from domain.decisions.payment import ScreeningFacts, review_rejection, screen_for_fraud
+    from domain.money import Money
+    from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
+    from domain.status import OrderStatus
+    from workflows.cancellation import Cancellations
+    from workflows.context import SHORT, OrderContext, run
+    from workflows.money import MoneyMoves
+
+
+class Paid(StrEnum):
+    """How the payment phase ended."""
+
+    PAID = "paid"  # captured, checks passed
+    UNPAID = "unpaid"  # failed for good or the invoice expired: the order ends here
+    CANCEL = "cancel"  # a cancellation is to be carried out
+
+
+class FraudReview:
+    def __init__(
+        self,
+        ctx: OrderContext,
+        money: MoneyMoves,
+        cancels: Cancellations,
+        set_step: Callable[[OrderStatus], None],
+    ) -> None:
+        self._ctx, self._money, self._cancels, self._set_step = ctx, money, cancels, set_step
+        self.decision: FraudDecision | None = None
+        self.outcome: FraudOutcome | None = None
+
+    async def screen(self, card_country: str | None) -> Paid | None:
+        """Score the authorised order; at or above the policy's score it waits for an
+        operator (IMA-FRD-1, CRD-DIG-2). A phase outcome when the order ends here."""
+        ctx = self._ctx
+        if ctx.policy.payment.fraud is None:
+            return None
+        recent = await run(
+            StoreActivities.customer_order_count,
+            ctx.order_id,
+            SHORT,
+            "count the customer's recent orders",
+        )
+        screening = screen_for_fraud(
+            ctx.policy,
+            ScreeningFacts(
+                total=ctx.input.total,
+                billing_country=ctx.input.billing_country or ctx.input.destination_country,
+                shipping_country=ctx.input.destination_country,
+                card_country=card_country,
+                orders_by_customer_today=recent,
+            ),
+        )
+        if not screening.review:
+            return None
+        clauses = screening.clauses
+        await ctx.record(
+            "fraud_review",
+            OrderStatus.FRAUD_REVIEW,
+            f"held for review: score {screening.score} ({', '.join(screening.signals)})",
+            clauses,
+            details={"score": screening.score, "signals": list(screening.signals)},
+        )
+        await ctx.task("fraud_review", "an order held for fraud review", clauses)
+        self._set_step(OrderStatus.FRAUD_REVIEW)
+        await workflow.wait_condition(lambda: self.decision is not None or self._cancels.requested)
+        await ctx.task("fraud_review", closed=True)
+        if self.decision is None:
+            return Paid.CANCEL
+        verdict, operator = self.decision.verdict, self.decision.operator
+        await ctx.record(
+            f"fraud_{verdict.value}",
+            None,
+            f"review by {operator}: {verdict.value}",
+            clauses,
+            details={"operator": operator},
+        )
+        if verdict is FraudVerdict.APPROVE:
+            self.outcome = FraudOutcome(status=OrderStatus.PENDING_PAYMENT, clauses=clauses)
+            return None
+        if verdict is FraudVerdict.REQUIRE_INVOICE:
+            assert ctx.order.payment_id is not None
+            await self._money.void(ctx.order.payment_id, f"{ctx.order_id}:void:review")
+            ctx.order.payment_id = None
+            self.outcome = FraudOutcome(
+                status=OrderStatus.AWAITING_INVOICE_PAYMENT, clauses=clauses
+            )
+            return None
+        self._cancels.ask(CancelOrigin.REVIEW, review_rejection(ctx.policy))
+        self.outcome = FraudOutcome(
+            status=OrderStatus.CANCELLED, refund=Money.zero(ctx.policy.currency), clauses=clauses
+        )
+        return Paid.CANCEL
