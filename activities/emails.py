@@ -104,7 +104,12 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
     if template == "order_cancelled":
         return (
             f"Order {oid} is cancelled",
-            f"Your order {oid} is cancelled as you asked.\n\n"
+            f"Your order {oid} is cancelled and nothing will be sent.\n\n"
             f"Refund: {facts['refund']} to your original payment method.\n",
+        )
+    if template == "operator_refund":
+        return (
+            f"Order {oid}: a refund is on its way",
+            f"We refunded {facts['refund']} on your order {oid} to your original payment method.\n",
         )
     raise ValueError(f"unknown e-mail template {template!r}")

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = 1.0
 
     payment_provider_url: str = "http://127.0.0.1:8100/payments"
+    update_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="how long the API waits for an order to answer a customer's or operator's "
+        "act before it answers 503 (the act may still take effect)",
+    )
     provider_timeout_seconds: float = Field(
         10.0, gt=0, description="how long an adapter waits for a provider's answer"
     )

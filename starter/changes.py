@@ -4,6 +4,8 @@ is a 409 naming the clause."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -12,7 +14,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -40,8 +42,14 @@ from workflows.names import (
 log = structlog.get_logger("orderflow.api.changes")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
-UPDATE_TIMEOUT = timedelta(seconds=15)
-REFUSALS = ("EditRefused", "CancelRefused", "ReshipRefused", "PaymentRetryRefused", "ReviewRefused")
+REFUSALS = (
+    "EditRefused",
+    "CancelRefused",
+    "ReshipRefused",
+    "PaymentRetryRefused",
+    "ReviewRefused",
+    "RefundRefused",
+)
 
 
 class Reshipping(BaseModel):
@@ -53,15 +61,40 @@ class Reshipping(BaseModel):
     payment: PaymentInstruction
 
 
+def update_id(name: str, *parts: Any) -> str:
+    """The update's ID within its order: the same request sent again is the same update, and
+    Temporal answers it with the one outcome it had."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{name}:{digest[:24]}"
+
+
 async def run_update(
-    request: Request, order_id: str, name: str, arg: Any, result_type: type
+    request: Request,
+    order_id: str,
+    name: str,
+    arg: Any,
+    result_type: type,
+    *,
+    id: str | None = None,
 ) -> Any:
-    """Run an update; a refusal by its validator becomes a 409 naming the clause."""
+    """Run an update; a refusal by its validator becomes a 409 naming the clause. An update
+    the order has not answered in time may still take effect: 503, and asking again with the
+    same request (the same update ID) gets its one outcome."""
     handle = request.app.state.temporal.get_workflow_handle(order_workflow_id(order_id))
+    timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)
     try:
         return await handle.execute_update(
-            name, arg, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
+            name, arg, id=id, result_type=result_type, rpc_timeout=timeout
         )
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        log.warning("update not answered in time", update=name)
+        raise Problem(
+            503,
+            "Not answered in time",
+            "the order did not answer in time; the request may still take effect. Send the "
+            "same request again to learn its outcome: it is carried out at most once",
+            headers={"Retry-After": "5"},
+        ) from err
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
@@ -90,16 +123,30 @@ async def _with_proposed_address(
     argument: Callable[[int], Any],
     result_type: type,
     when_ended: tuple[tuple[str, ...], str],
+    extra_identity: tuple[Any, ...] = (),
 ) -> tuple[Any, int]:
     """Store a proposed address (the workflow sees only its ID), run the update that takes
     it, and mark it refused unless the update took it. Returns the answer and the ID."""
     pool, order_id = request.app.state.pool, row["order_id"]
-    change_id = await orders.propose_address(pool, order_id, address.model_dump(mode="json"))
+    proposed = address.model_dump(mode="json")
+    change_id = await orders.propose_address(pool, order_id, proposed)
     try:
-        answer = await run_update(request, order_id, name, argument(change_id), result_type)
-    except Problem:
-        await orders.refuse_address(pool, change_id)
+        answer = await run_update(
+            request,
+            order_id,
+            name,
+            argument(change_id),
+            result_type,
+            id=update_id(name, proposed, *extra_identity),
+        )
+    except Problem as problem:
+        if problem.status != 503:  # not answered in time: the order may still take it
+            await orders.refuse_address(pool, change_id)
         raise
+    if answer is not None and getattr(answer, "change_id", change_id) != change_id:
+        # the same request answered before: this copy of the address is not the one taken
+        await orders.refuse_address(pool, change_id)
+        change_id = answer.change_id
     if answer is None:
         await orders.refuse_address(pool, change_id)
         raise no_longer(row, *when_ended)
@@ -145,8 +192,11 @@ async def cancel_order(
     order_id: str, request: Request, body: CancelRequest | None = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
+    if body is not None and body.reason:
+        await orders.note_cancel_reason(request.app.state.pool, order_id, body.reason)
+    # An order is cancelled once: every cancellation request of it is the same update.
     outcome = await run_update(
-        request, order_id, UPDATE_CANCEL, body or CancelRequest(), CancelOutcome
+        request, order_id, UPDATE_CANCEL, CancelRequest(), CancelOutcome, id=UPDATE_CANCEL
     )
     if outcome is None:
         if row["status"] == "cancelled":  # asked again: the same answer
@@ -196,6 +246,7 @@ async def reship_returned_parcel(
         lambda change_id: ReshipRequest(change_id=change_id, payment_token=token),
         ReshipOutcome,
         (back.clauses if back else (), "reshipped"),
+        extra_identity=(token,),
     )
     if not outcome.paid:
         await orders.refuse_address(request.app.state.pool, change_id)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.money import Money
+from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
+from domain.policy import Policy
 from starter.auth import require_operator
+from starter.changes import no_longer, run_update, update_id
+from starter.orders import money_json, visible_order
 from starter.problems import Problem
-from store import inbox, stock
+from store import inbox, stock, tasks
+from workflows.names import UPDATE_REFUND
 
 router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
 
@@ -39,3 +46,54 @@ async def set_stock(merchant: str, sku: str, level: StockLevel, request: Request
         raise Problem(404, "Unknown merchant", f"no policy preset named {merchant!r}")
     await stock.set_available(request.app.state.pool, merchant, sku, level.available)
     return {"merchant": merchant, "sku": sku, "available": level.available}
+
+
+@router.get("/tasks")
+async def open_tasks(request: Request) -> dict[str, Any]:
+    """Everything waiting on a person, the most urgent first."""
+    return {"items": await tasks.open_tasks(request.app.state.pool)}
+
+
+class RefundIn(BaseModel):
+    """An operator's refund: the amount in the order's currency, why, and who decided."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    reason: Annotated[Note, StringConstraints(min_length=1)]
+    operator: Operator
+
+
+@router.post("/orders/{order_id}/refunds", status_code=201)
+async def refund_order(
+    order_id: str,
+    body: RefundIn,
+    request: Request,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = None,
+) -> dict[str, Any]:
+    """Give money back on an order, up to what is still refundable of what was captured.
+    Its ledger key is the Idempotency-Key (or the body's content): sent twice, it refunds once."""
+    row = await visible_order(request, order_id)
+    refund_id = idempotency_key or update_id("refund", body.model_dump(mode="json"))[7:]
+    refund = OperatorRefund(
+        refund_id=refund_id,
+        amount=Money(amount=body.amount, currency=row["currency"]),
+        reason=body.reason,
+        operator=body.operator,
+    )
+    done = await run_update(
+        request, order_id, UPDATE_REFUND, refund, OperatorRefunded, id=f"refund:{refund_id}"
+    )
+    if done is None:
+        routes = Policy.model_validate(row["policy"]).payment.refunds
+        raise no_longer(row, routes.clauses if routes else (), "refunded here")
+    return {
+        "order_id": order_id,
+        "refund_id": done.refund_id,
+        "amount": money_json(done.amount.amount, done.amount.currency),
+        "refunded_total": money_json(done.refunded_total.amount, done.refunded_total.currency),
+        "operator": body.operator,
+        "clauses": done.clauses,
+    }

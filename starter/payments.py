@@ -10,19 +10,22 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 
 from domain.orders import (
+    CancelOutcome,
     FraudDecision,
     FraudOutcome,
+    OwnershipRejection,
     PaymentInstruction,
     PaymentStep,
     RetryPayment,
 )
 from domain.policy import Policy
 from starter.auth import require_operator
-from starter.changes import no_longer, run_update
+from starter.changes import no_longer, run_update, update_id
 from starter.launch import step_json
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from workflows.names import (
+    UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,
     UPDATE_REVIEW_FRAUD,
 )
@@ -68,10 +71,16 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
     dependencies=[Depends(require_operator)],
 )
 async def review_fraud(order_id: str, decision: FraudDecision, request: Request) -> dict[str, Any]:
-    """Approve, reject or require an e-invoice for an order held for review; or reject a paid
-    order whose card is not the buyer's own (the refund less the gateway's commission)."""
+    """Approve, reject or require an e-invoice for an order held for review."""
     row = await visible_order(request, order_id)
-    outcome = await run_update(request, order_id, UPDATE_REVIEW_FRAUD, decision, FraudOutcome)
+    outcome = await run_update(
+        request,
+        order_id,
+        UPDATE_REVIEW_FRAUD,
+        decision,
+        FraudOutcome,
+        id=update_id(UPDATE_REVIEW_FRAUD, decision.verdict.value),
+    )
     if outcome is None:
         fraud = Policy.model_validate(row["policy"]).payment.fraud
         raise no_longer(row, fraud.clauses if fraud else (), "reviewed")
@@ -84,3 +93,29 @@ async def review_fraud(order_id: str, decision: FraudDecision, request: Request)
     if outcome.refund is not None:
         body["refund"] = money_json(outcome.refund.amount, outcome.refund.currency)
     return body
+
+
+@router.post(
+    "/v1/ops/orders/{order_id}/card-ownership-rejection",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+)
+async def reject_card_ownership(
+    order_id: str, rejection: OwnershipRejection, request: Request
+) -> dict[str, Any]:
+    """Cancel a paid order not yet shipped whose card is not the buyer's own: refunded in
+    full when ownership is proven, else less the gateway's commission (CRD-DIG-2)."""
+    row = await visible_order(request, order_id)
+    outcome = await run_update(
+        request, order_id, UPDATE_REJECT_CARD, rejection, CancelOutcome, id=UPDATE_REJECT_CARD
+    )
+    if outcome is None:
+        rule = Policy.model_validate(row["policy"]).payment.ownership
+        raise no_longer(row, rule.clauses if rule else (), "cancelled over card ownership")
+    log.info("card ownership rejected", operator=rejection.operator)
+    return {
+        "order_id": order_id,
+        "status": outcome.status.value,
+        "refund": money_json(outcome.refund.amount, outcome.refund.currency),
+        "clauses": outcome.clauses,
+    }

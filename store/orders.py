@@ -231,3 +231,12 @@ async def apply_address(pool: asyncpg.Pool, order_id: str, change_id: int) -> bo
             address,
         )
         return True
+
+
+async def note_cancel_reason(pool: asyncpg.Pool, order_id: str, reason: str) -> None:
+    """Keep the first reason a customer gave for cancelling."""
+    await pool.execute(
+        "UPDATE orders SET cancel_reason = $2 WHERE order_id = $1 AND cancel_reason IS NULL",
+        order_id,
+        reason,
+    )

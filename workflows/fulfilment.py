@@ -125,7 +125,8 @@ class Fulfilment:
         ctx.order.fulfilment_started_at = workflow.now()
         state.carrier, carrier_clauses = choose_carrier(ctx.policy, ctx.input.destination_country)
         tracking = ctx.policy.shipping.tracking if ctx.policy.shipping else None
-        pickup = pickup_at(ctx.policy, workflow.now())
+        # the slot, not the moment the handover ran: a cut-off's orders leave at that cut-off
+        pickup = pickup_at(ctx.policy, min(ctx.order.dispatch_at or workflow.now(), workflow.now()))
         state.clauses = merged(
             pickup.clauses, carrier_clauses, tracking.clauses if tracking else ()
         )
@@ -217,6 +218,9 @@ class Fulfilment:
             return
         shipped = ctx.order.shipped_at is None and outcome.order.shipped_at is not None
         ctx.order = outcome.order
+        if shipped and ctx.order.shipped_at is not None:
+            # a carrier's clock may run ahead: the order cannot have left later than now
+            ctx.order.shipped_at = min(ctx.order.shipped_at, workflow.now())
         if outcome.status is not None:
             await ctx.record(
                 f"tracking_{event.status.value}",

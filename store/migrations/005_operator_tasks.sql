@@ -15,3 +15,6 @@ CREATE TABLE operator_tasks (
 
 CREATE INDEX operator_tasks_open ON operator_tasks (due_at NULLS LAST, opened_at)
     WHERE closed_at IS NULL;
+
+-- What the customer wrote when cancelling: kept with the order, never in Temporal.
+ALTER TABLE orders ADD COLUMN cancel_reason text;

@@ -22,6 +22,7 @@ from activities import build_activities
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
+from domain.policy import PRESETS_DIR
 from runtime.postgres import free_port
 from runtime.settings import Settings
 from sandbox.app import create_app as create_sandbox
@@ -80,6 +81,9 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         'may_require_invoice = true\nclauses = ["IMA-FRD-1"]\n'
     )
     (folder / "reviewshop.toml").write_text(review)
+    # Two shipped presets as they are: a merchant of services and one of digital cards.
+    for shipped in ("services", "cardnet"):
+        (folder / f"{shipped}.toml").write_text((PRESETS_DIR / f"{shipped}.toml").read_text())
     return folder
 
 

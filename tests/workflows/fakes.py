@@ -51,6 +51,7 @@ class FakeWorld:
     provider: dict[str, str] = field(default_factory=dict)
     carrier_says: list[str] = field(default_factory=list)
     in_stock: bool = True
+    capture_failures: int = 0  # the provider answers 500 to this many capture calls first
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -106,6 +107,9 @@ class FakeWorld:
         @activity.defn(name="capture_payment")
         async def capture_payment(request: CapturePayment) -> MovementResult:
             self.calls.append(f"capture:{request.idempotency_key}")
+            if self.capture_failures > 0:
+                self.capture_failures -= 1
+                raise RuntimeError("provider answered 500")
             return MovementResult(payment_id=request.payment_id, state="captured")
 
         @activity.defn(name="send_order_email")
@@ -305,15 +309,21 @@ async def labelled(handle: WorkflowHandle[Any, Any], count: int) -> Any:
     return await wait_for(ready, within=30)
 
 
-async def picked_up(handle: WorkflowHandle[Any, Any], count: int = 1) -> Any:
-    """Wait for `count` labels, let the carrier collect every parcel still waiting for it (as
-    the sandbox carrier does at the merchant's pickup), and wait until the order has shipped."""
+async def picked_up(
+    env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], count: int = 1
+) -> Any:
+    """Wait for `count` labels, let the clock run to the booked pickup and the carrier collect
+    every parcel still waiting for it (as the sandbox carrier does), and wait until the order
+    has shipped."""
     from domain.orders import OrderSnapshot
     from domain.status import OrderStatus, TrackingStatus
     from tests.integration.harness import wait_for
     from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT
 
     snapshot = await labelled(handle, count)
+    now = await env.get_current_time()
+    if snapshot.pickup_at is not None and snapshot.pickup_at > now:
+        await env.sleep(snapshot.pickup_at - now)
     for parcel in snapshot.shipments:
         if parcel.status is TrackingStatus.PRE_TRANSIT and not parcel.voided:
             at = snapshot.pickup_at or snapshot.fulfilment_started_at
@@ -326,3 +336,25 @@ async def picked_up(handle: WorkflowHandle[Any, Any], count: int = 1) -> Any:
         return now if now.status is OrderStatus.SHIPPED and now.shipped_at else None
 
     return await wait_for(shipped, within=30)
+
+
+async def clock_at(env: WorkflowEnvironment, policy: Policy, weekday: int, at: Any) -> Any:
+    """Move the test server's clock forward to the next business `weekday` (Monday is 0) at
+    `at`, merchant time, whose next business day is the next weekday, so that expectations
+    read plainly. Returns that moment."""
+    from datetime import timedelta
+
+    from domain.calendar import Calendar
+
+    cal = Calendar(policy.calendar, policy.zone)
+    now = cal.local(await env.get_current_time())
+    day = now.date() + timedelta(days=1)
+    while not (
+        day.weekday() == weekday
+        and cal.is_business_day(day)
+        and cal.next_business_day(day) == day + timedelta(days=1 if weekday < 4 else 3)
+    ):
+        day += timedelta(days=1)
+    target = cal.at(day, at)
+    await env.sleep(target - now)
+    return target

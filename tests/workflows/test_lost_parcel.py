@@ -25,9 +25,9 @@ def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingE
     )
 
 
-async def shipped_parcels(handle: WorkflowHandle, count: int) -> None:
+async def shipped_parcels(env: WorkflowEnvironment, handle: WorkflowHandle, count: int) -> None:
     """The carrier collected every labelled parcel: the order has shipped."""
-    await picked_up(handle, count)
+    await picked_up(env, handle, count)
 
 
 async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(
@@ -36,9 +36,9 @@ async def test_kwoking_lost_parcel_in_stock_is_reshipped_and_then_delivered(
     world = FakeWorld(in_stock=True)
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
     async with running_order(time_env, world, order_input(order_id, preset("kwoking"))) as handle:
-        await shipped_parcels(handle, 1)
+        await shipped_parcels(time_env, handle, 1)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
-        await shipped_parcels(handle, 2)
+        await shipped_parcels(time_env, handle, 2)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.DELIVERED, 2))
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.DELIVERED, 3))
         result = await handle.result()
@@ -59,7 +59,7 @@ async def test_kwoking_lost_parcel_out_of_stock_is_refunded(time_env: WorkflowEn
     world = FakeWorld(in_stock=False)
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
     async with running_order(time_env, world, order_input(order_id, preset("kwoking"))) as handle:
-        await shipped_parcels(handle, 1)
+        await shipped_parcels(time_env, handle, 1)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.LOST, 1))
         result = await handle.result()
     assert result.status is OrderStatus.LOST and str(result.refunded) == "39.80 EUR"
@@ -92,7 +92,7 @@ async def test_a_split_order_is_delivered_when_its_remaining_parcel_arrives_afte
         }
     )
     async with running_order(time_env, world, order) as handle:
-        await shipped_parcels(handle, 2)
+        await shipped_parcels(time_env, handle, 2)
         await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.LOST, 1))
 
         async def refunded() -> bool:

@@ -9,7 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
-from tests.workflows.fakes import FakeWorld, order_input, running_order
+from tests.workflows.fakes import FakeWorld, order_input, record_history, running_order
 
 
 async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_daily(
@@ -21,6 +21,7 @@ async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_dai
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
     async with running_order(time_env, world, order_input(order_id, preset("imalent"))) as handle:
         result = await handle.result()
+        await record_history(handle, "parcel_follow_up")
     assert result.status is OrderStatus.COMPLETED and result.late
     late = [e for e in world.events if e.kind == "parcel_late"]
     assert len(late) == 1 and late[0].clauses == ("IMA-SHP-5",)

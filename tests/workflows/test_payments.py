@@ -140,6 +140,7 @@ async def test_no_3ds_event_in_time_fails_the_attempt_and_a_retry_is_its_own_pay
         assert snapshot.status is OrderStatus.AWAITING_3DS and not snapshot.captured
         await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "pay_2", "authorized"))
         paid = await status_is(handle, OrderStatus.PAID)
+        await record_history(handle, "payment_attempts")
         await handle.terminate("test over")
     oid = paid.order_id
     assert paid.payment_id == "pay_2"

@@ -43,10 +43,10 @@ async def snapshot(handle: WorkflowHandle) -> OrderSnapshot:
     return await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
 
 
-async def came_back(handle: WorkflowHandle) -> OrderSnapshot:
+async def came_back(time_env: WorkflowEnvironment, handle: WorkflowHandle) -> OrderSnapshot:
     """Ship the order, have the carrier send it back, and wait for the reshipping offer."""
 
-    await picked_up(handle)
+    await picked_up(time_env, handle)
     await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.IN_TRANSIT, 1))
     await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK1", TrackingStatus.RETURN_TO_SENDER, 2))
 
@@ -67,7 +67,7 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
     async with running_order(
         time_env, world, order_input(order_id, imalent_shipping_at_once())
     ) as handle:
-        offer = await came_back(handle)
+        offer = await came_back(time_env, handle)
         assert offer.status is OrderStatus.RETURNED_TO_SENDER
         outcome = await handle.execute_update(
             UPDATE_RESHIP,
@@ -119,7 +119,7 @@ async def test_imalent_unpaid_reshipping_is_refunded_less_costs_after_14_days(
     async with running_order(
         time_env, world, order_input(order_id, imalent_shipping_at_once())
     ) as handle:
-        offer = await came_back(handle)
+        offer = await came_back(time_env, handle)
         result = await handle.result()  # time skips past the 14 days
         assert offer.pay_reshipping_by is not None
     assert result.status is OrderStatus.RETURNED_TO_SENDER
@@ -141,7 +141,7 @@ async def test_a_declined_reshipping_payment_leaves_the_offer_open(
     async with running_order(
         time_env, world, order_input(order_id, imalent_shipping_at_once())
     ) as handle:
-        await came_back(handle)
+        await came_back(time_env, handle)
         world.decline = "insufficient_funds"
         declined = await handle.execute_update(
             UPDATE_RESHIP,

@@ -1,0 +1,149 @@
+"""The whole stack for what the workflow layer guarantees at its edges: orders of a kind no
+context handles are refused at placement, an act the order cannot answer in time is a 503
+that a repeat resolves to one outcome, and operators refund up to what was captured."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from tests.integration.harness import (
+    OPERATOR,
+    STOREFRONT,
+    System,
+    order_body,
+    running_system,
+    wait_for,
+)
+from tests.integration.test_api_contract import assert_problem
+from tests.workflows.fakes import FakeWorld
+from workflows.order import OrderWorkflow
+from workflows.runner import workflow_runner
+
+CARDNET = {
+    "merchant": "cardnet",
+    "currency": "SAR",
+    "payment": {"method": "card", "token": "pm_card_approved"},
+}
+
+
+async def test_a_services_order_is_refused_at_placement_naming_the_line(system: System) -> None:
+    """SVC-SUB-1: services are sold as subscriptions; an order of them would be paid and then
+    stranded, so it is refused before anything is stored or charged."""
+    body = order_body(merchant="services", payment={"method": "card", "token": "pm_card_approved"})
+    refused = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
+    problem = assert_problem(refused, 422)
+    assert problem["field"] == "lines.0" and problem["clause"] == "SVC-SUB-1"
+
+
+async def test_a_digital_card_order_is_refused_at_placement_naming_the_field(
+    system: System,
+) -> None:
+    """CRD-DIG-1: a digital gift card never goes in a parcel; until digital delivery exists,
+    an order with one is refused with its line's category named. A physical cardnet order
+    is taken."""
+    card = {"sku": "GIFT-100", "name": "Gift card", "quantity": 1, "unit_price": "100.00"}
+    body = order_body(**CARDNET, lines=[{**card, "category": "digital_card"}])
+    problem = assert_problem(
+        await system.api.post("/v1/orders", headers=STOREFRONT, json=body), 422
+    )
+    assert problem["field"] == "lines.0.category" and problem["clause"] == "CRD-DIG-1"
+    physical = await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body(**CARDNET))
+    assert physical.status_code == 201, physical.text
+
+
+async def test_a_cancel_the_order_cannot_answer_is_503_and_its_repeat_gets_the_one_outcome(
+    tmp_path: Path, database_url: str, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    """KWO-CAN-1: with the worker down the cancellation cannot be answered: 503 with
+    Retry-After, saying it may still take effect. The worker returns; the same request again
+    answers the outcome, and the money moved once."""
+    world = FakeWorld()
+    async with running_system(
+        tmp_path, database_url, dev_env.client, pool, with_worker=False, update_timeout_seconds=2
+    ) as system:
+
+        def worker() -> Worker:
+            return Worker(
+                dev_env.client,
+                task_queue=system.settings.temporal_task_queue,
+                workflows=[OrderWorkflow],
+                workflow_runner=workflow_runner(),
+                activities=world.activities(),
+            )
+
+        async with worker():
+            placed = await system.api.post(
+                "/v1/orders", headers=STOREFRONT, json=order_body(merchant="holdshop")
+            )
+            assert placed.status_code == 201, placed.text
+            order_id = placed.json()["order_id"]
+            mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+
+            async def scheduled() -> bool:
+                return any(e.kind == "dispatch_scheduled" for e in world.events)
+
+            await wait_for(scheduled, within=30)
+
+        path = f"/v1/orders/{order_id}/cancel"
+        unanswered = await system.api.post(path, headers=mine, json={"reason": "changed my mind"})
+        problem = assert_problem(unanswered, 503)
+        assert "may still take effect" in problem["detail"]
+        assert unanswered.headers["Retry-After"] == "5"
+        assert not any(c.startswith("refund") for c in world.calls)
+
+        async with worker():
+            again = await system.api.post(path, headers=mine, json={})
+            assert again.status_code == 200, again.text
+            assert again.json()["status"] == "cancelled"
+            assert again.json()["refund"] == {"amount": "39.80", "currency": "EUR"}
+            assert "KWO-CAN-1" in again.json()["clauses"]
+    assert [c for c in world.calls if c.startswith("refund")] == [
+        f"refund:{order_id}:refund:cancellation:39.80 EUR"
+    ]
+    reason = await pool.fetchval("SELECT cancel_reason FROM orders WHERE order_id = $1", order_id)
+    assert reason == "changed my mind"
+
+
+async def test_an_operator_refunds_up_to_what_was_captured_once_per_key(
+    system: System, pool: Any
+) -> None:
+    """KWO-REF-1: an operator's refund names who acted and why; asked twice with one
+    Idempotency-Key it refunds once; more than what is left is a 409."""
+    placed = await system.api.post(
+        "/v1/orders", headers=STOREFRONT, json=order_body(merchant="holdshop")
+    )
+    order_id = placed.json()["order_id"]
+    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+
+    async def paid() -> bool:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return view["status"] == "paid"
+
+    await wait_for(paid, within=30)
+    path = f"/v1/ops/orders/{order_id}/refunds"
+    body: dict[str, Any] = {"amount": "15.00", "reason": "goodwill", "operator": "ops-1"}
+    assert_problem(await system.api.post(path, headers=mine, json=body), 401)
+    keyed = {**OPERATOR, "Idempotency-Key": "goodwill-1"}
+    first = await system.api.post(path, headers=keyed, json=body)
+    assert first.status_code == 201, first.text
+    assert first.json()["refunded_total"] == {"amount": "15.00", "currency": "EUR"}
+    repeat = await system.api.post(path, headers=keyed, json=body)
+    assert repeat.status_code == 201 and repeat.json() == first.json()
+    too_much = {**body, "amount": "30.00"}
+    problem = assert_problem(await system.api.post(path, headers=OPERATOR, json=too_much), 409)
+    assert "only 24.80 EUR" in problem["detail"]
+    missing = {k: v for k, v in body.items() if k != "operator"}
+    assert (
+        assert_problem(await system.api.post(path, headers=OPERATOR, json=missing), 422)["field"]
+        == "operator"
+    )
+    refunds = await pool.fetch(
+        "SELECT amount FROM ledger WHERE order_id = $1 AND movement = 'refund'", order_id
+    )
+    assert [r["amount"] for r in refunds] == [Decimal("15.00")]
