@@ -147,3 +147,13 @@ async def test_an_operator_refunds_up_to_what_was_captured_once_per_key(
         "SELECT amount FROM ledger WHERE order_id = $1 AND movement = 'refund'", order_id
     )
     assert [r["amount"] for r in refunds] == [Decimal("15.00")]
+
+
+async def test_free_shipping_makes_the_placed_orders_total_its_items(system: System) -> None:
+    """IMA-SHP-1: the quote is decided at placement: shipping is free, the total the items."""
+    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body())
+    assert placed.status_code == 201, placed.text
+    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+    view = (await system.api.get(f"/v1/orders/{placed.json()['order_id']}", headers=mine)).json()
+    assert view["amounts"]["shipping"] == {"amount": "0.00", "currency": "EUR"}
+    assert view["amounts"]["total"] == view["amounts"]["items"] == {"amount": "39.80", "currency": "EUR"}

@@ -54,6 +54,7 @@ class FakeWorld:
     capture_failures: int = 0  # the provider answers 500 to this many capture calls first
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
+    email_facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last of each kind
     calls: list[str] = field(default_factory=list)
     pickups: dict[str, Any] = field(default_factory=dict)  # tracking number -> booked pickup
     tasks: dict[str, OperatorTask] = field(default_factory=dict)
@@ -115,6 +116,7 @@ class FakeWorld:
         @activity.defn(name="send_order_email")
         async def send_order_email(request: SendOrderEmail) -> None:
             self.emails.append(request.template)
+            self.email_facts[request.template] = request.facts
 
         @activity.defn(name="buy_shipping_label")
         async def buy_shipping_label(request: BuyLabel) -> LabelResult:

@@ -132,7 +132,7 @@ async def test_kwoking_cancel_after_pickup_is_refused(time_env: WorkflowEnvironm
 async def test_imalent_edit_before_the_cutoff_is_accepted_and_after_pickup_refused(
     time_env: WorkflowEnvironment,
 ) -> None:
-    """IMA-SHP-2, IMA-EDT-1: paid Monday 10:00, the order goes to the warehouse and the
+    """IMA-SHP-2, IMA-EDT-1, IMA-CUS-1: paid Monday 10:00, the order goes to the warehouse and the
     carrier at 16:00; the address may change until then, and the order shows that moment as
     the end of its edit window (not 23 hours after payment). After pickup: refused."""
     imalent = preset("imalent")
@@ -163,6 +163,9 @@ async def test_imalent_edit_before_the_cutoff_is_accepted_and_after_pickup_refus
             "EditRefused",
         )
         assert edit == ["IMA-EDT-1"] and "address:2" not in world.calls
+        # IMA-CUS-1: from China to Latvia, the tracking e-mail says who pays duties and taxes
+        notice = world.email_facts["shipment_tracking"]["customs_notice"]
+        assert notice == "international delivery: duties and taxes are paid by the customer"
         cancel = await refused(
             handle.execute_update(UPDATE_CANCEL, CancelRequest()), "CancelRefused"
         )
