@@ -9,10 +9,10 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
@@ -61,11 +61,21 @@ class Reshipping(BaseModel):
     payment: PaymentInstruction
 
 
-def update_id(name: str, *parts: Any) -> str:
-    """The update's ID within its order: the same request sent again is the same update, and
-    Temporal answers it with the one outcome it had."""
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-    return f"{name}:{digest[:24]}"
+# The client's key for an act: the same key sent again is the same workflow update, answered
+# with its one outcome (a request answered 503 is repeated safely with it).
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+
+
+def update_id(name: str, key: str | None) -> str | None:
+    """The update's ID within its order, from the client's Idempotency-Key; none without."""
+    return f"{name}:{key}" if key else None
+
+
+def content_key(*parts: Any) -> str:
+    """A key for a request by its content, where a repeat must never act twice (money)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
 async def run_update(
@@ -123,7 +133,7 @@ async def _with_proposed_address(
     argument: Callable[[int], Any],
     result_type: type,
     when_ended: tuple[tuple[str, ...], str],
-    extra_identity: tuple[Any, ...] = (),
+    idempotency_key: str | None = None,
 ) -> tuple[Any, int]:
     """Store a proposed address (the workflow sees only its ID), run the update that takes
     it, and mark it refused unless the update took it. Returns the answer and the ID."""
@@ -137,7 +147,7 @@ async def _with_proposed_address(
             name,
             argument(change_id),
             result_type,
-            id=update_id(name, proposed, *extra_identity),
+            id=update_id(name, idempotency_key),
         )
     except Problem as problem:
         if problem.status != 503:  # not answered in time: the order may still take it
@@ -166,7 +176,7 @@ def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Probl
 
 @router.patch("/{order_id}/shipping-address")
 async def change_shipping_address(
-    order_id: str, address: Address, request: Request
+    order_id: str, address: Address, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
     edit = Policy.model_validate(row["policy"]).edit
@@ -178,6 +188,7 @@ async def change_shipping_address(
         lambda change_id: AddressChange(change_id=change_id),
         AddressChanged,
         (edit.clauses if edit else (), "edited"),
+        idempotency_key,
     )
     return {
         "order_id": order_id,
@@ -225,7 +236,7 @@ async def cancel_order(
 
 @router.post("/{order_id}/reship")
 async def reship_returned_parcel(
-    order_id: str, body: Reshipping, request: Request
+    order_id: str, body: Reshipping, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
     if body.payment.token is None:
@@ -246,7 +257,7 @@ async def reship_returned_parcel(
         lambda change_id: ReshipRequest(change_id=change_id, payment_token=token),
         ReshipOutcome,
         (back.clauses if back else (), "reshipped"),
-        extra_identity=(token,),
+        idempotency_key=idempotency_key,
     )
     if not outcome.paid:
         await orders.refuse_address(request.app.state.pool, change_id)

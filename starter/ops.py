@@ -12,7 +12,7 @@ from domain.money import Money
 from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
 from domain.policy import Policy
 from starter.auth import require_operator
-from starter.changes import no_longer, run_update, update_id
+from starter.changes import content_key, no_longer, run_update
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from store import inbox, stock, tasks
@@ -76,7 +76,7 @@ async def refund_order(
     """Give money back on an order, up to what is still refundable of what was captured.
     Its ledger key is the Idempotency-Key (or the body's content): sent twice, it refunds once."""
     row = await visible_order(request, order_id)
-    refund_id = idempotency_key or update_id("refund", body.model_dump(mode="json"))[7:]
+    refund_id = idempotency_key or content_key(body.model_dump(mode="json"))
     refund = OperatorRefund(
         refund_id=refund_id,
         amount=Money(amount=body.amount, currency=row["currency"]),

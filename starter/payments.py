@@ -20,7 +20,7 @@ from domain.orders import (
 )
 from domain.policy import Policy
 from starter.auth import require_operator
-from starter.changes import no_longer, run_update, update_id
+from starter.changes import IdempotencyKey, no_longer, run_update, update_id
 from starter.launch import step_json
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
@@ -70,7 +70,12 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
     tags=["operators"],
     dependencies=[Depends(require_operator)],
 )
-async def review_fraud(order_id: str, decision: FraudDecision, request: Request) -> dict[str, Any]:
+async def review_fraud(
+    order_id: str,
+    decision: FraudDecision,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
     """Approve, reject or require an e-invoice for an order held for review."""
     row = await visible_order(request, order_id)
     outcome = await run_update(
@@ -79,7 +84,7 @@ async def review_fraud(order_id: str, decision: FraudDecision, request: Request)
         UPDATE_REVIEW_FRAUD,
         decision,
         FraudOutcome,
-        id=update_id(UPDATE_REVIEW_FRAUD, decision.verdict.value),
+        id=update_id(UPDATE_REVIEW_FRAUD, idempotency_key),
     )
     if outcome is None:
         fraud = Policy.model_validate(row["policy"]).payment.fraud

@@ -167,6 +167,11 @@ class Parcels:
             state.reshipping_paid = False
             await self._reship(back)
             return True
+        return await self._refund_unclaimed(back)
+
+    async def _refund_unclaimed(self, back: Shipment) -> bool:
+        """The reshipping was not paid in time: the parcel's items, less the round trip."""
+        ctx = self._ctx
         refund, settled = unclaimed_parcel_refund(
             ctx.policy, parcel_value(ctx.input.lines, back.parcel, ctx.input.total.currency)
         )

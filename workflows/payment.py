@@ -8,8 +8,7 @@ that arrives twice, late, or for an older attempt can never complete the current
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
 from temporalio import workflow
 
@@ -18,16 +17,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
     from domain.decisions.payment import (
         action_window,
-        advance_payment,
         invoice_expiry,
-        payment_progress,
         payment_retry,
         requires_3ds,
         retry_window,
-        reversal_cancellation,
     )
     from domain.orders import (
-        CancelOrigin,
         PaymentEvent,
         PaymentStep,
         RetryPayment,
@@ -37,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.cancellation import Cancellations
     from workflows.context import MONEY, OrderContext, run
     from workflows.money import MoneyMoves
+    from workflows.provider import ProviderStates
     from workflows.review import FraudReview, Paid
 
 PAID = (ProviderState.AUTHORIZED, ProviderState.CAPTURED)
@@ -47,7 +43,6 @@ class PaymentState:
     """The payment context's own state."""
 
     attempt: int = 0
-    providers: dict[str, ProviderState] = field(default_factory=dict)  # furthest state heard
     step: PaymentStep | None = None
     retry: RetryPayment | None = None
     card_country: str | None = None
@@ -59,23 +54,12 @@ class Payment:
         self._ctx, self._money, self._cancels = ctx, money, cancels
         self.state = PaymentState()
         self.review = FraudReview(ctx, money, cancels, self.set_step)
+        self.provider = ProviderStates(ctx, cancels)
 
     # -- what the workflow's handlers call ----------------------------------------------
 
     def note_event(self, event: PaymentEvent) -> None:
-        """Keep the furthest state of each provider payment; a captured payment taken back
-        before the parcel left cancels the order."""
-        if not event.payment_id:
-            return
-        moved = payment_progress(self.state.providers.get(event.payment_id), event.type)
-        if moved is None:
-            return
-        self.state.providers[event.payment_id] = moved
-        order = self._ctx.order
-        if moved is ProviderState.REVERSED and event.payment_id == order.payment_id:
-            decided = reversal_cancellation(self._ctx.policy, shipped=order.shipped_at is not None)
-            if decided is not None:
-                self._cancels.ask(CancelOrigin.REVERSAL, decided)
+        self.provider.heard(event)
 
     async def step_of(self, attempt: int) -> PaymentStep:
         state = self.state
@@ -172,7 +156,7 @@ class Payment:
         state.card_country = result.card_country
         if result.state != ProviderState.REQUIRES_ACTION:
             return None, result
-        self._note(result.payment_id, ProviderState.REQUIRES_ACTION)
+        self.provider.note(result.payment_id, ProviderState.REQUIRES_ACTION)
         paypal = method is PaymentMethod.PAYPAL
         waiting = OrderStatus.AWAITING_PAYPAL_APPROVAL if paypal else OrderStatus.AWAITING_3DS
         by = workflow.now() + action_window(ctx.policy)
@@ -194,7 +178,7 @@ class Payment:
             key=str(n),
         )
         self.set_step(waiting, next_action_url=result.next_action_url)
-        heard = await self._customer_acts(
+        heard = await self.provider.wait_for(
             result.payment_id, by - workflow.now(), (ProviderState.AUTHORIZED, ProviderState.FAILED)
         )
         if heard is None and self._cancels.requested:
@@ -211,22 +195,6 @@ class Payment:
                 )
         confirmed = await self._money.confirm(result.payment_id, key)
         return None, confirmed
-
-    async def _customer_acts(
-        self, payment_id: str, within: timedelta, wanted: tuple[ProviderState, ...]
-    ) -> ProviderState | None:
-        """Wait for the provider to report one of `wanted` for this payment; None when the
-        time ran out or a cancellation came first."""
-        providers = self.state.providers
-        try:
-            await workflow.wait_condition(
-                lambda: providers.get(payment_id) in wanted or self._cancels.requested,
-                timeout=max(within, timedelta(seconds=1)),
-                timeout_summary="customer's payment action",
-            )
-        except TimeoutError:
-            return None
-        return providers.get(payment_id) if providers.get(payment_id) in wanted else None
 
     async def _by_invoice(self) -> Paid:
         """Send an e-invoice with its pay link and wait for it to be paid; unpaid at expiry,
@@ -247,7 +215,7 @@ class Payment:
             "create e-invoice",
         )
         ctx.order.payment_id = invoice.payment_id
-        self._note(invoice.payment_id, ProviderState.REQUIRES_ACTION)
+        self.provider.note(invoice.payment_id, ProviderState.REQUIRES_ACTION)
         await ctx.record(
             "invoice_sent",
             OrderStatus.AWAITING_INVOICE_PAYMENT,
@@ -266,13 +234,13 @@ class Payment:
             key=str(n),
         )
         self.set_step(OrderStatus.AWAITING_INVOICE_PAYMENT, next_action_url=invoice.next_action_url)
-        while await self._customer_acts(
+        while await self.provider.wait_for(
             invoice.payment_id, expiry.at - workflow.now(), (ProviderState.CAPTURED,)
         ):
             if (await self._money.confirm(invoice.payment_id, key)).state == ProviderState.CAPTURED:
                 return await self._capture(paid_by_customer=True)
             # the provider does not confirm the event yet: wait on until the invoice expires
-            self.state.providers[invoice.payment_id] = ProviderState.REQUIRES_ACTION
+            self.provider.reset(invoice.payment_id, ProviderState.REQUIRES_ACTION)
         if self._cancels.requested:
             return Paid.CANCEL
         voided = await self._money.void(invoice.payment_id, f"{ctx.order_id}:void:invoice:{n}")
@@ -316,11 +284,6 @@ class Payment:
         return Paid.PAID
 
     # -- helpers ------------------------------------------------------------------------
-
-    def _note(self, payment_id: str, state: ProviderState) -> None:
-        moved = advance_payment(self.state.providers.get(payment_id), state)
-        if moved is not None:
-            self.state.providers[payment_id] = moved
 
     def set_step(
         self,
