@@ -28,7 +28,7 @@ def table() -> dict[str, list[str]]:
     return rows
 
 
-def tests_by_folder() -> dict[str, str]:
+def folder_of_each_test() -> dict[str, str]:
     """test name -> the folder of its file, relative to the project"""
     found: dict[str, str] = {}
     for path in (ROOT / "tests").rglob("test_*.py"):
@@ -38,7 +38,7 @@ def tests_by_folder() -> dict[str, str]:
 
 
 def defined_tests() -> set[str]:
-    return set(tests_by_folder())
+    return set(folder_of_each_test())
 
 
 def called_in_live_code() -> str:
@@ -69,7 +69,7 @@ def test_every_traced_clause_names_tests_that_exist() -> None:
 def test_a_live_clause_is_called_by_the_running_system_and_proven_there() -> None:
     """A live clause's decisions are called from a workflow or an endpoint, and one of its tests
     runs a workflow or the whole stack; an open one says why. Prints the counts."""
-    folders, code = tests_by_folder(), called_in_live_code()
+    folders, code = folder_of_each_test(), called_in_live_code()
     counts = {"live": 0, "open": 0}
     for clause, (_, decision, live, tests, status) in table().items():
         counts[status] += 1

@@ -156,4 +156,8 @@ async def test_free_shipping_makes_the_placed_orders_total_its_items(system: Sys
     mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
     view = (await system.api.get(f"/v1/orders/{placed.json()['order_id']}", headers=mine)).json()
     assert view["amounts"]["shipping"] == {"amount": "0.00", "currency": "EUR"}
-    assert view["amounts"]["total"] == view["amounts"]["items"] == {"amount": "39.80", "currency": "EUR"}
+    assert (
+        view["amounts"]["total"]
+        == view["amounts"]["items"]
+        == {"amount": "39.80", "currency": "EUR"}
+    )

@@ -53,3 +53,44 @@ async def test_the_sandbox_refuses_a_wrong_api_key(system: System) -> None:
         system, "pm_card_approved", headers={"Authorization": "Bearer x"}
     )
     assert response.status_code == 401
+
+
+async def test_the_sandbox_carrier_collects_at_the_booked_pickup_and_voids_what_it_has_not(
+    system: System,
+) -> None:
+    """IMA-SHP-2: a label booked for a later pickup is not scanned before it; a label not yet
+    collected is voided and never scanned; one the carrier has is not voided."""
+    from datetime import UTC, datetime, timedelta
+
+    from adapters.carriers import Destination
+    from adapters.carriers.sandbox import SandboxCarrier
+    from domain.policy import Carrier
+    from tests.integration.harness import wait_for
+
+    carrier = SandboxCarrier(
+        system.settings.carrier_provider_url,
+        system.settings.carrier_provider_api_key.get_secret_value(),
+    )
+    to = Destination(name="Jane Doe", line1="Brivibas iela 1", city="Riga", country="LV")
+    try:
+        later = await carrier.buy_label(
+            carrier=Carrier.DHL,
+            reference="o-pickup",
+            destination=to,
+            idempotency_key="lbl-later",
+            pickup_at=datetime.now(UTC) + timedelta(hours=3),
+        )
+        now = await carrier.buy_label(
+            carrier=Carrier.DHL, reference="o-now", destination=to, idempotency_key="lbl-now"
+        )
+
+        async def collected() -> bool:
+            return await carrier.track(now.tracking_number) != "label_created"
+
+        await wait_for(collected, within=15)
+        assert await carrier.track(later.tracking_number) == "label_created"
+        assert await carrier.void_label(later.label_id) is True
+        assert await carrier.track(later.tracking_number) == "voided"
+        assert await carrier.void_label(now.label_id) is False
+    finally:
+        await carrier.aclose()
