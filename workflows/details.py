@@ -15,7 +15,7 @@ def current_details(order: OrderSnapshot) -> str:
     rows = [f"**Status:** `{order.status.value}`"]
     if order.paid_at:
         rows.append(f"**Paid:** {_at(order.paid_at)}")
-    if order.edit_window_closes_at and not order.shipped_at:
+    if order.edit_window_closes_at and not order.fulfilment_started_at:
         rows.append(f"**Editable until:** {_at(order.edit_window_closes_at)}")
     if order.dispatch_at and not order.fulfilment_started_at:
         rows.append(f"**To the warehouse at:** {_at(order.dispatch_at)}")
