@@ -27,7 +27,7 @@ PINNED_YEARS = 3
 def pinned(rules: BusinessCalendar, placed_at: datetime) -> BusinessCalendar:
     """The calendar with its public holidays written out from the year of `placed_at` on, so
     an order keeps the dates it was placed with whatever `holidays` package is installed."""
-    if rules.holidays is not None or not rules.holidays_country:
+    if is_pinned(rules) or rules.holidays_country is None:
         return rules
     table = _public_holidays(rules.holidays_country, rules.holidays_subdivision)
     first = placed_at.astimezone(UTC).year - 1

@@ -240,7 +240,7 @@ class OwnershipRejection(BaseModel):
 class OperatorRefund(BaseModel):
     """Money an operator gives back on an order, up to what is still refundable."""
 
-    refund_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    refund_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     amount: Money
     reason: Note
     operator: Operator

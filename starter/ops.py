@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.money import Money
 from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
 from domain.policy import Policy
 from starter.auth import require_operator
-from starter.changes import content_key, no_longer, run_update
+from starter.changes import IdempotencyKey, content_key, no_longer, run_update
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from store import inbox, stock, tasks
@@ -69,9 +69,7 @@ async def refund_order(
     order_id: str,
     body: RefundIn,
     request: Request,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Give money back on an order, up to what is still refundable of what was captured.
     Its ledger key is the Idempotency-Key (or the body's content): sent twice, it refunds once."""

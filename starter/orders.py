@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from domain.calendar import pin_calendar
+from domain.decisions import Decision
 from domain.decisions.payment import coupons, payment_method, quote_order
-from domain.decisions.routing import route_lines
+from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
 from domain.orders import PlaceOrder
 from domain.policy import PaymentMethod
@@ -59,6 +60,13 @@ async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
     return row
 
 
+def refused_at_intake(title: str, decided: Decision | Routing, field: str) -> Problem:
+    """The 422 for an order the merchant's policy refuses at placement: the field and the
+    clause that decided it."""
+    clause = decided.clauses[0] if decided.clauses else None
+    return Problem(422, title, decided.reason, field=field, clause=clause)
+
+
 AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
 
 
@@ -94,13 +102,7 @@ async def place_order(
         )
     method = payment_method(policy, body.payment.method)
     if not method.allowed:
-        raise Problem(
-            422,
-            "Payment method not offered",
-            method.reason,
-            field="payment.method",
-            clause=method.clauses[0],
-        )
+        raise refused_at_intake("Payment method not offered", method, "payment.method")
     if body.payment.method is PaymentMethod.CARD and not body.payment.token:
         raise Problem(
             422,
@@ -111,23 +113,10 @@ async def place_order(
 
     coupon_rule = coupons(policy, body.coupons)
     if not coupon_rule.allowed:
-        raise Problem(
-            422,
-            "Too many coupons",
-            coupon_rule.reason,
-            field="coupons",
-            clause=coupon_rule.clauses[0] if coupon_rule.clauses else None,
-        )
-
+        raise refused_at_intake("Too many coupons", coupon_rule, "coupons")
     route = route_lines(policy, body.lines)
     if not route.allowed:
-        raise Problem(
-            422,
-            "Not sold through orders",
-            route.reason,
-            field=route.field,
-            clause=route.clauses[0] if route.clauses else None,
-        )
+        raise refused_at_intake("Not sold through orders", route, route.field or "lines")
 
     quote = quote_order(policy, body.lines)
     placed_at = datetime.now(UTC)

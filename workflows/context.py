@@ -87,11 +87,12 @@ class OrderContext:
     def order_id(self) -> str:
         return self.input.order_id
 
-    def facts(self) -> OrderFacts:
+    def facts(self, cancelling: bool = False) -> OrderFacts:
         """Where the order stands for the policy's decisions. A handover already scheduled
         counts: a window that closes when fulfilment starts closes at that slot."""
         order = self.order
         return OrderFacts(
+            cancelling=cancelling,
             lines=self.input.lines,
             shipping_paid=self.input.shipping_total,
             paid_at=order.paid_at,

@@ -15,8 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
-    from activities.models import ApplyAddressChange, BuyLabel, LabelResult, PollTracking
-    from activities.store import StoreActivities
+    from activities.models import BuyLabel, LabelResult, PollTracking
     from domain.decisions import merged
     from domain.decisions.changes import edit_window
     from domain.decisions.fulfilment import (
@@ -29,11 +28,12 @@ with workflow.unsafe.imports_passed_through():
         tracking_email_deadline,
     )
     from domain.decisions.tracking import apply_scan
-    from domain.orders import AddressChange, AddressChanged, Shipment, TrackingEvent
+    from domain.orders import Shipment, TrackingEvent
     from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
     from workflows.cancellation import Cancellations
     from workflows.context import POLL, SHORT, OrderContext, run
+    from workflows.edits import AddressEdits
     from workflows.names import CARRIER
 
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
@@ -52,47 +52,19 @@ class Leg(StrEnum):
 class FulfilmentState:
     inbox: list[TrackingEvent] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
-    address_changes_running: int = 0
     carrier: Carrier | None = None
     clauses: tuple[str, ...] = ()
 
 
 class Fulfilment:
-    def __init__(self, ctx: OrderContext, cancels: Cancellations) -> None:
-        self._ctx, self._cancels = ctx, cancels
+    def __init__(self, ctx: OrderContext, cancels: Cancellations, edits: AddressEdits) -> None:
+        self._ctx, self._cancels, self._edits = ctx, cancels, edits
         self.state = FulfilmentState()
 
     def note_scan(self, event: TrackingEvent) -> None:
         if event.event_id not in self.state.seen:
             self.state.seen.add(event.event_id)
             self.state.inbox.append(event)
-
-    async def change_address(self, change: AddressChange) -> AddressChanged:
-        """Apply a new shipping address the edit window allowed; the handover waits for it."""
-        ctx = self._ctx
-        decision = edit_window(ctx.policy, ctx.facts(), workflow.now())
-        self.state.address_changes_running += 1
-        try:
-            await run(
-                StoreActivities.apply_address_change,
-                ApplyAddressChange(order_id=ctx.order_id, change_id=change.change_id),
-                SHORT,
-                "apply address change",
-            )
-            await ctx.record(
-                "shipping_address_changed",
-                None,
-                "shipping address changed",
-                decision.clauses,
-                details={"change_id": change.change_id},
-            )
-        finally:
-            self.state.address_changes_running -= 1
-        return AddressChanged(
-            change_id=change.change_id,
-            clauses=decision.clauses,
-            edit_window_closes_at=decision.deadlines.get("edit_window_closes_at"),
-        )
 
     async def wait_for_slot(self) -> bool:
         """Schedule the handover and wait for it; False when a cancellation came first."""
@@ -116,7 +88,7 @@ class Fulfilment:
                 )
             except TimeoutError:
                 pass  # the slot came
-        await workflow.wait_condition(lambda: self.state.address_changes_running == 0)
+        await workflow.wait_condition(lambda: self._edits.running == 0)
         return not self._cancels.requested
 
     async def hand_over(self) -> None:
@@ -213,14 +185,11 @@ class Fulfilment:
 
     async def _apply(self, event: TrackingEvent) -> None:
         ctx = self._ctx
-        outcome = apply_scan(ctx.order, event)
+        outcome = apply_scan(ctx.order, event, workflow.now())
         if outcome is None:
             return
         shipped = ctx.order.shipped_at is None and outcome.order.shipped_at is not None
         ctx.order = outcome.order
-        if shipped and ctx.order.shipped_at is not None:
-            # a carrier's clock may run ahead: the order cannot have left later than now
-            ctx.order.shipped_at = min(ctx.order.shipped_at, workflow.now())
         if outcome.status is not None:
             await ctx.record(
                 f"tracking_{event.status.value}",

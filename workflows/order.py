@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.aftercare import return_window
     from workflows.cancellation import Cancellations
     from workflows.context import OrderContext
+    from workflows.edits import AddressEdits
     from workflows.fulfilment import Fulfilment, Leg
     from workflows.money import MoneyMoves
     from workflows.parcels import Parcels
@@ -70,7 +71,8 @@ class OrderWorkflow:
         self._money = MoneyMoves(self._ctx)
         self._cancels = Cancellations(self._ctx, self._money)
         self._payment = Payment(self._ctx, self._money, self._cancels)
-        self._fulfilment = Fulfilment(self._ctx, self._cancels)
+        self._edits = AddressEdits(self._ctx)
+        self._fulfilment = Fulfilment(self._ctx, self._cancels, self._edits)
         self._parcels = Parcels(self._ctx, self._money, self._fulfilment)
         self._payment_events: set[str] = set()
         self._cancelled_from_ui = False
@@ -217,9 +219,9 @@ class OrderWorkflow:
     def _may_reject_card(self, rejection: OwnershipRejection) -> None:
         order = self._ctx.order
         decision = ownership_rejection(
-            self._ctx.policy, order.captured, order.shipped_at is not None
+            self._ctx.policy, order.captured, order.shipped_at is not None, self._cancels.requested
         )
-        if not decision.allowed or self._cancels.requested:
+        if not decision.allowed:
             raise refusal(decision, "ReviewRefused")
 
     @workflow.update(name=names.UPDATE_REFUND)
@@ -231,23 +233,23 @@ class OrderWorkflow:
 
     @refund.validator
     def _may_refund(self, request: OperatorRefund) -> None:
-        order = self._ctx.order
         decision = operator_refund(
             self._ctx.policy, self._money.captured(), self._money.refunded(), request.amount
         )
-        if not order.captured or order.status is OrderStatus.CANCELLED or not decision.allowed:
+        if not decision.allowed:
             raise refusal(decision, "RefundRefused")
 
     # -- customer actions ---------------------------------------------------------------
 
     @workflow.update(name=names.UPDATE_CHANGE_SHIPPING_ADDRESS)
     async def change_shipping_address(self, change: AddressChange) -> AddressChanged:
-        return await self._fulfilment.change_address(change)
+        return await self._edits.apply(change)
 
     @change_shipping_address.validator
     def _may_change_address(self, change: AddressChange) -> None:
-        decision = edit_window(self._ctx.policy, self._ctx.facts(), workflow.now())
-        if not decision.allowed or self._cancels.requested:
+        facts = self._ctx.facts(cancelling=self._cancels.requested)
+        decision = edit_window(self._ctx.policy, facts, workflow.now())
+        if not decision.allowed:
             raise refusal(decision, "EditRefused")
 
     @workflow.update(name=names.UPDATE_CANCEL)

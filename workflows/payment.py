@@ -279,8 +279,6 @@ class Payment:
         order = self._ctx.order
         order.captured = True
         order.paid_at = workflow.now()
-        if order.captured_amount is None:  # an invoice is captured by the customer paying it
-            order.captured_amount = self._ctx.input.total
         return Paid.PAID
 
     # -- helpers ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ class OrderFacts(BaseModel):
     paid_at: datetime | None = None
     fulfilment_started_at: datetime | None = None
     shipped_at: datetime | None = None
+    cancelling: bool = False  # a cancellation was accepted and is being carried out
 
     @property
     def digital(self) -> bool:
@@ -45,6 +46,8 @@ def edit_window(policy: Policy, facts: OrderFacts, now: datetime) -> Decision:
     rule = policy.edit
     if rule is None:
         return refuse(f"{policy.display_name} publishes no edit window")
+    if facts.cancelling:
+        return refuse("the order is being cancelled", *rule.clauses)
     if facts.paid_at is None:
         return allow("not paid yet: the order may still change", *rule.clauses)
     closes = facts.paid_at + rule.window_after_payment

@@ -242,7 +242,9 @@ def review_rejection(policy: Policy) -> Cancellation:
     return _without_refund(policy, "refused after review", rule.clauses if rule else ())
 
 
-def ownership_rejection(policy: Policy, captured: bool, shipped: bool) -> Decision:
+def ownership_rejection(
+    policy: Policy, captured: bool, shipped: bool, cancelling: bool = False
+) -> Decision:
     """Whether a paid order may still be cancelled because the card is not the buyer's own
     (its refund is `ownership_refund`)."""
     rule = policy.payment.ownership
@@ -253,6 +255,8 @@ def ownership_rejection(policy: Policy, captured: bool, shipped: bool) -> Decisi
         return refuse(
             "only a paid order not yet shipped is cancelled over card ownership", *clauses
         )
+    if cancelling:
+        return refuse("the order is already being cancelled", *clauses)
     return allow("a card not the buyer's own: the order may be cancelled", *clauses)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
 from domain.orders import OrderSnapshot, TrackingEvent
@@ -16,9 +18,9 @@ class ScanOutcome(BaseModel):
     summary: str
 
 
-def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None:
-    """The order after this scan, or None when the scan changes nothing (unknown parcel,
-    a repeat, or an older scan arriving late)."""
+def apply_scan(order: OrderSnapshot, event: TrackingEvent, now: datetime) -> ScanOutcome | None:
+    """The order after this scan at `now`, or None when the scan changes nothing (unknown
+    parcel, a repeat, or an older scan arriving late)."""
     parcel = next(
         (
             s
@@ -35,8 +37,9 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent) -> ScanOutcome | None
     tn = event.tracking_number
     picked_up = updated.shipped_at is None
     if picked_up:
-        # the carrier's first scan of any parcel: it has the goods, the order has shipped
-        updated.shipped_at = event.occurred_at
+        # the carrier's first scan of any parcel: it has the goods, the order has shipped (not
+        # later than now: a carrier's clock may run ahead)
+        updated.shipped_at = min(event.occurred_at, now)
     if event.status is TrackingStatus.DELIVERED:
         moved.delivered_at = event.occurred_at
     active = [s for s in updated.shipments if not s.replaced]

@@ -360,3 +360,16 @@ async def clock_at(env: WorkflowEnvironment, policy: Policy, weekday: int, at: A
     target = cal.at(day, at)
     await env.sleep(target - now)
     return target
+
+
+async def refused(call: Any, kind: str) -> list[str]:
+    """Await an update the workflow's validator must refuse as `kind`; its clauses."""
+    import pytest
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await call
+    cause = failure.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+    return list(cause.details)

@@ -12,8 +12,8 @@ from datetime import time, timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import pin_calendar
@@ -36,6 +36,7 @@ from tests.workflows.fakes import (
     order_input,
     picked_up,
     record_history,
+    refused,
     running_order,
 )
 from workflows.names import (
@@ -61,14 +62,6 @@ async def order_of(
 
 async def snapshot(handle: WorkflowHandle[Any, Any]) -> OrderSnapshot:
     return await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
-
-
-async def refused(call: Any, kind: str) -> list[str]:
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await call
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    return list(cause.details)
 
 
 def money_calls(world: FakeWorld) -> list[str]:

@@ -8,9 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.orders import AddressChange, AddressChanged, CancelOutcome, CancelRequest, OrderSnapshot
@@ -19,7 +17,7 @@ from domain.policy.changes import EditRule
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input, running_order
+from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input, refused, running_order
 from workflows.names import (
     QUERY_ORDER,
     UPDATE_CANCEL,
@@ -47,14 +45,6 @@ async def paid_order(env: WorkflowEnvironment, world: FakeWorld) -> AsyncIterato
 
         await wait_for(paid, within=30)
         yield handle
-
-
-async def refused(call: object, kind: str) -> list[str]:
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await call  # type: ignore[misc]
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    return list(cause.details)
 
 
 async def test_imalent_address_change_at_22h59_is_accepted_and_at_23h01_refused(

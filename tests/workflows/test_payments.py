@@ -10,9 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.money import Money
@@ -37,6 +35,7 @@ from tests.workflows.fakes import (
     held_at_dispatch,
     order_input,
     record_history,
+    refused,
     running_order,
 )
 from workflows.names import (
@@ -77,14 +76,6 @@ def provider_says(world: FakeWorld, payment_id: str, state: str) -> PaymentEvent
     world.provider[payment_id] = state
     kinds = {"authorized": "payment.authorized", "captured": "payment.captured"}
     return event(kinds.get(state, f"payment.{state}"), payment_id)
-
-
-async def refused(call: Any, kind: str) -> list[str]:
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await call
-    cause = failure.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    return list(cause.details)
 
 
 # -- card with 3-D Secure -------------------------------------------------------------------
