@@ -22,11 +22,12 @@ from runtime.settings import Settings
 from runtime.temporal import connect
 from store.db import create_pool, migrate
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.runner import precompile, workflow_runner
 
 log = structlog.get_logger("orderflow.worker")
 
-WORKFLOWS = [OrderWorkflow]
+WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
 
 
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).

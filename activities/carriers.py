@@ -19,8 +19,11 @@ class CarrierActivities:
     @activity.defn(name="buy_shipping_label")
     async def buy_shipping_label(self, request: BuyLabel) -> LabelResult:
         """A label for one parcel, with the carrier's pickup booked for `pickup_at`."""
-        order = await order_row(self._pool, request.order_id)
-        destination = Destination.model_validate(order["shipping_address"])
+        if request.return_to is not None:
+            destination = Destination.model_validate(request.return_to)
+        else:
+            order = await order_row(self._pool, request.order_id)
+            destination = Destination.model_validate(order["shipping_address"])
         with provider_refusals("LabelRejected"):
             label = await self._carrier.buy_label(
                 carrier=request.carrier,

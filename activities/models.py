@@ -81,6 +81,9 @@ class BuyLabel(BaseModel):
     carrier: Carrier
     idempotency_key: str
     pickup_at: datetime | None = None  # the merchant's pickup the carrier is booked for
+    # A return label: to the merchant's return address, on the merchant's account; None for
+    # a parcel to the order's shipping address.
+    return_to: dict[str, str] | None = None
 
 
 class VoidLabel(BaseModel):
@@ -129,6 +132,22 @@ class ReserveReplacement(BaseModel):
     order_id: str
     reservation_key: str
     parcel: int = 1
+    items: dict[str, int] | None = None  # these SKUs and quantities, not the parcel's
+
+
+class ReturnEvent(BaseModel):
+    """A return's timeline entry, with the read model as it stands after it."""
+
+    rma_id: str
+    seq: int
+    at: datetime
+    kind: str
+    summary: str
+    status: str | None = None
+    clauses: tuple[str, ...] = ()
+    details: dict[str, Any] = Field(default_factory=dict)
+    snapshot: dict[str, Any]
+    deadlines: dict[str, Any] | None = None
 
 
 class OperatorTask(BaseModel):

@@ -8,8 +8,14 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.models import ApplyAddressChange, OperatorTask, OrderEvent, ReserveReplacement
-from store import orders, stock, tasks
+from activities.models import (
+    ApplyAddressChange,
+    OperatorTask,
+    OrderEvent,
+    ReserveReplacement,
+    ReturnEvent,
+)
+from store import orders, returns, stock, tasks
 
 
 async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
@@ -59,13 +65,29 @@ class StoreActivities:
     async def reserve_replacement(self, request: ReserveReplacement) -> bool:
         """Reserve the order's items again, for a replacement parcel; False when out of stock."""
         order = await order_row(self._pool, request.order_id)
-        wanted: dict[str, int] = {}
-        for line in order["lines"]:
+        wanted: dict[str, int] = dict(request.items or {})
+        for line in order["lines"] if request.items is None else []:
             if int(line.get("parcel", 1)) != request.parcel:
                 continue
             wanted[line["sku"]] = wanted.get(line["sku"], 0) + int(line["quantity"])
         return await stock.reserve(
             self._pool, str(order["merchant"]), request.reservation_key, wanted
+        )
+
+    @activity.defn(name="record_return_event")
+    async def record_return_event(self, event: ReturnEvent) -> None:
+        await returns.record_event(
+            self._pool,
+            rma_id=event.rma_id,
+            seq=event.seq,
+            at=event.at,
+            kind=event.kind,
+            summary=event.summary,
+            status=event.status,
+            clauses=event.clauses,
+            details=event.details,
+            snapshot=event.snapshot,
+            deadlines=event.deadlines,
         )
 
     @activity.defn(name="set_operator_task")

@@ -53,6 +53,20 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture(scope="session")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server: timers and windows pass in milliseconds."""
+    async for env in _time_skipping():
+        yield env
+
+
+@pytest.fixture
+async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of the test's own, for orders with child workflows: the
+    test server stops skipping time for good after some ends of a child workflow, so such a
+    test must not share its server."""
+    async for env in _time_skipping():
+        yield env
+
+
+async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(SCRIPTS / "temporal-test-server"),

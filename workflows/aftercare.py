@@ -1,4 +1,5 @@
-"""After delivery: the return window runs, and the order completes when it closes."""
+"""After delivery: the return window runs, and the order completes when it has closed and
+no return of it is still open."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.returns import returns_close_at
     from domain.status import OrderStatus
     from workflows.context import OrderContext
+    from workflows.return_desk import ReturnDesk
 
 
-async def return_window(ctx: OrderContext) -> None:
+async def return_window(ctx: OrderContext, returns: ReturnDesk) -> None:
     """Open the policy's return window from delivery, wait it out, complete the order."""
     assert ctx.order.delivered_at is not None
     window = returns_close_at(ctx.policy, ctx.input.placed_at, ctx.order.delivered_at)
@@ -27,4 +29,6 @@ async def return_window(ctx: OrderContext) -> None:
     )
     if window.at > workflow.now():
         await workflow.sleep(window.at - workflow.now(), summary="return window")
+    await workflow.wait_condition(lambda: returns.open == 0)
+    returns.closed = True
     await ctx.record("completed", OrderStatus.COMPLETED, "return window closed", window.clauses)

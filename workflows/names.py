@@ -22,6 +22,16 @@ UPDATE_RETRY_PAYMENT = "retry_payment"
 UPDATE_REVIEW_FRAUD = "review_fraud"
 UPDATE_REJECT_CARD = "reject_card_ownership"
 UPDATE_REFUND = "refund"
+UPDATE_REQUEST_RETURN = "request_return"
+SIGNAL_RETURN_REFUND = "return_refund"  # a return's inspected goods, to its order
+
+QUERY_RETURN = "return"
+UPDATE_REVIEW_RETURN = "review_return"
+UPDATE_RETURN_SHIPMENT = "give_return_shipment"
+UPDATE_RECEIVE_RETURN = "receive_return"
+UPDATE_INSPECT_RETURN = "inspect_return"
+UPDATE_CHOOSE_EXCHANGE = "choose_exchange"
+SIGNAL_RETURN_REFUND_PAID = "return_refund_paid"  # the order's answer, to the return
 
 
 def order_workflow_id(order_id: str) -> str:

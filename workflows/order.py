@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         RetryPayment,
         TrackingEvent,
     )
+    from domain.returns import ReturnOpened, ReturnRefundAsk, ReturnRequested
     from domain.status import OrderStatus
     from workflows import names
     from workflows.aftercare import return_window
@@ -56,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.money import MoneyMoves
     from workflows.parcels import Parcels
     from workflows.payment import Paid, Payment
+    from workflows.return_desk import ReturnDesk
 
 
 def refusal(decision: Decision, kind: str) -> ApplicationError:
@@ -74,6 +76,7 @@ class OrderWorkflow:
         self._edits = AddressEdits(self._ctx)
         self._fulfilment = Fulfilment(self._ctx, self._cancels, self._edits)
         self._parcels = Parcels(self._ctx, self._money, self._fulfilment)
+        self._returns = ReturnDesk(self._ctx, self._money)
         self._payment_events: set[str] = set()
         self._cancelled_from_ui = False
 
@@ -128,7 +131,7 @@ class OrderWorkflow:
                 continue
             break
         if ctx.order.status is OrderStatus.DELIVERED:
-            await return_window(self._ctx)
+            await return_window(self._ctx, self._returns)
         return ctx.order
 
     # -- what the outside world tells ---------------------------------------------------
@@ -283,3 +286,19 @@ class OrderWorkflow:
         decision = self._parcels.reshipping_open()
         if not decision.allowed:
             raise refusal(decision, "ReshipRefused")
+
+    # -- returns ------------------------------------------------------------------------
+
+    @workflow.update(name=names.UPDATE_REQUEST_RETURN)
+    async def request_return(self, request: ReturnRequested) -> ReturnOpened:
+        """A return of some lines: decided at once, then its own workflow, a child."""
+        return await self._returns.start(request)
+
+    @request_return.validator
+    def _may_return(self, request: ReturnRequested) -> None:
+        self._returns.check(request)
+
+    @workflow.signal(name=names.SIGNAL_RETURN_REFUND)
+    async def return_refund(self, ask: ReturnRefundAsk) -> None:
+        """A return's inspected goods: its refund is decided and paid here."""
+        await self._returns.settle(ask)

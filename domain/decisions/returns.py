@@ -1,4 +1,5 @@
-"""Return decisions: the window, eligibility, the RMA deadline and the refund breakdown."""
+"""Return decisions: the window, eligibility at the request, the ship-back deadline. What a
+return refunds after inspection is decided in `return_refunds`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.decisions import Deadline, Decision, allow, merged, refuse
-from domain.money import Money
 from domain.policy import Policy
-from domain.policy.returns import FAULT_REASONS, ReturnReason
+from domain.policy.returns import FAULT_REASONS, ReturnReason, ReturnWindow
+
+
+def _windows_for(policy: Policy, reason: ReturnReason | None) -> list[ReturnWindow]:
+    """The windows that apply: those naming the reason replace the general ones for it;
+    all of them when `reason` is None."""
+    rules = policy.returns
+    if rules is None:
+        return []
+    if reason is None:
+        return list(rules.windows)
+    named = [w for w in rules.windows if reason in w.reasons]
+    return named or [w for w in rules.windows if not w.reasons]
 
 
 def _latest_window_end(
@@ -19,14 +31,9 @@ def _latest_window_end(
     delivered_at: datetime | None,
     reason: ReturnReason | None,
 ) -> Deadline | None:
-    """Of the windows that apply (all of them when `reason` is None), whichever ends later."""
-    rules = policy.returns
-    if rules is None:
-        return None
+    """Of the windows that apply, whichever ends later."""
     ends: list[tuple[datetime, tuple[str, ...]]] = []
-    for window in rules.windows:
-        if reason is not None and window.reasons and reason not in window.reasons:
-            continue
+    for window in _windows_for(policy, reason):
         start = purchased_at if window.counted_from == "purchase" else delivered_at
         if start is not None:
             ends.append((start + window.length, window.clauses))
@@ -62,63 +69,80 @@ class ReturnRequest(BaseModel):
     has_original_invoice: bool = True
     exchange: bool = False
     international: bool = False
+    described: bool = True  # the customer described the problem
+    evidence: tuple[str, ...] = ()  # kinds of the files given (item, packaging, outer_label)
 
 
 class ReturnOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     decision: Decision
+    field: str | None = None  # the request's field a refusal is about
     needs_rma: bool = False
     inspection: bool = False
     return_shipping_paid_by: str = "customer"
     customer_pays_all_shipping: bool = False
+    seller_label: bool = False  # the seller's return label, on its own courier account
     window_closes_at: datetime | None = None
 
 
-def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) -> ReturnOutcome:
-    rules = policy.returns
-    if rules is None:
-        return ReturnOutcome(decision=refuse(f"{policy.display_name} publishes no return policy"))
-    fault = request.reason in FAULT_REASONS
+def _refused(
+    reason: str, clauses: tuple[str, ...], field: str, **deadlines: datetime
+) -> ReturnOutcome:
+    return ReturnOutcome(decision=refuse(reason, *clauses, **deadlines), field=field)
+
+
+def _excluded(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
+    """Kinds of goods the policy never takes back for this reason (CRD-EXC-2, PAR-RET-5,
+    CRD-DIG-4)."""
+    assert policy.returns is not None
     for item in request.items:
-        if (
-            item.category == "digital_card"
-            and policy.digital
-            and request.reason is not ReturnReason.DEFECTIVE
-        ):
+        if item.category == "digital_card" and policy.digital:
             rule = policy.digital.no_returns_unless_faulty
-            return ReturnOutcome(
-                decision=refuse(
+            if request.reason is not ReturnReason.DEFECTIVE:
+                return _refused(
                     "delivered digital cards are not returned unless faulty on the company's side",
-                    *rule.clauses,
+                    rule.clauses,
+                    "lines",
                 )
-            )
-        for exclusion in rules.exclusions:
+        for exclusion in policy.returns.exclusions:
             if item.category in exclusion.categories and request.reason not in exclusion.unless:
-                return ReturnOutcome(
-                    decision=refuse(
-                        f"{item.category} items cannot be returned for {request.reason.value}",
-                        *exclusion.clauses,
-                    )
+                return _refused(
+                    f"{item.sku} ({item.category.replace('_', ' ')}) cannot be returned for "
+                    f"{request.reason.value.replace('_', ' ')}",
+                    exclusion.clauses,
+                    "lines",
                 )
+    return None
+
+
+def _in_window(policy: Policy, request: ReturnRequest, now: datetime) -> ReturnOutcome | Deadline:
     window = return_window(policy, request.reason, request.purchased_at, request.delivered_at)
     if window is None:
-        return ReturnOutcome(decision=refuse(f"no return window for {request.reason.value}"))
-    if now > window.at:
-        return ReturnOutcome(
-            decision=refuse(
-                "the return window has closed", *window.clauses, return_window_closes_at=window.at
-            ),
-            window_closes_at=window.at,
-        )
-    clauses = [window.clauses]
+        return _refused(f"no return window for {request.reason.value}", (), "reason")
+    if now <= window.at:
+        return window
+    after = {w.after for w in _windows_for(policy, request.reason)} - {None}
+    why = (
+        "the return window for this reason has closed: the product's warranty applies now"
+        if "warranty" in after
+        else "the return window has closed"
+    )
+    return _refused(why, window.clauses, "reason", return_window_closes_at=window.at)
+
+
+def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
+    """The state the goods must be in (for returns that are not the seller's fault), the
+    invoice, the description and the evidence the policy asks for."""
+    rules = policy.returns
+    assert rules is not None
     condition = rules.conditions
-    if condition is not None:
-        if condition.original_invoice and not request.has_original_invoice:
-            return ReturnOutcome(
-                decision=refuse("the original purchase invoice is required", *condition.clauses)
-            )
-        for item in request.items if not fault else []:
+    if condition is not None and condition.original_invoice and not request.has_original_invoice:
+        return _refused(
+            "the original purchase invoice is required", condition.clauses, "has_original_invoice"
+        )
+    if condition is not None and request.reason not in FAULT_REASONS:
+        for item in request.items:
             problem = (
                 "it has been opened"
                 if condition.unopened and item.opened
@@ -131,49 +155,89 @@ def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) ->
                 else None
             )
             if problem:
-                return ReturnOutcome(
-                    decision=refuse(f"{item.sku} cannot be returned: {problem}", *condition.clauses)
+                return _refused(
+                    f"{item.sku} cannot be returned: {problem}", condition.clauses, "lines"
                 )
-        clauses.append(condition.clauses)
-    exchange = rules.exchange
-    if request.exchange and exchange is not None:
-        for item in request.items:
-            if item.damage_cause and item.damage_cause in exchange.customer_damage_excluded:
-                return ReturnOutcome(
-                    decision=refuse(
-                        f"no exchange for {item.damage_cause.replace('_', ' ')}", *exchange.clauses
-                    )
-                )
-            if (item.opened or item.used) and exchange.opened_only_if_defective and not fault:
-                return ReturnOutcome(
-                    decision=refuse(
-                        "opened or used products are exchanged only for a proven manufacturing defect",
-                        *exchange.clauses,
-                    )
-                )
-        clauses.append(exchange.clauses)
-    payer, all_shipping = "customer", False
-    if rules.shipping is not None:
-        clauses.append(rules.shipping.clauses)
-        if fault and rules.shipping.seller_pays_for_fault:
-            payer = "merchant"
+    rma = rules.rma
+    if rma is not None and "problem_description" in rma.contents_required and not request.described:
+        return _refused(
+            "the return must carry a short description of the problem", rma.clauses, "description"
+        )
+    for rule in rules.evidence:
+        missing = [
+            k for k in rule.kinds if request.reason in rule.reasons and k not in request.evidence
+        ]
+        if missing:
+            return _refused(
+                "photos or videos are required of: "
+                + ", ".join(k.replace("_", " ") for k in missing),
+                rule.clauses,
+                "evidence",
+            )
+    return None
+
+
+def _exchange_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
+    exchange = policy.returns.exchange if policy.returns else None
+    if not request.exchange or exchange is None:
+        return None
+    for item in request.items:
+        if item.damage_cause and item.damage_cause in exchange.customer_damage_excluded:
+            return _refused(
+                f"no exchange for {item.damage_cause.replace('_', ' ')}", exchange.clauses, "lines"
+            )
+        opened = item.opened or item.used
+        if opened and exchange.opened_only_if_defective and request.reason not in FAULT_REASONS:
+            return _refused(
+                "opened or used products are exchanged only for a proven manufacturing defect",
+                exchange.clauses,
+                "lines",
+            )
+    return None
+
+
+def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) -> ReturnOutcome:
+    """Whether a return may be asked for, decided at once: the excluded kinds, the window,
+    the goods' state, the invoice, description and evidence; then how it goes ahead."""
+    rules = policy.returns
+    if rules is None:
+        return _refused(f"{policy.display_name} publishes no return policy", (), "reason")
+    window = _in_window(policy, request, now)
+    if isinstance(window, ReturnOutcome):
+        return window
+    refused = (
+        _excluded(policy, request)
+        or _condition_problem(policy, request)
+        or _exchange_problem(policy, request)
+    )
+    if refused is not None:
+        return refused
+    fault = request.reason in FAULT_REASONS
+    payer, all_shipping, label = "customer", False, False
+    shipping = rules.shipping
+    if shipping is not None:
+        if fault and shipping.seller_pays_for_fault:
+            payer, label = "merchant", shipping.seller_label_for_fault
         all_shipping = (
             payer == "customer"
             and request.international
-            and rules.shipping.international_all_shipping_by_customer
+            and shipping.international_all_shipping_by_customer
         )
-    if rules.rma is not None:
-        clauses.append(rules.rma.clauses)
-    if rules.inspection is not None:
-        clauses.append(rules.inspection.clauses)
+    clauses = merged(
+        window.clauses,
+        rules.conditions.clauses if rules.conditions else (),
+        rules.exchange.clauses if request.exchange and rules.exchange else (),
+        shipping.clauses if shipping else (),
+        rules.rma.clauses if rules.rma else (),
+        rules.inspection.clauses if rules.inspection else (),
+    )
     return ReturnOutcome(
-        decision=allow(
-            "the return may go ahead", *merged(*clauses), return_window_closes_at=window.at
-        ),
+        decision=allow("the return may go ahead", *clauses, return_window_closes_at=window.at),
         needs_rma=rules.rma is not None,
         inspection=rules.inspection is not None,
         return_shipping_paid_by=payer,
         customer_pays_all_shipping=all_shipping,
+        seller_label=label,
         window_closes_at=window.at,
     )
 
@@ -189,117 +253,24 @@ def exchange_out_of_stock(policy: Policy) -> Decision:
 def rma_ship_back(
     policy: Policy, approved_at: datetime, shipped_at: datetime | None, now: datetime
 ) -> Decision:
-    """After approval the customer has a set time to send the goods; then it lapses."""
-    rma = policy.returns.rma if policy.returns else None
-    if rma is None or rma.ship_back_within is None:
+    """After approval the customer has a set time to send the goods (PAR-RET-4); then the
+    approval is cancelled. Where the policy sets none, the merchant's lapse setting bounds
+    the wait, so that no order waits for a parcel for good."""
+    rules = policy.returns
+    rma = rules.rma if rules else None
+    if rma is not None and rma.ship_back_within is not None:
+        deadline, clauses = approved_at + rma.ship_back_within, rma.clauses
+    elif rules is not None:
+        deadline, clauses = approved_at + rules.unsent_lapse_after, ()
+    else:
         return allow("no ship-back deadline")
-    deadline = approved_at + rma.ship_back_within
-    moment = shipped_at or now
-    if moment > deadline:
+    if (shipped_at or now) > deadline:
         return refuse(
             "the return approval lapsed: the goods were not sent in time",
-            *rma.clauses,
+            *clauses,
             ship_back_by=deadline,
         )
-    return allow("within the ship-back time", *rma.clauses, ship_back_by=deadline)
-
-
-class InspectionFacts(BaseModel):
-    reason: ReturnReason
-    items: list[ReturnedItem] = Field(min_length=1)
-    approved: bool = True
-    acceptable: bool = True  # the reported problem confirmed / the state acceptable
-    shipping_paid: Money
-    paid_total: Money
-    missing_accessories_cost: Money | None = None
-    bank_fees: Money | None = None
-    inspected_at: datetime
-
-
-class RefundLine(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    label: str
-    amount: Money
-    clauses: tuple[str, ...]
-
-
-class RefundBreakdown(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    lines: tuple[RefundLine, ...]
-    total: Money
-    pay_by: datetime | None
-    clauses: tuple[str, ...]
-
-
-def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
-    """Line by line: item price, restocking fee, shipping, missing accessories, bank fees.
-    Never negative and never above what was paid."""
-    rules = policy.returns
-    currency = facts.paid_total.currency
-    zero = Money.zero(currency)
-    if rules is None:
-        raise ValueError(f"{policy.merchant} publishes no return policy")
-    inspection = rules.inspection.clauses if rules.inspection else ()
-    rma = rules.rma.clauses if rules.rma else ()
-    if not facts.approved or not facts.acceptable:
-        why = "not approved" if not facts.approved else "not in an acceptable state"
-        return RefundBreakdown(
-            lines=(
-                RefundLine(label=f"no refund: {why}", amount=zero, clauses=merged(rma, inspection)),
-            ),
-            total=zero,
-            pay_by=None,
-            clauses=merged(rma, inspection),
-        )
-    fault = facts.reason in FAULT_REASONS
-    cover = rules.refund
-    percent = Decimal(100) if fault else cover.item_percent_change_of_mind
-    lines: list[RefundLine] = []
-    for item in facts.items:
-        price = Money(amount=item.unit_price, currency=currency).times(item.quantity)
-        lines.append(
-            RefundLine(
-                label=f"item {item.sku}", amount=price.times(percent / 100), clauses=cover.clauses
-            )
-        )
-    items_total = sum((line.amount for line in lines), zero)
-    restocking = rules.restocking
-    if restocking is not None and facts.reason in restocking.for_reasons:
-        fee = items_total.times(restocking.percent / 100)
-        lines.append(
-            RefundLine(label="restocking fee", amount=zero - fee, clauses=restocking.clauses)
-        )
-    if cover.includes_shipping or fault:
-        lines.append(
-            RefundLine(label="shipping", amount=facts.shipping_paid, clauses=cover.clauses)
-        )
-    if cover.missing_accessories_charged and facts.missing_accessories_cost is not None:
-        lines.append(
-            RefundLine(
-                label="missing accessories",
-                amount=zero - facts.missing_accessories_cost,
-                clauses=cover.clauses,
-            )
-        )
-    route = policy.payment.refunds
-    if route is not None and route.bank_fees_borne_by_customer and facts.bank_fees is not None:
-        lines.append(
-            RefundLine(
-                label="intermediary and bank fees",
-                amount=zero - facts.bank_fees,
-                clauses=route.clauses,
-            )
-        )
-    raw = sum((line.amount for line in lines), zero)
-    capped = raw if raw.amount <= facts.paid_total.amount else facts.paid_total
-    total = capped if capped.amount >= 0 else zero
-    if total != raw:
-        lines.append(RefundLine(label="bounded to what was paid", amount=total - raw, clauses=()))
-    clauses = merged(*(line.clauses for line in lines), inspection)
-    pay_by = facts.inspected_at + cover.within if cover.within else None
-    return RefundBreakdown(lines=tuple(lines), total=total, pay_by=pay_by, clauses=clauses)
+    return allow("within the ship-back time", *clauses, ship_back_by=deadline)
 
 
 def returns_close_at(

@@ -16,19 +16,30 @@ class ReturnReason(StrEnum):
     CHANGE_OF_MIND = "change_of_mind"
     DEFECTIVE = "defective"
     DAMAGED_IN_SHIPPING = "damaged_in_shipping"
+    DEAD_ON_ARRIVAL = "dead_on_arrival"
     WRONG_ITEM = "wrong_item"
     NOT_AS_DESCRIBED = "not_as_described"
 
 
+# The seller's fault: damage, defect, an item that never worked, the wrong item sent.
 FAULT_REASONS = frozenset(
-    {ReturnReason.DEFECTIVE, ReturnReason.DAMAGED_IN_SHIPPING, ReturnReason.WRONG_ITEM}
+    {
+        ReturnReason.DEFECTIVE,
+        ReturnReason.DAMAGED_IN_SHIPPING,
+        ReturnReason.DEAD_ON_ARRIVAL,
+        ReturnReason.WRONG_ITEM,
+    }
 )
 
 
 class ReturnWindow(Rule):
+    """A window for some reasons (every reason when `reasons` is empty). A window naming a
+    reason replaces the general ones for it; `after` says where a request past it goes."""
+
     length: timedelta
     counted_from: Literal["purchase", "delivery"]
-    reasons: tuple[ReturnReason, ...] = ()  # empty: every reason
+    reasons: tuple[ReturnReason, ...] = ()
+    after: Literal["warranty"] | None = None
 
 
 class ConditionRule(Rule):
@@ -50,6 +61,13 @@ class RmaRule(Rule):
     contents_required: tuple[str, ...] = ()
 
 
+class EvidenceRule(Rule):
+    """Files a request for these reasons must carry, one of each kind."""
+
+    reasons: tuple[ReturnReason, ...] = Field(min_length=1)
+    kinds: tuple[Literal["item", "packaging", "outer_label"], ...] = Field(min_length=1)
+
+
 class InspectionRule(Rule):
     refund_after_confirmed: bool = True
 
@@ -60,14 +78,24 @@ class ExclusionRule(Rule):
 
 
 class RestockingRule(Rule):
+    """A fee on every approved return except those for the exempt reasons (the seller's
+    fault). `for_reasons`, the reasons that pay it, is read only from older pinned policies."""
+
     percent: Decimal = Field(ge=0, le=100)
-    for_reasons: tuple[ReturnReason, ...] = (ReturnReason.CHANGE_OF_MIND,)
+    exempt_reasons: tuple[ReturnReason, ...] = tuple(sorted(FAULT_REASONS))
+    for_reasons: tuple[ReturnReason, ...] | None = None
+
+    def applies_to(self, reason: ReturnReason) -> bool:
+        if self.for_reasons is not None:
+            return reason in self.for_reasons
+        return reason not in self.exempt_reasons
 
 
 class ReturnShippingRule(Rule):
     paid_by_customer: bool = True
     seller_pays_for_fault: bool = True
     international_all_shipping_by_customer: bool = False
+    seller_label_for_fault: bool = False  # the seller's courier account, on a return label
 
 
 class RefundCoverRule(Rule):
@@ -85,8 +113,24 @@ class ExchangeRule(Rule):
     customer_damage_excluded: tuple[str, ...] = ()
 
 
+class ReturnAddress(Section):
+    """Where returns are sent: the merchant's own setting, not a clause."""
+
+    name: str
+    line1: str
+    line2: str = ""
+    city: str
+    postal_code: str = ""
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
 class ReturnRules(Section):
     windows: tuple[ReturnWindow, ...] = Field(min_length=1)
+    evidence: tuple[EvidenceRule, ...] = ()
+    address: ReturnAddress | None = None
+    # An approved return never sent lapses after this, where the policy sets no ship-back
+    # time: a setting, so that an order never waits for a parcel for good.
+    unsent_lapse_after: timedelta = timedelta(days=30)
     conditions: ConditionRule | None = None
     rma: RmaRule | None = None
     inspection: InspectionRule | None = None

@@ -36,3 +36,15 @@ def line(
     return OrderLine(
         sku=sku, name=sku, quantity=quantity, unit_price=Decimal(price), category=category
     )
+
+
+def inspected_items(*items: object, **changes: object) -> list[object]:
+    """Returned items as an inspection found them (acceptable, unless `changes` say not)."""
+    from domain.decisions.return_refunds import InspectedItem
+
+    return [
+        InspectedItem(sku=i.sku, unit_price=i.unit_price, quantity=i.quantity).model_copy(  # type: ignore[attr-defined]
+            update=changes
+        )
+        for i in items
+    ]

@@ -20,17 +20,16 @@ from domain.decisions.aftercare import (
 )
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
 from domain.decisions.payment import ScreeningFacts, ownership_refund, screen_for_fraud
+from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
 from domain.decisions.returns import (
-    InspectionFacts,
     ReturnedItem,
     ReturnRequest,
     exchange_out_of_stock,
-    refund_breakdown,
     return_eligibility,
 )
 from domain.policy.aftercare import ClaimKind
 from domain.policy.returns import ReturnReason
-from tests.domain.helpers import line, local, money, preset, utc
+from tests.domain.helpers import inspected_items, line, local, money, preset, utc
 
 CRD = preset("cardnet")
 BOUGHT = utc(2026, 3, 1, 9)
@@ -86,10 +85,9 @@ def test_cardnet_refund_only_after_receipt_and_inspection() -> None:
         CRD,
         InspectionFacts(
             reason=ReturnReason.CHANGE_OF_MIND,
-            items=[ITEM],
-            acceptable=False,
-            shipping_paid=money("25", "SAR"),
-            paid_total=money("1025", "SAR"),
+            items=inspected_items(ITEM, acceptable=False),
+            shipping_refundable=money("25", "SAR"),
+            refundable=money("1025", "SAR"),
             inspected_at=BOUGHT + timedelta(days=8),
         ),
     )
@@ -135,14 +133,14 @@ def test_cardnet_refund_covers_the_price_only_and_is_paid_within_14_days() -> No
         CRD,
         InspectionFacts(
             reason=ReturnReason.CHANGE_OF_MIND,
-            items=[ITEM],
-            shipping_paid=money("25", "SAR"),
-            paid_total=money("1025", "SAR"),
+            items=inspected_items(ITEM),
+            shipping_refundable=money("25", "SAR"),
+            refundable=money("1025", "SAR"),
             inspected_at=inspected,
         ),
     )
     assert str(breakdown.total) == "1000.00 SAR"
-    assert [line.label for line in breakdown.lines] == ["item PHONE"]
+    assert [line.label for line in breakdown.lines] == ["item PHONE x 1"]
     assert breakdown.pay_by == inspected + timedelta(days=14)
 
 

@@ -9,18 +9,13 @@ from domain.decisions.aftercare import ClaimFacts, claim, help_topics
 from domain.decisions.changes import OrderFacts, cancellation
 from domain.decisions.fulfilment import lost_parcel
 from domain.decisions.payment import coupons, refund_route, requires_3ds
-from domain.decisions.returns import (
-    InspectionFacts,
-    ReturnedItem,
-    ReturnRequest,
-    refund_breakdown,
-    return_eligibility,
-)
+from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
+from domain.decisions.returns import ReturnedItem, ReturnRequest, return_eligibility
 from domain.policy import PaymentMethod
 from domain.policy.aftercare import ClaimKind
 from domain.policy.changes import CancelRule
 from domain.policy.returns import ReturnReason
-from tests.domain.helpers import line, money, preset, utc
+from tests.domain.helpers import inspected_items, line, money, preset, utc
 
 KWO = preset("kwoking")
 BOUGHT, DELIVERED = utc(2026, 3, 1, 9), utc(2026, 3, 6, 15)
@@ -33,14 +28,14 @@ def request(reason: ReturnReason = ReturnReason.CHANGE_OF_MIND, **changes: objec
     ).model_copy(update=changes)
 
 
-def inspected(reason: ReturnReason, **changes: object) -> InspectionFacts:
+def inspected(reason: ReturnReason, **item: object) -> InspectionFacts:
     return InspectionFacts(
         reason=reason,
-        items=[DRONE],
-        shipping_paid=money("15", "EUR"),
-        paid_total=money("315", "EUR"),
-        inspected_at=DELIVERED + timedelta(days=20),
-    ).model_copy(update=changes)
+        items=inspected_items(DRONE, **item),
+        shipping_refundable=money("15", "EUR"),
+        refundable=money("315", "EUR"),
+        inspected_at=DELIVERED + timedelta(days=10),
+    )
 
 
 def paid_order(**changes: object) -> OrderFacts:
@@ -71,7 +66,7 @@ def test_kwoking_dead_on_arrival_within_14_days_of_delivery() -> None:
 def test_kwoking_missing_accessories_are_charged_and_the_responsible_party_pays_shipping() -> None:
     """KWO-DOA-2"""
     breakdown = refund_breakdown(
-        KWO, inspected(ReturnReason.DEFECTIVE, missing_accessories_cost=money("40", "EUR"))
+        KWO, inspected(ReturnReason.DEFECTIVE, missing_accessories_cost=Decimal("40"))
     )
     assert str(breakdown.total) == "275.00 EUR" and "KWO-DOA-2" in breakdown.clauses
     defect = return_eligibility(KWO, request(ReturnReason.DEFECTIVE), DELIVERED + timedelta(days=3))
@@ -85,7 +80,7 @@ def test_kwoking_60_day_conditional_return_refunds_part_of_the_item_not_shipping
     now = DELIVERED + timedelta(days=30)
     assert return_eligibility(KWO, request(), now).decision.allowed
     breakdown = refund_breakdown(KWO, inspected(ReturnReason.CHANGE_OF_MIND))
-    assert str(breakdown.total) == "270.00 EUR"
+    assert str(breakdown.total) == "300.00 EUR"  # the item's whole price: the seed names no cut
     assert "shipping" not in [line.label for line in breakdown.lines]
     incomplete = request(items=[DRONE.model_copy(update={"all_accessories": False})])
     refused = return_eligibility(KWO, incomplete, now)
@@ -95,7 +90,7 @@ def test_kwoking_60_day_conditional_return_refunds_part_of_the_item_not_shipping
 def test_kwoking_no_refund_or_replacement_after_60_days() -> None:
     """KWO-RET-2: day 60 in time, day 61 not."""
     assert return_eligibility(KWO, request(), DELIVERED + timedelta(days=60)).decision.allowed
-    late = return_eligibility(KWO, request(ReturnReason.DEFECTIVE), DELIVERED + timedelta(days=61))
+    late = return_eligibility(KWO, request(), DELIVERED + timedelta(days=61))
     assert not late.decision.allowed and "KWO-RET-2" in late.decision.clauses
 
 
@@ -200,25 +195,27 @@ def test_kwoking_refund_waits_for_the_item_and_its_inspection() -> None:
         KWO, request(ReturnReason.DEFECTIVE), DELIVERED + timedelta(days=3)
     )
     assert outcome.inspection and {"KWO-RMA-4", "KWO-RMA-7"} <= set(outcome.decision.clauses)
-    unconfirmed = refund_breakdown(KWO, inspected(ReturnReason.DEFECTIVE, acceptable=False))
+    unconfirmed = refund_breakdown(KWO, inspected(ReturnReason.DEFECTIVE, defect_confirmed=False))
     assert unconfirmed.total.amount == 0 and "KWO-RMA-7" in unconfirmed.clauses
 
 
 def test_kwoking_no_refund_without_approval_or_for_an_unacceptable_state() -> None:
     """KWO-RMA-8"""
-    unapproved = refund_breakdown(KWO, inspected(ReturnReason.DEFECTIVE, approved=False))
+    unapproved = refund_breakdown(
+        KWO, inspected(ReturnReason.DEFECTIVE).model_copy(update={"approved": False})
+    )
     assert unapproved.total.amount == 0 and "KWO-RMA-8" in unapproved.clauses
     assert "not approved" in unapproved.lines[0].label
 
 
-def test_kwoking_refunds_go_to_the_original_method_less_bank_fees() -> None:
-    """KWO-REF-1"""
+def test_kwoking_refunds_go_to_the_original_method_bank_fees_the_customers() -> None:
+    """KWO-REF-1: the refund is the whole grant; fees banks take on the way are noted."""
     route = refund_route(KWO)
     assert "original payment method" in route.reason and "bank fees" in route.reason
-    breakdown = refund_breakdown(
-        KWO, inspected(ReturnReason.DEFECTIVE, bank_fees=money("2.50", "EUR"))
-    )
-    assert str(breakdown.total) == "312.50 EUR" and "KWO-REF-1" in breakdown.clauses
+    breakdown = refund_breakdown(KWO, inspected(ReturnReason.DEFECTIVE))
+    assert str(breakdown.total) == "315.00 EUR" and "KWO-REF-1" in breakdown.clauses
+    note = next(line for line in breakdown.lines if "bank fees" in line.label)
+    assert note.amount.amount == 0
 
 
 def test_kwoking_cancel_at_exactly_24_hours_is_still_within_the_first_rule() -> None:

@@ -9,13 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
-from domain.decisions.returns import (
-    InspectionFacts,
-    ReturnedItem,
-    ReturnRequest,
-    refund_breakdown,
-    return_eligibility,
-)
+from domain.decisions.return_refunds import InspectedItem, InspectionFacts, refund_breakdown
+from domain.decisions.returns import ReturnedItem, ReturnRequest, return_eligibility
 from domain.money import Money
 from domain.policy.returns import ReturnReason
 from tests.domain.helpers import PRESETS, line, money, utc
@@ -35,31 +30,24 @@ def inspections(draw: st.DrawFn) -> tuple[str, InspectionFacts]:
     items = draw(
         st.lists(
             st.builds(
-                ReturnedItem, sku=st.just("X"), unit_price=prices, quantity=st.integers(1, 5)
+                InspectedItem,
+                sku=st.just("X"),
+                unit_price=prices,
+                quantity=st.integers(1, 5),
+                acceptable=st.booleans(),
+                defect_confirmed=st.none() | st.booleans(),
+                missing_accessories_cost=st.just(Decimal(0)) | prices,
             ),
             min_size=1,
             max_size=4,
         )
     )
-    shipping = draw(prices)
-    paid = sum(
-        (Money(amount=i.unit_price, currency=currency).times(i.quantity) for i in items),
-        Money(amount=shipping, currency=currency),
-    )
-
-    def optional_money() -> Money | None:
-        value = draw(st.none() | prices)
-        return Money(amount=value, currency=currency) if value is not None else None
-
     facts = InspectionFacts(
         reason=draw(st.sampled_from(ReturnReason)),
         items=items,
         approved=draw(st.booleans()),
-        acceptable=draw(st.booleans()),
-        shipping_paid=Money(amount=shipping, currency=currency),
-        paid_total=paid,
-        missing_accessories_cost=optional_money(),
-        bank_fees=optional_money(),
+        shipping_refundable=Money(amount=draw(prices), currency=currency),
+        refundable=Money(amount=draw(prices), currency=currency),
         inspected_at=START,
     )
     return name, facts
@@ -67,12 +55,13 @@ def inspections(draw: st.DrawFn) -> tuple[str, InspectionFacts]:
 
 @settings(max_examples=300, deadline=None)
 @given(inspections())
-def test_a_refund_is_never_negative_nor_above_what_was_paid(
+def test_a_refund_is_never_negative_nor_above_what_remains_refundable(
     case: tuple[str, InspectionFacts],
 ) -> None:
     name, facts = case
     breakdown = refund_breakdown(PRESETS[name], facts)
-    assert Decimal(0) <= breakdown.total.amount <= facts.paid_total.amount
+    assert Decimal(0) <= breakdown.total.amount <= facts.refundable.amount
+    assert breakdown.shipping.amount <= breakdown.total.amount
 
 
 @settings(max_examples=300, deadline=None)
@@ -80,7 +69,7 @@ def test_a_refund_is_never_negative_nor_above_what_was_paid(
 def test_the_refund_breakdown_sums_to_the_refund(case: tuple[str, InspectionFacts]) -> None:
     name, facts = case
     breakdown = refund_breakdown(PRESETS[name], facts)
-    total = sum((line.amount for line in breakdown.lines), Money.zero(facts.paid_total.currency))
+    total = sum((line.amount for line in breakdown.lines), Money.zero(facts.refundable.currency))
     assert total == breakdown.total
 
 

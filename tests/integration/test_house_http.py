@@ -23,6 +23,7 @@ from tests.integration.harness import (
 from tests.integration.test_api_contract import assert_problem
 from tests.workflows.fakes import FakeWorld
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.runner import workflow_runner
 
 CARDNET = {
@@ -72,7 +73,7 @@ async def test_a_cancel_the_order_cannot_answer_is_503_and_its_repeat_gets_the_o
             return Worker(
                 dev_env.client,
                 task_queue=system.settings.temporal_task_queue,
-                workflows=[OrderWorkflow],
+                workflows=[OrderWorkflow, ReturnWorkflow],
                 workflow_runner=workflow_runner(),
                 activities=world.activities(),
             )

@@ -25,6 +25,7 @@ from tests.integration.harness import STOREFRONT, order_body, running_system, wa
 from tests.workflows.fakes import FakeWorld
 from workflows.names import QUERY_ORDER, SEARCH_ATTRIBUTES, order_workflow_id
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.runner import workflow_runner
 
 
@@ -69,7 +70,7 @@ async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None
             async with Worker(
                 env.client,
                 task_queue=queue,
-                workflows=[OrderWorkflow],
+                workflows=[OrderWorkflow, ReturnWorkflow],
                 workflow_runner=workflow_runner(),
                 activities=world.activities(),
             ):
@@ -129,7 +130,7 @@ async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None
             async with Worker(
                 env.client,
                 task_queue=queue,
-                workflows=[OrderWorkflow],
+                workflows=[OrderWorkflow, ReturnWorkflow],
                 workflow_runner=workflow_runner(),
                 activities=world.activities(),
             ):

@@ -30,6 +30,7 @@ from activities.models import (
     PollTracking,
     RefundPayment,
     ReserveReplacement,
+    ReturnEvent,
     SendOrderEmail,
     VoidLabel,
     VoidPayment,
@@ -58,6 +59,8 @@ class FakeWorld:
     calls: list[str] = field(default_factory=list)
     pickups: dict[str, Any] = field(default_factory=dict)  # tracking number -> booked pickup
     tasks: dict[str, OperatorTask] = field(default_factory=dict)
+    return_events: list[Any] = field(default_factory=list)
+    refund_acts_then_fails: int = 0  # the provider refunds, then the answer is lost this often
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -131,8 +134,18 @@ class FakeWorld:
 
         @activity.defn(name="refund_payment")
         async def refund_payment(request: RefundPayment) -> MovementResult:
-            self.calls.append(f"refund:{request.idempotency_key}:{request.amount}")
+            # Like the provider's idempotency keys: a key seen before moves no money again.
+            done = any(c.startswith(f"refund:{request.idempotency_key}:") for c in self.calls)
+            if not done:
+                self.calls.append(f"refund:{request.idempotency_key}:{request.amount}")
+            if self.refund_acts_then_fails > 0:
+                self.refund_acts_then_fails -= 1
+                raise RuntimeError("timed out after the provider refunded")
             return MovementResult(payment_id=request.payment_id, state="refunded")
+
+        @activity.defn(name="record_return_event")
+        async def record_return_event(event: ReturnEvent) -> None:
+            self.return_events.append(event)
 
         @activity.defn(name="void_payment")
         async def void_payment(request: VoidPayment) -> MovementResult:
@@ -174,6 +187,7 @@ class FakeWorld:
             return self.in_stock
 
         return [
+            record_return_event,
             void_shipping_label,
             set_operator_task,
             create_invoice,
@@ -252,13 +266,14 @@ async def running_order(
     """A worker with the stood-in activities, and the order's workflow started on it."""
     from workflows.names import order_workflow_id
     from workflows.order import OrderWorkflow
+    from workflows.returns import ReturnWorkflow
     from workflows.runner import workflow_runner
 
     queue = f"q-{uuid.uuid4()}"
     async with Worker(
         env.client,
         task_queue=queue,
-        workflows=[OrderWorkflow],
+        workflows=[OrderWorkflow, ReturnWorkflow],
         workflow_runner=workflow_runner(),
         activities=world.activities(),
     ):

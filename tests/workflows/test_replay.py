@@ -11,6 +11,7 @@ from temporalio.worker import Replayer
 
 from tests.paths import HISTORIES
 from workflows.order import OrderWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.runner import workflow_runner
 
 RECORDED = sorted(HISTORIES.glob("order_*.json"))
@@ -26,7 +27,7 @@ async def test_recorded_history_replays(path, sandboxed: bool) -> None:  # type:
     # Both runners a worker may use (ORDERFLOW_WORKFLOW_SANDBOX) replay the same histories.
     history = WorkflowHistory.from_json(f"order-{path.stem}", path.read_text())
     replayer = Replayer(
-        workflows=[OrderWorkflow],
+        workflows=[OrderWorkflow, ReturnWorkflow],
         workflow_runner=workflow_runner(sandboxed),
         data_converter=pydantic_data_converter,
     )

@@ -1,0 +1,45 @@
+"""What is known of the files customers give: the bytes are in the evidence store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+
+async def insert(
+    pool: asyncpg.Pool,
+    *,
+    evidence_id: str,
+    order_id: str,
+    content_type: str,
+    size_bytes: int,
+    sha256: str,
+    storage_key: str,
+) -> dict[str, Any]:
+    row = await pool.fetchrow(
+        """
+        INSERT INTO evidence (evidence_id, order_id, content_type, size_bytes, sha256,
+                              storage_key)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (evidence_id) DO UPDATE SET evidence_id = EXCLUDED.evidence_id
+        RETURNING evidence_id, order_id, content_type, size_bytes, sha256, created_at
+        """,
+        evidence_id,
+        order_id,
+        content_type,
+        size_bytes,
+        sha256,
+        storage_key,
+    )
+    return dict(row)
+
+
+async def of_order(pool: asyncpg.Pool, order_id: str, ids: list[str]) -> set[str]:
+    """Which of `ids` are files of this order."""
+    rows = await pool.fetch(
+        "SELECT evidence_id FROM evidence WHERE order_id = $1 AND evidence_id = ANY($2::text[])",
+        order_id,
+        ids,
+    )
+    return {r["evidence_id"] for r in rows}

@@ -1,0 +1,130 @@
+"""Returns: the request as asked (with the customer's words and files), the read model its
+workflow keeps current, and its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def insert_return(
+    pool: asyncpg.Pool,
+    *,
+    rma_id: str,
+    order_id: str,
+    reason: str,
+    resolution: str,
+    description: str,
+    evidence: list[dict[str, Any]],
+    request_hash: str,
+) -> dict[str, Any]:
+    """Store a request once under its RMA ID; asked again, the row already stored."""
+    row = await pool.fetchrow(
+        """
+        INSERT INTO returns (rma_id, order_id, reason, resolution, description, evidence,
+                             request_hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (rma_id) DO NOTHING
+        RETURNING *
+        """,
+        rma_id,
+        order_id,
+        reason,
+        resolution,
+        description,
+        evidence,
+        request_hash,
+    )
+    if row is None:
+        row = await pool.fetchrow("SELECT * FROM returns WHERE rma_id = $1", rma_id)
+    return dict(row)
+
+
+async def forget_refused(pool: asyncpg.Pool, rma_id: str) -> None:
+    """A request the order refused leaves nothing behind."""
+    await pool.execute(
+        "DELETE FROM returns WHERE rma_id = $1 AND status_seq = 0"
+        " AND NOT EXISTS (SELECT 1 FROM return_events WHERE rma_id = $1)",
+        rma_id,
+    )
+
+
+async def get_return(pool: asyncpg.Pool, rma_id: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM returns WHERE rma_id = $1", rma_id)
+    return dict(row) if row is not None else None
+
+
+async def returns_of_order(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT * FROM returns WHERE order_id = $1 AND status_seq > 0 ORDER BY created_at",
+        order_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def events(db: asyncpg.Pool, rma_ids: list[str]) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        "SELECT rma_id, seq, at, kind, status, summary, clauses, details FROM return_events"
+        " WHERE rma_id = ANY($1::text[]) ORDER BY at, rma_id, seq",
+        rma_ids,
+    )
+    return [dict(r) for r in rows]
+
+
+async def rma_of_parcel(conn: asyncpg.Connection, tracking_number: str) -> str | None:
+    """The return whose parcel carries this tracking number, if one does."""
+    return await conn.fetchval(
+        "SELECT rma_id FROM returns WHERE tracking_number = $1 ORDER BY created_at DESC LIMIT 1",
+        tracking_number,
+    )
+
+
+async def record_event(
+    pool: asyncpg.Pool,
+    *,
+    rma_id: str,
+    seq: int,
+    at: datetime,
+    kind: str,
+    summary: str,
+    status: str | None,
+    clauses: tuple[str, ...],
+    details: dict[str, Any],
+    snapshot: dict[str, Any],
+    deadlines: dict[str, Any] | None,
+) -> None:
+    """Append one entry and move the read model with it; a replayed entry changes nothing,
+    and an older entry retried late never overwrites a newer state."""
+    await pool.execute(
+        """
+        WITH inserted AS (
+            INSERT INTO return_events (rma_id, seq, at, kind, status, summary, clauses, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (rma_id, seq) DO NOTHING
+            RETURNING rma_id
+        )
+        UPDATE returns SET
+            status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
+            snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
+            tracking_number = CASE WHEN status_seq < $2
+                                   THEN COALESCE($9::jsonb ->> 'tracking_number', tracking_number)
+                                   ELSE tracking_number END,
+            status_seq = GREATEST(status_seq, $2),
+            deadlines = deadlines || COALESCE($10::jsonb, '{}'::jsonb),
+            updated_at = now()
+        FROM inserted
+        WHERE returns.rma_id = inserted.rma_id
+        """,
+        rma_id,
+        seq,
+        at,
+        kind,
+        status,
+        summary,
+        list(clauses),
+        details,
+        snapshot,
+        deadlines,
+    )

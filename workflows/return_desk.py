@@ -1,0 +1,258 @@
+"""The order's returns desk: a return asked for is decided at once from the policy and
+started as a child workflow (`return-<rma_id>`); the order stays open while any return of it
+is; and every return's refund is decided and paid here, one at a time, so that together
+they never give back more than was captured."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
+    from domain.decisions.returns import ReturnedItem, ReturnOutcome, ReturnRequest
+    from domain.decisions.returns import return_eligibility as eligibility
+    from domain.money import Money
+    from domain.orders import OrderLine
+    from domain.policy.returns import FAULT_REASONS
+    from domain.returns import (
+        Resolution,
+        ReturnLine,
+        ReturnOpened,
+        ReturnRefundAsk,
+        ReturnRefundPaid,
+        ReturnRequested,
+        ReturnSnapshot,
+        ReturnWorkflowInput,
+    )
+    from domain.status import OrderStatus, ReturnStatus
+    from workflows import names
+    from workflows.context import OrderContext
+    from workflows.money import MoneyMoves
+
+# Returns that end this way gave nothing back: their lines may be asked for again.
+NOTHING_CAME_BACK = {ReturnStatus.REJECTED, ReturnStatus.EXPIRED}
+
+
+def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
+    """A request the policy refuses: the reason, the deciding clause and the field."""
+    return ApplicationError(
+        reason, clauses[0] if clauses else None, field, type="ReturnRefused", non_retryable=True
+    )
+
+
+class ReturnDesk:
+    def __init__(self, ctx: OrderContext, money: MoneyMoves) -> None:
+        self._ctx, self._money = ctx, money
+        self._open: dict[str, dict[str, int]] = {}  # returns still running: their quantities
+        self._kept: dict[str, dict[str, int]] = {}  # returns ended with goods back
+        self._opened: dict[str, ReturnOpened] = {}
+        self._paid: dict[str, ReturnRefundPaid] = {}
+        self._lock = asyncio.Lock()
+        self._shipping_refunded = Money.zero(ctx.policy.currency)
+        self.closed = False  # the order is completing: no return can start any more
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
+
+    def _available(self, line: OrderLine) -> int:
+        taken = sum(q.get(line.sku, 0) for q in (*self._open.values(), *self._kept.values()))
+        ordered = sum(x.quantity for x in self._ctx.input.lines if x.sku == line.sku)
+        return ordered - taken
+
+    def check(self, request: ReturnRequested) -> ReturnOutcome | None:
+        """Whether the order takes this return now; None for a request it already took."""
+        ctx = self._ctx
+        if request.rma_id in self._opened:
+            return None
+        rules = ctx.policy.returns
+        window = tuple(c for w in rules.windows for c in w.clauses) if rules else ()
+        if ctx.order.status is not OrderStatus.DELIVERED or self.closed:
+            raise refused(
+                f"the order is {ctx.order.status.value}: returns are asked for after delivery "
+                "and within the return window",
+                window,
+                "order",
+            )
+        by_sku = {line.sku: line for line in ctx.input.lines}
+        items: list[ReturnedItem] = []
+        for asked in request.lines:
+            line = by_sku.get(asked.sku)
+            if line is None:
+                raise refused(f"{asked.sku} is not a line of this order", (), "lines")
+            if asked.quantity > self._available(line):
+                raise refused(
+                    f"only {self._available(line)} x {asked.sku} can still be returned",
+                    (),
+                    "lines",
+                )
+            items.append(
+                ReturnedItem(
+                    sku=line.sku,
+                    category=line.category,
+                    unit_price=line.unit_price,
+                    quantity=asked.quantity,
+                    **asked.model_dump(
+                        include={"opened", "used", "original_packaging", "all_accessories"}
+                    ),
+                    damage_cause=asked.damage_cause,
+                )
+            )
+        if request.resolution is Resolution.REPLACEMENT and request.reason not in FAULT_REASONS:
+            clauses = rules.refund.clauses if rules else ()
+            raise refused(
+                "a free replacement is for a defective, damaged or wrong item",
+                clauses,
+                "resolution",
+            )
+        if request.resolution is Resolution.EXCHANGE and (rules is None or rules.exchange is None):
+            raise refused(f"{ctx.policy.display_name} offers no exchanges", (), "resolution")
+        outcome = eligibility(
+            ctx.policy,
+            ReturnRequest(
+                reason=request.reason,
+                items=items,
+                purchased_at=ctx.input.placed_at,
+                delivered_at=ctx.order.delivered_at,
+                has_original_invoice=request.has_original_invoice,
+                exchange=request.resolution is Resolution.EXCHANGE,
+                described=request.described,
+                evidence=tuple(k.value for k in request.evidence_kinds),
+            ),
+            workflow.now(),
+        )
+        if not outcome.decision.allowed:
+            raise refused(outcome.decision.reason, outcome.decision.clauses, outcome.field or "")
+        return outcome
+
+    async def start(self, request: ReturnRequested) -> ReturnOpened:
+        """Start the return's workflow; asked again with the same RMA, the same answer."""
+        ctx = self._ctx
+        outcome = self.check(request)
+        if outcome is None:
+            return self._opened[request.rma_id]
+        by_sku = {line.sku: line for line in ctx.input.lines}
+        lines = [
+            ReturnLine(
+                sku=asked.sku,
+                name=by_sku[asked.sku].name,
+                category=by_sku[asked.sku].category,
+                quantity=asked.quantity,
+                unit_price=by_sku[asked.sku].unit_price,
+                opened=asked.opened,
+                used=asked.used,
+            )
+            for asked in request.lines
+        ]
+        self._open[request.rma_id] = {line.sku: line.quantity for line in lines}
+        started = ReturnWorkflowInput(
+            rma_id=request.rma_id,
+            order_id=ctx.order_id,
+            policy=ctx.policy,
+            reason=request.reason,
+            resolution=request.resolution,
+            exchange_sku=request.exchange_sku,
+            lines=lines,
+            needs_approval=outcome.needs_rma,
+            seller_label=outcome.seller_label,
+            currency=ctx.policy.currency,
+            destination_country=ctx.input.destination_country,
+            requested_at=workflow.now(),
+            window_closes_at=outcome.window_closes_at,
+            clauses=outcome.decision.clauses,
+        )
+        handle = await workflow.start_child_workflow(
+            "ReturnWorkflow",
+            started,
+            id=names.return_workflow_id(request.rma_id),
+            result_type=ReturnSnapshot,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(names.RETURN_STATUS, ReturnStatus.REQUESTED.value),
+                    SearchAttributePair(names.MERCHANT, ctx.policy.merchant),
+                ]
+            ),
+            static_summary=f"Return {request.rma_id} of order {ctx.order_id} · "
+            f"{request.reason.value} · {request.resolution.value}",
+        )
+        opened = ReturnOpened(
+            rma_id=request.rma_id,
+            status=ReturnStatus.REQUESTED if outcome.needs_rma else ReturnStatus.APPROVED,
+            needs_approval=outcome.needs_rma,
+            window_closes_at=outcome.window_closes_at,
+            seller_label=outcome.seller_label,
+            clauses=outcome.decision.clauses,
+        )
+        self._opened[request.rma_id] = opened
+        await ctx.record(
+            "return_requested",
+            None,
+            f"return {request.rma_id} asked for ({request.reason.value})",
+            outcome.decision.clauses,
+            details={"rma_id": request.rma_id},
+        )
+        asyncio.ensure_future(self._until_closed(request.rma_id, handle))
+        return opened
+
+    async def _until_closed(self, rma_id: str, handle: workflow.ChildWorkflowHandle[Any, ReturnSnapshot]) -> None:
+        try:
+            ended: ReturnSnapshot | None = await handle
+        except ChildWorkflowError:
+            ended = None  # failed or terminated: its goods count as back, to be safe
+        goods = self._open.pop(rma_id)
+        if ended is None or ended.status not in NOTHING_CAME_BACK:
+            self._kept[rma_id] = goods
+
+    async def settle(self, ask: ReturnRefundAsk) -> None:
+        """A return's inspected goods: decide and pay its refund once, then tell it."""
+        async with self._lock:
+            paid = self._paid.get(ask.rma_id)
+            if paid is None:
+                paid = await self._grant(ask)
+                self._paid[ask.rma_id] = paid
+        await workflow.get_external_workflow_handle(names.return_workflow_id(ask.rma_id)).signal(
+            names.SIGNAL_RETURN_REFUND_PAID, paid
+        )
+
+    async def _grant(self, ask: ReturnRefundAsk) -> ReturnRefundPaid:
+        """The grant is recorded first, with its breakdown and clauses; then the refund runs
+        under `<order>:refund:return:<rma>`, bounded by what remains refundable."""
+        ctx, money = self._ctx, self._money
+        breakdown = refund_breakdown(
+            ctx.policy,
+            InspectionFacts(
+                reason=ask.reason,
+                items=ask.items,
+                approved=ask.approved,
+                shipping_refundable=ctx.input.shipping_total - self._shipping_refunded,
+                refundable=money.captured() - money.refunded(),
+                inspected_at=ask.inspected_at,
+            ),
+        )
+        await ctx.record(
+            "return_refund_granted",
+            None,
+            f"return {ask.rma_id}: {breakdown.total} granted",
+            breakdown.clauses,
+            details={"rma_id": ask.rma_id, "breakdown": breakdown.model_dump(mode="json")},
+            deadlines={f"refund_{ask.rma_id}_by": breakdown.pay_by} if breakdown.pay_by else None,
+        )
+        try:
+            refunded = await money.refund(
+                breakdown.total, f"return:{ask.rma_id}", breakdown.clauses, f"return {ask.rma_id}"
+            )
+        except ActivityError as err:
+            failed = f"the refund did not go through: {err.cause or err}"
+            return ReturnRefundPaid(
+                rma_id=ask.rma_id,
+                breakdown=breakdown,
+                refunded=Money.zero(ctx.policy.currency),
+                failed=failed,
+            )
+        self._shipping_refunded = self._shipping_refunded + breakdown.shipping
+        return ReturnRefundPaid(rma_id=ask.rma_id, breakdown=breakdown, refunded=refunded)
