@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from activities.return_emails import TEMPLATES as RETURN_TEMPLATES
+
 
 def _lines(order: dict[str, Any]) -> str:
     return "\n".join(
@@ -15,6 +17,8 @@ def _lines(order: dict[str, Any]) -> str:
 def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple[str, str]:
     """Subject and plain-text body of one message."""
     oid = order["order_id"]
+    if template in RETURN_TEMPLATES:
+        return RETURN_TEMPLATES[template](oid, facts)
     if template == "order_confirmation":
         return (
             f"Order {oid} confirmed",

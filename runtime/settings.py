@@ -86,6 +86,21 @@ class Settings(BaseSettings):
         "arrive duplicated and out of order as real providers' sometimes do",
     )
 
+    evidence_store_url: str = Field(
+        "file:.data/evidence",
+        description="where customers' photos, videos and receipts are kept: `file:<directory>` "
+        "or `s3://<bucket>[/<prefix>]` (any S3-compatible store)",
+    )
+    evidence_max_bytes: int = Field(
+        25 * 1024 * 1024, gt=0, description="the largest evidence file taken (413 above it)"
+    )
+    evidence_s3_endpoint_url: str | None = Field(
+        None, description="the S3-compatible endpoint (MinIO, Ceph, R2); AWS when unset"
+    )
+    evidence_s3_region: str | None = None
+    evidence_s3_access_key_id: str | None = None
+    evidence_s3_secret_access_key: SecretStr | None = None
+
     policies_dir: Path | None = None
 
     @model_validator(mode="after")

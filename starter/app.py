@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
+from adapters.storage import EvidenceStore, open_store
 from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
-from starter import changes, health, ops, orders, payments, problems, webhooks
+from starter import changes, health, ops, orders, payments, problems, returns, webhooks
 from starter.relay import Relay
 from store.db import create_pool, migrate
 
@@ -37,6 +38,17 @@ class RequestLogContext:
         await self.app(scope, receive, send)
 
 
+def evidence_store(settings: Settings) -> EvidenceStore:
+    secret = settings.evidence_s3_secret_access_key
+    return open_store(
+        settings.evidence_store_url,
+        endpoint_url=settings.evidence_s3_endpoint_url,
+        region=settings.evidence_s3_region,
+        access_key_id=settings.evidence_s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret else None,
+    )
+
+
 def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
     """The app; `temporal` lets a test hand in its own client."""
 
@@ -48,6 +60,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         state.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         await migrate(state.pool)
         state.temporal = temporal or await connect(settings, lazy=True)
+        state.evidence = evidence_store(settings)
         state.relay = None
         relay_task = None
         if settings.relay_enabled:
@@ -77,7 +90,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
 
     app.add_middleware(RequestLogContext)
 
-    for module in (orders, changes, payments, webhooks, ops, health):
+    for module in (orders, changes, returns, payments, webhooks, ops, health):
         app.include_router(module.router)
     return app
 

@@ -49,6 +49,7 @@ REFUSALS = (
     "PaymentRetryRefused",
     "ReviewRefused",
     "RefundRefused",
+    "ReturnRefused",
 )
 
 
@@ -86,11 +87,16 @@ async def run_update(
     result_type: type,
     *,
     id: str | None = None,
+    workflow_id: str | None = None,
+    refused_status: int = 409,
 ) -> Any:
-    """Run an update; a refusal by its validator becomes a 409 naming the clause. An update
-    the order has not answered in time may still take effect: 503, and asking again with the
-    same request (the same update ID) gets its one outcome."""
-    handle = request.app.state.temporal.get_workflow_handle(order_workflow_id(order_id))
+    """Run an update on the order's workflow (or on `workflow_id`, one of its children); a
+    refusal by its validator becomes a 409 (or `refused_status`) naming the clause and the
+    field. An update not answered in time may still take effect: 503, and asking again with
+    the same request (the same update ID) gets its one outcome."""
+    handle = request.app.state.temporal.get_workflow_handle(
+        workflow_id or order_workflow_id(order_id)
+    )
     timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)
     try:
         return await handle.execute_update(
@@ -108,9 +114,14 @@ async def run_update(
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-            clause = str(cause.details[0]) if cause.details else None
+            clause = str(cause.details[0]) if cause.details and cause.details[0] else None
+            field = str(cause.details[1]) if len(cause.details) > 1 and cause.details[1] else None
             raise Problem(
-                409, "Refused by the merchant's policy", cause.message, clause=clause
+                refused_status,
+                "Refused by the merchant's policy",
+                cause.message,
+                clause=clause,
+                field=field,
             ) from err
         raise
     except RPCError as err:

@@ -11,12 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from domain.money import Money
 from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
 from domain.policy import Policy
+from domain.returns import Inspection, ReturnReceipt, ReturnReview
 from starter.auth import require_operator
 from starter.changes import IdempotencyKey, content_key, no_longer, run_update
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
+from starter.returns import act_on_return, visible_return
 from store import inbox, stock, tasks
-from workflows.names import UPDATE_REFUND
+from workflows.names import (
+    UPDATE_INSPECT_RETURN,
+    UPDATE_RECEIVE_RETURN,
+    UPDATE_REFUND,
+    UPDATE_REVIEW_RETURN,
+)
 
 router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
 
@@ -95,3 +102,30 @@ async def refund_order(
         "operator": body.operator,
         "clauses": done.clauses,
     }
+
+
+@router.post("/returns/{rma_id}/review")
+async def review_return(
+    rma_id: str, body: ReturnReview, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Approve or reject a return that needs prior approval (PAR-RET-2, KWO-RMA-1)."""
+    row = await visible_return(request, rma_id)
+    return await act_on_return(request, row, UPDATE_REVIEW_RETURN, body, idempotency_key)
+
+
+@router.post("/returns/{rma_id}/received")
+async def receive_return(
+    rma_id: str, body: ReturnReceipt, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """The warehouse scanned the parcel in: a return sent without a tracking number."""
+    row = await visible_return(request, rma_id)
+    return await act_on_return(request, row, UPDATE_RECEIVE_RETURN, body, idempotency_key)
+
+
+@router.post("/returns/{rma_id}/inspection")
+async def inspect_return(
+    rma_id: str, body: Inspection, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """What inspection found, line by line; answered with the refund or the replacement."""
+    row = await visible_return(request, rma_id)
+    return await act_on_return(request, row, UPDATE_INSPECT_RETURN, body, idempotency_key)

@@ -203,5 +203,16 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "deadlines": row["deadlines"],
         "emails": await emails.for_order(app.pool, order_id),
         "coupons": row["coupons"],
+        "returns": await _returns_of(app.pool, order_id),
         "timeline": timeline,
     }
+
+
+async def _returns_of(pool: Any, order_id: str) -> list[dict[str, Any]]:
+    """The order's returns, each with its deadlines, refund breakdown and timeline."""
+    from starter.returns import return_json
+    from store import returns
+
+    rows = await returns.returns_of_order(pool, order_id)
+    timeline = await returns.events(pool, [r["rma_id"] for r in rows])
+    return [return_json(row, timeline) for row in rows]

@@ -22,8 +22,13 @@ from domain.decisions.tracking import scan_is_news
 from domain.orders import PaymentEvent, TrackingEvent
 from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
-from store import inbox, orders
-from workflows.names import SIGNAL_CARRIER_EVENT, SIGNAL_PAYMENT_EVENT, order_workflow_id
+from store import inbox, orders, returns
+from workflows.names import (
+    SIGNAL_CARRIER_EVENT,
+    SIGNAL_PAYMENT_EVENT,
+    order_workflow_id,
+    return_workflow_id,
+)
 
 log = structlog.get_logger("orderflow.relay")
 
@@ -115,9 +120,10 @@ class Relay:
             event_id=row["event_id"], order_id=row["order_id"], kind=row["kind"]
         )
         try:
-            if not row["order_id"]:
+            rma_id = await self._return_parcel(conn, row)
+            if rma_id is None and not row["order_id"]:
                 raise Unmatched("the event names no order")
-            started = await orders.workflow_started(conn, row["order_id"])
+            started = rma_id is not None or await orders.workflow_started(conn, row["order_id"])
             if started is None:
                 raise Unmatched(f"no order {row['order_id']}")
             if not started:
@@ -134,7 +140,9 @@ class Relay:
                 RELAYED.labels(kind=row["kind"], outcome="informational").inc()
                 return True
             name, arg = signal_for(row)
-            handle = self._client.get_workflow_handle(order_workflow_id(row["order_id"]))
+            handle = self._client.get_workflow_handle(
+                return_workflow_id(rma_id) if rma_id else order_workflow_id(row["order_id"])
+            )
             await handle.signal(name, arg, rpc_timeout=SIGNAL_TIMEOUT)
         except Unmatched as err:
             await inbox.mark_unmatched(conn, row["id"], str(err))
@@ -161,6 +169,14 @@ class Relay:
         await inbox.mark_relayed(conn, row["id"])
         RELAYED.labels(kind=row["kind"], outcome="relayed").inc()
         return True
+
+    @staticmethod
+    async def _return_parcel(conn: asyncpg.Connection, row: dict[str, Any]) -> str | None:
+        """The return whose parcel a carrier's event is about, if it is a return parcel."""
+        if row["kind"] != "carriers":
+            return None
+        number = (row["payload"].get("data") or {}).get("tracking_number")
+        return await returns.rma_of_parcel(conn, number) if isinstance(number, str) else None
 
     async def start_deferred_orders(
         self, older_than_seconds: float = STEP_TIMEOUT.total_seconds() + 5

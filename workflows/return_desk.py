@@ -199,7 +199,9 @@ class ReturnDesk:
         asyncio.ensure_future(self._until_closed(request.rma_id, handle))
         return opened
 
-    async def _until_closed(self, rma_id: str, handle: workflow.ChildWorkflowHandle[Any, ReturnSnapshot]) -> None:
+    async def _until_closed(
+        self, rma_id: str, handle: workflow.ChildWorkflowHandle[Any, ReturnSnapshot]
+    ) -> None:
         try:
             ended: ReturnSnapshot | None = await handle
         except ChildWorkflowError:

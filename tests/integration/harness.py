@@ -81,6 +81,18 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         'may_require_invoice = true\nclauses = ["IMA-FRD-1"]\n'
     )
     (folder / "reviewshop.toml").write_text(review)
+    # A shop whose returns need an operator's approval and pass an inspection (kwoking's rules
+    # on the demo shop's fast courier), with a 30-day window.
+    returns = text.replace('merchant = "demo"', 'merchant = "returnshop"').replace(
+        f'length = "{return_window}"', 'length = "P30D"'
+    )
+    returns += (
+        "\n[returns.rma]\ntracking_number_requested = true\n"
+        'contents_required = ["order_number", "product", "quantity", "problem_description"]\n'
+        'clauses = ["KWO-RMA-1", "KWO-RMA-2", "KWO-RMA-5", "KWO-RMA-6"]\n'
+        '\n[returns.inspection]\nclauses = ["KWO-RMA-4", "KWO-RMA-7", "KWO-RMA-8"]\n'
+    )
+    (folder / "returnshop.toml").write_text(returns)
     # Two shipped presets as they are: a merchant of services and one of digital cards.
     for shipped in ("services", "cardnet"):
         (folder / f"{shipped}.toml").write_text((PRESETS_DIR / f"{shipped}.toml").read_text())
@@ -110,6 +122,7 @@ def settings_for(
         carrier_provider_url=f"http://127.0.0.1:{sandbox}/carriers",
         policies_dir=short_window_presets(folder / "policies"),
         relay_poll_seconds=0.2,
+        evidence_store_url=f"file:{folder / 'evidence'}",
     )
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,302 @@
+"""Returns over HTTP: evidence files, the customer's request (RMA), the parcel sent back, and
+following a return. Eligibility is decided by the order's workflow at once from the policy:
+201 with the RMA, or 422 naming the clause and the field."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from adapters.storage import ALLOWED_TYPES, sniff
+from domain.policy import Policy
+from domain.returns import (
+    ExchangeChoice,
+    ReturnAsk,
+    ReturnOpened,
+    ReturnRequested,
+    ReturnShipment,
+    ReturnSnapshot,
+)
+from starter.auth import may_read_order
+from starter.changes import IdempotencyKey, run_update
+from starter.orders import money_json, visible_order
+from starter.problems import Problem
+from store import evidence, returns
+from workflows.names import (
+    UPDATE_CHOOSE_EXCHANGE,
+    UPDATE_REQUEST_RETURN,
+    UPDATE_RETURN_SHIPMENT,
+    return_workflow_id,
+)
+
+log = structlog.get_logger("orderflow.api.returns")
+router = APIRouter(tags=["returns"])
+
+
+async def _read_file(request: Request, limit: int) -> bytes:
+    too_large = Problem(
+        413, "File too large", f"evidence files are limited to {limit} bytes", field="body"
+    )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+@router.post("/v1/orders/{order_id}/evidence", status_code=201)
+async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
+    """A photo, video or receipt for a return or claim, sent as the raw body with its
+    Content-Type. Kept in the evidence store, never in Temporal; the same file sent twice is
+    the same evidence."""
+    app = request.app.state
+    await visible_order(request, order_id)
+    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if declared not in ALLOWED_TYPES:
+        raise Problem(
+            415,
+            "Unsupported file type",
+            "evidence must be one of: " + ", ".join(sorted(ALLOWED_TYPES)),
+            field="Content-Type",
+        )
+    data = await _read_file(request, app.settings.evidence_max_bytes)
+    if not data:
+        raise Problem(422, "Empty file", "the request carries no file", field="body")
+    found = sniff(data)
+    if found != declared:
+        raise Problem(
+            415,
+            "Unsupported file type",
+            f"the file's content is not {declared}",
+            field="Content-Type",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    evidence_id = "ev_" + hashlib.sha256(f"{order_id}:{digest}".encode()).hexdigest()[:24]
+    key = f"{order_id}/{evidence_id}"
+    await app.evidence.put(key, data, declared)
+    row = await evidence.insert(
+        app.pool,
+        evidence_id=evidence_id,
+        order_id=order_id,
+        content_type=declared,
+        size_bytes=len(data),
+        sha256=digest,
+        storage_key=key,
+    )
+    return {**row, "created_at": row["created_at"].isoformat()}
+
+
+def _rma_id(order_id: str, key: str | None) -> str:
+    """From the client's Idempotency-Key, so a repeated request is the same return."""
+    if key is None:
+        return f"rma_{secrets.token_hex(8)}"
+    return "rma_" + hashlib.sha256(f"{order_id}:{key}".encode()).hexdigest()[:16]
+
+
+@router.post("/v1/orders/{order_id}/returns", status_code=201)
+async def request_return(
+    order_id: str, body: ReturnAsk, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Ask for a return of some lines. Decided at once: 201 with the RMA and its status, or
+    422 with the clause that makes it ineligible and the field it is about."""
+    app = request.app.state
+    row = await visible_order(request, order_id)
+    ids = [e.evidence_id for e in body.evidence]
+    unknown = set(ids) - await evidence.of_order(app.pool, order_id, ids)
+    if unknown:
+        raise Problem(
+            422,
+            "Unknown evidence",
+            "not files of this order: " + ", ".join(sorted(unknown)),
+            field="evidence",
+        )
+    rma_id = _rma_id(order_id, idempotency_key)
+    request_hash = hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    stored = await returns.insert_return(
+        app.pool,
+        rma_id=rma_id,
+        order_id=order_id,
+        reason=body.reason.value,
+        resolution=body.resolution.value,
+        description=body.description,
+        evidence=[e.model_dump(mode="json") for e in body.evidence],
+        request_hash=request_hash,
+    )
+    if stored["request_hash"] != request_hash:
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            "this Idempotency-Key was used for a different return request",
+            field="Idempotency-Key",
+        )
+    asked = ReturnRequested(
+        rma_id=rma_id,
+        reason=body.reason,
+        lines=body.lines,
+        resolution=body.resolution,
+        exchange_sku=body.exchange_sku,
+        has_original_invoice=body.has_original_invoice,
+        described=bool(body.description),
+        evidence_kinds=tuple(e.kind for e in body.evidence),
+    )
+    try:
+        opened = await run_update(
+            request,
+            order_id,
+            UPDATE_REQUEST_RETURN,
+            asked,
+            ReturnOpened,
+            id=f"return:{rma_id}",
+            refused_status=422,
+        )
+    except Problem as problem:
+        if problem.status != 503:
+            await returns.forget_refused(app.pool, rma_id)
+        raise
+    if opened is None:
+        await returns.forget_refused(app.pool, rma_id)
+        rules = Policy.model_validate(row["policy"]).returns
+        clauses = [c for w in rules.windows for c in w.clauses] if rules else []
+        raise Problem(
+            422,
+            "Refused by the merchant's policy",
+            f"the order is {row['status']}: its return window has closed",
+            clause=clauses[0] if clauses else None,
+            field="order",
+        )
+    structlog.contextvars.bind_contextvars(rma_id=rma_id)
+    log.info("return requested", reason=body.reason.value, status=opened.status.value)
+    return JSONResponse(
+        {
+            "rma_id": rma_id,
+            "order_id": order_id,
+            "status": opened.status.value,
+            "needs_approval": opened.needs_approval,
+            "seller_return_label": opened.seller_label,
+            "return_window_closes_at": opened.window_closes_at.isoformat()
+            if opened.window_closes_at
+            else None,
+            "clauses": list(opened.clauses),
+            "links": {"self": f"/v1/returns/{rma_id}"},
+        },
+        status_code=201,
+        headers={"Location": f"/v1/returns/{rma_id}"},
+    )
+
+
+async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
+    """The return, if these credentials may see its order; otherwise a 404."""
+    row = await returns.get_return(request.app.state.pool, rma_id)
+    if row is None or row["status_seq"] == 0 or not may_read_order(request, row["order_id"]):
+        raise Problem(
+            404, "Return not found", "no return with this ID is visible with the credentials given"
+        )
+    structlog.contextvars.bind_contextvars(
+        order_id=row["order_id"], rma_id=rma_id, workflow_id=return_workflow_id(rma_id)
+    )
+    return row
+
+
+def return_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    snap = ReturnSnapshot.model_validate(row["snapshot"])
+    breakdown = snap.breakdown
+    return {
+        "rma_id": snap.rma_id,
+        "order_id": snap.order_id,
+        "status": row["status"],
+        "reason": snap.reason.value,
+        "resolution": snap.resolution.value,
+        "lines": [line.model_dump(mode="json") for line in snap.lines],
+        "approved_by": snap.approved_by,
+        "parcel": {
+            "carrier": snap.carrier.value if snap.carrier else None,
+            "tracking_number": snap.tracking_number,
+            "seller_label": snap.label_id is not None,
+            "received_at": snap.received_at,
+        },
+        "deadlines": row["deadlines"],
+        "refund": None
+        if breakdown is None
+        else {
+            "lines": [
+                {
+                    "label": line.label,
+                    **money_json(line.amount.amount, line.amount.currency),
+                    "clauses": line.clauses,
+                }
+                for line in breakdown.lines
+            ],
+            "total": money_json(breakdown.total.amount, breakdown.total.currency),
+            "refunded": money_json(snap.refunded.amount, snap.refunded.currency)
+            if snap.refunded
+            else None,
+            "pay_by": breakdown.pay_by,
+            "clauses": breakdown.clauses,
+        },
+        "replacement_tracking_number": snap.replacement_tracking_number,
+        "evidence": row["evidence"],
+        "timeline": [e for e in timeline if e["rma_id"] == snap.rma_id],
+    }
+
+
+@router.get("/v1/returns/{rma_id}")
+async def get_return(rma_id: str, request: Request) -> dict[str, Any]:
+    row = await visible_return(request, rma_id)
+    return return_json(row, await returns.events(request.app.state.pool, [rma_id]))
+
+
+async def act_on_return(
+    request: Request, row: dict[str, Any], name: str, arg: Any, key: str | None
+) -> dict[str, Any]:
+    snap = await run_update(
+        request,
+        row["order_id"],
+        name,
+        arg,
+        ReturnSnapshot,
+        id=f"{name}:{key}" if key else None,
+        workflow_id=return_workflow_id(row["rma_id"]),
+    )
+    if snap is None:
+        raise Problem(409, "Return closed", f"the return is {row['status']}: it has ended")
+    fresh = await returns.get_return(request.app.state.pool, row["rma_id"])
+    assert fresh is not None
+    fresh["status"] = snap.status.value
+    fresh["snapshot"] = snap.model_dump(mode="json")
+    return return_json(fresh, await returns.events(request.app.state.pool, [row["rma_id"]]))
+
+
+@router.post("/v1/returns/{rma_id}/shipment")
+async def give_shipment(
+    rma_id: str, body: ReturnShipment, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """The parcel is on its way back: its carrier, tracking number and receipt (KWO-RMA-2)."""
+    row = await visible_return(request, rma_id)
+    if body.receipt and not await evidence.of_order(
+        request.app.state.pool, row["order_id"], [body.receipt]
+    ):
+        raise Problem(
+            422, "Unknown evidence", "the receipt is not a file of this order", field="receipt"
+        )
+    return await act_on_return(request, row, UPDATE_RETURN_SHIPMENT, body, idempotency_key)
+
+
+@router.post("/v1/returns/{rma_id}/exchange-choice")
+async def choose_exchange(
+    rma_id: str, body: ExchangeChoice, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Out of stock: another product, or the refund (CRD-RET-5)."""
+    row = await visible_return(request, rma_id)
+    return await act_on_return(request, row, UPDATE_CHOOSE_EXCHANGE, body, idempotency_key)
