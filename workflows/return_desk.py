@@ -14,8 +14,12 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
-    from domain.decisions.returns import ReturnedItem, ReturnOutcome, ReturnRequest
-    from domain.decisions.returns import return_eligibility as eligibility
+    from domain.decisions.returns import (
+        ReturnedItem,
+        ReturnOutcome,
+        ReturnRequest,
+        return_eligibility,
+    )
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.policy.returns import FAULT_REASONS
@@ -112,7 +116,7 @@ class ReturnDesk:
             )
         if request.resolution is Resolution.EXCHANGE and (rules is None or rules.exchange is None):
             raise refused(f"{ctx.policy.display_name} offers no exchanges", (), "resolution")
-        outcome = eligibility(
+        outcome = return_eligibility(
             ctx.policy,
             ReturnRequest(
                 reason=request.reason,

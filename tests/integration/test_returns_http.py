@@ -5,10 +5,12 @@ e-mails in the sink (KWO-RMA-1..8, LIF-1)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 from sandbox.webhooks import signed_headers
@@ -68,7 +70,8 @@ async def test_a_return_from_request_to_refund_over_http(system: System, pool: A
     assert (
         await pool.fetchval("SELECT size_bytes FROM evidence WHERE evidence_id = $1", evidence_id)
     ) == len(PNG)
-    assert open(f"{stored}/{order_id}/{evidence_id}", "rb").read() == PNG
+    kept = await asyncio.to_thread(Path(f"{stored}/{order_id}/{evidence_id}").read_bytes)
+    assert kept == PNG
 
     undescribed = await system.api.post(
         f"/v1/orders/{order_id}/returns",

@@ -289,14 +289,16 @@ async def running_order(
                 await handle.terminate("test finished")
 
 
-async def record_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
+async def record_history(
+    handle: WorkflowHandle[Any, Any], name: str, workflow: str = "order"
+) -> None:
     """With ORDERFLOW_RECORD_HISTORIES set, keep this run's history for the replay test as
-    `tests/histories/order_<name>.json` (an existing file is never overwritten)."""
+    `tests/histories/<workflow>_<name>.json` (an existing file is never overwritten)."""
     import os
 
     from tests.paths import HISTORIES
 
-    target = HISTORIES / f"order_{name}.json"
+    target = HISTORIES / f"{workflow}_{name}.json"
     if os.environ.get("ORDERFLOW_RECORD_HISTORIES") and not target.exists():
         target.write_text((await handle.fetch_history()).to_json())
 

@@ -14,7 +14,7 @@ from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.runner import workflow_runner
 
-RECORDED = sorted(HISTORIES.glob("order_*.json"))
+RECORDED = sorted([*HISTORIES.glob("order_*.json"), *HISTORIES.glob("return_*.json")])
 
 
 def test_there_are_recorded_histories() -> None:
@@ -25,7 +25,7 @@ def test_there_are_recorded_histories() -> None:
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays(path, sandboxed: bool) -> None:  # type: ignore[no-untyped-def]
     # Both runners a worker may use (ORDERFLOW_WORKFLOW_SANDBOX) replay the same histories.
-    history = WorkflowHistory.from_json(f"order-{path.stem}", path.read_text())
+    history = WorkflowHistory.from_json(path.stem.replace("_", "-", 1), path.read_text())
     replayer = Replayer(
         workflows=[OrderWorkflow, ReturnWorkflow],
         workflow_runner=workflow_runner(sandboxed),

@@ -9,7 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.returns import InspectionResult, ParcelPlace
 from domain.status import OrderStatus, ReturnStatus
-from tests.workflows.fakes import refused
+from tests.workflows.fakes import record_history, refused
 from tests.workflows.returns_kit import delivered, good
 from workflows import names
 
@@ -95,6 +95,18 @@ async def test_paralight_restocking_fee_on_a_change_of_mind(
     """PAR-RET-8, PAR-RET-3: a change of mind in its original state pays 20%; shipping is not
     refunded; the order completes once its window closed and the return ended."""
     async with delivered(own_time_env, "paralight", LENS, shipping="30") as o:
+        no_invoice = await refused(o.ask("change_of_mind", ("LENS-25", 1)), "ReturnRefused")
+        assert no_invoice == ["PAR-RET-3", "has_original_invoice"]
+        unpacked = await refused(
+            o.ask(
+                "change_of_mind",
+                ("LENS-25", 1),
+                has_original_invoice=True,
+                line={"original_packaging": False},
+            ),
+            "ReturnRefused",
+        )
+        assert unpacked == ["PAR-RET-3", "lines"]
         opened = await o.ask("change_of_mind", ("LENS-25", 1), has_original_invoice=True)
         await o.approve(opened.rma_id)
         await o.send_back(opened.rma_id)
@@ -109,6 +121,26 @@ async def test_paralight_restocking_fee_on_a_change_of_mind(
         refunded = o.world.calls.index(next(iter(o.refunds())))
         assert granted.details["breakdown"]["total"]["amount"] == "200.00" and refunded > 0
         result = await o.order.result()
+        await record_history(o.order, "with_a_return")
+        await record_history(o.ret(opened.rma_id), "refunded_with_restocking", "return")
         assert result.status is OrderStatus.COMPLETED
         assert str(result.refunded) == "200.00 EUR"
         assert names.UPDATE_REQUEST_RETURN == "request_return"
+
+
+async def test_paralight_shipping_damage_is_reported_within_5_days_of_receipt(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """PAR-RET-6: a return for shipping damage on day 5 is taken; on day 6 it is refused,
+    while other reasons still have their 30 days."""
+    async with delivered(own_time_env, "paralight", LENS + [("PRISM", "40.00", 1, "general")]) as o:
+        await own_time_env.sleep(timedelta(days=5) - timedelta(minutes=1))
+        opened = await o.ask("damaged_in_shipping", ("LENS-25", 1), has_original_invoice=True)
+        assert "PAR-RET-6" in opened.clauses and opened.seller_label
+        await own_time_env.sleep(timedelta(days=1))
+        late = await refused(
+            o.ask("damaged_in_shipping", ("PRISM", 1), has_original_invoice=True),
+            "ReturnRefused",
+        )
+        assert late == ["PAR-RET-6", "reason"]
+        assert await o.ask("defective", ("PRISM", 1), has_original_invoice=True)

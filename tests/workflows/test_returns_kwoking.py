@@ -1,0 +1,142 @@
+"""kwoking's returns as they run: 60 days from delivery, the RMA first, the tracking number,
+inspection, missing accessories charged, dead on arrival within 14 days, photos for damage,
+refunds to the original method without the shipping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from temporalio.testing import WorkflowEnvironment
+
+from domain.returns import EvidenceKind, InspectionResult, LineInspection
+from domain.status import ReturnStatus
+from tests.workflows.fakes import record_history, refused
+from tests.workflows.returns_kit import EVIDENCE, delivered, good
+
+DRONE = [("DRONE-X", "300.00", 1, "general"), ("CASE", "20.00", 1, "general")]
+
+
+async def test_kwoking_returns_within_60_days_of_delivery(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RET-1, KWO-RET-2: day 60 is in time, day 61 is refused; the item's whole price
+    comes back, not the shipping."""
+    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+        await own_time_env.sleep(timedelta(days=60) - timedelta(minutes=1))
+        opened = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
+        await own_time_env.sleep(timedelta(days=1))
+        details = await refused(
+            o.ask("change_of_mind", ("CASE", 1), described=True), "ReturnRefused"
+        )
+        assert details[0] in ("KWO-RET-1", "KWO-RET-2") and details[1] == "reason"
+        await o.approve(opened.rma_id)
+        await o.send_back(opened.rma_id, "RET-KWO-1")
+        await o.arrives(opened.rma_id)
+        done = await o.inspect(opened.rma_id, good("DRONE-X"))
+        assert str(done.refunded) == "300.00 EUR"
+        assert done.breakdown is not None
+        assert not any(line.label == "shipping" for line in done.breakdown.lines)
+        note = next(line for line in done.breakdown.lines if "bank fees" in line.label)
+        assert note.clauses == ("KWO-REF-1",) and note.amount.amount == 0
+
+
+async def test_kwoking_missing_accessory_charged_after_inspection(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RMA-2, KWO-RMA-4, KWO-RMA-7, KWO-DOA-2, KWO-DEF-1: a defective drone, its
+    tracking number given, inspected with its charger missing: the charger is charged, the
+    shipping refunded (the seller's fault), the refund only after the inspection."""
+    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+        opened = await o.ask("defective", ("DRONE-X", 1), described=True)
+        await o.approve(opened.rma_id)
+        approval = o.world.email_facts["return_approved"]
+        assert approval["tracking_requested"] is True
+        assert approval["address"]["city"] == "Paris"  # KWO-RMA-6: the address after approval
+        await o.send_back(opened.rma_id, "RET-KWO-2")
+        snap = await o.state(opened.rma_id)
+        assert snap.tracking_number == "RET-KWO-2"
+        await o.arrives(opened.rma_id)
+        assert o.refunds() == []  # nothing before the inspection
+        done = await o.inspect(
+            opened.rma_id,
+            LineInspection(
+                sku="DRONE-X",
+                acceptable=True,
+                defect_confirmed=True,
+                missing_accessories=["charger"],
+                missing_accessories_cost=Decimal("40"),
+            ),
+        )
+        assert done.lines[0].inspection is InspectionResult.ACCEPTED_WITH_DEDUCTIONS
+        assert str(done.refunded) == "275.00 EUR"  # 300 - 40 + 15 shipping
+        assert done.breakdown is not None
+        assert {"KWO-DOA-2", "KWO-RMA-7"} <= set(done.breakdown.clauses)
+
+
+async def test_kwoking_unapproved_return_is_refused_and_refunds_nothing(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RMA-1, KWO-RMA-8: without approval the return goes no further; nothing refunded."""
+    async with delivered(own_time_env, "kwoking", DRONE) as o:
+        opened = await o.ask("defective", ("DRONE-X", 1), described=True)
+        assert opened.needs_approval and "KWO-RMA-1" in opened.clauses
+        rejected = await o.approve(opened.rma_id, approve=False)
+        assert rejected.status is ReturnStatus.REJECTED
+        assert o.refunds() == [] and "return_rejected" in o.world.emails
+        await o.ret(opened.rma_id).result()
+        await record_history(o.ret(opened.rma_id), "rejected", "return")
+        event = next(e for e in o.world.return_events if e.kind == "return_rejected")
+        assert "KWO-RMA-1" in event.clauses
+
+
+async def test_kwoking_inspection_that_finds_nothing_wrong_refunds_nothing(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RMA-7, KWO-RMA-8: the reported defect not confirmed: that line gets nothing."""
+    async with delivered(own_time_env, "kwoking", DRONE) as o:
+        opened = await o.ask("defective", ("DRONE-X", 1), described=True)
+        await o.approve(opened.rma_id)
+        await o.send_back(opened.rma_id, "RET-KWO-3")
+        await o.arrives(opened.rma_id)
+        done = await o.inspect(opened.rma_id, good("DRONE-X", defect_confirmed=False))
+        assert done.status is ReturnStatus.CLOSED
+        assert done.lines[0].inspection is InspectionResult.REJECTED
+        assert o.refunds() == []
+
+
+async def test_kwoking_dead_on_arrival_within_14_days_then_warranty(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-DOA-1, KWO-RMA-5: a dead-on-arrival item is returned within 14 days of delivery,
+    with a description; on day 15 the request is refused: the warranty applies."""
+    async with delivered(own_time_env, "kwoking", DRONE) as o:
+        nodescr = await refused(o.ask("dead_on_arrival", ("DRONE-X", 1)), "ReturnRefused")
+        assert nodescr == ["KWO-RMA-1", "description"]
+        await own_time_env.sleep(timedelta(days=14) - timedelta(minutes=1))
+        opened = await o.ask("dead_on_arrival", ("CASE", 1), described=True)
+        assert "KWO-DOA-1" in opened.clauses
+        await own_time_env.sleep(timedelta(days=1))
+        late = await refused(o.ask("defective", ("DRONE-X", 1), described=True), "ReturnRefused")
+        assert late[0] == "KWO-DOA-1"
+
+
+async def test_kwoking_shipping_damage_needs_photos_of_item_packaging_and_label(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-DEF-2: a damage return without the three kinds of photos is refused."""
+    async with delivered(own_time_env, "kwoking", DRONE) as o:
+        partial = await refused(
+            o.ask(
+                "damaged_in_shipping",
+                ("DRONE-X", 1),
+                described=True,
+                evidence_kinds=(EvidenceKind.ITEM,),
+            ),
+            "ReturnRefused",
+        )
+        assert partial == ["KWO-DEF-2", "evidence"]
+        opened = await o.ask(
+            "damaged_in_shipping", ("DRONE-X", 1), described=True, evidence_kinds=EVIDENCE
+        )
+        assert opened.status is ReturnStatus.REQUESTED
