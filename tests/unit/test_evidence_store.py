@@ -31,7 +31,6 @@ async def test_the_disk_store_keeps_files_and_refuses_keys_that_leave_it(tmp_pat
     store = open_store(f"file:{tmp_path}")
     await store.put("order-1/ev_1", JPEG, "image/jpeg")
     assert await store.get("order-1/ev_1") == JPEG
-    assert await store.get("order-1/ev_1") == JPEG  # no partial file is ever read
     with pytest.raises(ValueError):
         await store.put("../outside", JPEG, "image/jpeg")
 
