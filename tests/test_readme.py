@@ -9,7 +9,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_every_setting_is_in_the_configuration_table() -> None:
-    documented = set(re.findall(r"^\| `(ORDERFLOW_[A-Z_]+)` \|", README, flags=re.M))
+    documented = set(re.findall(r"^\| `(ORDERFLOW_[A-Z0-9_]+)` \|", README, flags=re.M))
     settings = {f"ORDERFLOW_{name.upper()}" for name in Settings.model_fields}
     assert settings - documented == set(), "settings missing from the README"
     assert documented - settings == set(), "README documents settings that do not exist"
