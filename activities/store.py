@@ -33,19 +33,7 @@ class StoreActivities:
 
     @activity.defn(name="record_order_event")
     async def record_order_event(self, event: OrderEvent) -> None:
-        await orders.record_event(
-            self._pool,
-            order_id=event.order_id,
-            seq=event.seq,
-            at=event.at,
-            kind=event.kind,
-            summary=event.summary,
-            status=event.status,
-            clauses=event.clauses,
-            details=event.details,
-            shipments=event.shipments,
-            deadlines=event.deadlines,
-        )
+        await orders.record_event(self._pool, **dict(event))
 
     @activity.defn(name="customer_order_count")
     async def customer_order_count(self, order_id: str) -> int:
@@ -76,19 +64,7 @@ class StoreActivities:
 
     @activity.defn(name="record_return_event")
     async def record_return_event(self, event: ReturnEvent) -> None:
-        await returns.record_event(
-            self._pool,
-            rma_id=event.rma_id,
-            seq=event.seq,
-            at=event.at,
-            kind=event.kind,
-            summary=event.summary,
-            status=event.status,
-            clauses=event.clauses,
-            details=event.details,
-            snapshot=event.snapshot,
-            deadlines=event.deadlines,
-        )
+        await returns.record_event(self._pool, **dict(event))
 
     @activity.defn(name="set_operator_task")
     async def set_operator_task(self, task: OperatorTask) -> None:

@@ -16,7 +16,7 @@ from domain.money import Money
 from domain.orders import Note, Operator
 from domain.policy import Carrier, Policy
 from domain.policy.returns import ReturnReason
-from domain.status import ReturnStatus
+from domain.status import InspectionResult, ParcelPlace, ReturnStatus
 
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 EvidenceId = Annotated[str, StringConstraints(pattern=r"^ev_[0-9a-f]{24}$")]
@@ -25,25 +25,6 @@ TrackingNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParcelPlace(StrEnum):
-    """Where a returned line's parcel is."""
-
-    AWAITING = "awaiting"
-    IN_TRANSIT = "in_transit"
-    RECEIVED = "received"
-    LOST = "lost"
-    EXPIRED = "expired"
-
-
-class InspectionResult(StrEnum):
-    """What inspection found of a returned line."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    ACCEPTED_WITH_DEDUCTIONS = "accepted_with_deductions"
-    REJECTED = "rejected"
 
 
 class Resolution(StrEnum):
@@ -206,6 +187,22 @@ class ReturnRefundPaid(BaseModel):
     breakdown: RefundBreakdown
     refunded: Money
     failed: str | None = None
+
+
+def inspected_items(lines: list[ReturnLine], inspection: Inspection) -> list[InspectedItem]:
+    """The returned lines as the operator found them, for the policy's decisions."""
+    found = {line.sku: line for line in inspection.lines}
+    return [
+        InspectedItem(
+            sku=line.sku,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            acceptable=found[line.sku].acceptable,
+            defect_confirmed=found[line.sku].defect_confirmed,
+            missing_accessories_cost=found[line.sku].missing_accessories_cost,
+        )
+        for line in lines
+    ]
 
 
 class ReturnSnapshot(BaseModel):

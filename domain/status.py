@@ -39,6 +39,25 @@ class ReturnStatus(StrEnum):
     CLOSED = "closed"
 
 
+class ParcelPlace(StrEnum):
+    """Where a returned line's parcel is."""
+
+    AWAITING = "awaiting"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    LOST = "lost"
+    EXPIRED = "expired"
+
+
+class InspectionResult(StrEnum):
+    """What inspection found of a returned line."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_DEDUCTIONS = "accepted_with_deductions"
+    REJECTED = "rejected"
+
+
 class TrackingStatus(StrEnum):
     """Carrier scan events, in the order a parcel normally moves through them."""
 

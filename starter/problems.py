@@ -99,3 +99,18 @@ def install(app: FastAPI) -> None:
             status_code=500,
             media_type=PROBLEM_JSON,
         )
+
+
+async def read_limited(request: Request, limit: int, what: str, field: str | None = None) -> bytes:
+    """The request's body, refused with 413 as soon as it is known to pass `limit` bytes
+    (by its Content-Length, or while it streams in)."""
+    too_large = Problem(413, "Body too large", f"{what} are limited to {limit} bytes", field=field)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)

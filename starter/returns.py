@@ -26,7 +26,7 @@ from domain.returns import (
 from starter.auth import may_read_order
 from starter.changes import IdempotencyKey, run_update
 from starter.orders import money_json, visible_order
-from starter.problems import Problem
+from starter.problems import Problem, read_limited
 from store import evidence, returns
 from workflows.names import (
     UPDATE_CHOOSE_EXCHANGE,
@@ -37,21 +37,6 @@ from workflows.names import (
 
 log = structlog.get_logger("orderflow.api.returns")
 router = APIRouter(tags=["returns"])
-
-
-async def _read_file(request: Request, limit: int) -> bytes:
-    too_large = Problem(
-        413, "File too large", f"evidence files are limited to {limit} bytes", field="body"
-    )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
 
 
 @router.post("/v1/orders/{order_id}/evidence", status_code=201)
@@ -69,7 +54,9 @@ async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
             "evidence must be one of: " + ", ".join(sorted(ALLOWED_TYPES)),
             field="Content-Type",
         )
-    data = await _read_file(request, app.settings.evidence_max_bytes)
+    data = await read_limited(
+        request, app.settings.evidence_max_bytes, "evidence files", field="body"
+    )
     if not data:
         raise Problem(422, "Empty file", "the request carries no file", field="body")
     found = sniff(data)

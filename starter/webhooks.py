@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from starter.metrics import WEBHOOKS_RECEIVED
-from starter.problems import Problem
+from starter.problems import Problem, read_limited
 from store import inbox
 
 log = structlog.get_logger("orderflow.api.webhooks")
@@ -54,25 +54,13 @@ def order_reference(payload: dict[str, Any]) -> str | None:
     return ref if isinstance(ref, str) and ref else None
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Body too large", f"webhook bodies are limited to {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise Problem(413, "Body too large", f"webhook bodies are limited to {limit} bytes")
-    return bytes(body)
-
-
 @router.post("/{kind}/{provider}")
 async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
     app = request.app.state
     secrets = webhook_secrets(app.settings).get((kind, provider))
     if kind not in KINDS or secrets is None:
         raise Problem(404, "Unknown webhook source", f"no {kind} provider named {provider!r}")
-    body = await _read_limited(request, app.settings.webhook_max_body_bytes)
+    body = await read_limited(request, app.settings.webhook_max_body_bytes, "webhook bodies")
     try:
         verify(body, dict(request.headers), secrets)
     except Problem:

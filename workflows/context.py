@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
@@ -76,6 +77,15 @@ async def run_local(activity: Any, arg: Any, summary: str) -> Any:
     )
 
 
+def refusal(
+    reason: str, clauses: tuple[str, ...], kind: str, field: str | None = None
+) -> ApplicationError:
+    """How a validator refuses: the reason; as details, the deciding clause and the request's
+    field it is about (when there is one), which the API turns into its problem+json."""
+    details = [clauses[0] if clauses else None, field] if field else list(clauses[:1])
+    return ApplicationError(reason, *details, type=kind, non_retryable=True)
+
+
 class OrderContext:
     def __init__(self, order: OrderWorkflowInput) -> None:
         self.input = order
@@ -138,13 +148,7 @@ class OrderContext:
         self, template: str, facts: dict[str, Any] | None = None, key: str | None = None
     ) -> None:
         """Send one of the order's e-mails; `key` tells apart several of the same kind."""
-        message = SendOrderEmail(
-            order_id=self.order_id,
-            template=template,
-            idempotency_key=f"{self.order_id}:email:{template}" + (f":{key}" if key else ""),
-            facts=facts or {},
-        )
-        await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+        await send_email(self.order_id, template, facts or {}, key)
 
     async def task(
         self,
@@ -165,4 +169,22 @@ class OrderContext:
             clauses=clauses,
             closed=closed,
         )
-        await run_local(StoreActivities.set_operator_task, task, f"task {kind}")
+        await set_task(task)
+
+
+async def send_email(
+    order_id: str, template: str, facts: dict[str, Any], key: str | None = None
+) -> None:
+    """One of an order's e-mails, sent once: `key` tells apart several of the same kind."""
+    message = SendOrderEmail(
+        order_id=order_id,
+        template=template,
+        idempotency_key=f"{order_id}:email:{template}" + (f":{key}" if key else ""),
+        facts=facts,
+    )
+    await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+
+
+async def set_task(task: OperatorTask) -> None:
+    """Open (or, `closed`, close) a task on the operators' list."""
+    await run_local(StoreActivities.set_operator_task, task, f"task {task.kind}")

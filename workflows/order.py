@@ -17,7 +17,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
-    from domain.decisions import Decision
     from domain.decisions.changes import Cancellation, cancellation, edit_window
     from domain.decisions.payment import (
         fraud_verdict,
@@ -51,18 +50,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows import names
     from workflows.aftercare import return_window
     from workflows.cancellation import Cancellations
-    from workflows.context import OrderContext
+    from workflows.context import OrderContext, refusal
     from workflows.edits import AddressEdits
     from workflows.fulfilment import Fulfilment, Leg
     from workflows.money import MoneyMoves
     from workflows.parcels import Parcels
     from workflows.payment import Paid, Payment
     from workflows.return_desk import ReturnDesk
-
-
-def refusal(decision: Decision, kind: str) -> ApplicationError:
-    """How a validator refuses: the reason, with the clauses as details for the API."""
-    return ApplicationError(decision.reason, *decision.clauses, type=kind, non_retryable=True)
 
 
 @workflow.defn(name="OrderWorkflow")
@@ -168,14 +162,13 @@ class OrderWorkflow:
         state = self._payment.state
         decision = payment_retry(self._ctx.policy, state.attempt)
         if not decision.allowed:
-            raise refusal(decision, "PaymentRetryRefused")
+            raise refusal(decision.reason, decision.clauses, "PaymentRetryRefused")
         status = self._ctx.order.status
         if status is not OrderStatus.PAYMENT_FAILED or state.retry is not None or state.settled:
-            raise ApplicationError(
+            raise refusal(
                 f"the order is {status.value}: there is no failed payment to retry",
-                *decision.clauses,
-                type="PaymentRetryRefused",
-                non_retryable=True,
+                decision.clauses,
+                "PaymentRetryRefused",
             )
 
     @workflow.update(name=names.UPDATE_REVIEW_FRAUD)
@@ -200,14 +193,13 @@ class OrderWorkflow:
         verdict = fraud_verdict(self._ctx.policy, decision.verdict.value)
         status = self._ctx.order.status
         if status is not OrderStatus.FRAUD_REVIEW or self._payment.review.decision is not None:
-            raise ApplicationError(
+            raise refusal(
                 f"the order is {status.value}: it is not held for review",
-                *verdict.clauses,
-                type="ReviewRefused",
-                non_retryable=True,
+                verdict.clauses,
+                "ReviewRefused",
             )
         if not verdict.allowed:
-            raise refusal(verdict, "ReviewRefused")
+            raise refusal(verdict.reason, verdict.clauses, "ReviewRefused")
 
     @workflow.update(name=names.UPDATE_REJECT_CARD)
     async def reject_card_ownership(self, rejection: OwnershipRejection) -> CancelOutcome:
@@ -225,7 +217,7 @@ class OrderWorkflow:
             self._ctx.policy, order.captured, order.shipped_at is not None, self._cancels.requested
         )
         if not decision.allowed:
-            raise refusal(decision, "ReviewRefused")
+            raise refusal(decision.reason, decision.clauses, "ReviewRefused")
 
     @workflow.update(name=names.UPDATE_REFUND)
     async def refund(self, request: OperatorRefund) -> OperatorRefunded:
@@ -240,7 +232,7 @@ class OrderWorkflow:
             self._ctx.policy, self._money.captured(), self._money.refunded(), request.amount
         )
         if not decision.allowed:
-            raise refusal(decision, "RefundRefused")
+            raise refusal(decision.reason, decision.clauses, "RefundRefused")
 
     # -- customer actions ---------------------------------------------------------------
 
@@ -253,7 +245,7 @@ class OrderWorkflow:
         facts = self._ctx.facts(cancelling=self._cancels.requested)
         decision = edit_window(self._ctx.policy, facts, workflow.now())
         if not decision.allowed:
-            raise refusal(decision, "EditRefused")
+            raise refusal(decision.reason, decision.clauses, "EditRefused")
 
     @workflow.update(name=names.UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> CancelOutcome:
@@ -269,7 +261,7 @@ class OrderWorkflow:
             return  # a repeated request gets the same outcome
         decision = cancellation(self._ctx.policy, self._ctx.facts(), workflow.now()).decision
         if not decision.allowed or self._ctx.order.status.is_final:
-            raise refusal(decision, "CancelRefused")
+            raise refusal(decision.reason, decision.clauses, "CancelRefused")
 
     async def _cancellation_outcome(self) -> CancelOutcome:
         await workflow.wait_condition(lambda: self._cancels.outcome is not None)
@@ -285,7 +277,7 @@ class OrderWorkflow:
     def _may_reship(self, request: ReshipRequest) -> None:
         decision = self._parcels.reshipping_open()
         if not decision.allowed:
-            raise refusal(decision, "ReshipRefused")
+            raise refusal(decision.reason, decision.clauses, "ReshipRefused")
 
     # -- returns ------------------------------------------------------------------------
 

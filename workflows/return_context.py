@@ -9,12 +9,11 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.mail import MailActivities
-    from activities.models import OperatorTask, ReturnEvent, SendOrderEmail
+    from activities.models import OperatorTask, ReturnEvent
     from activities.store import StoreActivities
     from domain.returns import ReturnSnapshot, ReturnWorkflowInput
     from domain.status import ReturnStatus
-    from workflows.context import run_local
+    from workflows.context import run_local, send_email, set_task
     from workflows.names import RETURN_STATUS
 
 
@@ -96,13 +95,8 @@ class ReturnContext:
 
     async def email(self, template: str, facts: dict[str, Any] | None = None) -> None:
         """One of the return's e-mails, sent once."""
-        message = SendOrderEmail(
-            order_id=self.input.order_id,
-            template=template,
-            idempotency_key=f"{self.input.order_id}:email:{template}:{self.rma_id}",
-            facts={"rma_id": self.rma_id, **(facts or {})},
-        )
-        await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+        facts = {"rma_id": self.rma_id, **(facts or {})}
+        await send_email(self.input.order_id, template, facts, key=self.rma_id)
 
     async def task(
         self,
@@ -123,4 +117,4 @@ class ReturnContext:
             clauses=clauses,
             closed=closed,
         )
-        await run_local(StoreActivities.set_operator_task, task, f"task {kind}")
+        await set_task(task)

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.money import Money
     from domain.orders import OrderLine
-    from domain.policy.returns import FAULT_REASONS
     from domain.returns import (
         Resolution,
         ReturnLine,
@@ -35,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import OrderStatus, ReturnStatus
     from workflows import names
-    from workflows.context import OrderContext
+    from workflows.context import OrderContext, refusal
     from workflows.money import MoneyMoves
 
 # Returns that end this way gave nothing back: their lines may be asked for again.
@@ -44,9 +43,7 @@ NOTHING_CAME_BACK = {ReturnStatus.REJECTED, ReturnStatus.EXPIRED}
 
 def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
     """A request the policy refuses: the reason, the deciding clause and the field."""
-    return ApplicationError(
-        reason, clauses[0] if clauses else None, field, type="ReturnRefused", non_retryable=True
-    )
+    return refusal(reason, clauses, "ReturnRefused", field)
 
 
 class ReturnDesk:
@@ -107,15 +104,6 @@ class ReturnDesk:
                     damage_cause=asked.damage_cause,
                 )
             )
-        if request.resolution is Resolution.REPLACEMENT and request.reason not in FAULT_REASONS:
-            clauses = rules.refund.clauses if rules else ()
-            raise refused(
-                "a free replacement is for a defective, damaged or wrong item",
-                clauses,
-                "resolution",
-            )
-        if request.resolution is Resolution.EXCHANGE and (rules is None or rules.exchange is None):
-            raise refused(f"{ctx.policy.display_name} offers no exchanges", (), "resolution")
         outcome = return_eligibility(
             ctx.policy,
             ReturnRequest(
@@ -125,6 +113,7 @@ class ReturnDesk:
                 delivered_at=ctx.order.delivered_at,
                 has_original_invoice=request.has_original_invoice,
                 exchange=request.resolution is Resolution.EXCHANGE,
+                replacement=request.resolution is Resolution.REPLACEMENT,
                 described=request.described,
                 evidence=tuple(k.value for k in request.evidence_kinds),
             ),

@@ -13,20 +13,20 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import BuyLabel, ReserveReplacement, VoidLabel
     from activities.store import StoreActivities
     from domain.decisions import Decision, merged
-    from domain.decisions.return_refunds import InspectedItem
+    from domain.decisions.fulfilment import choose_carrier
+    from domain.decisions.return_refunds import inspection_result
     from domain.decisions.returns import exchange_out_of_stock
     from domain.policy import Carrier
-    from domain.policy.returns import FAULT_REASONS
     from domain.returns import (
         ExchangeChoice,
         Inspection,
-        InspectionResult,
         ParcelPlace,
         Resolution,
         ReturnLine,
         ReturnRefundAsk,
         ReturnRefundPaid,
         ReturnSnapshot,
+        inspected_items,
     )
     from domain.status import ReturnStatus
     from workflows import names
@@ -154,18 +154,9 @@ class ReturnSteps:
         """Each line as the operator found it (KWO-RMA-7, CRD-RET-3, KWO-DOA-2)."""
         ctx, snap = self._ctx, self._ctx.snapshot
         assert self.inspection is not None
-        fault = snap.reason in FAULT_REASONS
-        found = {line.sku: line for line in self.inspection.lines}
-        restocking = self._rules.restocking
-        fee = restocking is not None and restocking.applies_to(snap.reason)
-        for line in snap.lines:
-            seen = found[line.sku]
-            if not seen.acceptable or (fault and seen.defect_confirmed is False):
-                line.inspection = InspectionResult.REJECTED
-            elif seen.missing_accessories_cost > 0 or fee:
-                line.inspection = InspectionResult.ACCEPTED_WITH_DEDUCTIONS
-            else:
-                line.inspection = InspectionResult.ACCEPTED
+        found = inspected_items(snap.lines, self.inspection)
+        for line, item in zip(snap.lines, found, strict=True):
+            line.inspection = inspection_result(ctx.policy, snap.reason, item)
         snap.inspected_at = workflow.now()
         rules = self._rules
         await ctx.task("return_inspection", closed=True)
@@ -228,8 +219,6 @@ class ReturnSteps:
 
     async def _send_replacement(self, items: dict[str, int], attempt: int) -> None:
         ctx, snap = self._ctx, self._ctx.snapshot
-        from domain.decisions.fulfilment import choose_carrier
-
         carrier, clauses = choose_carrier(ctx.policy, ctx.input.destination_country)
         label = await run(
             CarrierActivities.buy_shipping_label,
@@ -262,21 +251,10 @@ class ReturnSteps:
         return's key; the return records the breakdown and whether it was paid in time."""
         ctx, snap = self._ctx, self._ctx.snapshot
         assert self.inspection is not None and snap.inspected_at is not None
-        found = {line.sku: line for line in self.inspection.lines}
         ask = ReturnRefundAsk(
             rma_id=ctx.rma_id,
             reason=snap.reason,
-            items=[
-                InspectedItem(
-                    sku=line.sku,
-                    unit_price=line.unit_price,
-                    quantity=line.quantity,
-                    acceptable=found[line.sku].acceptable,
-                    defect_confirmed=found[line.sku].defect_confirmed,
-                    missing_accessories_cost=found[line.sku].missing_accessories_cost,
-                )
-                for line in snap.lines
-            ],
+            items=inspected_items(snap.lines, self.inspection),
             inspected_at=snap.inspected_at,
         )
         parent = workflow.info().parent

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         Inspection,
         InspectionResult,
         ParcelPlace,
+        Resolution,
         ReturnReceipt,
         ReturnRefundPaid,
         ReturnReview,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import ReturnStatus, TrackingStatus
     from workflows import names
+    from workflows.context import refusal
     from workflows.return_context import ReturnContext
     from workflows.return_steps import ReturnSteps
 
@@ -45,7 +47,7 @@ SENT_SCANS = {
 
 
 def refused(reason: str, *clauses: str) -> ApplicationError:
-    return ApplicationError(reason, *clauses, type="ReturnRefused", non_retryable=True)
+    return refusal(reason, clauses, "ReturnRefused")
 
 
 async def until(condition: Callable[[], bool], at: datetime, summary: str) -> bool:
@@ -138,7 +140,7 @@ class ReturnWorkflow:
         await workflow.wait_condition(lambda: self._steps.inspection is not None)
         await self._steps.inspected()
         accepted = [line for line in snap.lines if line.inspection is not InspectionResult.REJECTED]
-        if accepted and request.resolution.value != "refund":
+        if accepted and request.resolution is not Resolution.REFUND:
             if await self._steps.replace(accepted):
                 return snap
         await self._steps.refund()

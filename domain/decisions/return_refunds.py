@@ -12,6 +12,7 @@ from domain.decisions import merged
 from domain.money import Money
 from domain.policy import Policy
 from domain.policy.returns import FAULT_REASONS, ReturnReason
+from domain.status import InspectionResult
 
 
 class InspectedItem(BaseModel):
@@ -52,6 +53,20 @@ class RefundBreakdown(BaseModel):
     clauses: tuple[str, ...]
 
 
+def inspection_result(
+    policy: Policy, reason: ReturnReason, item: InspectedItem
+) -> InspectionResult:
+    """What an inspected line comes to: refused when not in an acceptable state or when the
+    reported fault was not found (KWO-RMA-7/8, CRD-RET-3); accepted with deductions when
+    accessories are missing or a restocking fee applies (KWO-DOA-2, PAR-RET-8)."""
+    if not item.acceptable or (reason in FAULT_REASONS and item.defect_confirmed is False):
+        return InspectionResult.REJECTED
+    restocking = policy.returns.restocking if policy.returns else None
+    if item.missing_accessories_cost > 0 or (restocking and restocking.applies_to(reason)):
+        return InspectionResult.ACCEPTED_WITH_DEDUCTIONS
+    return InspectionResult.ACCEPTED
+
+
 def _item_lines(policy: Policy, facts: InspectionFacts) -> list[RefundLine]:
     """Each item's price, or nothing where inspection refused it (KWO-RMA-7/8, CRD-RET-3)."""
     rules = policy.returns
@@ -63,7 +78,7 @@ def _item_lines(policy: Policy, facts: InspectionFacts) -> list[RefundLine]:
     lines: list[RefundLine] = []
     for item in facts.items:
         price = Money(amount=item.unit_price, currency=currency).times(item.quantity)
-        if not item.acceptable or (fault and item.defect_confirmed is False):
+        if inspection_result(policy, facts.reason, item) is InspectionResult.REJECTED:
             why = "not in an acceptable state" if not item.acceptable else "problem not confirmed"
             lines.append(
                 RefundLine(

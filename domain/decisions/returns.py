@@ -68,6 +68,7 @@ class ReturnRequest(BaseModel):
     delivered_at: datetime | None = None
     has_original_invoice: bool = True
     exchange: bool = False
+    replacement: bool = False  # the same product again, free (a fault of the seller's)
     international: bool = False
     described: bool = True  # the customer described the problem
     evidence: tuple[str, ...] = ()  # kinds of the files given (item, packaging, outer_label)
@@ -178,7 +179,20 @@ def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome 
 
 
 def _exchange_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
-    exchange = policy.returns.exchange if policy.returns else None
+    """A free replacement is for the seller's fault (KWO-DEF-1); an exchange for another
+    product only where the policy offers one, and not for what the customer damaged or
+    opened without a defect (CRD-RET-6)."""
+    rules = policy.returns
+    assert rules is not None
+    if request.replacement and request.reason not in FAULT_REASONS:
+        return _refused(
+            "a free replacement is for a defective, damaged or wrong item",
+            rules.refund.clauses,
+            "resolution",
+        )
+    exchange = rules.exchange
+    if request.exchange and exchange is None:
+        return _refused(f"{policy.display_name} offers no exchanges", (), "resolution")
     if not request.exchange or exchange is None:
         return None
     for item in request.items:
