@@ -215,7 +215,9 @@ class ReturnWorkflow:
     async def receive(self, receipt: ReturnReceipt) -> ReturnSnapshot:
         """The warehouse scanned the parcel in (sent without a tracking number)."""
         self._arrived_by = receipt.operator
-        await workflow.wait_condition(lambda: self._ctx.snapshot.received_at is not None)
+        await workflow.wait_condition(
+            lambda: self._ctx.snapshot.status is not ReturnStatus.AWAITING_PARCEL
+        )
         return self._ctx.snapshot
 
     @receive.validator
