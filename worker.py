@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import Activities, build_activities
+from adapters.cards.sandbox import SandboxCardIssuer
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
@@ -21,6 +22,7 @@ from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
 from store.db import create_pool, migrate
+from store.sealing import Sealer
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.runner import precompile, workflow_runner
@@ -51,21 +53,34 @@ def build_worker(
     )
 
 
+async def open_providers(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[SandboxPaymentGateway, SandboxCarrier, SandboxCardIssuer]:
+    """The payment gateway, carrier and card issuer the activities call, closed with `stack`."""
+    timeout = settings.provider_timeout_seconds
+    payments = SandboxPaymentGateway(
+        settings.payment_provider_url,
+        settings.payment_provider_api_key.get_secret_value(),
+        timeout=timeout,
+    )
+    stack.push_async_callback(payments.aclose)
+    carrier = SandboxCarrier(
+        settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
+    )
+    stack.push_async_callback(carrier.aclose)
+    issuer = SandboxCardIssuer(
+        settings.card_issuer_url, settings.card_issuer_api_key.get_secret_value(), timeout=timeout
+    )
+    stack.push_async_callback(issuer.aclose)
+    return payments, carrier, issuer
+
+
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         stack.push_async_callback(pool.close)
         await migrate(pool)
-        payments = SandboxPaymentGateway(
-            settings.payment_provider_url,
-            settings.payment_provider_api_key.get_secret_value(),
-            timeout=settings.provider_timeout_seconds,
-        )
-        stack.push_async_callback(payments.aclose)
-        carrier = SandboxCarrier(
-            settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
-        )
-        stack.push_async_callback(carrier.aclose)
+        payments, carrier, issuer = await open_providers(settings, stack)
         mailer = SmtpMailer(
             settings.smtp_host,
             settings.smtp_port,
@@ -74,7 +89,15 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             starttls=settings.smtp_starttls,
         )
         stack.push_async_callback(mailer.aclose)
-        activities = build_activities(pool, payments, carrier, mailer, settings.mail_from)
+        activities = build_activities(
+            pool,
+            payments,
+            carrier,
+            mailer,
+            settings.mail_from,
+            issuer=issuer,
+            sealer=Sealer(settings.card_code_keys.get_secret_value()),
+        )
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)
         client = await connect(settings)

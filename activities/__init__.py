@@ -6,13 +6,16 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from activities.cards import CardActivities
 from activities.carriers import CarrierActivities
 from activities.mail import MailActivities
 from activities.payments import PaymentActivities
 from activities.store import StoreActivities
+from adapters.cards import CardIssuer
 from adapters.carriers import CarrierGateway
 from adapters.email import Mailer
 from adapters.payments import PaymentGateway
+from store.sealing import Sealer
 
 
 @dataclass(frozen=True)
@@ -21,11 +24,12 @@ class Activities:
     carriers: CarrierActivities
     mail: MailActivities
     store: StoreActivities
+    cards: CardActivities
 
     def all(self) -> list[object]:
         """Every activity method, for the worker to register."""
         found: list[object] = []
-        for group in (self.payments, self.carriers, self.mail, self.store):
+        for group in (self.payments, self.carriers, self.mail, self.store, self.cards):
             for name in dir(type(group)):
                 member = getattr(group, name)
                 if hasattr(getattr(type(group), name), "__temporal_activity_definition"):
@@ -39,10 +43,14 @@ def build_activities(
     carrier: CarrierGateway,
     mailer: Mailer,
     mail_from: str,
+    *,
+    issuer: CardIssuer,
+    sealer: Sealer,
 ) -> Activities:
     return Activities(
         payments=PaymentActivities(pool, payments),
         carriers=CarrierActivities(pool, carrier),
-        mail=MailActivities(pool, mailer, mail_from),
+        mail=MailActivities(pool, mailer, mail_from, sealer),
         store=StoreActivities(pool),
+        cards=CardActivities(pool, issuer, sealer),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from activities.card_emails import TEMPLATES as CARD_TEMPLATES
 from activities.return_emails import TEMPLATES as RETURN_TEMPLATES
 
 
@@ -19,12 +20,18 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
     oid = order["order_id"]
     if template in RETURN_TEMPLATES:
         return RETURN_TEMPLATES[template](oid, facts)
+    if template in CARD_TEMPLATES:
+        return CARD_TEMPLATES[template](oid, facts)
     if template == "order_confirmation":
         return (
             f"Order {oid} confirmed",
             f"Thank you for your order {oid}.\n\nWe received your payment of "
             f"{order['total']} {order['currency']}.\n\n{_lines(order)}\n\n"
-            "We will e-mail you the tracking number as soon as the parcel leaves.\n",
+            + (
+                "Your gift card codes follow in a separate e-mail.\n"
+                if all(line.get("category") == "digital_card" for line in order["lines"])
+                else "We will e-mail you the tracking number as soon as the parcel leaves.\n"
+            ),
         )
     if template == "shipment_tracking":
         customs = (

@@ -59,6 +59,11 @@ class Money(BaseModel):
     def zero(cls, currency: str) -> Money:
         return cls(amount=Decimal(0), currency=currency)
 
+    @classmethod
+    def from_minor(cls, units: int, currency: str) -> Money:
+        """An amount given in the currency's smallest unit, as providers answer it."""
+        return cls(amount=Decimal(units).scaleb(-MINOR_UNITS.get(currency, 2)), currency=currency)
+
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise ValueError(f"cannot combine {self.currency} with {other.currency}")

@@ -110,6 +110,7 @@ class Stack:
             "ORDERFLOW_SMTP_PORT": str(self.ports["smtp"]),
             "ORDERFLOW_PAYMENT_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/payments",
             "ORDERFLOW_CARRIER_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/carriers",
+            "ORDERFLOW_CARD_ISSUER_URL": f"http://127.0.0.1:{sandbox}/cards",
             "ORDERFLOW_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{api}/v1/webhooks",
             "PYTHONUNBUFFERED": "1",
             **(overrides or {}),

@@ -103,3 +103,6 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The SMTP sink's protocol trace holds whole messages (addresses, card codes): never
+    # below INFO, whatever the level asked for.
+    logging.getLogger("mail.log").setLevel(max(logging.INFO, root.level))

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "change-me"
+DEV_CARD_CODE_KEYS = "dev:ZGV2LW9ubHktY2FyZC1jb2RlLWtleS0zMi1ieXRlcyE="
 
 
 class Settings(BaseSettings):
@@ -69,6 +70,15 @@ class Settings(BaseSettings):
     carrier_provider_api_key: SecretStr = SecretStr("ck_sandbox")
     carrier_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA==")
 
+    card_issuer_url: str = "http://127.0.0.1:8100/cards"
+    card_issuer_api_key: SecretStr = SecretStr("gk_sandbox")
+    card_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJkcy1zZWNyZXQtMDE=")
+    card_code_keys: SecretStr = Field(
+        SecretStr(DEV_CARD_CODE_KEYS),
+        description="keys that seal digital card codes at rest (AES-256-GCM): space-separated "
+        "`<key id>:<base64 of 32 bytes>`, the first seals, every one opens (rotation)",
+    )
+
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8100
     sandbox_webhook_url: str = "http://127.0.0.1:8000/v1/webhooks"
@@ -108,8 +118,13 @@ class Settings(BaseSettings):
         if self.environment == "production":
             unsafe = [
                 name
-                for name in ("storefront_api_key", "operator_api_key", "order_token_secret")
-                if getattr(self, name).get_secret_value() in ("", DEV_SECRET)
+                for name in (
+                    "storefront_api_key",
+                    "operator_api_key",
+                    "order_token_secret",
+                    "card_code_keys",
+                )
+                if getattr(self, name).get_secret_value() in ("", DEV_SECRET, DEV_CARD_CODE_KEYS)
             ]
             if unsafe:
                 raise ValueError(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from runtime.log import configure_logging
 from runtime.settings import Settings
+from sandbox.cards import cards_router
 from sandbox.carriers import carriers_router, progress_parcels
 from sandbox.payments import payments_router
 from sandbox.smtp import start_sink
@@ -30,6 +31,7 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
         {
             "payments": settings.payment_webhook_secret.get_secret_value(),
             "carriers": settings.carrier_webhook_secret.get_secret_value(),
+            "cards": settings.card_webhook_secret.get_secret_value(),
         },
         chaos=settings.sandbox_webhook_chaos,
     )
@@ -66,6 +68,8 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
             settings.sandbox_tracking_step_seconds,
         )
     )
+
+    app.include_router(cards_router(state, settings.card_issuer_api_key.get_secret_value()))
 
     if mail_folder is not None:
 

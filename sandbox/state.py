@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS shipments (
     tracking_number TEXT PRIMARY KEY, label_id TEXT NOT NULL, service TEXT NOT NULL,
     reference TEXT NOT NULL, status TEXT NOT NULL, step INTEGER NOT NULL DEFAULT 0,
     next_at REAL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS cards (
+    id TEXT PRIMARY KEY, code TEXT NOT NULL, card_type TEXT NOT NULL, amount INTEGER NOT NULL,
+    currency TEXT NOT NULL, reference TEXT NOT NULL, issued_at REAL NOT NULL, redeemed_at REAL);
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL, delivered_at REAL, last_error TEXT);

@@ -17,9 +17,10 @@ from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
-from starter import changes, health, ops, orders, payments, problems, returns, webhooks
+from starter import cards, changes, health, ops, orders, payments, problems, returns, webhooks
 from starter.relay import Relay
 from store.db import create_pool, migrate
+from store.sealing import Sealer
 
 log = structlog.get_logger("orderflow.api")
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         await migrate(state.pool)
         state.temporal = temporal or await connect(settings, lazy=True)
         state.evidence = evidence_store(settings)
+        state.sealer = Sealer(settings.card_code_keys.get_secret_value())
         state.relay = None
         relay_task = None
         if settings.relay_enabled:
@@ -90,8 +92,9 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
 
     app.add_middleware(RequestLogContext)
 
-    for module in (orders, changes, returns, payments, webhooks, ops, health):
+    for module in (orders, changes, returns, cards, payments, webhooks, ops, health):
         app.include_router(module.router)
+    app.include_router(cards.ops)
     return app
 
 

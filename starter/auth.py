@@ -53,3 +53,12 @@ def may_read_order(request: Request, order_id: str) -> bool:
     return _matches(
         given, order_token(settings.order_token_secret.get_secret_value(), order_id)
     ) or _matches(given, settings.operator_api_key.get_secret_value())
+
+
+def is_order_owner(request: Request, order_id: str) -> bool:
+    """The order's own token: the customer, who alone sees what is secret to them (card
+    codes); the operator key reads the order without them."""
+    settings = request.app.state.settings
+    return _matches(
+        bearer(request), order_token(settings.order_token_secret.get_secret_value(), order_id)
+    )

@@ -50,6 +50,8 @@ REFUSALS = (
     "ReviewRefused",
     "RefundRefused",
     "ReturnRefused",
+    "CardReportRefused",
+    "VerificationRefused",
 )
 
 

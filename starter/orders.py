@@ -204,8 +204,15 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "emails": await emails.for_order(app.pool, order_id),
         "coupons": row["coupons"],
         "returns": await _returns_of(app.pool, order_id),
+        "digital_cards": await _cards_of(request, order_id),
         "timeline": timeline,
     }
+
+
+async def _cards_of(request: Request, order_id: str) -> list[dict[str, Any]]:
+    from starter.cards import cards_json
+
+    return await cards_json(request, order_id)
 
 
 async def _returns_of(pool: Any, order_id: str) -> list[dict[str, Any]]:

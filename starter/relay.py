@@ -19,11 +19,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.decisions.payment import wakes_the_order
 from domain.decisions.tracking import scan_is_news
+from domain.digital import CardEvent
 from domain.orders import PaymentEvent, TrackingEvent
 from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
 from store import inbox, orders, returns
 from workflows.names import (
+    SIGNAL_CARD_EVENT,
     SIGNAL_CARRIER_EVENT,
     SIGNAL_PAYMENT_EVENT,
     order_workflow_id,
@@ -53,6 +55,18 @@ def signal_for(row: dict[str, Any]) -> tuple[str, Any]:
         except ValidationError as err:
             raise Unmatched(
                 f"not a tracking event this system knows: {err.errors()[0]['msg']}"
+            ) from err
+    if row["kind"] == "cards":
+        try:
+            return SIGNAL_CARD_EVENT, CardEvent(
+                event_id=row["event_id"],
+                type=str(payload.get("type") or ""),
+                card_id=data.get("id"),
+                redeemed_at=data.get("redeemed_at"),
+            )
+        except ValidationError as err:
+            raise Unmatched(
+                f"not a card event this system knows: {err.errors()[0]['msg']}"
             ) from err
     return SIGNAL_PAYMENT_EVENT, PaymentEvent(
         event_id=row["event_id"],

@@ -18,7 +18,7 @@ from store import inbox
 log = structlog.get_logger("orderflow.api.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-KINDS = ("payments", "carriers")
+KINDS = ("payments", "carriers", "cards")
 
 
 def webhook_secrets(settings: Any) -> dict[tuple[str, str], list[str]]:
@@ -30,6 +30,7 @@ def webhook_secrets(settings: Any) -> dict[tuple[str, str], list[str]]:
     return {
         ("payments", "sandbox"): split(settings.payment_webhook_secret),
         ("carriers", "sandbox"): split(settings.carrier_webhook_secret),
+        ("cards", "sandbox"): split(settings.card_webhook_secret),
     }
 
 

@@ -3,6 +3,8 @@ no return of it is still open."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -12,11 +14,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.return_desk import ReturnDesk
 
 
-async def return_window(ctx: OrderContext, returns: ReturnDesk) -> None:
-    """Open the policy's return window from delivery, wait it out, complete the order."""
+async def return_window(
+    ctx: OrderContext, returns: ReturnDesk, others_done: Callable[[], bool]
+) -> None:
+    """Open the policy's return window from delivery, wait it out, complete the order once
+    nothing else of it (its gift cards) is still running."""
     assert ctx.order.delivered_at is not None
     window = returns_close_at(ctx.policy, ctx.input.placed_at, ctx.order.delivered_at)
     if window is None:
+        await workflow.wait_condition(others_done)
         await ctx.record("completed", OrderStatus.COMPLETED, "delivered; no return window", ())
         return
     ctx.order.return_window_closes_at = window.at
@@ -29,6 +35,6 @@ async def return_window(ctx: OrderContext, returns: ReturnDesk) -> None:
     )
     if window.at > workflow.now():
         await workflow.sleep(window.at - workflow.now(), summary="return window")
-    await workflow.wait_condition(lambda: returns.open == 0)
+    await workflow.wait_condition(lambda: returns.open == 0 and others_done())
     returns.closed = True
     await ctx.record("completed", OrderStatus.COMPLETED, "return window closed", window.clauses)

@@ -4,6 +4,7 @@ typed options its activities run with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,6 +93,8 @@ class OrderContext:
         self.policy = order.policy
         self.order = OrderSnapshot(order_id=order.order_id, status=OrderStatus.PENDING_PAYMENT)
         self._seq = 0
+        # rows a component adds to the Web UI's details (the digital cards)
+        self.more_details: Callable[[], list[str]] = list
 
     @property
     def order_id(self) -> str:
@@ -129,7 +132,7 @@ class OrderContext:
         if status is not None:
             self.order.status = status
             workflow.upsert_search_attributes([ORDER_STATUS.value_set(status.value)])
-        workflow.set_current_details(current_details(self.order))
+        workflow.set_current_details(current_details(self.order, self.more_details()))
         entry = OrderEvent(
             order_id=self.order_id,
             seq=self._seq,
@@ -158,10 +161,12 @@ class OrderContext:
         *,
         due_at: datetime | None = None,
         closed: bool = False,
+        key: str | None = None,
     ) -> None:
-        """Open (or close) the order's task of this kind on the operators' list."""
+        """Open (or close) the order's task of this kind on the operators' list; `key` tells
+        apart several of the same kind."""
         task = OperatorTask(
-            task_key=f"{self.order_id}:{kind}",
+            task_key=f"{self.order_id}:{kind}" + (f":{key}" if key else ""),
             order_id=self.order_id,
             kind=kind,
             summary=summary,

@@ -11,7 +11,7 @@ def _at(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def current_details(order: OrderSnapshot) -> str:
+def current_details(order: OrderSnapshot, more: list[str] | None = None) -> str:
     rows = [f"**Status:** `{order.status.value}`"]
     if order.paid_at:
         rows.append(f"**Paid:** {_at(order.paid_at)}")
@@ -31,4 +31,4 @@ def current_details(order: OrderSnapshot) -> str:
         rows.append(f"**Returns until:** {_at(order.return_window_closes_at)}")
     if order.refunded is not None:
         rows.append(f"**Refunded:** {order.refunded}")
-    return "\n\n".join(rows)
+    return "\n\n".join(rows + (more or []))

@@ -24,6 +24,11 @@ UPDATE_REJECT_CARD = "reject_card_ownership"
 UPDATE_REFUND = "refund"
 UPDATE_REQUEST_RETURN = "request_return"
 SIGNAL_RETURN_REFUND = "return_refund"  # a return's inspected goods, to its order
+SIGNAL_CARD_EVENT = "card_event"  # the card issuer's word on a digital card
+QUERY_DIGITAL_CARDS = "digital_cards"
+UPDATE_VERIFY_PURCHASE = "verify_digital_purchase"
+UPDATE_REPORT_FAULTY_CARD = "report_faulty_card"
+UPDATE_RESOLVE_FAULTY_CARD = "resolve_faulty_card"
 
 QUERY_RETURN = "return"
 UPDATE_REVIEW_RETURN = "review_return"

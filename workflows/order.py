@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import names
     from workflows.aftercare import return_window
     from workflows.cancellation import Cancellations
+    from workflows.card_desk import CardDesk
     from workflows.context import OrderContext, refusal
     from workflows.edits import AddressEdits
     from workflows.fulfilment import Fulfilment, Leg
@@ -71,6 +72,8 @@ class OrderWorkflow:
         self._fulfilment = Fulfilment(self._ctx, self._cancels, self._edits)
         self._parcels = Parcels(self._ctx, self._money, self._fulfilment)
         self._returns = ReturnDesk(self._ctx, self._money)
+        self._cards = CardDesk(self._ctx, self._money, self._cancels)
+        self._digital = self._cards.delivery
         self._payment_events: set[str] = set()
         self._cancelled_from_ui = False
 
@@ -112,6 +115,10 @@ class OrderWorkflow:
         )
         await ctx.email("order_confirmation")
         self._payment.set_step(OrderStatus.PAID)
+        if self._digital.only:
+            return await self._gift_cards_only()
+        if self._digital.any:  # each line its own way: the cards beside the parcels
+            asyncio.ensure_future(self._cards.life())
         if not await self._fulfilment.wait_for_slot():
             return await self._cancels.carry_out()
         await self._fulfilment.hand_over()
@@ -125,8 +132,19 @@ class OrderWorkflow:
                 continue
             break
         if ctx.order.status is OrderStatus.DELIVERED:
-            await return_window(self._ctx, self._returns)
+            await return_window(self._ctx, self._returns, lambda: self._digital.state.done)
         return ctx.order
+
+    async def _gift_cards_only(self) -> OrderSnapshot:
+        if not await self._cards.life():
+            return await self._cancels.carry_out()
+        await self._ctx.record(
+            "completed",
+            OrderStatus.COMPLETED,
+            "every gift card was used or has expired",
+            self._digital.expiry_clauses(),
+        )
+        return self._ctx.order
 
     # -- what the outside world tells ---------------------------------------------------
 
@@ -214,7 +232,10 @@ class OrderWorkflow:
     def _may_reject_card(self, rejection: OwnershipRejection) -> None:
         order = self._ctx.order
         decision = ownership_rejection(
-            self._ctx.policy, order.captured, order.shipped_at is not None, self._cancels.requested
+            self._ctx.policy,
+            order.captured,
+            order.shipped_at is not None or self._digital.state.issued,
+            self._cancels.requested,
         )
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, "ReviewRefused")

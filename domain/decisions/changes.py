@@ -28,9 +28,16 @@ class OrderFacts(BaseModel):
     def digital(self) -> bool:
         return any(line.is_digital for line in self.lines)
 
+    @property
+    def only_digital(self) -> bool:
+        return all(line.is_digital for line in self.lines)
 
-def _digital_lock(policy: Policy, facts: OrderFacts) -> Decision | None:
-    if facts.digital and policy.digital is not None:
+
+def _digital_lock(policy: Policy, facts: OrderFacts, edit: bool = False) -> Decision | None:
+    """A purchased card cannot be changed or taken back. An order that also ships goods keeps
+    its parcel's address editable: the cards do not depend on it."""
+    locked = facts.only_digital if edit else facts.digital
+    if locked and policy.digital is not None:
         return refuse(
             "digital card orders cannot be edited or cancelled after purchase",
             *policy.digital.no_changes.clauses,
@@ -40,7 +47,7 @@ def _digital_lock(policy: Policy, facts: OrderFacts) -> Decision | None:
 
 def edit_window(policy: Policy, facts: OrderFacts, now: datetime) -> Decision:
     """Editable from payment until the earlier of the window's end and fulfilment's start."""
-    locked = _digital_lock(policy, facts)
+    locked = _digital_lock(policy, facts, edit=True)
     if locked is not None:
         return locked
     rule = policy.edit

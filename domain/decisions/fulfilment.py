@@ -147,15 +147,16 @@ def unclaimed_parcel_refund(policy: Policy, parcel_paid: Money) -> tuple[Money, 
 
 
 def parcels(lines: list[OrderLine]) -> list[int]:
-    """The parcels an order leaves in, by the parcel number each line carries."""
-    return sorted({line.parcel for line in lines})
+    """The parcels an order leaves in, by the parcel number each line carries (digital cards
+    leave in none)."""
+    return sorted({line.parcel for line in lines if not line.is_digital})
 
 
 def parcel_value(lines: list[OrderLine], parcel: int, currency: str) -> Money:
     """What the items of one parcel cost: the refund when that parcel is lost for good."""
     total = Money.zero(currency)
     for line in lines:
-        if line.parcel == parcel:
+        if line.parcel == parcel and not line.is_digital:
             total = total + Money(amount=line.unit_price, currency=currency).times(line.quantity)
     return total
 

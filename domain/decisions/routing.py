@@ -18,8 +18,8 @@ class LineKind(StrEnum):
     SERVICE = "service"
 
 
-# The kinds an order can carry through to the end today.
-ROUTED = frozenset({LineKind.PHYSICAL})
+# The kinds an order carries through to the end; services are subscriptions of their own.
+ROUTED = frozenset({LineKind.PHYSICAL, LineKind.DIGITAL_CARD})
 
 
 class Routing(BaseModel):
@@ -44,18 +44,23 @@ def route_lines(policy: Policy, lines: list[OrderLine]) -> Routing:
     named by its field."""
     for index, line in enumerate(lines):
         kind = line_kind(policy, line)
-        if kind in ROUTED:
+        if kind is LineKind.DIGITAL_CARD and policy.digital is None:
+            what = f"{policy.display_name} sells no digital gift cards"
+            clauses: tuple[str, ...] = ()
+        elif kind in ROUTED:
             continue
-        if kind is LineKind.DIGITAL_CARD:
-            clauses = policy.digital.delivery.clauses if policy.digital else ()
-            what = "digital gift cards are not sold through orders yet"
         else:
             clauses = policy.services.subscription.clauses if policy.services else ()
-            what = f"{policy.display_name} sells services, which are not sold through orders yet"
+            what = (
+                f"{policy.display_name} sells services as subscriptions "
+                "(POST /v1/subscriptions), not through orders"
+            )
         return Routing(
             allowed=False,
             reason=f"line {index + 1} ({line.sku}): {what}",
             clauses=clauses,
             field=f"lines.{index}.category" if kind is LineKind.DIGITAL_CARD else f"lines.{index}",
         )
-    return Routing(allowed=True, reason="every line goes to fulfilment")
+    return Routing(
+        allowed=True, reason="every line has its context: parcels to fulfilment, cards to delivery"
+    )

@@ -19,17 +19,16 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
-from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
-from adapters.payments.sandbox import SandboxPaymentGateway
 from domain.policy import PRESETS_DIR
 from runtime.postgres import free_port
 from runtime.settings import Settings
 from sandbox.app import create_app as create_sandbox
 from sandbox.smtp import MailFolder, start_sink
 from starter.app import create_app as create_api
+from store.sealing import Sealer
 from tests.paths import DEMO_PRESET
-from worker import build_worker
+from worker import build_worker, open_providers
 
 STOREFRONT_KEY = "sf_test_storefront"
 OPERATOR_KEY = "op_test_operator"
@@ -120,6 +119,7 @@ def settings_for(
         sandbox_tracking_step_seconds=0.3,
         payment_provider_url=f"http://127.0.0.1:{sandbox}/payments",
         carrier_provider_url=f"http://127.0.0.1:{sandbox}/carriers",
+        card_issuer_url=f"http://127.0.0.1:{sandbox}/cards",
         policies_dir=short_window_presets(folder / "policies"),
         relay_poll_seconds=0.2,
         evidence_store_url=f"file:{folder / 'evidence'}",
@@ -160,22 +160,15 @@ async def running_system(
             serve(create_api(settings, temporal=client), settings.api_port)
         )
         if with_worker:
-            payments = SandboxPaymentGateway(
-                settings.payment_provider_url,
-                settings.payment_provider_api_key.get_secret_value(),
-                timeout=settings.provider_timeout_seconds,
-            )
-            carrier = SandboxCarrier(
-                settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
-            )
-            stack.push_async_callback(payments.aclose)
-            stack.push_async_callback(carrier.aclose)
+            payments, carrier, issuer = await open_providers(settings, stack)
             activities = build_activities(
                 pool,
                 payments,
                 carrier,
                 SmtpMailer("127.0.0.1", settings.smtp_port),
                 settings.mail_from,
+                issuer=issuer,
+                sealer=Sealer(settings.card_code_keys.get_secret_value()),
             )
             worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)

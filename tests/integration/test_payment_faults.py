@@ -17,11 +17,13 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities import build_activities
 from activities.models import CapturePayment
+from adapters.cards.sandbox import SandboxCardIssuer
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
 from domain.money import Money
 from store import ledger
+from store.sealing import Sealer
 from tests.integration.harness import STOREFRONT, System, order_body, running_system, wait_for
 
 
@@ -123,7 +125,13 @@ async def test_a_capture_whose_worker_died_before_the_ledger_write_is_not_repeat
         await gateway.capture(payment_id=payment.payment_id, amount=amount, idempotency_key=key)
 
         activities = build_activities(
-            pool, gateway, carrier, SmtpMailer("127.0.0.1", 9), system.settings.mail_from
+            pool,
+            gateway,
+            carrier,
+            SmtpMailer("127.0.0.1", 9),
+            system.settings.mail_from,
+            issuer=SandboxCardIssuer(system.settings.card_issuer_url, "unused"),
+            sealer=Sealer(system.settings.card_code_keys.get_secret_value()),
         )
         # a capture call from the retry would meet this 500 and fail the activity
         await arm(system, "capture", "error")

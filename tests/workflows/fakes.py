@@ -35,6 +35,7 @@ from activities.models import (
     VoidLabel,
     VoidPayment,
 )
+from domain.digital import CardLookup, CardMarks, CardState, CardToIssue, IssuedCard
 from domain.money import Money
 from domain.orders import OrderLine, OrderWorkflowInput
 from domain.policy import PaymentMethod, Policy, load_policy
@@ -61,6 +62,10 @@ class FakeWorld:
     tasks: dict[str, OperatorTask] = field(default_factory=dict)
     return_events: list[Any] = field(default_factory=list)
     refund_acts_then_fails: int = 0  # the provider refunds, then the answer is lost this often
+    card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
+    cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
+    redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
+    card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -186,7 +191,35 @@ class FakeWorld:
             self.calls.append(f"reserve:{request.reservation_key}")
             return self.in_stock
 
+        @activity.defn(name="issue_digital_card")
+        async def issue_digital_card(request: CardToIssue) -> IssuedCard:
+            self.calls.append(f"card:{request.idempotency_key}")
+            if self.card_issue_failures > 0:
+                self.card_issue_failures -= 1
+                raise RuntimeError("card issuer answered 500")
+            card_id = next(
+                (c for c, key in self.cards.items() if key == request.idempotency_key),
+                f"gc_{len(self.cards) + 1}",
+            )
+            self.cards[card_id] = request.idempotency_key
+            return IssuedCard(card_id=card_id, issued_at=activity.info().started_time)
+
+        @activity.defn(name="digital_card_state")
+        async def digital_card_state(request: CardLookup) -> CardState:
+            self.calls.append(f"card_state:{request.card_id}")
+            return CardState(
+                card_id=request.card_id, redeemed_at=self.redeemed.get(request.card_id)
+            )
+
+        @activity.defn(name="mark_digital_cards")
+        async def mark_digital_cards(request: CardMarks) -> None:
+            for mark in request.marks:
+                self.card_marks[mark.card_id] = mark.status.value
+
         return [
+            issue_digital_card,
+            digital_card_state,
+            mark_digital_cards,
             record_return_event,
             void_shipping_label,
             set_operator_task,

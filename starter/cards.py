@@ -1,0 +1,195 @@
+"""Digital gift cards over HTTP: the customer's report of a faulty card, the operators'
+verification of a large purchase and verdict on a report, and the cards as the order shows
+them (codes to the order's own token only, exactly as issued)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict
+
+from activities.cards import card_codes
+from domain.decisions.digital import faulty_card_report
+from domain.digital import (
+    CardStatus,
+    DigitalCard,
+    FaultyCardAnswer,
+    FaultyCardDecision,
+    FaultyCardReport,
+    FaultyCardVerdict,
+    PurchaseVerification,
+    VerificationOutcome,
+)
+from domain.money import Money
+from domain.orders import Note, Operator
+from domain.policy import Policy
+from starter.auth import is_order_owner, require_operator
+from starter.changes import IdempotencyKey, no_longer, run_update, update_id
+from starter.orders import money_json, visible_order
+from starter.problems import Problem
+from store import cards
+from workflows.names import (
+    UPDATE_REPORT_FAULTY_CARD,
+    UPDATE_RESOLVE_FAULTY_CARD,
+    UPDATE_VERIFY_PURCHASE,
+)
+
+router = APIRouter(tags=["digital cards"])
+
+
+class CardVerdictIn(BaseModel):
+    """Support's verdict on a reported card, and who gave it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: FaultyCardVerdict
+    operator: Operator
+    note: Note = ""
+
+
+ops = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+
+
+async def cards_json(request: Request, order_id: str) -> list[dict[str, Any]]:
+    """The order's cards; with the order's own token, each with its code as issued."""
+    app = request.app.state
+    rows = await cards.of_order(app.pool, order_id)
+    codes = (
+        await card_codes(app.pool, app.sealer, order_id)
+        if rows and is_order_owner(request, order_id)
+        else {}
+    )
+    return [
+        {
+            "card_id": row["card_id"],
+            "sku": row["sku"],
+            "line": row["line"],
+            "value": money_json(row["amount"], row["currency"]),
+            "status": row["status"],
+            "issued_at": row["issued_at"],
+            "expires_at": row["expires_at"],
+            "redeemed_at": row["redeemed_at"],
+            **({"code": codes[row["card_id"]]} if row["card_id"] in codes else {}),
+        }
+        for row in rows
+    ]
+
+
+def _digital_clauses(row: dict[str, Any]) -> tuple[str, ...]:
+    digital = Policy.model_validate(row["policy"]).digital
+    return digital.no_returns_unless_faulty.clauses if digital else ()
+
+
+def _answer(order_id: str, done: FaultyCardAnswer) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        **done.model_dump(mode="json", exclude_none=True),
+    }
+
+
+@router.post("/v1/orders/{order_id}/digital-cards/{card_id}/report", status_code=201)
+async def report_faulty_card(
+    order_id: str, card_id: str, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """The card does not work: taken for review with the date support answers by
+    (CRD-DIG-7), or 422 naming the clause (used: CRD-DIG-8; expired: CRD-DIG-6)."""
+    row = await visible_order(request, order_id)
+    report = FaultyCardReport(card_id=card_id)
+    done = await run_update(
+        request,
+        order_id,
+        UPDATE_REPORT_FAULTY_CARD,
+        report,
+        FaultyCardAnswer,
+        id=update_id(f"card-report:{card_id}", idempotency_key),
+        refused_status=422,
+    )
+    if done is None:
+        raise await _ended_report(request, row, card_id)
+    return _answer(order_id, done)
+
+
+async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> Problem:
+    """A report on an order that has ended (every card used or expired): decided from the
+    card as it was kept, so the refusal names the clause that ends it (CRD-DIG-8, -6)."""
+    policy = Policy.model_validate(row["policy"])
+    kept = next(
+        (
+            c
+            for c in await cards.of_order(request.app.state.pool, row["order_id"])
+            if c["card_id"] == card_id
+        ),
+        None,
+    )
+    card = (
+        DigitalCard(
+            card_id=card_id,
+            line=kept["line"],
+            unit=kept["unit"],
+            sku=kept["sku"],
+            value=Money(amount=kept["amount"], currency=kept["currency"]),
+            status=CardStatus(kept["status"]),
+            issued_at=kept["issued_at"],
+            expires_at=kept["expires_at"] or kept["issued_at"],
+            redeemed_at=kept["redeemed_at"],
+        )
+        if kept
+        else None
+    )
+    decision, _ = faulty_card_report(policy, card, datetime.now(UTC))
+    if decision.allowed:
+        return no_longer(row, _digital_clauses(row), "reported")
+    clause = decision.clauses[0] if decision.clauses else None
+    return Problem(
+        422, "Refused by the merchant's policy", decision.reason, clause=clause, field="card_id"
+    )
+
+
+@ops.post("/orders/{order_id}/digital-verification")
+async def verify_purchase(
+    order_id: str,
+    body: PurchaseVerification,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Approve a large card purchase (its cards are then issued), or reject it as paid with
+    a card not the buyer's own: cancelled and refunded as CRD-DIG-2 grants."""
+    row = await visible_order(request, order_id)
+    done = await run_update(
+        request,
+        order_id,
+        UPDATE_VERIFY_PURCHASE,
+        body,
+        VerificationOutcome,
+        id=update_id("verify", idempotency_key),
+    )
+    if done is None:
+        raise no_longer(row, _digital_clauses(row), "verified")
+    return {"order_id": order_id, **done.model_dump(mode="json", exclude_none=True)}
+
+
+@ops.post("/orders/{order_id}/digital-cards/{card_id}/decision")
+async def decide_faulty_card(
+    order_id: str,
+    card_id: str,
+    body: CardVerdictIn,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Support's answer to a faulty-card report: replace, refund, or refuse (no fault on the
+    company's side)."""
+    row = await visible_order(request, order_id)
+    decision = FaultyCardDecision(card_id=card_id, **body.model_dump())
+    done = await run_update(
+        request,
+        order_id,
+        UPDATE_RESOLVE_FAULTY_CARD,
+        decision,
+        FaultyCardAnswer,
+        id=update_id(f"card-decision:{card_id}", idempotency_key),
+    )
+    if done is None:
+        raise no_longer(row, _digital_clauses(row), "answered")
+    return _answer(order_id, done)
