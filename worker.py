@@ -26,10 +26,11 @@ from store.sealing import Sealer
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.runner import precompile, workflow_runner
+from workflows.subscription import SubscriptionWorkflow
 
 log = structlog.get_logger("orderflow.worker")
 
-WORKFLOWS = [OrderWorkflow, ReturnWorkflow]
+WORKFLOWS = [OrderWorkflow, ReturnWorkflow, SubscriptionWorkflow]
 
 
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).

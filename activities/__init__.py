@@ -11,6 +11,7 @@ from activities.carriers import CarrierActivities
 from activities.mail import MailActivities
 from activities.payments import PaymentActivities
 from activities.store import StoreActivities
+from activities.subscriptions import SubscriptionActivities
 from adapters.cards import CardIssuer
 from adapters.carriers import CarrierGateway
 from adapters.email import Mailer
@@ -25,11 +26,19 @@ class Activities:
     mail: MailActivities
     store: StoreActivities
     cards: CardActivities
+    subscriptions: SubscriptionActivities
 
     def all(self) -> list[object]:
         """Every activity method, for the worker to register."""
         found: list[object] = []
-        for group in (self.payments, self.carriers, self.mail, self.store, self.cards):
+        for group in (
+            self.payments,
+            self.carriers,
+            self.mail,
+            self.store,
+            self.cards,
+            self.subscriptions,
+        ):
             for name in dir(type(group)):
                 member = getattr(group, name)
                 if hasattr(getattr(type(group), name), "__temporal_activity_definition"):
@@ -53,4 +62,5 @@ def build_activities(
         mail=MailActivities(pool, mailer, mail_from, sealer),
         store=StoreActivities(pool),
         cards=CardActivities(pool, issuer, sealer),
+        subscriptions=SubscriptionActivities(pool, mailer, mail_from),
     )

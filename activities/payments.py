@@ -22,6 +22,7 @@ from activities.models import (
 )
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
+from domain.subscriptions import ChargeSaved, RefundCharge
 from store import ledger
 
 
@@ -170,3 +171,57 @@ class PaymentActivities:
         # a payment that failed or was captured meanwhile is reported as it stands
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return _movement(result)
+
+    # -- subscriptions: saved cards charged without the customer ----------------------------
+
+    @activity.defn(name="charge_saved_card")
+    async def charge_saved_card(self, request: ChargeSaved) -> MovementResult:
+        """One period's charge, once under its key: an earlier attempt that reached the
+        provider left its reference, and the provider is asked about that payment instead."""
+        row = await ledger.open_movement(
+            self._pool,
+            order_id=None,
+            subscription_id=request.subscription_id,
+            idempotency_key=request.idempotency_key,
+            movement="charge",
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            provider=self._payments.name,
+            clauses=request.clauses,
+        )
+        with provider_refusals("PaymentRejected"):
+            if row["status"] != "pending" and row["provider_ref"]:
+                result = await self._payments.lookup(str(row["provider_ref"]))
+            else:
+                result = await self._payments.charge_saved(
+                    amount=request.amount,
+                    payment_token=request.payment_token,
+                    reference=f"subscription:{request.subscription_id}",
+                    idempotency_key=request.idempotency_key,
+                )
+        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
+        return _movement(result)
+
+    @activity.defn(name="refund_subscription_charge")
+    async def refund_subscription_charge(self, request: RefundCharge) -> MovementResult:
+        row = await ledger.open_movement(
+            self._pool,
+            order_id=None,
+            subscription_id=request.subscription_id,
+            idempotency_key=request.idempotency_key,
+            movement="refund",
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            provider=self._payments.name,
+            clauses=request.clauses,
+        )
+        if row["status"] == "succeeded":
+            return MovementResult(payment_id=request.payment_id, state="refunded")
+        with provider_refusals("PaymentRejected"):
+            refund = await self._payments.refund(
+                payment_id=request.payment_id,
+                amount=request.amount,
+                idempotency_key=request.idempotency_key,
+            )
+        await self._settle(request.idempotency_key, refund.state, refund.refund_id)
+        return MovementResult(payment_id=request.payment_id, state="refunded")

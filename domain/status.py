@@ -39,6 +39,19 @@ class ReturnStatus(StrEnum):
     CLOSED = "closed"
 
 
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"  # started, its first payment not decided yet
+    ACTIVE = "active"
+    PAST_DUE = "past_due"  # a renewal was declined; it is tried again on the preset's schedule
+    CANCELLING = "cancelling"  # cancelled, kept until the period's end
+    CANCELLED = "cancelled"  # cancelled and stopped at once
+    ENDED = "ended"  # the period of a cancellation ended, or the renewals all failed
+
+    @property
+    def is_final(self) -> bool:
+        return self in {SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED}
+
+
 class ParcelPlace(StrEnum):
     """Where a returned line's parcel is."""
 

@@ -22,7 +22,14 @@ from runtime.postgres import LocalPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
-SEARCH_ATTRIBUTES = ("OrderStatus", "Merchant", "PaymentMethod", "Carrier", "ReturnStatus")
+SEARCH_ATTRIBUTES = (
+    "OrderStatus",
+    "Merchant",
+    "PaymentMethod",
+    "Carrier",
+    "ReturnStatus",
+    "SubscriptionStatus",
+)
 PORTS = {
     "temporal": 7233,
     "temporal_ui": 8233,

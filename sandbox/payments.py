@@ -32,6 +32,8 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
     "4000000000000119": ("processing_error", "US"),
     "4000000000003220": ("3ds_required", "US"),
     "4000008400001629": ("3ds_failed", "US"),
+    # saved fine and charged with the customer present; declined when charged without them
+    "4000000000000341": ("off_session_declined", "US"),
 }
 # Ready-made tokens, one per behaviour, for scripts and tests that skip tokenisation.
 TEST_TOKENS = {f"pm_card_{b}": b for b, _ in TEST_CARDS.values()}
@@ -57,6 +59,9 @@ class PaymentIn(BaseModel):
     reference: str
     capture: bool = False
     three_d_secure: Literal["automatic", "required"] = "automatic"
+    off_session: bool = Field(
+        False, description="a charge of a saved card without the customer: nothing can challenge"
+    )
 
 
 class InvoiceIn(BaseModel):
@@ -230,13 +235,23 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             if behaviour == "processing_error":
                 return 500, {"error": "processing_error"}
             card = {**common, "kind": "card", "card_country": (method or {}).get("country")}
-            if behaviour in DECLINED:
-                payment = insert({**card, "status": "declined", "decline_code": behaviour})
+            declined = behaviour if behaviour in DECLINED else None
+            if body.off_session and behaviour == "off_session_declined":
+                declined = "card_declined"
+            elif body.off_session and (
+                behaviour in CHALLENGED or body.three_d_secure == "required"
+            ):
+                declined = "authentication_required"  # no customer to pass a challenge
+            if declined:
+                payment = insert({**card, "status": "declined", "decline_code": declined})
                 emit("payment.failed", payment)
             elif behaviour in CHALLENGED or body.three_d_secure == "required":
                 challenge = "fail" if behaviour == "3ds_failed" else "pass"
                 payment = insert({**card, "status": "requires_action", "challenge": challenge})
                 emit("payment.requires_action", payment)
+            elif body.capture:
+                payment = insert({**card, "status": "captured"})
+                emit("payment.captured", payment)
             else:
                 payment = insert({**card, "status": "authorized"})
                 emit("payment.authorized", payment)
@@ -409,6 +424,14 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             raise HTTPException(409, f"payment is {payment['status']}; only a capture reverses")
         move(payment_id, "reversed", "payment.reversed")
         return public(load(payment_id))
+
+    @router.post("/v1/sandbox/payment_methods/{method_id}/decline", dependencies=auth)
+    async def decline_from_now(method_id: str) -> dict[str, Any]:
+        """The card behind a saved method is blocked or expired: every charge now declines."""
+        if state.one("SELECT id FROM payment_methods WHERE id = ?", method_id) is None:
+            raise HTTPException(404, f"no payment method {method_id}")
+        state.run("UPDATE payment_methods SET behaviour = 'declined' WHERE id = ?", method_id)
+        return {"id": method_id, "behaviour": "declined"}
 
     @router.post("/v1/sandbox/faults", dependencies=auth, status_code=201)
     async def arm_fault(body: FaultIn) -> dict[str, Any]:

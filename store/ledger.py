@@ -11,22 +11,24 @@ import asyncpg
 async def open_movement(
     pool: asyncpg.Pool,
     *,
-    order_id: str,
+    order_id: str | None,
     idempotency_key: str,
     movement: str,
     amount: Decimal,
     currency: str,
     provider: str,
     clauses: tuple[str, ...] = (),
+    subscription_id: str | None = None,
 ) -> dict[str, Any]:
-    """The ledger row for this key, created as `pending` the first time it is asked for;
-    `opened_now` says whether this call created it (no earlier attempt got this far)."""
+    """The ledger row for this key (an order's, or a subscription's), created as `pending`
+    the first time it is asked for; `opened_now` says whether this call created it (no
+    earlier attempt got this far)."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
             """
             INSERT INTO ledger (order_id, idempotency_key, movement, amount, currency, provider,
-                                status, clauses)
-            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)
+                                status, clauses, subscription_id)
+            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING *
             """,
@@ -37,6 +39,7 @@ async def open_movement(
             currency,
             provider,
             list(clauses),
+            subscription_id,
         )
         if row is not None:
             return {**row, "opened_now": True}
@@ -64,5 +67,14 @@ async def movements(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
         "SELECT movement, amount, currency, provider, provider_ref, status, clauses, created_at"
         " FROM ledger WHERE order_id = $1 ORDER BY id",
         order_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def of_subscription(pool: asyncpg.Pool, subscription_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT movement, amount, currency, provider, provider_ref, status, clauses,"
+        " idempotency_key, created_at FROM ledger WHERE subscription_id = $1 ORDER BY id",
+        subscription_id,
     )
     return [dict(r) for r in rows]

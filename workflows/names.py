@@ -9,7 +9,15 @@ MERCHANT = SearchAttributeKey.for_keyword("Merchant")
 PAYMENT_METHOD = SearchAttributeKey.for_keyword("PaymentMethod")
 CARRIER = SearchAttributeKey.for_keyword("Carrier")
 RETURN_STATUS = SearchAttributeKey.for_keyword("ReturnStatus")
-SEARCH_ATTRIBUTES = (ORDER_STATUS, MERCHANT, PAYMENT_METHOD, CARRIER, RETURN_STATUS)
+SUBSCRIPTION_STATUS = SearchAttributeKey.for_keyword("SubscriptionStatus")
+SEARCH_ATTRIBUTES = (
+    ORDER_STATUS,
+    MERCHANT,
+    PAYMENT_METHOD,
+    CARRIER,
+    RETURN_STATUS,
+    SUBSCRIPTION_STATUS,
+)
 
 SIGNAL_CARRIER_EVENT = "carrier_event"
 SIGNAL_PAYMENT_EVENT = "payment_event"
@@ -37,6 +45,11 @@ UPDATE_RECEIVE_RETURN = "receive_return"
 UPDATE_INSPECT_RETURN = "inspect_return"
 UPDATE_CHOOSE_EXCHANGE = "choose_exchange"
 SIGNAL_RETURN_REFUND_PAID = "return_refund_paid"  # the order's answer, to the return
+
+
+QUERY_SUBSCRIPTION = "subscription"
+UPDATE_CANCEL_SUBSCRIPTION = "cancel_subscription"
+UPDATE_SUBSCRIPTION_STARTED = "subscription_started"
 
 
 def order_workflow_id(order_id: str) -> str:

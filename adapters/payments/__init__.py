@@ -57,6 +57,13 @@ class PaymentGateway(Protocol):
         """An e-invoice with a pay link (`next_action_url`); paid means captured."""
         ...
 
+    async def charge_saved(
+        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
+    ) -> PaymentResult:
+        """Charge a saved payment method without the customer present (a renewal): captured
+        at once, or declined (nothing can challenge the customer)."""
+        ...
+
     async def capture(
         self, *, payment_id: str, amount: Money, idempotency_key: str
     ) -> PaymentResult: ...

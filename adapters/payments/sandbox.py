@@ -50,6 +50,24 @@ class SandboxPaymentGateway:
         )
         return _result(body)
 
+    async def charge_saved(
+        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
+    ) -> PaymentResult:
+        body = await self._client.call(
+            "POST",
+            "/v1/payments",
+            idempotency_key=idempotency_key,
+            json={
+                "amount": amount.minor_units,
+                "currency": amount.currency,
+                "payment_method": payment_token,
+                "reference": reference,
+                "capture": True,
+                "off_session": True,
+            },
+        )
+        return _result(body)
+
     async def create_invoice(
         self, *, amount: Money, reference: str, expires_at: datetime, idempotency_key: str
     ) -> PaymentResult:

@@ -217,22 +217,20 @@ def cancel_subscription(
     stop: str,
     now: datetime,
 ) -> SubscriptionCancellation:
-    """Within the window after the last payment it is refunded; later nothing is. Future
-    billing stops either way; the customer picks the end of the cycle or now."""
+    """Within the window after the last payment it is refunded and the service stops at once
+    (a refunded period is not kept); later nothing is refunded, and the customer picks the
+    end of the cycle or now. Future billing stops either way."""
     if policy.services is None:
         raise ValueError(f"{policy.merchant} sells no subscriptions")
     rule = policy.services.subscription
     if stop not in rule.stop:
         raise ValueError(f"stop must be one of {rule.stop}")
-    refund = (
-        last_payment
-        if now - last_paid_at <= rule.refund_last_payment_within
-        else Money.zero(last_payment.currency)
-    )
+    within = now - last_paid_at <= rule.refund_last_payment_within
+    refund = last_payment if within else Money.zero(last_payment.currency)
     return SubscriptionCancellation(
         refund=refund,
         future_billing_cancelled=True,
-        service_ends_at=cycle_ends_at if stop == "end_of_cycle" else now,
+        service_ends_at=cycle_ends_at if stop == "end_of_cycle" and not within else now,
         clauses=rule.clauses,
     )
 

@@ -90,6 +90,10 @@ class DigitalRules(Section):
 class SubscriptionRule(Rule):
     refund_last_payment_within: timedelta
     stop: tuple[Literal["end_of_cycle", "immediately"], ...] = ("end_of_cycle", "immediately")
+    interval_months: int = Field(1, ge=1, le=12)
+    # After a declined renewal: wait this long before each new attempt; when every one has
+    # failed, the subscription ends. The merchant's own setting (no published clause).
+    renewal_retries: tuple[timedelta, ...] = (timedelta(days=1), timedelta(days=3))
 
 
 class ServiceRules(Section):

@@ -39,6 +39,12 @@ from domain.digital import CardLookup, CardMarks, CardState, CardToIssue, Issued
 from domain.money import Money
 from domain.orders import OrderLine, OrderWorkflowInput
 from domain.policy import PaymentMethod, Policy, load_policy
+from domain.subscriptions import (
+    ChargeSaved,
+    RefundCharge,
+    SendSubscriptionEmail,
+    SubscriptionEvent,
+)
 from tests.paths import DEMO_PRESET
 
 
@@ -66,6 +72,9 @@ class FakeWorld:
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
+    decline_from_period: int | None = None  # saved-card charges of this period on decline
+    charges: list[tuple[str, Any]] = field(default_factory=list)  # (key, when) of each charge
+    subscription_events: list[Any] = field(default_factory=list)
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -216,7 +225,37 @@ class FakeWorld:
             for mark in request.marks:
                 self.card_marks[mark.card_id] = mark.status.value
 
+        @activity.defn(name="charge_saved_card")
+        async def charge_saved_card(request: ChargeSaved) -> MovementResult:
+            at = activity.info().current_attempt_scheduled_time
+            self.charges.append((request.idempotency_key, at))
+            period = int(request.idempotency_key.split(":period:")[1].split(":")[0])
+            payment_id = "pay_" + request.idempotency_key.replace(":", "_")
+            if self.decline_from_period is not None and period >= self.decline_from_period:
+                return MovementResult(
+                    payment_id=payment_id, state="declined", decline_code="card_declined"
+                )
+            return MovementResult(payment_id=payment_id, state="captured")
+
+        @activity.defn(name="refund_subscription_charge")
+        async def refund_subscription_charge(request: RefundCharge) -> MovementResult:
+            self.calls.append(f"refund:{request.idempotency_key}:{request.amount}")
+            return MovementResult(payment_id=request.payment_id, state="refunded")
+
+        @activity.defn(name="record_subscription_event")
+        async def record_subscription_event(event: SubscriptionEvent) -> None:
+            self.subscription_events.append(event)
+
+        @activity.defn(name="send_subscription_email")
+        async def send_subscription_email(request: SendSubscriptionEmail) -> None:
+            self.emails.append(request.template)
+            self.email_facts[request.template] = request.facts
+
         return [
+            charge_saved_card,
+            refund_subscription_charge,
+            record_subscription_event,
+            send_subscription_email,
             issue_digital_card,
             digital_card_state,
             mark_digital_cards,

@@ -10,11 +10,16 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.paths import HISTORIES
-from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow
+from worker import WORKFLOWS
 from workflows.runner import workflow_runner
 
-RECORDED = sorted([*HISTORIES.glob("order_*.json"), *HISTORIES.glob("return_*.json")])
+RECORDED = sorted(
+    [
+        *HISTORIES.glob("order_*.json"),
+        *HISTORIES.glob("return_*.json"),
+        *HISTORIES.glob("subscription_*.json"),
+    ]
+)
 
 
 def test_there_are_recorded_histories() -> None:
@@ -27,7 +32,7 @@ async def test_recorded_history_replays(path, sandboxed: bool) -> None:  # type:
     # Both runners a worker may use (ORDERFLOW_WORKFLOW_SANDBOX) replay the same histories.
     history = WorkflowHistory.from_json(path.stem.replace("_", "-", 1), path.read_text())
     replayer = Replayer(
-        workflows=[OrderWorkflow, ReturnWorkflow],
+        workflows=WORKFLOWS,
         workflow_runner=workflow_runner(sandboxed),
         data_converter=pydantic_data_converter,
     )
