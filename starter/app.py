@@ -17,7 +17,18 @@ from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
-from starter import cards, changes, health, ops, orders, payments, problems, returns, webhooks
+from starter import (
+    cards,
+    changes,
+    health,
+    ops,
+    orders,
+    payments,
+    problems,
+    returns,
+    subscriptions,
+    webhooks,
+)
 from starter.relay import Relay
 from store.db import create_pool, migrate
 from store.sealing import Sealer
@@ -92,7 +103,17 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
 
     app.add_middleware(RequestLogContext)
 
-    for module in (orders, changes, returns, cards, payments, webhooks, ops, health):
+    for module in (
+        orders,
+        changes,
+        returns,
+        cards,
+        subscriptions,
+        payments,
+        webhooks,
+        ops,
+        health,
+    ):
         app.include_router(module.router)
     app.include_router(cards.ops)
     return app

@@ -134,6 +134,11 @@ class Relay:
             event_id=row["event_id"], order_id=row["order_id"], kind=row["kind"]
         )
         try:
+            if str(row["order_id"] or "").startswith("subscription:"):
+                # a subscription's charge is answered at once (off-session): nothing waits
+                await inbox.mark_informational(conn, row["id"])
+                RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+                return True
             rma_id = await self._return_parcel(conn, row)
             if rma_id is None and not row["order_id"]:
                 raise Unmatched("the event names no order")

@@ -70,9 +70,6 @@ class SubscriptionWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self.snapshot()
             return await self._finish(Status.ENDED, "every attempt to charge was declined")
-        if self._status is Status.ACTIVE:
-            self._next_charge_at = self._end
-            workflow.set_current_details(self._details())
         await self._until(self._end)
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._status is Status.CANCELLED:
@@ -159,7 +156,7 @@ class SubscriptionWorkflow:
             amount=sub.price, paid_at=workflow.now(), payment_id=payment_id, period=sub.period
         )
         self._decline = None
-        self._access_ends_at = self._end
+        self._access_ends_at = self._next_charge_at = self._end
         clauses = activation_clauses(self._policy) if first else self._clauses
         await self._record(
             "activated" if first else "renewed",
