@@ -5,12 +5,13 @@ them (codes to the order's own token only, exactly as issued)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from activities.cards import card_codes
+from domain.decisions.aftercare import card_code_matches
 from domain.decisions.digital import faulty_card_report
 from domain.digital import (
     CardStatus,
@@ -89,13 +90,28 @@ def _answer(order_id: str, done: FaultyCardAnswer) -> dict[str, Any]:
     }
 
 
+class CardReportIn(BaseModel):
+    """What the customer tried: the code as they entered it (compared here, never passed on)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code_tried: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
 @router.post("/v1/orders/{order_id}/digital-cards/{card_id}/report", status_code=201)
 async def report_faulty_card(
-    order_id: str, card_id: str, request: Request, idempotency_key: IdempotencyKey = None
+    order_id: str,
+    card_id: str,
+    request: Request,
+    body: CardReportIn | None = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """The card does not work: taken for review with the date support answers by
-    (CRD-DIG-7), or 422 naming the clause (used: CRD-DIG-8; expired: CRD-DIG-6)."""
+    (CRD-DIG-7), or 422 naming the clause (used: CRD-DIG-8; expired: CRD-DIG-6; a code
+    entered otherwise than issued: CRD-DIG-5)."""
     row = await visible_order(request, order_id)
+    if body is not None and body.code_tried is not None:
+        await _same_code(request, row, card_id, body.code_tried)
     report = FaultyCardReport(card_id=card_id)
     done = await run_update(
         request,
@@ -109,6 +125,24 @@ async def report_faulty_card(
     if done is None:
         raise await _ended_report(request, row, card_id)
     return _answer(order_id, done)
+
+
+async def _same_code(request: Request, row: dict[str, Any], card_id: str, tried: str) -> None:
+    """A code that does not work because it was entered otherwise than issued (case
+    included) is no fault of the card: the answer says how to enter it."""
+    app = request.app.state
+    issued = (await card_codes(app.pool, app.sealer, row["order_id"], [card_id])).get(card_id)
+    if issued is None:
+        return  # the workflow answers for a card it does not know
+    decision = card_code_matches(Policy.model_validate(row["policy"]), tried, issued)
+    if not decision.allowed:
+        raise Problem(
+            422,
+            "Refused by the merchant's policy",
+            f"{decision.reason}: enter it exactly as shown on the order",
+            clause=decision.clauses[0] if decision.clauses else None,
+            field="code_tried",
+        )
 
 
 async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> Problem:

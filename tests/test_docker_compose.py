@@ -110,5 +110,6 @@ def test_compose_secrets_are_required_not_defaulted() -> None:
         "ORDERFLOW_STOREFRONT_API_KEY",
         "ORDERFLOW_OPERATOR_API_KEY",
         "ORDERFLOW_ORDER_TOKEN_SECRET",
+        "ORDERFLOW_CARD_CODE_KEYS",
     ):
         assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required in compose"

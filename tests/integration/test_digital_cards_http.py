@@ -153,8 +153,9 @@ async def test_a_large_purchase_waits_for_an_operator_then_a_faulty_card_is_repl
     system: System,
 ) -> None:
     """CRD-DIG-1: 500 SAR waits for verification, a task with its due time on the operators'
-    list; approved by a named operator, the card is issued. CRD-DIG-7 and CRD-DIG-4: a report
-    is answered by support, here with a replacement card e-mailed to the customer."""
+    list; approved by a named operator, the card is issued. CRD-DIG-5: a report of a code
+    entered in the wrong case is answered with how to enter it. CRD-DIG-7 and CRD-DIG-4: a
+    report is answered by support, here with a replacement card e-mailed to the customer."""
     order_id, mine = await placed(system, "500.00")
 
     async def waiting() -> dict[str, Any] | None:
@@ -176,8 +177,17 @@ async def test_a_large_purchase_waits_for_an_operator_then_a_faulty_card_is_repl
     assert approved.status_code == 200, approved.text
     card = await issued_card(system, order_id, mine)
 
+    mistyped = await system.api.post(
+        f"/v1/orders/{order_id}/digital-cards/{card['card_id']}/report",
+        headers=mine,
+        json={"code_tried": card["code"].swapcase()},
+    )
+    problem = assert_problem(mistyped, 422)
+    assert problem["clause"] == "CRD-DIG-5" and problem["field"] == "code_tried"
     report = await system.api.post(
-        f"/v1/orders/{order_id}/digital-cards/{card['card_id']}/report", headers=mine
+        f"/v1/orders/{order_id}/digital-cards/{card['card_id']}/report",
+        headers=mine,
+        json={"code_tried": card["code"]},
     )
     assert report.status_code == 201, report.text
     assert report.json()["report"] == "under_review" and report.json()["answer_by"]
