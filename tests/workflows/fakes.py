@@ -74,6 +74,7 @@ class FakeWorld:
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
     decline_from_period: int | None = None  # saved-card charges of this period on decline
     charges: list[tuple[str, Any]] = field(default_factory=list)  # (key, when) of each charge
+    charged_amounts: list[Money] = field(default_factory=list)
     subscription_events: list[Any] = field(default_factory=list)
 
     def activities(self) -> list[Any]:
@@ -229,6 +230,7 @@ class FakeWorld:
         async def charge_saved_card(request: ChargeSaved) -> MovementResult:
             at = activity.info().current_attempt_scheduled_time
             self.charges.append((request.idempotency_key, at))
+            self.charged_amounts.append(request.amount)
             period = int(request.idempotency_key.split(":period:")[1].split(":")[0])
             payment_id = "pay_" + request.idempotency_key.replace(":", "_")
             if self.decline_from_period is not None and period >= self.decline_from_period:

@@ -106,6 +106,7 @@ async def test_24_monthly_periods_are_charged_from_the_anchor_one_run_each(
         charges = world.charges[:24]
         sid = handle.id.removeprefix("subscription-")
         assert [key for key, _ in charges] == [f"{sid}:period:{n}" for n in range(1, 25)]
+        assert world.charged_amounts[:24] == [PRICE] * 24
         days = [at.astimezone(UTC).date() for _, at in charges]
         assert [str(d) for d in days[:4]] == [
             f"{anchor.year}-01-31",
