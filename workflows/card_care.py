@@ -44,6 +44,7 @@ class CardCare:
     async def until_expiry(self) -> None:
         state = self._cards.state
         while True:
+            state.changed = False  # news arriving from here on wakes the wait below
             await self._record_news()
             await self._escalate_overdue()
             now = workflow.now()
@@ -57,7 +58,6 @@ class CardCare:
                 for c in open_reports
                 if c.answer_by and c.answer_by > now and c.card_id not in self._escalated
             ]
-            state.changed = False
             try:
                 await workflow.wait_condition(
                     lambda: state.changed,
