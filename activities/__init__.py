@@ -11,7 +11,6 @@ from activities.carriers import CarrierActivities
 from activities.mail import MailActivities
 from activities.payments import PaymentActivities
 from activities.store import StoreActivities
-from activities.subscriptions import SubscriptionActivities
 from adapters.cards import CardIssuer
 from adapters.carriers import CarrierGateway
 from adapters.email import Mailer
@@ -26,7 +25,6 @@ class Activities:
     mail: MailActivities
     store: StoreActivities
     cards: CardActivities
-    subscriptions: SubscriptionActivities
 
     def all(self) -> list[object]:
         """Every activity method, for the worker to register."""
@@ -37,7 +35,6 @@ class Activities:
             self.mail,
             self.store,
             self.cards,
-            self.subscriptions,
         ):
             for name in dir(type(group)):
                 member = getattr(group, name)
@@ -62,5 +59,4 @@ def build_activities(
         mail=MailActivities(pool, mailer, mail_from, sealer),
         store=StoreActivities(pool),
         cards=CardActivities(pool, issuer, sealer),
-        subscriptions=SubscriptionActivities(pool, mailer, mail_from),
     )

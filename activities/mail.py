@@ -1,4 +1,4 @@
-"""Mail activities: the order's e-mails, each sent once under its key."""
+"""Mail activities: the e-mails of orders and subscriptions, each sent once under its key."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from email.utils import make_msgid
 
 import asyncpg
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.cards import card_codes
 from activities.emails import render
 from activities.models import SendOrderEmail
 from activities.store import order_row
+from activities.subscription_emails import render as render_subscription
 from adapters.email import Mailer
-from store import emails
+from domain.subscriptions import SendSubscriptionEmail
+from store import emails, subscriptions
 from store.sealing import Sealer
 
 
 class MailActivities:
-    def __init__(
-        self, pool: asyncpg.Pool, mailer: Mailer, mail_from: str, sealer: Sealer | None = None
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, mailer: Mailer, mail_from: str, sealer: Sealer) -> None:
         self._pool = pool
         self._mailer = mailer
         self._mail_from = mail_from
@@ -30,23 +31,61 @@ class MailActivities:
     async def send_order_email(self, request: SendOrderEmail) -> None:
         order = await order_row(self._pool, request.order_id)
         facts = request.facts
-        if "cards" in facts and self._sealer is not None:
+        if "cards" in facts:
             # the codes are opened for this message only: the workflow passed their IDs
             ids = [card["card_id"] for card in facts["cards"]]
             codes = await card_codes(self._pool, self._sealer, request.order_id, ids)
             facts = {**facts, "codes": codes}
         subject, body = render(request.template, order, facts)
-        recipient = str(order["customer"]["email"])
+        await self._send_once(
+            request.idempotency_key,
+            request.template,
+            str(order["customer"]["email"]),
+            subject,
+            body,
+            order_id=request.order_id,
+        )
+
+    @activity.defn(name="send_subscription_email")
+    async def send_subscription_email(self, request: SendSubscriptionEmail) -> None:
+        row = await subscriptions.get(self._pool, request.subscription_id)
+        if row is None:
+            raise ApplicationError(
+                f"subscription {request.subscription_id} is not in the database",
+                type="SubscriptionNotFound",
+                non_retryable=True,
+            )
+        subject, body = render_subscription(request.template, row, request.facts)
+        await self._send_once(
+            request.idempotency_key,
+            request.template,
+            str(row["customer"]["email"]),
+            subject,
+            body,
+            subscription_id=request.subscription_id,
+        )
+
+    async def _send_once(
+        self,
+        key: str,
+        template: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        *,
+        order_id: str | None = None,
+        subscription_id: str | None = None,
+    ) -> None:
+        """Log the message under its key, and send it unless an earlier attempt did."""
         row = await emails.claim_email(
             self._pool,
-            order_id=request.order_id,
-            template=request.template,
-            idempotency_key=request.idempotency_key,
+            order_id=order_id,
+            subscription_id=subscription_id,
+            template=template,
+            idempotency_key=key,
             recipient=recipient,
             subject=subject,
-            message_id=make_msgid(
-                idstring=request.idempotency_key.replace(":", "."), domain="orderflow.local"
-            ),
+            message_id=make_msgid(idstring=key.replace(":", "."), domain="orderflow.local"),
         )
         if row["sent_at"] is not None:
             return
@@ -55,7 +94,10 @@ class MailActivities:
         message["To"] = recipient
         message["Subject"] = subject
         message["Message-ID"] = str(row["message_id"])
-        message["X-Orderflow-Order"] = request.order_id
+        if order_id:
+            message["X-Orderflow-Order"] = order_id
+        if subscription_id:
+            message["X-Orderflow-Subscription"] = subscription_id
         message.set_content(body)
         await self._mailer.send(message)
-        await emails.mark_sent(self._pool, request.idempotency_key)
+        await emails.mark_sent(self._pool, key)

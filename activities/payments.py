@@ -35,6 +35,18 @@ def provider_refusals(kind: str) -> Iterator[None]:
         raise ApplicationError(str(err), type=kind, non_retryable=True) from err
 
 
+# What a ledger row is opened from: every money-moving request, an order's or a subscription's.
+Movement = (
+    AuthorizePayment
+    | CapturePayment
+    | CreateInvoice
+    | RefundPayment
+    | VoidPayment
+    | ChargeSaved
+    | RefundCharge
+)
+
+
 def _movement(result: PaymentResult) -> MovementResult:
     return MovementResult(
         payment_id=result.payment_id,
@@ -50,14 +62,12 @@ class PaymentActivities:
         self._pool = pool
         self._payments = payments
 
-    async def _ledger_row(
-        self,
-        request: AuthorizePayment | CapturePayment | CreateInvoice | RefundPayment | VoidPayment,
-        movement: str,
-    ) -> dict[str, Any]:
+    async def _ledger_row(self, request: Movement, movement: str) -> dict[str, Any]:
+        """The movement's ledger row, an order's or a subscription's."""
         return await ledger.open_movement(
             self._pool,
-            order_id=request.order_id,
+            order_id=getattr(request, "order_id", None),
+            subscription_id=getattr(request, "subscription_id", None),
             idempotency_key=request.idempotency_key,
             movement=movement,
             amount=request.amount.amount,
@@ -73,7 +83,7 @@ class PaymentActivities:
 
     async def _start_payment(
         self,
-        request: AuthorizePayment | CreateInvoice,
+        request: AuthorizePayment | CreateInvoice | ChargeSaved,
         movement: str,
         start: Callable[[], Awaitable[PaymentResult]],
     ) -> MovementResult:
@@ -145,6 +155,10 @@ class PaymentActivities:
 
     @activity.defn(name="refund_payment")
     async def refund_payment(self, request: RefundPayment) -> MovementResult:
+        return await self._refund(request)
+
+    async def _refund(self, request: RefundPayment | RefundCharge) -> MovementResult:
+        """Refund once under the key: a row already settled is not refunded again."""
         row = await self._ledger_row(request, "refund")
         if row["status"] == "succeeded":
             return MovementResult(payment_id=request.payment_id, state="refunded")
@@ -176,52 +190,18 @@ class PaymentActivities:
 
     @activity.defn(name="charge_saved_card")
     async def charge_saved_card(self, request: ChargeSaved) -> MovementResult:
-        """One period's charge, once under its key: an earlier attempt that reached the
-        provider left its reference, and the provider is asked about that payment instead."""
-        row = await ledger.open_movement(
-            self._pool,
-            order_id=None,
-            subscription_id=request.subscription_id,
-            idempotency_key=request.idempotency_key,
-            movement="charge",
-            amount=request.amount.amount,
-            currency=request.amount.currency,
-            provider=self._payments.name,
-            clauses=request.clauses,
+        """One period's charge of a saved card, without the customer, once under its key."""
+        return await self._start_payment(
+            request,
+            "charge",
+            lambda: self._payments.charge_saved(
+                amount=request.amount,
+                payment_token=request.payment_token,
+                reference=f"subscription:{request.subscription_id}",
+                idempotency_key=request.idempotency_key,
+            ),
         )
-        with provider_refusals("PaymentRejected"):
-            if row["status"] != "pending" and row["provider_ref"]:
-                result = await self._payments.lookup(str(row["provider_ref"]))
-            else:
-                result = await self._payments.charge_saved(
-                    amount=request.amount,
-                    payment_token=request.payment_token,
-                    reference=f"subscription:{request.subscription_id}",
-                    idempotency_key=request.idempotency_key,
-                )
-        await self._settle(request.idempotency_key, result.state.value, result.payment_id)
-        return _movement(result)
 
     @activity.defn(name="refund_subscription_charge")
     async def refund_subscription_charge(self, request: RefundCharge) -> MovementResult:
-        row = await ledger.open_movement(
-            self._pool,
-            order_id=None,
-            subscription_id=request.subscription_id,
-            idempotency_key=request.idempotency_key,
-            movement="refund",
-            amount=request.amount.amount,
-            currency=request.amount.currency,
-            provider=self._payments.name,
-            clauses=request.clauses,
-        )
-        if row["status"] == "succeeded":
-            return MovementResult(payment_id=request.payment_id, state="refunded")
-        with provider_refusals("PaymentRejected"):
-            refund = await self._payments.refund(
-                payment_id=request.payment_id,
-                amount=request.amount,
-                idempotency_key=request.idempotency_key,
-            )
-        await self._settle(request.idempotency_key, refund.state, refund.refund_id)
-        return MovementResult(payment_id=request.payment_id, state="refunded")
+        return await self._refund(request)

@@ -1,4 +1,5 @@
-"""Store activities: the order's read model and timeline, address changes, stock, tasks."""
+"""Store activities: the read models and timelines of orders, returns and subscriptions,
+address changes, stock, tasks."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from activities.models import (
     ReserveReplacement,
     ReturnEvent,
 )
-from store import orders, returns, stock, tasks
+from domain.subscriptions import SubscriptionEvent
+from store import orders, returns, stock, subscriptions, tasks
 
 
 async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
@@ -65,6 +67,10 @@ class StoreActivities:
     @activity.defn(name="record_return_event")
     async def record_return_event(self, event: ReturnEvent) -> None:
         await returns.record_event(self._pool, **dict(event))
+
+    @activity.defn(name="record_subscription_event")
+    async def record_subscription_event(self, event: SubscriptionEvent) -> None:
+        await subscriptions.record_event(self._pool, event)
 
     @activity.defn(name="set_operator_task")
     async def set_operator_task(self, task: OperatorTask) -> None:

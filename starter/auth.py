@@ -11,10 +11,15 @@ from fastapi import Request
 from starter.problems import Problem
 
 
+def customer_token(secret: str, kind: str, resource_id: str) -> str:
+    """The customer's token for one order or subscription (`kind`); derived, so a retried
+    placement returns the same, and one kind's token never opens the other."""
+    digest = hmac.new(secret.encode(), f"{kind}:{resource_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind[0]}t_{digest[:40]}"
+
+
 def order_token(secret: str, order_id: str) -> str:
-    """The customer's token for one order; derived, so a retried placement returns the same."""
-    digest = hmac.new(secret.encode(), f"order:{order_id}".encode(), hashlib.sha256).hexdigest()
-    return f"ot_{digest[:40]}"
+    return customer_token(secret, "order", order_id)
 
 
 def bearer(request: Request) -> str:
@@ -46,19 +51,23 @@ def require_operator(request: Request) -> None:
     _require(request, settings.operator_api_key.get_secret_value(), "operator")
 
 
+def is_customer(request: Request, kind: str, resource_id: str) -> bool:
+    """The request carries the customer's own token for this order or subscription."""
+    secret = request.app.state.settings.order_token_secret.get_secret_value()
+    return _matches(bearer(request), customer_token(secret, kind, resource_id))
+
+
+def may_read(request: Request, kind: str, resource_id: str) -> bool:
+    """Its customer's own token, or the operator key. Anything else sees nothing at all."""
+    operator = request.app.state.settings.operator_api_key.get_secret_value()
+    return is_customer(request, kind, resource_id) or _matches(bearer(request), operator)
+
+
 def may_read_order(request: Request, order_id: str) -> bool:
-    """The order's own token, or the operator key. Anything else sees no order at all."""
-    settings = request.app.state.settings
-    given = bearer(request)
-    return _matches(
-        given, order_token(settings.order_token_secret.get_secret_value(), order_id)
-    ) or _matches(given, settings.operator_api_key.get_secret_value())
+    return may_read(request, "order", order_id)
 
 
 def is_order_owner(request: Request, order_id: str) -> bool:
     """The order's own token: the customer, who alone sees what is secret to them (card
     codes); the operator key reads the order without them."""
-    settings = request.app.state.settings
-    return _matches(
-        bearer(request), order_token(settings.order_token_secret.get_secret_value(), order_id)
-    )
+    return is_customer(request, "order", order_id)

@@ -26,9 +26,9 @@ from domain.digital import (
 from domain.money import Money
 from domain.orders import Note, Operator
 from domain.policy import Policy
-from starter.auth import is_order_owner, require_operator
+from starter.auth import require_operator
 from starter.changes import IdempotencyKey, no_longer, run_update, update_id
-from starter.orders import money_json, visible_order
+from starter.orders import visible_order
 from starter.problems import Problem
 from store import cards
 from workflows.names import (
@@ -51,31 +51,6 @@ class CardVerdictIn(BaseModel):
 
 
 ops = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
-
-
-async def cards_json(request: Request, order_id: str) -> list[dict[str, Any]]:
-    """The order's cards; with the order's own token, each with its code as issued."""
-    app = request.app.state
-    rows = await cards.of_order(app.pool, order_id)
-    codes = (
-        await card_codes(app.pool, app.sealer, order_id)
-        if rows and is_order_owner(request, order_id)
-        else {}
-    )
-    return [
-        {
-            "card_id": row["card_id"],
-            "sku": row["sku"],
-            "line": row["line"],
-            "value": money_json(row["amount"], row["currency"]),
-            "status": row["status"],
-            "issued_at": row["issued_at"],
-            "expires_at": row["expires_at"],
-            "redeemed_at": row["redeemed_at"],
-            **({"code": codes[row["card_id"]]} if row["card_id"] in codes else {}),
-        }
-        for row in rows
-    ]
 
 
 def _digital_clauses(row: dict[str, Any]) -> tuple[str, ...]:

@@ -12,28 +12,67 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from activities.cards import card_codes
 from domain.calendar import pin_calendar
 from domain.decisions import Decision
 from domain.decisions.payment import coupons, payment_method, quote_order
 from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
-from domain.orders import PlaceOrder
-from domain.policy import PaymentMethod
-from starter.auth import may_read_order, order_token, require_storefront
+from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
+from domain.policy import PaymentMethod, Policy
+from starter.auth import is_order_owner, may_read_order, order_token, require_storefront
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.problems import Problem
-from store import emails, ledger, orders
+from store import cards, emails, ledger, orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.orders")
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
-def new_order_id() -> str:
-    """Time-ordered and unguessable: 11 hex digits of milliseconds, 10 of randomness."""
+def new_id() -> str:
+    """An order's or a subscription's ID: time-ordered and unguessable, 11 hex digits of
+    milliseconds and 10 of randomness."""
     return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
+
+
+def merchant_policy(request: Request, merchant: str, currency: str) -> Policy:
+    """The merchant's preset, when it exists and prices in `currency`; else a 422 naming the
+    field."""
+    policy: Policy | None = request.app.state.presets.get(merchant)
+    if policy is None:
+        raise Problem(
+            422, "Unknown merchant", f"no policy preset named {merchant!r}", field="merchant"
+        )
+    if currency != policy.currency:
+        raise Problem(
+            422,
+            "Wrong currency",
+            f"{policy.display_name} prices in {policy.currency}, not {currency}",
+            field="currency",
+        )
+    return policy
+
+
+def body_hash(body: BaseModel) -> str:
+    """What tells a repeated request from a different one under the same Idempotency-Key."""
+    return hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+
+
+def same_request(row: dict[str, Any], request_hash: str, what: str) -> None:
+    """A stored row found by its Idempotency-Key must come from the same request body."""
+    if row["request_hash"] != request_hash:
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            f"this Idempotency-Key was used for a different {what}",
+            field="Idempotency-Key",
+        )
 
 
 def money_json(value: Any, currency: str) -> dict[str, str]:
@@ -88,18 +127,7 @@ async def place_order(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     app = request.app.state
-    policy = app.presets.get(body.merchant)
-    if policy is None:
-        raise Problem(
-            422, "Unknown merchant", f"no policy preset named {body.merchant!r}", field="merchant"
-        )
-    if body.currency != policy.currency:
-        raise Problem(
-            422,
-            "Wrong currency",
-            f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
-            field="currency",
-        )
+    policy = merchant_policy(request, body.merchant, body.currency)
     method = payment_method(policy, body.payment.method)
     if not method.allowed:
         raise refused_at_intake("Payment method not offered", method, "payment.method")
@@ -120,12 +148,10 @@ async def place_order(
 
     quote = quote_order(policy, body.lines)
     placed_at = datetime.now(UTC)
-    request_hash = hashlib.sha256(
-        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
+    request_hash = body_hash(body)
     row, created = await orders.insert_order(
         app.pool,
-        order_id=new_order_id(),
+        order_id=new_id(),
         order=body,
         quote=quote,
         policy=pin_calendar(policy, placed_at),
@@ -133,13 +159,8 @@ async def place_order(
         request_hash=request_hash,
         placed_at=placed_at,
     )
-    if not created and row["request_hash"] != request_hash:
-        raise Problem(
-            422,
-            "Idempotency key reused",
-            "this Idempotency-Key was used for a different order body",
-            field="Idempotency-Key",
-        )
+    if not created:
+        same_request(row, request_hash, "order body")
     order_id = row["order_id"]
     structlog.contextvars.bind_contextvars(
         order_id=order_id, workflow_id=order_workflow_id(order_id)
@@ -204,15 +225,36 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "emails": await emails.for_order(app.pool, order_id),
         "coupons": row["coupons"],
         "returns": await _returns_of(app.pool, order_id),
-        "digital_cards": await _cards_of(request, order_id),
+        "digital_cards": await cards_json(request, row),
         "timeline": timeline,
     }
 
 
-async def _cards_of(request: Request, order_id: str) -> list[dict[str, Any]]:
-    from starter.cards import cards_json
-
-    return await cards_json(request, order_id)
+async def cards_json(request: Request, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's gift cards; with the order's own token, each with its code as issued."""
+    if not any(line.get("category") in DIGITAL_CATEGORIES for line in row["lines"]):
+        return []
+    app, order_id = request.app.state, row["order_id"]
+    kept = await cards.of_order(app.pool, order_id)
+    codes = (
+        await card_codes(app.pool, app.sealer, order_id)
+        if kept and is_order_owner(request, order_id)
+        else {}
+    )
+    return [
+        {
+            "card_id": card["card_id"],
+            "sku": card["sku"],
+            "line": card["line"],
+            "value": money_json(card["amount"], card["currency"]),
+            "status": card["status"],
+            "issued_at": card["issued_at"],
+            "expires_at": card["expires_at"],
+            "redeemed_at": card["redeemed_at"],
+            **({"code": codes[card["card_id"]]} if card["card_id"] in codes else {}),
+        }
+        for card in kept
+    ]
 
 
 async def _returns_of(pool: Any, order_id: str) -> list[dict[str, Any]]:

@@ -3,11 +3,6 @@ decided before the answer), follow it, cancel it with the customer's choice."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import secrets
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -33,10 +28,10 @@ from domain.subscriptions import (
     SubscriptionInput,
     SubscriptionSnapshot,
 )
-from starter.auth import bearer, require_storefront
+from starter.auth import customer_token, may_read, require_storefront
 from starter.changes import IdempotencyKey, run_update, update_id
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
-from starter.orders import money_json
+from starter.orders import body_hash, merchant_policy, money_json, new_id, same_request
 from starter.problems import Problem
 from store import emails, ledger, subscriptions
 from workflows.names import (
@@ -51,23 +46,13 @@ log = structlog.get_logger("orderflow.api.subscriptions")
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 
 
-def subscription_token(secret: str, subscription_id: str) -> str:
-    digest = hmac.new(
-        secret.encode(), f"subscription:{subscription_id}".encode(), hashlib.sha256
-    ).hexdigest()
-    return f"st_{digest[:40]}"
-
-
 async def visible_subscription(request: Request, subscription_id: str) -> dict[str, Any]:
     """The subscription, for its own token or the operator key; otherwise a 404."""
-    settings = request.app.state.settings
-    given = bearer(request)
-    allowed = [
-        subscription_token(settings.order_token_secret.get_secret_value(), subscription_id),
-        settings.operator_api_key.get_secret_value(),
-    ]
-    seen = any(given and secrets.compare_digest(given.encode(), a.encode()) for a in allowed)
-    row = await subscriptions.get(request.app.state.pool, subscription_id) if seen else None
+    row = (
+        await subscriptions.get(request.app.state.pool, subscription_id)
+        if may_read(request, "subscription", subscription_id)
+        else None
+    )
     if row is None:
         raise Problem(
             404,
@@ -130,11 +115,7 @@ async def subscribe(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     app = request.app.state
-    policy = app.presets.get(body.merchant)
-    if policy is None:
-        raise Problem(
-            422, "Unknown merchant", f"no policy preset named {body.merchant!r}", field="merchant"
-        )
+    policy = merchant_policy(request, body.merchant, body.currency)
     if policy.services is None:
         raise Problem(
             422,
@@ -142,21 +123,12 @@ async def subscribe(
             f"{policy.display_name} sells no subscriptions",
             field="merchant",
         )
-    if body.currency != policy.currency:
-        raise Problem(
-            422,
-            "Wrong currency",
-            f"{policy.display_name} prices in {policy.currency}, not {body.currency}",
-            field="currency",
-        )
     now = datetime.now(UTC)
-    request_hash = hashlib.sha256(
-        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
+    request_hash = body_hash(body)
     pinned = pin_calendar(policy, now)
     row, created = await subscriptions.insert(
         app.pool,
-        subscription_id=f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}",
+        subscription_id=new_id(),
         ask=body,
         anchor=now,
         policy=pinned.model_dump(mode="json"),
@@ -164,13 +136,8 @@ async def subscribe(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
-    if not created and row["request_hash"] != request_hash:
-        raise Problem(
-            422,
-            "Idempotency key reused",
-            "this Idempotency-Key was used for a different subscription",
-            field="Idempotency-Key",
-        )
+    if not created:
+        same_request(row, request_hash, "subscription")
     sid = row["subscription_id"]
     structlog.contextvars.bind_contextvars(
         subscription_id=sid, workflow_id=subscription_workflow_id(sid)
@@ -186,7 +153,7 @@ async def subscribe(
         )
     if row["workflow_started_at"] is None:
         await subscriptions.mark_started(app.pool, sid)
-    token = subscription_token(app.settings.order_token_secret.get_secret_value(), sid)
+    token = customer_token(app.settings.order_token_secret.get_secret_value(), "subscription", sid)
     return JSONResponse(
         {
             "subscription_id": sid,

@@ -16,7 +16,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
     from activities.models import VoidLabel
+    from domain.decisions import Decision
     from domain.decisions.changes import Cancellation, cancellation, cancellation_refund
+    from domain.decisions.payment import ownership_refund, ownership_rejection
     from domain.money import Money
     from domain.orders import CancelOrigin, CancelOutcome, OrderSnapshot
     from domain.status import OrderStatus, TrackingStatus
@@ -49,6 +51,27 @@ class Cancellations:
         """Keep the first request; a repeated one gets the same outcome."""
         if self.intent is None:
             self.intent = CancelIntent(origin=origin, asked_at=workflow.now(), decided=decided)
+
+    def card_ownership(self, gone: bool) -> Decision:
+        """May the order still be cancelled over a card not the buyer's own (CRD-DIG-2)?
+        Not once goods shipped or, `gone`, its gift cards were issued."""
+        order = self._ctx.order
+        return ownership_rejection(
+            self._ctx.policy, order.captured, order.shipped_at is not None or gone, self.requested
+        )
+
+    def ask_for_card_ownership(self, ownership_proven: bool) -> None:
+        """Cancel over a card not the buyer's own: refunded less the gateway's commission
+        unless ownership is proven."""
+        ctx = self._ctx
+        refund, why = ownership_refund(ctx.policy, ctx.input.total, ownership_proven)
+        self.ask(CancelOrigin.CARD_OWNERSHIP, Cancellation(decision=why, refund=refund))
+
+    async def settled(self) -> CancelOutcome:
+        """The outcome, once the cancellation asked has been carried out."""
+        await workflow.wait_condition(lambda: self.outcome is not None)
+        assert self.outcome is not None
+        return self.outcome
 
     async def from_operator(self) -> bool:
         """ "Request Cancellation" in the Web UI: decided by the policy like a customer's.

@@ -6,15 +6,14 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.decisions.changes import Cancellation
-    from domain.decisions.payment import ownership_refund, ownership_rejection
     from domain.digital import (
         DigitalCard,
         PurchaseVerification,
         VerificationOutcome,
         VerificationVerdict,
     )
-    from domain.orders import CancelOrigin
+    from domain.orders import OrderSnapshot
+    from domain.status import OrderStatus
     from workflows import names
     from workflows.cancellation import Cancellations
     from workflows.card_care import CardCare
@@ -50,6 +49,18 @@ class CardDesk:
         await self.care.until_expiry()
         return True
 
+    async def alone(self) -> OrderSnapshot:
+        """An order of gift cards only: it completes when every card is used or expired."""
+        if not await self.life():
+            return await self._cancels.carry_out()
+        await self._ctx.record(
+            "completed",
+            OrderStatus.COMPLETED,
+            "every gift card was used or has expired",
+            self.delivery.expiry_clauses(),
+        )
+        return self._ctx.order
+
     def cards(self) -> list[DigitalCard]:
         return self.delivery.state.cards
 
@@ -60,20 +71,14 @@ class CardDesk:
     async def verify(self, check: PurchaseVerification) -> VerificationOutcome:
         """An operator's verification of a large card purchase (CRD-DIG-1); a rejection
         cancels it, refunded less the gateway's commission unless ownership is proven."""
-        ctx = self._ctx
         if check.verdict is VerificationVerdict.REJECT:
-            refund, why = ownership_refund(ctx.policy, ctx.input.total, check.ownership_proven)
-            self._cancels.ask(
-                CancelOrigin.CARD_OWNERSHIP, Cancellation(decision=why, refund=refund)
-            )
+            self._cancels.ask_for_card_ownership(check.ownership_proven)
         self.delivery.state.verification = check
         if check.verdict is VerificationVerdict.APPROVE:
             return VerificationOutcome(
                 verdict=check.verdict, status="approved", clauses=self._clauses()
             )
-        await workflow.wait_condition(lambda: self._cancels.outcome is not None)
-        outcome = self._cancels.outcome
-        assert outcome is not None
+        outcome = await self._cancels.settled()
         return VerificationOutcome(
             verdict=check.verdict,
             status=outcome.status.value,
@@ -82,7 +87,7 @@ class CardDesk:
         )
 
     def _may_verify(self, check: PurchaseVerification) -> None:
-        state, order = self.delivery.state, self._ctx.order
+        state = self.delivery.state
         if not state.verifying or state.verification is not None:
             raise refusal(
                 "no gift card purchase of this order is waiting for verification",
@@ -90,11 +95,6 @@ class CardDesk:
                 "VerificationRefused",
             )
         if check.verdict is VerificationVerdict.REJECT:
-            decision = ownership_rejection(
-                self._ctx.policy,
-                order.captured,
-                order.shipped_at is not None,
-                self._cancels.requested,
-            )
+            decision = self._cancels.card_ownership(gone=False)
             if not decision.allowed:
                 raise refusal(decision.reason, decision.clauses, "VerificationRefused")

@@ -17,12 +17,10 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
-    from domain.decisions.changes import Cancellation, cancellation, edit_window
+    from domain.decisions.changes import cancellation, edit_window
     from domain.decisions.payment import (
         fraud_verdict,
         operator_refund,
-        ownership_refund,
-        ownership_rejection,
         payment_retry,
     )
     from domain.orders import (
@@ -73,7 +71,6 @@ class OrderWorkflow:
         self._parcels = Parcels(self._ctx, self._money, self._fulfilment)
         self._returns = ReturnDesk(self._ctx, self._money)
         self._cards = CardDesk(self._ctx, self._money, self._cancels)
-        self._digital = self._cards.delivery
         self._payment_events: set[str] = set()
         self._cancelled_from_ui = False
 
@@ -115,9 +112,9 @@ class OrderWorkflow:
         )
         await ctx.email("order_confirmation")
         self._payment.set_step(OrderStatus.PAID)
-        if self._digital.only:
-            return await self._gift_cards_only()
-        if self._digital.any:  # each line its own way: the cards beside the parcels
+        if self._cards.delivery.only:
+            return await self._cards.alone()
+        if self._cards.delivery.any:  # each line its own way: the cards beside the parcels
             asyncio.ensure_future(self._cards.life())
         if not await self._fulfilment.wait_for_slot():
             return await self._cancels.carry_out()
@@ -132,19 +129,8 @@ class OrderWorkflow:
                 continue
             break
         if ctx.order.status is OrderStatus.DELIVERED:
-            await return_window(self._ctx, self._returns, lambda: self._digital.state.done)
+            await return_window(self._ctx, self._returns, lambda: self._cards.delivery.state.done)
         return ctx.order
-
-    async def _gift_cards_only(self) -> OrderSnapshot:
-        if not await self._cards.life():
-            return await self._cancels.carry_out()
-        await self._ctx.record(
-            "completed",
-            OrderStatus.COMPLETED,
-            "every gift card was used or has expired",
-            self._digital.expiry_clauses(),
-        )
-        return self._ctx.order
 
     # -- what the outside world tells ---------------------------------------------------
 
@@ -223,20 +209,12 @@ class OrderWorkflow:
     async def reject_card_ownership(self, rejection: OwnershipRejection) -> CancelOutcome:
         """A paid order not yet shipped whose card is not the buyer's own is cancelled,
         refunded less the gateway's commission unless ownership is proven (CRD-DIG-2)."""
-        ctx = self._ctx
-        refund, why = ownership_refund(ctx.policy, ctx.input.total, rejection.ownership_proven)
-        self._cancels.ask(CancelOrigin.CARD_OWNERSHIP, Cancellation(decision=why, refund=refund))
-        return await self._cancellation_outcome()
+        self._cancels.ask_for_card_ownership(rejection.ownership_proven)
+        return await self._cancels.settled()
 
     @reject_card_ownership.validator
     def _may_reject_card(self, rejection: OwnershipRejection) -> None:
-        order = self._ctx.order
-        decision = ownership_rejection(
-            self._ctx.policy,
-            order.captured,
-            order.shipped_at is not None or self._digital.state.issued,
-            self._cancels.requested,
-        )
+        decision = self._cancels.card_ownership(self._cards.delivery.state.issued)
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, "ReviewRefused")
 
@@ -274,7 +252,7 @@ class OrderWorkflow:
         self._cancels.ask(
             CancelOrigin.CUSTOMER, cancellation(ctx.policy, ctx.facts(), workflow.now())
         )
-        return await self._cancellation_outcome()
+        return await self._cancels.settled()
 
     @cancel.validator
     def _may_cancel(self, request: CancelRequest) -> None:
@@ -283,11 +261,6 @@ class OrderWorkflow:
         decision = cancellation(self._ctx.policy, self._ctx.facts(), workflow.now()).decision
         if not decision.allowed or self._ctx.order.status.is_final:
             raise refusal(decision.reason, decision.clauses, "CancelRefused")
-
-    async def _cancellation_outcome(self) -> CancelOutcome:
-        await workflow.wait_condition(lambda: self._cancels.outcome is not None)
-        assert self._cancels.outcome is not None
-        return self._cancels.outcome
 
     @workflow.update(name=names.UPDATE_RESHIP)
     async def reship(self, request: ReshipRequest) -> ReshipOutcome:

@@ -35,35 +35,36 @@ class SandboxPaymentGateway:
         idempotency_key: str,
         three_d_secure: bool = False,
     ) -> PaymentResult:
-        body = await self._client.call(
-            "POST",
-            "/v1/payments",
-            idempotency_key=idempotency_key,
-            json={
-                "amount": amount.minor_units,
-                "currency": amount.currency,
-                "payment_method": payment_token,
-                "reference": reference,
-                "capture": False,
-                "three_d_secure": "required" if three_d_secure else "automatic",
-            },
+        return await self._payment(
+            amount,
+            payment_token,
+            reference,
+            idempotency_key,
+            capture=False,
+            three_d_secure="required" if three_d_secure else "automatic",
         )
-        return _result(body)
 
     async def charge_saved(
         self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
     ) -> PaymentResult:
+        return await self._payment(
+            amount, payment_token, reference, idempotency_key, capture=True, off_session=True
+        )
+
+    async def _payment(
+        self, amount: Money, payment_token: str, reference: str, key: str, **options: Any
+    ) -> PaymentResult:
+        """A new payment at the gateway; `options` say how it is taken."""
         body = await self._client.call(
             "POST",
             "/v1/payments",
-            idempotency_key=idempotency_key,
+            idempotency_key=key,
             json={
                 "amount": amount.minor_units,
                 "currency": amount.currency,
                 "payment_method": payment_token,
                 "reference": reference,
-                "capture": True,
-                "off_session": True,
+                **options,
             },
         )
         return _result(body)

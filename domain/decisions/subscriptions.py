@@ -7,9 +7,12 @@ from datetime import datetime, timedelta
 
 from domain.calendar import add_months
 from domain.decisions import Decision, allow, merged, refuse
+from domain.decisions.aftercare import SubscriptionCancellation, cancel_subscription
+from domain.money import Money
 from domain.policy import Policy
 from domain.policy.aftercare import ServiceRules
 from domain.status import SubscriptionStatus
+from domain.subscriptions import LastPayment
 
 
 def _rules(policy: Policy) -> ServiceRules:
@@ -26,11 +29,36 @@ def period_bounds(policy: Policy, anchor: datetime, period: int) -> tuple[dateti
     return add_months(anchor, (period - 1) * months), add_months(anchor, period * months)
 
 
-def renewal_retry(policy: Policy, failures: int) -> timedelta | None:
-    """How long after the `failures`-th declined attempt of a renewal the next one is made;
-    None when the schedule is spent (the subscription ends)."""
+def renewal_retry(policy: Policy, period: int, failures: int) -> timedelta | None:
+    """How long after the `failures`-th declined charge of `period` the next one is made;
+    None when the schedule is spent (the subscription ends) or the period is the first (a
+    service never paid for is not chased: it never started)."""
     retries = _rules(policy).subscription.renewal_retries
-    return retries[failures - 1] if failures <= len(retries) else None
+    if period == 1 or failures > len(retries):
+        return None
+    return retries[failures - 1]
+
+
+def subscription_cancellation(
+    policy: Policy,
+    status: SubscriptionStatus,
+    last: LastPayment | None,
+    period_end: datetime,
+    stop: str,
+    now: datetime,
+) -> SubscriptionCancellation:
+    """The cancellation as `cancel_subscription` decides it, from where the subscription
+    stands: an unpaid period (past due) is not kept, so it stops now, refunding nothing new."""
+    if status is SubscriptionStatus.PAST_DUE:
+        stop = "immediately"
+    return cancel_subscription(
+        policy,
+        last.amount if last else Money.zero(policy.currency),
+        last.paid_at if last else now,
+        period_end,
+        stop,
+        now,
+    )
 
 
 def may_cancel(policy: Policy, status: SubscriptionStatus, stop: str) -> Decision:
