@@ -23,6 +23,7 @@ from runtime.settings import Settings
 from runtime.temporal import connect
 from store.db import create_pool, migrate
 from store.sealing import Sealer
+from workflows.claims import ClaimWorkflow
 from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.runner import precompile, workflow_runner
@@ -30,7 +31,7 @@ from workflows.subscription import SubscriptionWorkflow
 
 log = structlog.get_logger("orderflow.worker")
 
-WORKFLOWS = [OrderWorkflow, ReturnWorkflow, SubscriptionWorkflow]
+WORKFLOWS = [OrderWorkflow, ReturnWorkflow, ClaimWorkflow, SubscriptionWorkflow]
 
 
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).
@@ -98,6 +99,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             settings.mail_from,
             issuer=issuer,
             sealer=Sealer(settings.card_code_keys.get_secret_value()),
+            operators_email=settings.operators_email,
         )
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)

@@ -52,11 +52,12 @@ def build_activities(
     *,
     issuer: CardIssuer,
     sealer: Sealer,
+    operators_email: str = "operators@orderflow.local",
 ) -> Activities:
     return Activities(
         payments=PaymentActivities(pool, payments),
         carriers=CarrierActivities(pool, carrier),
-        mail=MailActivities(pool, mailer, mail_from, sealer),
+        mail=MailActivities(pool, mailer, mail_from, sealer, operators_email),
         store=StoreActivities(pool),
         cards=CardActivities(pool, issuer, sealer),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from activities.card_emails import TEMPLATES as CARD_TEMPLATES
+from activities.claim_emails import TEMPLATES as CLAIM_TEMPLATES
 from activities.return_emails import TEMPLATES as RETURN_TEMPLATES
 
 
@@ -22,6 +23,8 @@ def render(template: str, order: dict[str, Any], facts: dict[str, Any]) -> tuple
         return RETURN_TEMPLATES[template](oid, facts)
     if template in CARD_TEMPLATES:
         return CARD_TEMPLATES[template](oid, facts)
+    if template in CLAIM_TEMPLATES:
+        return CLAIM_TEMPLATES[template](f"Order {oid}", facts)
     if template == "order_confirmation":
         return (
             f"Order {oid} confirmed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 import asyncpg
 from temporalio import activity
@@ -11,21 +12,36 @@ from temporalio.exceptions import ApplicationError
 
 from activities.cards import card_codes
 from activities.emails import render
-from activities.models import SendOrderEmail
+from activities.models import Escalation, SendOrderEmail
 from activities.store import order_row
 from activities.subscription_emails import render as render_subscription
 from adapters.email import Mailer
 from domain.subscriptions import SendSubscriptionEmail
-from store import emails, subscriptions
+from store import claims, emails, subscriptions, tasks
 from store.sealing import Sealer
 
 
 class MailActivities:
-    def __init__(self, pool: asyncpg.Pool, mailer: Mailer, mail_from: str, sealer: Sealer) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        mailer: Mailer,
+        mail_from: str,
+        sealer: Sealer,
+        operators_email: str = "operators@orderflow.local",
+    ) -> None:
         self._pool = pool
         self._mailer = mailer
         self._mail_from = mail_from
         self._sealer = sealer
+        self._operators = operators_email
+
+    async def _with_answer(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """An operator's answer is read from PostgreSQL for the one message that carries it."""
+        if "claim_id" not in facts or not facts.get("with_answer"):
+            return facts
+        row = await claims.get_claim(self._pool, str(facts["claim_id"]))
+        return {**facts, "answer": (row or {}).get("answer") or ""}
 
     @activity.defn(name="send_order_email")
     async def send_order_email(self, request: SendOrderEmail) -> None:
@@ -36,6 +52,7 @@ class MailActivities:
             ids = [card["card_id"] for card in facts["cards"]]
             codes = await card_codes(self._pool, self._sealer, request.order_id, ids)
             facts = {**facts, "codes": codes}
+        facts = await self._with_answer(facts)
         subject, body = render(request.template, order, facts)
         await self._send_once(
             request.idempotency_key,
@@ -55,7 +72,8 @@ class MailActivities:
                 type="SubscriptionNotFound",
                 non_retryable=True,
             )
-        subject, body = render_subscription(request.template, row, request.facts)
+        facts = await self._with_answer(dict(request.facts))
+        subject, body = render_subscription(request.template, row, facts)
         await self._send_once(
             request.idempotency_key,
             request.template,
@@ -64,6 +82,35 @@ class MailActivities:
             body,
             subscription_id=request.subscription_id,
         )
+
+    @activity.defn(name="escalate_task")
+    async def escalate_task(self, overdue: Escalation) -> bool:
+        """A task past its due time: marked escalated and the operators e-mailed, once. False
+        when it was closed meanwhile (nothing to escalate)."""
+        if not await tasks.escalate(self._pool, overdue.task_key):
+            already = await self._pool.fetchval(
+                "SELECT escalated_at IS NOT NULL FROM operator_tasks WHERE task_key = $1",
+                overdue.task_key,
+            )
+            if not already:
+                return False
+        owner = (
+            f"order {overdue.order_id}"
+            if overdue.order_id
+            else f"subscription {overdue.subscription_id}"
+        )
+        await self._send_once(
+            f"{overdue.task_key}:escalated",
+            "task_overdue",
+            self._operators,
+            f"Overdue: {overdue.kind} on {owner}",
+            f"The task {overdue.kind} on {owner} was due at "
+            f"{overdue.due_at.isoformat(timespec='minutes')} and is still open.\n\n"
+            f"{overdue.summary}\n\nIt heads GET /v1/ops/tasks with the action to take.\n",
+            order_id=overdue.order_id,
+            subscription_id=overdue.subscription_id,
+        )
+        return True
 
     async def _send_once(
         self,

@@ -154,9 +154,37 @@ class OperatorTask(BaseModel):
     """Something that waits on a person, known by its key; `closed` closes it."""
 
     task_key: str
-    order_id: str
+    order_id: str | None = None
     kind: str
     summary: str = ""
     due_at: datetime | None = None
     clauses: tuple[str, ...] = ()
     closed: bool = False
+    subscription_id: str | None = None
+    ref: str | None = None  # what the task's action acts on: a return, a claim, a card
+
+
+class Escalation(BaseModel):
+    """A task past its due time: marked escalated and the operators e-mailed, once."""
+
+    task_key: str
+    kind: str
+    summary: str
+    due_at: datetime
+    order_id: str | None = None
+    subscription_id: str | None = None
+
+
+class ClaimEvent(BaseModel):
+    """A claim's timeline entry, with the read model as it stands after it."""
+
+    claim_id: str
+    seq: int
+    at: datetime
+    kind: str
+    summary: str
+    status: str | None
+    clauses: tuple[str, ...]
+    details: dict[str, Any]
+    snapshot: dict[str, Any]
+    deadlines: dict[str, str] | None = None

@@ -11,13 +11,14 @@ from temporalio.exceptions import ApplicationError
 
 from activities.models import (
     ApplyAddressChange,
+    ClaimEvent,
     OperatorTask,
     OrderEvent,
     ReserveReplacement,
     ReturnEvent,
 )
 from domain.subscriptions import SubscriptionEvent
-from store import orders, returns, stock, subscriptions, tasks
+from store import claims, orders, returns, stock, subscriptions, tasks
 
 
 async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
@@ -86,4 +87,10 @@ class StoreActivities:
                 summary=task.summary,
                 due_at=task.due_at,
                 clauses=task.clauses,
+                subscription_id=task.subscription_id,
+                ref=task.ref,
             )
+
+    @activity.defn(name="record_claim_event")
+    async def record_claim_event(self, event: ClaimEvent) -> None:
+        await claims.record_event(self._pool, **dict(event))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from activities.claim_emails import TEMPLATES as CLAIM_TEMPLATES
+
 
 def render(template: str, row: dict[str, Any], facts: dict[str, str]) -> tuple[str, str]:
     sid, plan = row["subscription_id"], row["plan_name"]
+    if template in CLAIM_TEMPLATES:
+        return CLAIM_TEMPLATES[template](f"{plan} (subscription {sid})", facts)
     if template == "subscription_receipt":
         return (
             f"Receipt: {plan}, period {facts['period']}",

@@ -80,6 +80,17 @@ class Calendar:
         local = self.local(moment)
         return self.at(self.add_business_days(local.date(), count), local.time())
 
+    def days_after_holidays_added(self, moment: datetime, count: int) -> datetime:
+        """The same local clock time `count` days later, weekends counted, every public
+        holiday on the way adding a day."""
+        local = self.local(moment)
+        day = local.date()
+        while count > 0:
+            day += timedelta(days=1)
+            if not self.is_holiday(day):
+                count -= 1
+        return self.at(day, local.time())
+
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
 

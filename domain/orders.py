@@ -142,6 +142,9 @@ class OrderSnapshot(BaseModel):
     pickup_at: datetime | None = None  # the carrier's booked collection
     late: bool = False
     pay_reshipping_by: datetime | None = None
+    fraud_score: int | None = None  # held for review: the score and the signals behind it
+    fraud_signals: list[str] = Field(default_factory=list)
+    review_by: datetime | None = None
 
 
 class AddressChange(BaseModel):

@@ -38,6 +38,7 @@ class EvidenceKind(StrEnum):
     PACKAGING = "packaging"
     OUTER_LABEL = "outer_label"
     RECEIPT = "receipt"  # the carrier's receipt for a return parcel
+    DOCUMENT = "document"  # a screenshot, a statement: what shows a service was not as sold
 
 
 class EvidenceRef(_Strict):

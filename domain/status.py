@@ -52,6 +52,27 @@ class SubscriptionStatus(StrEnum):
         return self in {SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED}
 
 
+class ClaimStatus(StrEnum):
+    OPEN = "open"  # waiting for an operator's answer or decision
+    AWAITING_PRODUCT = "awaiting_product"  # warranty: the product is to be sent in
+    INSPECTING = "inspecting"  # warranty: received, the workshop looks at it
+    QUOTED = "quoted"  # out of warranty: a service at basic cost, waiting for the customer
+    IN_REPAIR = "in_repair"
+    RESOLVED = "resolved"
+    REFUSED = "refused"
+    ANSWERED = "answered"  # a question answered
+    CLOSED = "closed"  # ended without a remedy from the merchant (quote declined, the agent)
+
+    @property
+    def is_final(self) -> bool:
+        return self in {
+            ClaimStatus.RESOLVED,
+            ClaimStatus.REFUSED,
+            ClaimStatus.ANSWERED,
+            ClaimStatus.CLOSED,
+        }
+
+
 class ParcelPlace(StrEnum):
     """Where a returned line's parcel is."""
 

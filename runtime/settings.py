@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "orders@orderflow.local"
+    # Where overdue tasks are escalated: the operators' shared mailbox.
+    operators_email: str = "operators@orderflow.local"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

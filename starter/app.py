@@ -20,6 +20,7 @@ from runtime.temporal import connect
 from starter import (
     cards,
     changes,
+    claims,
     health,
     ops,
     orders,
@@ -27,6 +28,7 @@ from starter import (
     problems,
     returns,
     subscriptions,
+    tasks,
     webhooks,
 )
 from starter.relay import Relay
@@ -109,6 +111,8 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         returns,
         cards,
         subscriptions,
+        claims,
+        tasks,
         payments,
         webhooks,
         ops,

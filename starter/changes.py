@@ -52,6 +52,7 @@ REFUSALS = (
     "ReturnRefused",
     "CardReportRefused",
     "VerificationRefused",
+    "ClaimRefused",
 )
 
 

@@ -17,7 +17,7 @@ from starter.changes import IdempotencyKey, content_key, no_longer, run_update
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from starter.returns import act_on_return, visible_return
-from store import inbox, stock, tasks
+from store import inbox, stock
 from workflows.names import (
     UPDATE_INSPECT_RETURN,
     UPDATE_RECEIVE_RETURN,
@@ -53,12 +53,6 @@ async def set_stock(merchant: str, sku: str, level: StockLevel, request: Request
         raise Problem(404, "Unknown merchant", f"no policy preset named {merchant!r}")
     await stock.set_available(request.app.state.pool, merchant, sku, level.available)
     return {"merchant": merchant, "sku": sku, "available": level.available}
-
-
-@router.get("/tasks")
-async def open_tasks(request: Request) -> dict[str, Any]:
-    """Everything waiting on a person, the most urgent first."""
-    return {"items": await tasks.open_tasks(request.app.state.pool)}
 
 
 class RefundIn(BaseModel):

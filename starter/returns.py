@@ -44,8 +44,17 @@ async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
     """A photo, video or receipt for a return or claim, sent as the raw body with its
     Content-Type. Kept in the evidence store, never in Temporal; the same file sent twice is
     the same evidence."""
-    app = request.app.state
     await visible_order(request, order_id)
+    return await keep_evidence(request, order_id=order_id)
+
+
+async def keep_evidence(
+    request: Request, *, order_id: str | None = None, subscription_id: str | None = None
+) -> dict[str, Any]:
+    """Check a file's type by its content, keep it in the evidence store, and record it for
+    its order or subscription."""
+    app = request.app.state
+    owner = order_id or subscription_id
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if declared not in ALLOWED_TYPES:
         raise Problem(
@@ -68,13 +77,14 @@ async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
             field="Content-Type",
         )
     digest = hashlib.sha256(data).hexdigest()
-    evidence_id = "ev_" + hashlib.sha256(f"{order_id}:{digest}".encode()).hexdigest()[:24]
-    key = f"{order_id}/{evidence_id}"
+    evidence_id = "ev_" + hashlib.sha256(f"{owner}:{digest}".encode()).hexdigest()[:24]
+    key = f"{owner}/{evidence_id}"
     await app.evidence.put(key, data, declared)
     row = await evidence.insert(
         app.pool,
         evidence_id=evidence_id,
         order_id=order_id,
+        subscription_id=subscription_id,
         content_type=declared,
         size_bytes=len(data),
         sha256=digest,

@@ -11,19 +11,21 @@ async def insert(
     pool: asyncpg.Pool,
     *,
     evidence_id: str,
-    order_id: str,
+    order_id: str | None,
     content_type: str,
     size_bytes: int,
     sha256: str,
     storage_key: str,
+    subscription_id: str | None = None,
 ) -> dict[str, Any]:
     row = await pool.fetchrow(
         """
         INSERT INTO evidence (evidence_id, order_id, content_type, size_bytes, sha256,
-                              storage_key)
-        VALUES ($1, $2, $3, $4, $5, $6)
+                              storage_key, subscription_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (evidence_id) DO UPDATE SET evidence_id = EXCLUDED.evidence_id
-        RETURNING evidence_id, order_id, content_type, size_bytes, sha256, created_at
+        RETURNING evidence_id, order_id, subscription_id, content_type, size_bytes, sha256,
+                  created_at
         """,
         evidence_id,
         order_id,
@@ -31,15 +33,22 @@ async def insert(
         size_bytes,
         sha256,
         storage_key,
+        subscription_id,
     )
     return dict(row)
 
 
 async def of_order(pool: asyncpg.Pool, order_id: str, ids: list[str]) -> set[str]:
     """Which of `ids` are files of this order."""
+    return await of_owner(pool, "order", order_id, ids)
+
+
+async def of_owner(pool: asyncpg.Pool, owner: str, owner_id: str, ids: list[str]) -> set[str]:
+    """Which of `ids` are files of this order or subscription."""
+    column = "order_id" if owner == "order" else "subscription_id"
     rows = await pool.fetch(
-        "SELECT evidence_id FROM evidence WHERE order_id = $1 AND evidence_id = ANY($2::text[])",
-        order_id,
+        f"SELECT evidence_id FROM evidence WHERE {column} = $1 AND evidence_id = ANY($2::text[])",
+        owner_id,
         ids,
     )
     return {r["evidence_id"] for r in rows}

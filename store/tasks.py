@@ -12,22 +12,31 @@ async def open_task(
     pool: asyncpg.Pool,
     *,
     task_key: str,
-    order_id: str,
+    order_id: str | None,
     kind: str,
     summary: str,
     due_at: datetime | None,
     clauses: tuple[str, ...],
+    subscription_id: str | None = None,
+    ref: str | None = None,
 ) -> None:
-    """Open a task once; opening it again under the same key changes nothing."""
+    """Open a task once; opening it again under the same key moves only its due time (a
+    moved deadline), and a moved task may be escalated again."""
     await pool.execute(
-        "INSERT INTO operator_tasks (task_key, order_id, kind, summary, due_at, clauses)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (task_key) DO NOTHING",
+        "INSERT INTO operator_tasks (task_key, order_id, kind, summary, due_at, clauses,"
+        " subscription_id, ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (task_key) DO UPDATE SET due_at = EXCLUDED.due_at,"
+        " escalated_at = CASE WHEN operator_tasks.due_at IS DISTINCT FROM EXCLUDED.due_at"
+        " THEN NULL ELSE operator_tasks.escalated_at END"
+        " WHERE operator_tasks.closed_at IS NULL",
         task_key,
         order_id,
         kind,
         summary,
         due_at,
         list(clauses),
+        subscription_id,
+        ref,
     )
 
 
@@ -38,12 +47,40 @@ async def close(pool: asyncpg.Pool, task_key: str) -> None:
     )
 
 
-async def open_tasks(pool: asyncpg.Pool, limit: int = 100) -> list[dict[str, Any]]:
-    """Open tasks, the most urgent first (those with a due time before those without)."""
+async def escalate(pool: asyncpg.Pool, task_key: str) -> bool:
+    """Mark an open task escalated; False when it was closed or already escalated."""
+    done = await pool.fetchval(
+        "UPDATE operator_tasks SET escalated_at = now()"
+        " WHERE task_key = $1 AND closed_at IS NULL AND escalated_at IS NULL RETURNING 1",
+        task_key,
+    )
+    return done is not None
+
+
+async def open_tasks(
+    pool: asyncpg.Pool, limit: int = 100, after: tuple[datetime | None, datetime, str] | None = None
+) -> list[dict[str, Any]]:
+    """Open tasks, the most urgent first (those with a due time before those without, then
+    the oldest); `after` is the last row of the previous page."""
     rows = await pool.fetch(
-        "SELECT task_key, order_id, kind, summary, clauses, due_at, opened_at"
-        " FROM operator_tasks WHERE closed_at IS NULL"
-        " ORDER BY due_at NULLS LAST, opened_at LIMIT $1",
+        "SELECT task_key, order_id, subscription_id, ref, kind, summary, clauses, due_at,"
+        " opened_at, escalated_at FROM operator_tasks WHERE closed_at IS NULL"
+        " AND ($2::boolean OR (COALESCE(due_at, 'infinity'), opened_at, task_key)"
+        "      > (COALESCE($3::timestamptz, 'infinity'), $4::timestamptz, $5::text))"
+        " ORDER BY COALESCE(due_at, 'infinity'), opened_at, task_key LIMIT $1",
         limit,
+        after is None,
+        after[0] if after else None,
+        after[1] if after else None,
+        after[2] if after else None,
+    )
+    return [dict(r) for r in rows]
+
+
+async def overdue_counts(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    """Open tasks past their due time, by kind, and how many of them were escalated."""
+    rows = await pool.fetch(
+        "SELECT kind, count(*) AS overdue, count(escalated_at) AS escalated"
+        " FROM operator_tasks WHERE closed_at IS NULL AND due_at < now() GROUP BY kind"
     )
     return [dict(r) for r in rows]

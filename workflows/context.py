@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
-    from activities.models import OperatorTask, OrderEvent, SendOrderEmail
+    from activities.models import Escalation, OperatorTask, OrderEvent, SendOrderEmail
     from activities.store import StoreActivities
     from domain.decisions import merged
     from domain.decisions.changes import OrderFacts
@@ -165,7 +165,19 @@ class OrderContext:
     ) -> None:
         """Open (or close) the order's task of this kind on the operators' list; `key` tells
         apart several of the same kind."""
-        task = OperatorTask(
+        await set_task(self.task_of(kind, summary, clauses, due_at=due_at, closed=closed, key=key))
+
+    def task_of(
+        self,
+        kind: str,
+        summary: str = "",
+        clauses: tuple[str, ...] = (),
+        *,
+        due_at: datetime | None = None,
+        closed: bool = False,
+        key: str | None = None,
+    ) -> OperatorTask:
+        return OperatorTask(
             task_key=f"{self.order_id}:{kind}" + (f":{key}" if key else ""),
             order_id=self.order_id,
             kind=kind,
@@ -173,8 +185,8 @@ class OrderContext:
             due_at=due_at,
             clauses=clauses,
             closed=closed,
+            ref=key,
         )
-        await set_task(task)
 
 
 async def send_email(
@@ -193,3 +205,29 @@ async def send_email(
 async def set_task(task: OperatorTask) -> None:
     """Open (or, `closed`, close) a task on the operators' list."""
     await run_local(StoreActivities.set_operator_task, task, f"task {task.kind}")
+
+
+async def overdue(task: OperatorTask, done: Callable[[], bool]) -> bool:
+    """Wait until `done` or the task's due time; past it with the task still open, it is
+    escalated once (marked, and the operators e-mailed). Whether it was."""
+    assert task.due_at is not None
+    wait = task.due_at - workflow.now()
+    if wait.total_seconds() > 0:
+        try:
+            await workflow.wait_condition(done, timeout=wait, timeout_summary=f"{task.kind} due")
+        except TimeoutError:
+            pass
+    if done():
+        return False
+    escalation = Escalation(
+        task_key=task.task_key,
+        kind=task.kind,
+        summary=task.summary,
+        due_at=task.due_at,
+        order_id=task.order_id,
+        subscription_id=task.subscription_id,
+    )
+    escalated: bool = await run_local(
+        MailActivities.escalate_task, escalation, f"escalate overdue {task.kind}"
+    )
+    return escalated

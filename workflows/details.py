@@ -13,6 +13,11 @@ def _at(moment: datetime) -> str:
 
 def current_details(order: OrderSnapshot, more: list[str] | None = None) -> str:
     rows = [f"**Status:** `{order.status.value}`"]
+    if order.fraud_score is not None:
+        signals = ", ".join(order.fraud_signals) or "none"
+        rows.append(f"**Fraud score:** {order.fraud_score} (signals: {signals})")
+        if order.review_by and order.status.value == "fraud_review":
+            rows.append(f"**Review by:** {_at(order.review_by)}")
     if order.paid_at:
         rows.append(f"**Paid:** {_at(order.paid_at)}")
     if order.edit_window_closes_at and not order.fulfilment_started_at:

@@ -46,6 +46,17 @@ UPDATE_INSPECT_RETURN = "inspect_return"
 UPDATE_CHOOSE_EXCHANGE = "choose_exchange"
 SIGNAL_RETURN_REFUND_PAID = "return_refund_paid"  # the order's answer, to the return
 
+UPDATE_OPEN_CLAIM = "open_claim"
+SIGNAL_CLAIM_REFUND = "claim_refund"  # a claim's refund, to its order
+QUERY_CLAIM = "claim"
+UPDATE_DECIDE_CLAIM = "decide_claim"
+UPDATE_ANSWER_QUESTION = "answer_question"
+UPDATE_RECEIVE_CLAIM_PRODUCT = "receive_claim_product"
+UPDATE_INSPECT_WARRANTY = "inspect_warranty"
+UPDATE_SPARE_PART_WAIT = "record_spare_part_wait"
+UPDATE_FINISH_REPAIR = "finish_repair"
+UPDATE_ANSWER_QUOTE = "answer_quote"
+SIGNAL_CLAIM_REFUND_PAID = "claim_refund_paid"  # the order's answer, to the claim
 
 QUERY_SUBSCRIPTION = "subscription"
 UPDATE_CANCEL_SUBSCRIPTION = "cancel_subscription"
@@ -58,6 +69,10 @@ def order_workflow_id(order_id: str) -> str:
 
 def return_workflow_id(rma_id: str) -> str:
     return f"return-{rma_id}"
+
+
+def claim_workflow_id(claim_id: str) -> str:
+    return f"claim-{claim_id}"
 
 
 def subscription_workflow_id(subscription_id: str) -> str:

@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.aftercare import return_window
     from workflows.cancellation import Cancellations
     from workflows.card_desk import CardDesk
+    from workflows.claim_desk import ClaimDesk
     from workflows.context import OrderContext, refusal
     from workflows.edits import AddressEdits
     from workflows.fulfilment import Fulfilment, Leg
@@ -71,6 +72,7 @@ class OrderWorkflow:
         self._parcels = Parcels(self._ctx, self._money, self._fulfilment)
         self._returns = ReturnDesk(self._ctx, self._money)
         self._cards = CardDesk(self._ctx, self._money, self._cancels)
+        self._claims = ClaimDesk(self._ctx, self._money)
         self._payment_events: set[str] = set()
         self._cancelled_from_ui = False
 
@@ -129,7 +131,11 @@ class OrderWorkflow:
                 continue
             break
         if ctx.order.status is OrderStatus.DELIVERED:
-            await return_window(self._ctx, self._returns, lambda: self._cards.delivery.state.done)
+            await return_window(
+                self._ctx,
+                self._returns,
+                lambda: self._cards.delivery.state.done and self._claims.open == 0,
+            )
         return ctx.order
 
     # -- what the outside world tells ---------------------------------------------------

@@ -116,5 +116,6 @@ class ReturnContext:
             due_at=due_at,
             clauses=clauses,
             closed=closed,
+            ref=self.rma_id,
         )
         await set_task(task)

@@ -16,8 +16,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.status import OrderStatus
     from workflows.cancellation import Cancellations
-    from workflows.context import SHORT, OrderContext, run
+    from workflows.context import SHORT, OrderContext, overdue, run
     from workflows.money import MoneyMoves
+
+# From this version on, a fraud review is due within the policy's review time and escalated
+# when that passes.
+REVIEW_DUE = "fraud-review-due"
 
 
 class Paid(StrEnum):
@@ -65,16 +69,41 @@ class FraudReview:
         if not screening.review:
             return None
         clauses = screening.clauses
+        fraud = ctx.policy.payment.fraud
+        assert fraud is not None
+        ctx.order.fraud_score, ctx.order.fraud_signals = screening.score, list(screening.signals)
+        ctx.order.review_by = workflow.now() + fraud.review_within
         await ctx.record(
             "fraud_review",
             OrderStatus.FRAUD_REVIEW,
             f"held for review: score {screening.score} ({', '.join(screening.signals)})",
             clauses,
             details={"score": screening.score, "signals": list(screening.signals)},
+            deadlines={"review_by": ctx.order.review_by},
         )
-        await ctx.task("fraud_review", "an order held for fraud review", clauses)
+        summary = (
+            f"an order held for fraud review: score {screening.score} "
+            f"({', '.join(screening.signals)}); the card's authorisation is held meanwhile"
+        )
+        due = workflow.patched(REVIEW_DUE)
+        await ctx.task(
+            "fraud_review", summary, clauses, due_at=ctx.order.review_by if due else None
+        )
         self._set_step(OrderStatus.FRAUD_REVIEW)
-        await workflow.wait_condition(lambda: self.decision is not None or self._cancels.requested)
+
+        def reviewed() -> bool:
+            return self.decision is not None or self._cancels.requested
+
+        if due:
+            watch = ctx.task_of("fraud_review", summary, clauses, due_at=ctx.order.review_by)
+            if await overdue(watch, reviewed):
+                await ctx.record(
+                    "fraud_review_overdue",
+                    None,
+                    f"the review was due at {ctx.order.review_by.isoformat()}: escalated",
+                    clauses,
+                )
+        await workflow.wait_condition(reviewed)
         await ctx.task("fraud_review", closed=True)
         if self.decision is None:
             return Paid.CANCEL

@@ -74,15 +74,15 @@ def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOut
 def repair_deadline(
     policy: Policy, received_at: datetime, spare_part_wait_days: int = 0
 ) -> Deadline:
-    """A warranty repair's limit in business days, not counting public holidays nor the wait
-    for spare parts."""
+    """A warranty repair's limit: calendar days from the product's receipt, each public
+    holiday on the way and each day spent waiting for spare parts added."""
     rules = policy.warranty
     if rules is None or rules.repair is None:
         raise ValueError(f"{policy.merchant} publishes no repair time limit")
-    days = rules.repair.max_business_days + (
+    days = rules.repair.max_days + (
         spare_part_wait_days if rules.repair.excludes_spare_part_delivery else 0
     )
-    at = calendar(policy).business_days_after(received_at, days)
+    at = calendar(policy).days_after_holidays_added(received_at, days)
     return Deadline(at=at, clauses=rules.repair.clauses)
 
 

@@ -48,6 +48,10 @@ class FraudRule(Rule):
     max_orders_per_customer_per_day: int = Field(3, ge=1)
     may_require_invoice: bool = False
     may_refund_card_for_invoice: bool = False
+    # The merchant's own service level, no published clause: a held order is reviewed within
+    # this long of its authorisation, well inside the card networks' hold (about 7 days), so
+    # that the authorisation never lapses unnoticed.
+    review_within: timedelta = timedelta(hours=24)
 
 
 class OwnershipRule(Rule):

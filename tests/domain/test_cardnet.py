@@ -164,13 +164,16 @@ def test_cardnet_store_mediated_warranty_ships_at_the_customers_cost() -> None:
     assert "CRD-WAR-2" in outcome.decision.clauses
 
 
-def test_cardnet_repair_takes_at_most_14_business_days_without_holidays_or_parts() -> None:
-    """CRD-WAR-3: received Sunday 20 September 2026 in Jeddah; Friday and Saturday off and
-    National Day (23 September) not counted; a 3-day wait for parts added."""
-    received = local(CRD, 2026, 9, 20, 10, 0)
-    assert repair_deadline(CRD, received).at == local(CRD, 2026, 10, 11, 10, 0)
+def test_cardnet_repair_takes_14_days_with_holidays_and_spare_part_waits_added() -> None:
+    """CRD-WAR-3 (reading: calendar days, weekends count): received Monday 18 May 2026 in
+    Jeddah; Arafah and Eid al-Adha (26 to 29 and 31 May) add five days: 6 June, not 1 June;
+    a 3-day wait for parts adds three more."""
+    received = local(CRD, 2026, 5, 18, 10, 0)
+    assert repair_deadline(CRD, received).at == local(CRD, 2026, 6, 6, 10, 0)
     with_parts = repair_deadline(CRD, received, spare_part_wait_days=3)
-    assert with_parts.at == local(CRD, 2026, 10, 14, 10, 0) and with_parts.clauses == ("CRD-WAR-3",)
+    assert with_parts.at == local(CRD, 2026, 6, 9, 10, 0) and with_parts.clauses == ("CRD-WAR-3",)
+    quiet = local(CRD, 2026, 10, 5, 9, 0)  # no holiday in the next 14 days: weekends count
+    assert repair_deadline(CRD, quiet).at == local(CRD, 2026, 10, 19, 9, 0)
 
 
 def test_cardnet_exchange_within_7_days_of_receipt_international_pays_all_shipping() -> None:

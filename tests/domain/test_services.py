@@ -46,9 +46,7 @@ def test_services_non_delivery_claim_in_writing_within_7_days() -> None:
 
 def test_services_not_as_described_needs_evidence_and_more_than_expectations() -> None:
     """SVC-CLM-2"""
-    facts = ClaimFacts(
-        kind=ClaimKind.NOT_AS_DESCRIBED, purchased_at=BOUGHT, evidence=("clear_evidence",)
-    )
+    facts = ClaimFacts(kind=ClaimKind.NOT_AS_DESCRIBED, purchased_at=BOUGHT, evidence=("document",))
     assert claim(SVC, facts, BOUGHT + timedelta(days=6)).allowed
     bare = claim(SVC, facts.model_copy(update={"evidence": ()}), BOUGHT + timedelta(days=6))
     assert not bare.allowed and "evidence" in bare.reason

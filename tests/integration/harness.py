@@ -169,6 +169,7 @@ async def running_system(
                 settings.mail_from,
                 issuer=issuer,
                 sealer=Sealer(settings.card_code_keys.get_secret_value()),
+                operators_email=settings.operators_email,
             )
             worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)

@@ -20,8 +20,10 @@ from activities.models import (
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
+    ClaimEvent,
     ConfirmPayment,
     CreateInvoice,
+    Escalation,
     LabelResult,
     MovementResult,
     OperatorTask,
@@ -76,6 +78,9 @@ class FakeWorld:
     charges: list[tuple[str, Any]] = field(default_factory=list)  # (key, when) of each charge
     charged_amounts: list[Money] = field(default_factory=list)
     subscription_events: list[Any] = field(default_factory=list)
+    claim_events: list[Any] = field(default_factory=list)
+    task_log: list[OperatorTask] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)  # task keys escalated to operators
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -195,6 +200,7 @@ class FakeWorld:
         @activity.defn(name="set_operator_task")
         async def set_operator_task(task: OperatorTask) -> None:
             self.tasks[task.kind] = task
+            self.task_log.append(task)
 
         @activity.defn(name="reserve_replacement")
         async def reserve_replacement(request: ReserveReplacement) -> bool:
@@ -253,7 +259,22 @@ class FakeWorld:
             self.emails.append(request.template)
             self.email_facts[request.template] = request.facts
 
+        @activity.defn(name="record_claim_event")
+        async def record_claim_event(event: ClaimEvent) -> None:
+            self.claim_events.append(event)
+
+        @activity.defn(name="escalate_task")
+        async def escalate_task(overdue: Escalation) -> bool:
+            task = next((t for t in self.tasks.values() if t.task_key == overdue.task_key), None)
+            if task is None or task.closed:
+                return False
+            if overdue.task_key not in self.escalated:
+                self.escalated.append(overdue.task_key)
+            return True
+
         return [
+            record_claim_event,
+            escalate_task,
             charge_saved_card,
             refund_subscription_charge,
             record_subscription_event,
@@ -338,6 +359,7 @@ async def running_order(
     env: WorkflowEnvironment, world: FakeWorld, order: OrderWorkflowInput
 ) -> AsyncIterator[WorkflowHandle[Any, Any]]:
     """A worker with the stood-in activities, and the order's workflow started on it."""
+    from workflows.claims import ClaimWorkflow
     from workflows.names import order_workflow_id
     from workflows.order import OrderWorkflow
     from workflows.returns import ReturnWorkflow
@@ -347,7 +369,7 @@ async def running_order(
     async with Worker(
         env.client,
         task_queue=queue,
-        workflows=[OrderWorkflow, ReturnWorkflow],
+        workflows=[OrderWorkflow, ReturnWorkflow, ClaimWorkflow],
         workflow_runner=workflow_runner(),
         activities=world.activities(),
     ):
@@ -359,6 +381,34 @@ async def running_order(
         finally:
             # A test that failed half-way must not leave a workflow whose pending activities
             # would stop the time-skipping server from skipping for the tests after it.
+            with suppress(RPCError):
+                await handle.terminate("test finished")
+
+
+@asynccontextmanager
+async def running_claim(
+    env: WorkflowEnvironment, world: FakeWorld, claim: Any
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """A claim with no running order (a subscription's, or of a completed order) on a worker
+    with the stood-in activities."""
+    from workflows.claims import ClaimWorkflow
+    from workflows.names import claim_workflow_id
+    from workflows.runner import workflow_runner
+
+    queue = f"q-{uuid.uuid4()}"
+    async with Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[ClaimWorkflow],
+        workflow_runner=workflow_runner(),
+        activities=world.activities(),
+    ):
+        handle = await env.client.start_workflow(
+            ClaimWorkflow.run, claim, id=claim_workflow_id(claim.claim_id), task_queue=queue
+        )
+        try:
+            yield handle
+        finally:
             with suppress(RPCError):
                 await handle.terminate("test finished")
 

@@ -1,0 +1,224 @@
+"""The operators' side of claims, and the task list: everything waiting on a person across
+orders, returns, gift cards, claims, repairs and customers' questions, most urgent first,
+each with the action to take (the endpoint, and the workflow update it runs)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from domain.claims import (
+    Answered,
+    ClaimVerdict,
+    ProductReceived,
+    RepairDone,
+    SparePartWait,
+    WarrantyInspection,
+)
+from domain.orders import Operator
+from starter.auth import require_operator
+from starter.changes import IdempotencyKey
+from starter.claims import act_on_claim, claim_json, visible_claim
+from starter.problems import Problem
+from store import claims, tasks
+from workflows import names
+
+router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+
+# What each kind of task asks for: the endpoint (with `{order_id}` and `{ref}`, the return,
+# claim or card it is about) and the workflow update behind it.
+ACTIONS: dict[str, tuple[str, str, str | None]] = {
+    "fraud_review": ("POST", "/v1/ops/orders/{order_id}/fraud-review", names.UPDATE_REVIEW_FRAUD),
+    "digital_verification": (
+        "POST",
+        "/v1/ops/orders/{order_id}/digital-verification",
+        names.UPDATE_VERIFY_PURCHASE,
+    ),
+    "digital_delivery_overdue": (
+        "POST",
+        "/v1/ops/orders/{order_id}/digital-verification",
+        names.UPDATE_VERIFY_PURCHASE,
+    ),
+    "faulty_card": (
+        "POST",
+        "/v1/ops/orders/{order_id}/digital-cards/{ref}/decision",
+        names.UPDATE_RESOLVE_FAULTY_CARD,
+    ),
+    "faulty_card_overdue": (
+        "POST",
+        "/v1/ops/orders/{order_id}/digital-cards/{ref}/decision",
+        names.UPDATE_RESOLVE_FAULTY_CARD,
+    ),
+    "return_approval": ("POST", "/v1/ops/returns/{ref}/review", names.UPDATE_REVIEW_RETURN),
+    "return_inspection": ("POST", "/v1/ops/returns/{ref}/inspection", names.UPDATE_INSPECT_RETURN),
+    "return_parcel_lost": ("POST", "/v1/ops/returns/{ref}/received", names.UPDATE_RECEIVE_RETURN),
+    "exchange_out_of_stock": (
+        "POST",
+        "/v1/returns/{ref}/exchange-choice",
+        names.UPDATE_CHOOSE_EXCHANGE,
+    ),
+    "return_refund_failed": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
+    "returned_parcel": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
+    "cancellation_refused": ("GET", "/v1/orders/{order_id}", None),
+    "claim": ("POST", "/v1/ops/claims/{ref}/decision", names.UPDATE_DECIDE_CLAIM),
+    "claim_refund_failed": ("POST", "/v1/ops/claims/{ref}/decision", names.UPDATE_DECIDE_CLAIM),
+    "customer_message": ("POST", "/v1/ops/claims/{ref}/answer", names.UPDATE_ANSWER_QUESTION),
+    "claim_product": ("POST", "/v1/ops/claims/{ref}/received", names.UPDATE_RECEIVE_CLAIM_PRODUCT),
+    "warranty_inspection": (
+        "POST",
+        "/v1/ops/claims/{ref}/inspection",
+        names.UPDATE_INSPECT_WARRANTY,
+    ),
+    "warranty_repair": ("POST", "/v1/ops/claims/{ref}/repaired", names.UPDATE_FINISH_REPAIR),
+}
+
+
+def _action(row: dict[str, Any]) -> dict[str, Any] | None:
+    found = ACTIONS.get(row["kind"])
+    if found is None:
+        return None
+    method, path, update = found
+    ref = row["ref"] or row["order_id"] or ""
+    return {
+        "method": method,
+        "path": path.format(order_id=row["order_id"], ref=ref),
+        "update": update,
+    }
+
+
+def _cursor(row: dict[str, Any]) -> str:
+    mark = [
+        row["due_at"].isoformat() if row["due_at"] else None,
+        row["opened_at"].isoformat(),
+        row["task_key"],
+    ]
+    return base64.urlsafe_b64encode(json.dumps(mark).encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[datetime | None, datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        due, opened, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(opened), key)
+    except (ValueError, TypeError) as err:
+        raise Problem(
+            400, "Bad cursor", "the cursor is not one this list gave", field="cursor"
+        ) from err
+
+
+@router.get("/tasks")
+async def open_tasks(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> dict[str, Any]:
+    """Everything waiting on a person, the most urgent first (the earliest due time, then the
+    oldest without one), with the order, the due time, whether it is overdue or escalated,
+    and the action to take. `next_cursor` pages on."""
+    rows = await tasks.open_tasks(request.app.state.pool, limit, _after(cursor))
+    now = datetime.now().astimezone()
+    items = [
+        {
+            **{
+                k: row[k]
+                for k in (
+                    "task_key",
+                    "kind",
+                    "summary",
+                    "order_id",
+                    "subscription_id",
+                    "ref",
+                    "due_at",
+                    "opened_at",
+                    "escalated_at",
+                )
+            },
+            "clauses": list(row["clauses"]),
+            "overdue": row["due_at"] is not None and row["due_at"] < now,
+            "action": _action(row),
+        }
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": _cursor(rows[-1]) if len(rows) == limit else None}
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operator: Operator
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+@router.get("/claims/{claim_id}")
+async def claim_for_operator(claim_id: str, request: Request) -> dict[str, Any]:
+    """The claim with the customer's own words, for the operator deciding it."""
+    row = await visible_claim(request, claim_id)
+    return {
+        **claim_json(row, await claims.events(request.app.state.pool, claim_id)),
+        "description": row["description"],
+        "answer": row["answer"],
+    }
+
+
+@router.post("/claims/{claim_id}/decision")
+async def decide_claim(
+    claim_id: str, body: ClaimVerdict, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Refund, replace, reship, a solution case by case (SVC-REF-1), or refuse; a claim
+    resting only on expectations is refused with `expectation_only` (SVC-CLM-2)."""
+    row = await visible_claim(request, claim_id)
+    done = await act_on_claim(request, row, names.UPDATE_DECIDE_CLAIM, body, idempotency_key)
+    return done.model_dump(mode="json")
+
+
+@router.post("/claims/{claim_id}/answer")
+async def answer_question(claim_id: str, body: AnswerIn, request: Request) -> dict[str, Any]:
+    """Answer a customer's question: the text is kept in PostgreSQL and e-mailed."""
+    row = await visible_claim(request, claim_id)
+    if row["kind"] != "question":
+        raise Problem(409, "Not a question", "a claim is decided, not answered")
+    await claims.set_answer(request.app.state.pool, claim_id, body.text)
+    done = await act_on_claim(
+        request, row, names.UPDATE_ANSWER_QUESTION, Answered(operator=body.operator), "answer"
+    )
+    return done.model_dump(mode="json")
+
+
+@router.post("/claims/{claim_id}/received")
+async def receive_product(claim_id: str, body: ProductReceived, request: Request) -> dict[str, Any]:
+    row = await visible_claim(request, claim_id)
+    done = await act_on_claim(request, row, names.UPDATE_RECEIVE_CLAIM_PRODUCT, body, "received")
+    return done.model_dump(mode="json")
+
+
+@router.post("/claims/{claim_id}/inspection")
+async def inspect_product(
+    claim_id: str, body: WarrantyInspection, request: Request
+) -> dict[str, Any]:
+    """What the workshop found: void conditions (PAR-WAR-3), the fault, the quote."""
+    row = await visible_claim(request, claim_id)
+    done = await act_on_claim(request, row, names.UPDATE_INSPECT_WARRANTY, body, "inspection")
+    return done.model_dump(mode="json")
+
+
+@router.post("/claims/{claim_id}/spare-part-wait")
+async def spare_part_wait(
+    claim_id: str, body: SparePartWait, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Days waiting for spare parts: the repair's limit moves by them (CRD-WAR-3)."""
+    row = await visible_claim(request, claim_id)
+    done = await act_on_claim(request, row, names.UPDATE_SPARE_PART_WAIT, body, idempotency_key)
+    return done.model_dump(mode="json")
+
+
+@router.post("/claims/{claim_id}/repaired")
+async def repaired(claim_id: str, body: RepairDone, request: Request) -> dict[str, Any]:
+    row = await visible_claim(request, claim_id)
+    done = await act_on_claim(request, row, names.UPDATE_FINISH_REPAIR, body, "repaired")
+    return done.model_dump(mode="json")

@@ -1,0 +1,133 @@
+"""Claims and questions: the request as filed (with the customer's words and files), the
+operator's answer, the read model its workflow keeps current, and its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def insert_claim(
+    pool: asyncpg.Pool,
+    *,
+    claim_id: str,
+    order_id: str | None,
+    subscription_id: str | None,
+    kind: str,
+    description: str,
+    evidence: list[dict[str, Any]],
+    request_hash: str,
+) -> dict[str, Any]:
+    """Store a claim once under its ID; filed again, the row already stored."""
+    row = await pool.fetchrow(
+        """
+        INSERT INTO claims (claim_id, order_id, subscription_id, kind, description, evidence,
+                            request_hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (claim_id) DO NOTHING
+        RETURNING *
+        """,
+        claim_id,
+        order_id,
+        subscription_id,
+        kind,
+        description,
+        evidence,
+        request_hash,
+    )
+    if row is None:
+        row = await pool.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
+    return dict(row)
+
+
+async def forget_refused(pool: asyncpg.Pool, claim_id: str) -> None:
+    """A claim the policy refused leaves nothing behind."""
+    await pool.execute(
+        "DELETE FROM claims WHERE claim_id = $1 AND status_seq = 0"
+        " AND NOT EXISTS (SELECT 1 FROM claim_events WHERE claim_id = $1)",
+        claim_id,
+    )
+
+
+async def get_claim(pool: asyncpg.Pool, claim_id: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
+    return dict(row) if row is not None else None
+
+
+async def claims_of(pool: asyncpg.Pool, *, owner: str, owner_id: str) -> list[dict[str, Any]]:
+    """An order's or a subscription's claims and questions, oldest first."""
+    column = "order_id" if owner == "order" else "subscription_id"
+    rows = await pool.fetch(
+        f"SELECT * FROM claims WHERE {column} = $1 AND status_seq > 0 ORDER BY created_at",
+        owner_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def set_answer(pool: asyncpg.Pool, claim_id: str, answer: str) -> str:
+    """Keep an operator's answer to a question; the first answer stays."""
+    return str(
+        await pool.fetchval(
+            "UPDATE claims SET answer = COALESCE(answer, $2), updated_at = now()"
+            " WHERE claim_id = $1 RETURNING answer",
+            claim_id,
+            answer,
+        )
+    )
+
+
+async def events(db: asyncpg.Pool, claim_id: str) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        "SELECT claim_id, seq, at, kind, status, summary, clauses, details FROM claim_events"
+        " WHERE claim_id = $1 ORDER BY seq",
+        claim_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def record_event(
+    pool: asyncpg.Pool,
+    *,
+    claim_id: str,
+    seq: int,
+    at: datetime,
+    kind: str,
+    summary: str,
+    status: str | None,
+    clauses: tuple[str, ...],
+    details: dict[str, Any],
+    snapshot: dict[str, Any],
+    deadlines: dict[str, Any] | None,
+) -> None:
+    """Append one entry and move the read model with it; a replayed entry changes nothing,
+    and an older entry retried late never overwrites a newer state."""
+    await pool.execute(
+        """
+        WITH inserted AS (
+            INSERT INTO claim_events (claim_id, seq, at, kind, status, summary, clauses, details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (claim_id, seq) DO NOTHING
+            RETURNING claim_id
+        )
+        UPDATE claims SET
+            status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
+            snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
+            status_seq = GREATEST(status_seq, $2),
+            deadlines = deadlines || COALESCE($10::jsonb, '{}'::jsonb),
+            updated_at = now()
+        FROM inserted
+        WHERE claims.claim_id = inserted.claim_id
+        """,
+        claim_id,
+        seq,
+        at,
+        kind,
+        status,
+        summary,
+        list(clauses),
+        details,
+        snapshot,
+        deadlines,
+    )

@@ -1,0 +1,186 @@
+"""The order's claims desk: a claim filed is decided at once from the policy (update
+`open_claim`) and started as a child workflow (`claim-<claim_id>`); the order stays open while
+any claim of it is; a claim's refund is paid here, once, bounded by what remains refundable."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.claims import (
+        ClaimFiled,
+        ClaimInput,
+        ClaimRefundAsk,
+        ClaimRefundPaid,
+        ClaimSnapshot,
+        ClaimStarted,
+    )
+    from domain.decisions.claims import ClaimOpening, Filing, kind_clauses, open_claim
+    from domain.money import Money
+    from domain.policy.aftercare import ClaimKind
+    from domain.status import ClaimStatus
+    from workflows import names
+    from workflows.context import OrderContext, refusal
+    from workflows.money import MoneyMoves
+
+AFTER_SHIPMENT = (ClaimKind.NON_DELIVERY,)
+AFTER_DELIVERY = (ClaimKind.SHIPPING_DAMAGE, ClaimKind.DEAD_ON_ARRIVAL, ClaimKind.WARRANTY)
+
+
+def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
+    return refusal(reason, clauses, "ClaimRefused", field)
+
+
+class ClaimDesk:
+    def __init__(self, ctx: OrderContext, money: MoneyMoves) -> None:
+        self._ctx, self._money = ctx, money
+        self._started: dict[str, ClaimStarted] = {}
+        self._running: set[str] = set()
+        self._paid: dict[str, ClaimRefundPaid] = {}
+        self._lock = asyncio.Lock()
+        workflow.set_update_handler(names.UPDATE_OPEN_CLAIM, self.start, validator=self.check)
+        workflow.set_signal_handler(names.SIGNAL_CLAIM_REFUND, self.settle)
+
+    @property
+    def open(self) -> int:
+        return len(self._running)
+
+    def check(self, filed: ClaimFiled) -> ClaimOpening | None:
+        """Whether the order takes this claim now; None for a claim it already took."""
+        ctx = self._ctx
+        if filed.claim_id in self._started:
+            return None
+        order, clauses = ctx.order, kind_clauses(ctx.policy, filed.kind)
+        if not order.captured:
+            raise refused(
+                f"the order is {order.status.value}: nothing was bought yet", clauses, "order"
+            )
+        if filed.kind in AFTER_SHIPMENT and order.shipped_at is None:
+            raise refused(
+                f"the order is {order.status.value}: it has not shipped yet", clauses, "kind"
+            )
+        if filed.kind in AFTER_DELIVERY and order.delivered_at is None:
+            raise refused(
+                f"the order is {order.status.value}: it has not been delivered", clauses, "kind"
+            )
+        skus = {line.sku for line in ctx.input.lines}
+        if filed.sku is not None and filed.sku not in skus:
+            raise refused(f"{filed.sku} is not a line of this order", (), "sku")
+        if filed.kind is ClaimKind.WARRANTY and filed.sku is None:
+            raise refused("a warranty claim names the product (sku)", clauses, "sku")
+        opening = open_claim(
+            ctx.policy,
+            Filing(
+                kind=filed.kind,
+                purchased_at=ctx.input.placed_at,
+                delivered_at=order.delivered_at,
+                model=filed.sku,
+                evidence=filed.evidence_kinds,
+                has_invoice=filed.has_invoice,
+                store_mediation=filed.store_mediation,
+            ),
+            workflow.now(),
+        )
+        if not opening.decision.allowed:
+            raise refused(
+                opening.decision.reason, opening.decision.clauses, opening.field or "kind"
+            )
+        return opening
+
+    async def start(self, filed: ClaimFiled) -> ClaimStarted:
+        """Start the claim's workflow; filed again with the same ID, the same answer."""
+        ctx = self._ctx
+        opening = self.check(filed)
+        if opening is None:
+            return self._started[filed.claim_id]
+        answer = opening.answer_by
+        claim = ClaimInput(
+            claim_id=filed.claim_id,
+            kind=filed.kind,
+            policy=ctx.policy,
+            order_id=ctx.order_id,
+            sku=filed.sku,
+            purchased_at=ctx.input.placed_at,
+            delivered_at=ctx.order.delivered_at,
+            opened_at=workflow.now(),
+            answer_by=answer.at if answer else None,
+            answer_clauses=answer.clauses if answer else (),
+            clauses=opening.decision.clauses,
+            warranty=opening.warranty,
+            has_parent=True,
+            refundable=self._money.captured() - self._money.refunded(),
+            destination_country=ctx.input.destination_country,
+        )
+        self._running.add(filed.claim_id)
+        handle = await workflow.start_child_workflow(
+            "ClaimWorkflow",
+            claim,
+            id=names.claim_workflow_id(filed.claim_id),
+            result_type=ClaimSnapshot,
+            static_summary=f"Claim {filed.claim_id} of order {ctx.order_id} · {filed.kind.value}",
+        )
+        started = ClaimStarted(
+            claim_id=filed.claim_id,
+            kind=filed.kind,
+            status=ClaimStatus.OPEN,
+            answer_by=claim.answer_by,
+            clauses=opening.decision.clauses,
+            warranty=opening.warranty,
+        )
+        self._started[filed.claim_id] = started
+        await ctx.record(
+            "claim_filed",
+            None,
+            f"claim {filed.claim_id} ({filed.kind.value})",
+            opening.decision.clauses,
+            details={"claim_id": filed.claim_id},
+        )
+        asyncio.ensure_future(self._until_closed(filed.claim_id, handle))
+        return started
+
+    async def _until_closed(
+        self, claim_id: str, handle: workflow.ChildWorkflowHandle[Any, ClaimSnapshot]
+    ) -> None:
+        try:
+            await handle
+        except ChildWorkflowError:
+            pass  # failed or terminated: it no longer holds the order open
+        self._running.discard(claim_id)
+
+    async def settle(self, ask: ClaimRefundAsk) -> None:
+        """A claim's refund: paid once under `<order>:refund:claim:<id>`, then told to it."""
+        async with self._lock:
+            paid = self._paid.get(ask.claim_id)
+            if paid is None:
+                paid = await self._pay(ask)
+                self._paid[ask.claim_id] = paid
+        await workflow.get_external_workflow_handle(names.claim_workflow_id(ask.claim_id)).signal(
+            names.SIGNAL_CLAIM_REFUND_PAID, paid
+        )
+
+    async def _pay(self, ask: ClaimRefundAsk) -> ClaimRefundPaid:
+        money = self._money
+        left = money.captured() - money.refunded()
+        amount = ask.amount if ask.amount.amount <= left.amount else left
+        try:
+            refunded = await money.refund(
+                amount, f"claim:{ask.claim_id}", ask.clauses, f"claim {ask.claim_id}"
+            )
+        except ActivityError as err:
+            return ClaimRefundPaid(
+                claim_id=ask.claim_id,
+                refunded=Money.zero(amount.currency),
+                failed=f"the refund did not go through: {err.cause or err}",
+            )
+        await self._ctx.record(
+            "claim_refund",
+            None,
+            f"claim {ask.claim_id}: {refunded} refunded",
+            ask.clauses,
+            details={"claim_id": ask.claim_id, "refunded": str(refunded)},
+        )
+        return ClaimRefundPaid(claim_id=ask.claim_id, refunded=refunded)
