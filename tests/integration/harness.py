@@ -90,6 +90,9 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         'contents_required = ["order_number", "product", "quantity", "problem_description"]\n'
         'clauses = ["KWO-RMA-1", "KWO-RMA-2", "KWO-RMA-5", "KWO-RMA-6"]\n'
         '\n[returns.inspection]\nclauses = ["KWO-RMA-4", "KWO-RMA-7", "KWO-RMA-8"]\n'
+        '\n[[claims]]\nkind = "shipping_damage"\nwithin = "P14D"\ncounted_from = "delivery"\n'
+        'evidence = ["item", "packaging", "outer_label"]\nclauses = ["KWO-DEF-2", "KWO-RMA-3"]\n'
+        '\n[[support]]\nrespond_within = "PT24H"\nclauses = ["PAR-SUP-1"]\n'
     )
     (folder / "returnshop.toml").write_text(returns)
     # Two shipped presets as they are: a merchant of services and one of digital cards.

@@ -24,6 +24,7 @@ from workflows import names
 
 
 async def file(o: Delivered, kind: ClaimKind, **facts: Any) -> ClaimStarted:
+    facts = {"has_invoice": True, **facts}  # the order is the purchase invoice
     filed = ClaimFiled(claim_id=f"clm_{uuid.uuid4().hex[:16]}", kind=kind, **facts)
     started: ClaimStarted = await o.order.execute_update(
         names.UPDATE_OPEN_CLAIM, filed, result_type=ClaimStarted
