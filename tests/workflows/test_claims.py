@@ -187,6 +187,7 @@ async def test_services_unhappy_within_7_days_gets_the_period_back_once(
         )
         assert str(done.refunded) == "29.00 EUR"
         assert world.calls.count("refund:sub-claims:refund:period:2:29.00 EUR") == 1
+        await record_history(handle, "subscription_unhappy_refunded", "claim")
         resolved = next(e for e in world.claim_events if e.kind == "claim_refunded")
         assert "SVC-REF-1" in resolved.clauses
 

@@ -408,3 +408,36 @@ async def test_cardnet_card_not_the_buyers_own_is_refunded_less_the_gateway_comm
     assert str(outcome.refund) == "38.80 SAR"  # 39.80 less 2.5 %
     assert result.status is OrderStatus.CANCELLED
     assert f"refund:{result.order_id}:refund:cancellation:38.80 SAR" in world.calls
+
+
+async def test_a_fraud_review_left_past_its_due_time_is_escalated(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-FRD-1: a held order's review is due within the policy's review time (24 hours),
+    so the card's authorisation never lapses unnoticed: past it the operators are e-mailed,
+    the timeline says so, and the Web UI's details show the score and its signals."""
+    world = FakeWorld()
+    async with running_order(own_time_env, world, risky(preset("imalent"))) as handle:
+        held = await step(handle)
+        assert held.status is OrderStatus.FRAUD_REVIEW
+        task = world.tasks["fraud_review"]
+        assert task.due_at is not None and "score 90" in task.summary
+        from domain.orders import OrderSnapshot
+        from workflows.details import current_details
+        from workflows.names import QUERY_ORDER
+
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        details = current_details(snapshot)
+        assert "**Fraud score:** 90 (signals: amount_at_or_above_threshold" in details
+        assert "**Review by:**" in details
+        assert world.escalated == []
+        await own_time_env.sleep(timedelta(hours=24, minutes=1))
+
+        async def escalated() -> list[str] | None:
+            return world.escalated or None
+
+        assert await wait_for(escalated, within=30) == [task.task_key]
+        assert any(e.kind == "fraud_review_overdue" for e in world.events)
+        outcome = await review(handle, FraudVerdict.APPROVE)
+        assert outcome.clauses == ("IMA-FRD-1",)
+        await record_history(handle, "fraud_review_escalated")

@@ -17,6 +17,7 @@ RECORDED = sorted(
     [
         *HISTORIES.glob("order_*.json"),
         *HISTORIES.glob("return_*.json"),
+        *HISTORIES.glob("claim_*.json"),
         *HISTORIES.glob("subscription_*.json"),
     ]
 )

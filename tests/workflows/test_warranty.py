@@ -18,8 +18,8 @@ from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.claims_kit import file, reaches, repaired, to_the_workshop, wait_parts
-from tests.workflows.fakes import FakeWorld, refused, running_claim
+from tests.workflows.claims_kit import file, reaches, repaired, to_the_workshop
+from tests.workflows.fakes import FakeWorld, record_history, refused, running_claim
 from tests.workflows.returns_kit import delivered
 from workflows import names
 
@@ -60,8 +60,11 @@ async def test_paralight_warranty_void_at_inspection_serviced_for_a_paid_quote(
         assert (await refused(unknown, "ClaimRefused"))[1] == "void_conditions"
         no_quote = o.env.client.get_workflow_handle(names.claim_workflow_id(cid)).execute_update(
             names.UPDATE_INSPECT_WARRANTY,
-            {"operator": "Workshop", "defect_confirmed": True,
-             "void_conditions": ["serial_number_missing"]},
+            {
+                "operator": "Workshop",
+                "defect_confirmed": True,
+                "void_conditions": ["serial_number_missing"],
+            },
         )
         assert (await refused(no_quote, "ClaimRefused"))[:2] == ["PAR-WAR-2", "quote"]
         from domain.claims import WarrantyInspection
@@ -70,8 +73,12 @@ async def test_paralight_warranty_void_at_inspection_serviced_for_a_paid_quote(
             names.claim_workflow_id(cid)
         ).execute_update(
             names.UPDATE_INSPECT_WARRANTY,
-            WarrantyInspection(operator="Workshop", defect_confirmed=True,
-                               void_conditions=("serial_number_missing",), quote=Decimal("35")),
+            WarrantyInspection(
+                operator="Workshop",
+                defect_confirmed=True,
+                void_conditions=("serial_number_missing",),
+                quote=Decimal("35"),
+            ),
             result_type=ClaimSnapshot,
         )
         assert quoted.status is ClaimStatus.QUOTED and str(quoted.quote) == "35.00 EUR"
@@ -80,13 +87,15 @@ async def test_paralight_warranty_void_at_inspection_serviced_for_a_paid_quote(
         handle = o.env.client.get_workflow_handle(names.claim_workflow_id(cid))
         world.decline = "insufficient_funds"
         first: QuoteOutcome = await handle.execute_update(
-            names.UPDATE_ANSWER_QUOTE, QuoteAnswer(accept=True, payment_token="pm_card_poor"),
+            names.UPDATE_ANSWER_QUOTE,
+            QuoteAnswer(accept=True, payment_token="pm_card_poor"),
             result_type=QuoteOutcome,
         )
         assert not first.paid and first.decline_code == "insufficient_funds"
         world.decline = None
         paid: QuoteOutcome = await handle.execute_update(
-            names.UPDATE_ANSWER_QUOTE, QuoteAnswer(accept=True, payment_token="pm_card_ok"),
+            names.UPDATE_ANSWER_QUOTE,
+            QuoteAnswer(accept=True, payment_token="pm_card_ok"),
             result_type=QuoteOutcome,
         )
         assert paid.paid and paid.status is ClaimStatus.IN_REPAIR
@@ -104,22 +113,38 @@ async def test_paralight_out_of_warranty_period_is_quoted(
     now = await own_time_env.get_current_time()
     received = now - timedelta(days=366)
     opening = open_claim(
-        par, Filing(kind=ClaimKind.WARRANTY, purchased_at=received - timedelta(days=3),
-                    delivered_at=received, model="PL-FILTER-1", has_invoice=True), now
+        par,
+        Filing(
+            kind=ClaimKind.WARRANTY,
+            purchased_at=received - timedelta(days=3),
+            delivered_at=received,
+            model="PL-FILTER-1",
+            has_invoice=True,
+        ),
+        now,
     )
     assert opening.decision.allowed and opening.warranty is not None
     assert not opening.warranty.covered and opening.warranty.service_charge == "basic_costs"
     claim = ClaimInput(
-        claim_id="clm_" + "6" * 16, kind=ClaimKind.WARRANTY, policy=pin_calendar(par, now),
-        order_id="ord-old", sku="PL-FILTER-1", purchased_at=received - timedelta(days=3),
-        delivered_at=received, opened_at=now, answer_by=None, clauses=opening.decision.clauses,
+        claim_id="clm_" + "6" * 16,
+        kind=ClaimKind.WARRANTY,
+        policy=pin_calendar(par, now),
+        order_id="ord-old",
+        sku="PL-FILTER-1",
+        purchased_at=received - timedelta(days=3),
+        delivered_at=received,
+        opened_at=now,
+        answer_by=None,
+        clauses=opening.decision.clauses,
         warranty=opening.warranty,
     )
     world = FakeWorld()
     async with running_claim(own_time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
-        await handle.execute_update(names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W"))
+        await handle.execute_update(
+            names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W")
+        )
         await handle.execute_update(
             names.UPDATE_INSPECT_WARRANTY,
             WarrantyInspection(operator="W", defect_confirmed=True, quote=Decimal("20")),
@@ -167,24 +192,40 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
     await own_time_env.sleep(start - now)
     now = await own_time_env.get_current_time()
     policy = pin_calendar(crd, now - timedelta(days=20))
-    filing = Filing(kind=ClaimKind.WARRANTY, purchased_at=now - timedelta(days=20),
-                    delivered_at=now - timedelta(days=18), model="PHONE-1", has_invoice=True,
-                    store_mediation=True)
+    filing = Filing(
+        kind=ClaimKind.WARRANTY,
+        purchased_at=now - timedelta(days=20),
+        delivered_at=now - timedelta(days=18),
+        model="PHONE-1",
+        has_invoice=True,
+        store_mediation=True,
+    )
     opening = open_claim(policy, filing, now)
     assert opening.warranty is not None
     claim = ClaimInput(
-        claim_id="clm_" + "8" * 16, kind=ClaimKind.WARRANTY, policy=policy, order_id="ord-crd",
-        sku="PHONE-1", purchased_at=filing.purchased_at, delivered_at=filing.delivered_at,
-        opened_at=now, answer_by=None, clauses=opening.decision.clauses, warranty=opening.warranty,
+        claim_id="clm_" + "8" * 16,
+        kind=ClaimKind.WARRANTY,
+        policy=policy,
+        order_id="ord-crd",
+        sku="PHONE-1",
+        purchased_at=filing.purchased_at,
+        delivered_at=filing.delivered_at,
+        opened_at=now,
+        answer_by=None,
+        clauses=opening.decision.clauses,
+        warranty=opening.warranty,
     )
     world = FakeWorld()
     async with running_claim(own_time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
-        await handle.execute_update(names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W"))
+        await handle.execute_update(
+            names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W")
+        )
         received = await own_time_env.get_current_time()
         snap: ClaimSnapshot = await handle.execute_update(
-            names.UPDATE_INSPECT_WARRANTY, WarrantyInspection(operator="W", defect_confirmed=True),
+            names.UPDATE_INSPECT_WARRANTY,
+            WarrantyInspection(operator="W", defect_confirmed=True),
             result_type=ClaimSnapshot,
         )
         # 11 May + 14 days is 25 May; Arafah and Eid (15 to 19 May) move it to 30 May
@@ -198,17 +239,20 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
         assert moved.repair_due_at.astimezone(riyadh).date().isoformat() == "2027-06-03"
         assert world.tasks["warranty_repair"].due_at == moved.repair_due_at
         assert world.escalated == []
-        await own_time_env.sleep(moved.repair_due_at - await own_time_env.get_current_time()
-                                 + timedelta(hours=1))
+        await own_time_env.sleep(
+            moved.repair_due_at - await own_time_env.get_current_time() + timedelta(hours=1)
+        )
 
         async def escalated() -> list[str] | None:
             return world.escalated or None
 
         assert await wait_for(escalated, within=30) == [f"{claim.claim_id}:warranty_repair"]
         done: ClaimSnapshot = await handle.execute_update(
-            names.UPDATE_FINISH_REPAIR, {"operator": "W", "outcome": "replaced"},
+            names.UPDATE_FINISH_REPAIR,
+            {"operator": "W", "outcome": "replaced"},
             result_type=ClaimSnapshot,
         )
         assert done.status is ClaimStatus.RESOLVED and done.escalated == ("warranty_repair",)
         last = world.claim_events[-1]
         assert "after its limit" in last.summary and "CRD-WAR-3" in last.clauses
+        await record_history(handle, "cardnet_repair_across_eid", "claim")
