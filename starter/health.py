@@ -9,6 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from starter.metrics import TASKS_ESCALATED, TASKS_OVERDUE
+from store.tasks import overdue_counts
+
 router = APIRouter(tags=["health"])
 
 
@@ -39,5 +42,17 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    """The API's counters, and the open tasks past their due time by kind (read from
+    PostgreSQL at each scrape, so every API replica reports the same)."""
+    try:
+        rows = await asyncio.wait_for(overdue_counts(request.app.state.pool), timeout=2)
+    except Exception:  # metrics are served without the task gauges rather than not at all
+        rows = None
+    if rows is not None:
+        TASKS_OVERDUE.clear()
+        TASKS_ESCALATED.clear()
+        for row in rows:
+            TASKS_OVERDUE.labels(row["kind"]).set(row["overdue"])
+            TASKS_ESCALATED.labels(row["kind"]).set(row["escalated"])
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
