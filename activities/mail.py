@@ -88,12 +88,7 @@ class MailActivities:
         """A task past its due time: marked escalated and the operators e-mailed, once. False
         when it was closed meanwhile (nothing to escalate)."""
         if not await tasks.escalate(self._pool, overdue.task_key):
-            already = await self._pool.fetchval(
-                "SELECT escalated_at IS NOT NULL FROM operator_tasks WHERE task_key = $1",
-                overdue.task_key,
-            )
-            if not already:
-                return False
+            return False
         owner = (
             f"order {overdue.order_id}"
             if overdue.order_id

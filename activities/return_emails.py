@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain.policy.returns import ReturnAddress
+
 Render = Callable[[str, dict[str, Any]], tuple[str, str]]
 
 
 def _address(address: dict[str, str] | None) -> str:
     if not address:
         return "  (the address is given with the approval)\n"
-    parts = [address["name"], address["line1"], address.get("line2", "")]
-    parts.append(f"{address.get('postal_code', '')} {address['city']}".strip())
-    parts.append(address["country"])
-    return "".join(f"  {p}\n" for p in parts if p)
+    return ReturnAddress.model_validate(address).block()
 
 
 def _requested(oid: str, facts: dict[str, Any]) -> tuple[str, str]:

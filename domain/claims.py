@@ -17,6 +17,7 @@ from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.returns import EvidenceRef, Sku
 from domain.status import ClaimStatus
+from domain.subscriptions import RefundCharge
 
 ClaimId = Annotated[str, StringConstraints(pattern=r"^(clm|msg)_[0-9a-f]{16}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -80,16 +81,6 @@ class ClaimStarted(BaseModel):
     warranty: WarrantyTerms | None = None
 
 
-class ChargeToRefund(BaseModel):
-    """A claim of a subscription gives back the period it is about, under the same ledger key
-    as a cancellation would: that period is never refunded twice."""
-
-    subscription_id: str
-    payment_id: str
-    amount: Money
-    idempotency_key: str
-
-
 class ClaimInput(BaseModel):
     claim_id: str
     kind: ClaimKind
@@ -105,10 +96,24 @@ class ClaimInput(BaseModel):
     clauses: tuple[str, ...]
     warranty: WarrantyTerms | None = None
     has_parent: bool = False  # a child of its running order, which pays its refunds
-    charge: ChargeToRefund | None = None
+    # A subscription's claim gives back the period it is about, under the same ledger key as
+    # a cancellation would: that period is never refunded twice.
+    charge: RefundCharge | None = None
     refundable: Money | None = None  # at most this is given back (the order bounds it again)
     goods: bool = True  # physical goods: they can be replaced or reshipped
     destination_country: str | None = None
+
+
+def started(claim: ClaimInput) -> ClaimStarted:
+    """The answer to a claim just filed."""
+    return ClaimStarted(
+        claim_id=claim.claim_id,
+        kind=claim.kind,
+        status=ClaimStatus.OPEN,
+        answer_by=claim.answer_by,
+        clauses=claim.clauses,
+        warranty=claim.warranty,
+    )
 
 
 class ClaimSnapshot(BaseModel):

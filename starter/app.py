@@ -20,6 +20,7 @@ from runtime.temporal import connect
 from starter import (
     cards,
     changes,
+    claim_filing,
     claims,
     health,
     ops,
@@ -111,6 +112,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         returns,
         cards,
         subscriptions,
+        claim_filing,
         claims,
         tasks,
         payments,

@@ -48,10 +48,11 @@ async def close(pool: asyncpg.Pool, task_key: str) -> None:
 
 
 async def escalate(pool: asyncpg.Pool, task_key: str) -> bool:
-    """Mark an open task escalated; False when it was closed or already escalated."""
+    """Mark an open task escalated (once: a repeat keeps the first time); False when it was
+    closed meanwhile."""
     done = await pool.fetchval(
-        "UPDATE operator_tasks SET escalated_at = now()"
-        " WHERE task_key = $1 AND closed_at IS NULL AND escalated_at IS NULL RETURNING 1",
+        "UPDATE operator_tasks SET escalated_at = COALESCE(escalated_at, now())"
+        " WHERE task_key = $1 AND closed_at IS NULL RETURNING 1",
         task_key,
     )
     return done is not None

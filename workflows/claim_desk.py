@@ -19,16 +19,12 @@ with workflow.unsafe.imports_passed_through():
         ClaimSnapshot,
         ClaimStarted,
     )
-    from domain.decisions.claims import ClaimOpening, Filing, kind_clauses, open_claim
+    from domain.claims import started as claim_started
+    from domain.decisions.claims import ClaimOpening, Filing, open_claim
     from domain.money import Money
-    from domain.policy.aftercare import ClaimKind
-    from domain.status import ClaimStatus
     from workflows import names
     from workflows.context import OrderContext, refusal
     from workflows.money import MoneyMoves
-
-AFTER_SHIPMENT = (ClaimKind.NON_DELIVERY,)
-AFTER_DELIVERY = (ClaimKind.SHIPPING_DAMAGE, ClaimKind.DEAD_ON_ARRIVAL, ClaimKind.WARRANTY)
 
 
 def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
@@ -54,24 +50,9 @@ class ClaimDesk:
         ctx = self._ctx
         if filed.claim_id in self._started:
             return None
-        order, clauses = ctx.order, kind_clauses(ctx.policy, filed.kind)
-        if not order.captured:
-            raise refused(
-                f"the order is {order.status.value}: nothing was bought yet", clauses, "order"
-            )
-        if filed.kind in AFTER_SHIPMENT and order.shipped_at is None:
-            raise refused(
-                f"the order is {order.status.value}: it has not shipped yet", clauses, "kind"
-            )
-        if filed.kind in AFTER_DELIVERY and order.delivered_at is None:
-            raise refused(
-                f"the order is {order.status.value}: it has not been delivered", clauses, "kind"
-            )
-        skus = {line.sku for line in ctx.input.lines}
-        if filed.sku is not None and filed.sku not in skus:
+        order = ctx.order
+        if filed.sku is not None and filed.sku not in {line.sku for line in ctx.input.lines}:
             raise refused(f"{filed.sku} is not a line of this order", (), "sku")
-        if filed.kind is ClaimKind.WARRANTY and filed.sku is None:
-            raise refused("a warranty claim names the product (sku)", clauses, "sku")
         opening = open_claim(
             ctx.policy,
             Filing(
@@ -82,6 +63,9 @@ class ClaimDesk:
                 evidence=filed.evidence_kinds,
                 has_invoice=filed.has_invoice,
                 store_mediation=filed.store_mediation,
+                standing=f"the order is {order.status.value}",
+                paid=order.captured,
+                shipped_at=order.shipped_at,
             ),
             workflow.now(),
         )
@@ -97,7 +81,6 @@ class ClaimDesk:
         opening = self.check(filed)
         if opening is None:
             return self._started[filed.claim_id]
-        answer = opening.answer_by
         claim = ClaimInput(
             claim_id=filed.claim_id,
             kind=filed.kind,
@@ -107,10 +90,7 @@ class ClaimDesk:
             purchased_at=ctx.input.placed_at,
             delivered_at=ctx.order.delivered_at,
             opened_at=workflow.now(),
-            answer_by=answer.at if answer else None,
-            answer_clauses=answer.clauses if answer else (),
-            clauses=opening.decision.clauses,
-            warranty=opening.warranty,
+            **opening.taken(),
             has_parent=True,
             refundable=self._money.captured() - self._money.refunded(),
             destination_country=ctx.input.destination_country,
@@ -123,14 +103,7 @@ class ClaimDesk:
             result_type=ClaimSnapshot,
             static_summary=f"Claim {filed.claim_id} of order {ctx.order_id} · {filed.kind.value}",
         )
-        started = ClaimStarted(
-            claim_id=filed.claim_id,
-            kind=filed.kind,
-            status=ClaimStatus.OPEN,
-            answer_by=claim.answer_by,
-            clauses=opening.decision.clauses,
-            warranty=opening.warranty,
-        )
+        started = claim_started(claim)
         self._started[filed.claim_id] = started
         await ctx.record(
             "claim_filed",

@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.fulfilment import choose_carrier
     from domain.money import Money
     from domain.status import ClaimStatus
-    from domain.subscriptions import RefundCharge
     from workflows import names
     from workflows.claim_context import ClaimContext
     from workflows.context import MONEY, SHORT, run
@@ -67,13 +66,7 @@ class ClaimSteps:
         charge = ctx.input.charge
         failed: str | None = None
         if charge is not None:
-            request = RefundCharge(
-                subscription_id=charge.subscription_id,
-                payment_id=charge.payment_id,
-                amount=charge.amount,
-                idempotency_key=charge.idempotency_key,
-                clauses=clauses,
-            )
+            request = charge.model_copy(update={"clauses": clauses})
             await run(
                 PaymentActivities.refund_subscription_charge,
                 request,

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         SparePartWait,
         WarrantyInspection,
     )
-    from domain.decisions.claims import claim_verdict, void_conditions_known
+    from domain.decisions.claims import VerdictCheck, claim_verdict, void_conditions_known
     from domain.money import Money
     from domain.policy.aftercare import ClaimKind
     from domain.status import ClaimStatus
@@ -120,7 +120,7 @@ class ClaimWorkflow:
         await watch
         return snap
 
-    def _check(self, verdict: ClaimVerdict):  # type: ignore[no-untyped-def]
+    def _check(self, verdict: ClaimVerdict) -> VerdictCheck:
         c = self._ctx.input
         refundable = (
             c.charge.amount if c.charge else (c.refundable or Money.zero(c.policy.currency))

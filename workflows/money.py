@@ -9,6 +9,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
+        AuthorizePayment,
         CapturePayment,
         ConfirmPayment,
         MovementResult,
@@ -20,6 +21,36 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import OperatorRefund, OperatorRefunded
     from workflows.context import MONEY, SHORT, OrderContext, run
+
+
+async def authorise(
+    order_id: str, amount: Money, token: str, key: str, clauses: tuple[str, ...], summary: str
+) -> MovementResult:
+    """A payment of `amount` on the customer's card token, authorised once under `key`."""
+    request = AuthorizePayment(
+        order_id=order_id, amount=amount, payment_token=token, idempotency_key=key, clauses=clauses
+    )
+    result: MovementResult = await run(PaymentActivities.authorize_payment, request, MONEY, summary)
+    return result
+
+
+async def capture(
+    order_id: str,
+    payment_id: str,
+    amount: Money,
+    key: str,
+    clauses: tuple[str, ...],
+    summary: str,
+) -> None:
+    """Take the money of an authorised payment, once under `key`."""
+    request = CapturePayment(
+        order_id=order_id,
+        payment_id=payment_id,
+        amount=amount,
+        idempotency_key=key,
+        clauses=clauses,
+    )
+    await run(PaymentActivities.capture_payment, request, MONEY, summary)
 
 
 class MoneyMoves:
@@ -36,14 +67,7 @@ class MoneyMoves:
         self, payment_id: str, amount: Money, key: str, clauses: tuple[str, ...], summary: str
     ) -> None:
         """Take the money of an authorised payment, once under `key`."""
-        request = CapturePayment(
-            order_id=self._ctx.order_id,
-            payment_id=payment_id,
-            amount=amount,
-            idempotency_key=key,
-            clauses=clauses,
-        )
-        await run(PaymentActivities.capture_payment, request, MONEY, summary)
+        await capture(self._ctx.order_id, payment_id, amount, key, clauses, summary)
         self._ctx.order.captured_amount = self.captured() + amount
 
     async def refund(

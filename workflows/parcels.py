@@ -12,11 +12,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
         ApplyAddressChange,
-        AuthorizePayment,
-        MovementResult,
         ReserveReplacement,
     )
-    from activities.payments import PaymentActivities
     from activities.store import StoreActivities
     from domain.decisions import Decision
     from domain.decisions.fulfilment import (
@@ -29,9 +26,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.status import OrderStatus, ProviderState, TrackingStatus
-    from workflows.context import MONEY, SHORT, OrderContext, run
+    from workflows.context import SHORT, OrderContext, run
     from workflows.fulfilment import Fulfilment
-    from workflows.money import MoneyMoves
+    from workflows.money import MoneyMoves, authorise
 
 
 @dataclass
@@ -223,16 +220,12 @@ class Parcels:
         n = state.reshipping_attempts
         try:
             if fee.amount > 0:
-                auth: MovementResult = await run(
-                    PaymentActivities.authorize_payment,
-                    AuthorizePayment(
-                        order_id=oid,
-                        amount=fee,
-                        payment_token=request.payment_token,
-                        idempotency_key=f"{oid}:authorization:reshipping:{n}",
-                        clauses=decision.clauses,
-                    ),
-                    MONEY,
+                auth = await authorise(
+                    oid,
+                    fee,
+                    request.payment_token,
+                    f"{oid}:authorization:reshipping:{n}",
+                    decision.clauses,
                     "authorise reshipping",
                 )
                 if auth.state != ProviderState.AUTHORIZED:

@@ -9,8 +9,6 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import AuthorizePayment, CapturePayment, MovementResult
-    from activities.payments import PaymentActivities
     from domain.claims import (
         QuoteAnswer,
         QuoteOutcome,
@@ -18,20 +16,14 @@ with workflow.unsafe.imports_passed_through():
         WarrantyInspection,
         WarrantyTerms,
     )
+    from domain.decisions import Deadline
     from domain.decisions.aftercare import repair_deadline
-    from domain.decisions.claims import Filing, inspected_warranty
+    from domain.decisions.claims import inspected_warranty
     from domain.money import Money
     from domain.status import ClaimStatus, ProviderState
     from workflows.claim_context import ClaimContext
-    from workflows.context import MONEY, overdue, run
-
-
-def _address(ctx: ClaimContext) -> str:
-    rules = ctx.policy.returns
-    if rules is None or rules.address is None:
-        return "(the address is given by the merchant)"
-    a = rules.address
-    return ", ".join(p for p in (a.name, a.line1, a.line2, a.postal_code, a.city, a.country) if p)
+    from workflows.context import overdue
+    from workflows.money import authorise, capture
 
 
 class WarrantySteps:
@@ -40,7 +32,6 @@ class WarrantySteps:
         self.received_by: str | None = None
         self.inspection: WarrantyInspection | None = None
         self.quote_answer: QuoteAnswer | None = None
-        self.quote_outcome: QuoteOutcome | None = None
         self.waits = 0  # days spent waiting for spare parts
         self.done: RepairDone | None = None
 
@@ -48,17 +39,6 @@ class WarrantySteps:
     def _terms(self) -> WarrantyTerms:
         assert self._ctx.snapshot.warranty is not None
         return self._ctx.snapshot.warranty
-
-    def filing(self) -> Filing:
-        c = self._ctx.input
-        return Filing(
-            kind=c.kind,
-            purchased_at=c.purchased_at,
-            delivered_at=c.delivered_at,
-            model=c.sku,
-            has_invoice=True,
-            store_mediation=not self._terms.via_agent,
-        )
 
     async def run(self) -> None:
         ctx, snap, terms = self._ctx, self._ctx.snapshot, self._terms
@@ -75,7 +55,7 @@ class WarrantySteps:
         shipping = (
             "the shipping is at your cost, both ways"
             if terms.customer_pays_shipping
-            else "we send you the return label and instructions"
+            else "we tell you how to send it"
         )
         await ctx.record(
             "warranty_taken",
@@ -85,12 +65,13 @@ class WarrantySteps:
             terms.clauses,
             deadlines={"warranty_ends_at": terms.ends_at},
         )
+        address = ctx.policy.returns.address if ctx.policy.returns else None
         await ctx.email(
             "warranty_send_product",
             {
                 "reason": "covered by the warranty" if terms.covered else "a service at basic cost",
                 "shipping": shipping,
-                "address": _address(ctx),
+                "address": address.block() if address else "(the merchant gives the address)",
             },
         )
         await ctx.task("claim_product", "mark the product received when it arrives", terms.clauses)
@@ -116,7 +97,7 @@ class WarrantySteps:
         snap.void_conditions = found.void_conditions
         terms = (
             inspected_warranty(
-                ctx.policy, self.filing(), found.void_conditions, snap.received_at or workflow.now()
+                ctx.policy, ctx.input, found.void_conditions, snap.received_at or workflow.now()
             )
             if found.void_conditions
             else self._terms
@@ -197,16 +178,13 @@ class WarrantySteps:
             return QuoteOutcome(paid=False, amount=snap.quote, status=ClaimStatus.CLOSED)
         assert answer.payment_token is not None
         oid, cid = ctx.input.order_id, ctx.claim_id
-        auth: MovementResult = await run(
-            PaymentActivities.authorize_payment,
-            AuthorizePayment(
-                order_id=oid,
-                amount=snap.quote,
-                payment_token=answer.payment_token,
-                idempotency_key=f"{oid}:authorization:claim:{cid}:{attempt}",
-                clauses=self._terms.clauses,
-            ),
-            MONEY,
+        clauses = self._terms.clauses
+        auth = await authorise(
+            oid,
+            snap.quote,
+            answer.payment_token,
+            f"{oid}:authorization:claim:{cid}:{attempt}",
+            clauses,
             "authorise the service quote",
         )
         if auth.state != ProviderState.AUTHORIZED:
@@ -216,18 +194,8 @@ class WarrantySteps:
                 status=ClaimStatus.QUOTED,
                 decline_code=auth.decline_code or auth.state,
             )
-        await run(
-            PaymentActivities.capture_payment,
-            CapturePayment(
-                order_id=oid,
-                payment_id=auth.payment_id,
-                amount=snap.quote,
-                idempotency_key=f"{oid}:capture:claim:{cid}",
-                clauses=self._terms.clauses,
-            ),
-            MONEY,
-            "capture the service quote",
-        )
+        key = f"{oid}:capture:claim:{cid}"
+        await capture(oid, auth.payment_id, snap.quote, key, clauses, "capture the service quote")
         snap.quote_paid = True
         self.quote_answer = answer
         await ctx.record(
@@ -239,18 +207,19 @@ class WarrantySteps:
         )
         return QuoteOutcome(paid=True, amount=snap.quote, status=ClaimStatus.IN_REPAIR)
 
-    def _due(self) -> tuple[object, tuple[str, ...]]:
+    def _due(self) -> Deadline | None:
+        """The repair's limit, where the policy sets one (CRD-WAR-3)."""
         snap = self._ctx.snapshot
         rules = self._ctx.policy.warranty
         if rules is None or rules.repair is None or snap.received_at is None:
-            return None, ()
-        deadline = repair_deadline(self._ctx.policy, snap.received_at, self.waits)
-        return deadline.at, deadline.clauses
+            return None
+        return repair_deadline(self._ctx.policy, snap.received_at, self.waits)
 
     async def _repair(self, clauses: tuple[str, ...]) -> None:
         ctx, snap = self._ctx, self._ctx.snapshot
-        due, due_clauses = self._due()
-        snap.repair_due_at = due  # type: ignore[assignment]
+        limit = self._due()
+        due_clauses = limit.clauses if limit else ()
+        snap.repair_due_at = limit.at if limit else None
         await ctx.record(
             "warranty_repair_started",
             ClaimStatus.IN_REPAIR,
@@ -291,8 +260,9 @@ class WarrantySteps:
                 )
             await workflow.wait_condition(changed)
             if self.waits != seen:
-                due, _ = self._due()
-                snap.repair_due_at, snap.spare_part_wait_days = due, self.waits  # type: ignore[assignment]
+                limit = self._due()
+                snap.repair_due_at = limit.at if limit else None
+                snap.spare_part_wait_days = self.waits
                 await ctx.record(
                     "spare_part_wait",
                     None,

@@ -4,10 +4,11 @@ what the warranty covers, and whether an operator's decision fits the claim."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.claims import ClaimVerdict, Outcome, WarrantyTerms
+from domain.claims import ClaimInput, ClaimVerdict, Outcome, WarrantyTerms
 from domain.decisions import Deadline, Decision, allow, merged, refuse
 from domain.decisions.aftercare import (
     ClaimFacts,
@@ -30,6 +31,16 @@ class ClaimOpening(BaseModel):
     warranty: WarrantyTerms | None = None
     field: str | None = None
 
+    def taken(self) -> dict[str, Any]:
+        """What a claim's workflow input carries of this decision."""
+        answer = self.answer_by
+        return {
+            "answer_by": answer.at if answer else None,
+            "answer_clauses": answer.clauses if answer else (),
+            "clauses": self.decision.clauses,
+            "warranty": self.warranty,
+        }
+
 
 class Filing(BaseModel):
     """What the customer filed, as the policy sees it."""
@@ -41,6 +52,34 @@ class Filing(BaseModel):
     evidence: tuple[str, ...] = ()
     has_invoice: bool = False
     store_mediation: bool = False
+    standing: str = ""  # "the order is paid": to say why a claim comes too early
+    paid: bool = True
+    shipped_at: datetime | None = None
+
+
+AFTER_SHIPMENT = (ClaimKind.NON_DELIVERY,)
+AFTER_DELIVERY = (ClaimKind.SHIPPING_DAMAGE, ClaimKind.DEAD_ON_ARRIVAL, ClaimKind.WARRANTY)
+
+
+def _too_early(policy: Policy, filing: Filing) -> ClaimOpening | None:
+    """A claim about goods not bought, not shipped or not delivered yet; a warranty claim
+    that names no product."""
+    clauses = kind_clauses(policy, filing.kind)
+    now = f"{filing.standing}: " if filing.standing else ""
+    if not filing.paid:
+        return ClaimOpening(
+            decision=refuse(f"{now}nothing was bought yet", *clauses), field="order"
+        )
+    goods = policy.shipping is not None  # a merchant that ships nothing sells services
+    if goods and filing.kind in AFTER_SHIPMENT and filing.shipped_at is None:
+        return ClaimOpening(decision=refuse(f"{now}it has not shipped yet", *clauses), field="kind")
+    if goods and filing.kind in AFTER_DELIVERY and filing.delivered_at is None:
+        reason = f"{now}it has not been delivered"
+        return ClaimOpening(decision=refuse(reason, *clauses), field="kind")
+    if filing.kind is ClaimKind.WARRANTY and filing.model is None:
+        reason = "a warranty claim names the product (sku)"
+        return ClaimOpening(decision=refuse(reason, *clauses), field="sku")
+    return None
 
 
 def kind_clauses(policy: Policy, kind: ClaimKind) -> tuple[str, ...]:
@@ -63,36 +102,41 @@ def kind_clauses(policy: Policy, kind: ClaimKind) -> tuple[str, ...]:
     return rule.clauses if rule else ()
 
 
-def _warranty_terms(policy: Policy, filing: Filing, now: datetime) -> ClaimOpening:
+def _covered(
+    policy: Policy, filing: Filing, now: datetime, void: tuple[str, ...] = ()
+) -> tuple[Decision, WarrantyTerms]:
+    """The warranty's decision on these facts, and the terms a claim carries of it."""
     outcome = warranty(
         policy,
         WarrantyFacts(
             model=filing.model or "",
             purchased_at=filing.purchased_at,
             delivered_at=filing.delivered_at,
+            void_conditions=void,
             has_invoice=filing.has_invoice,
             store_mediation=filing.store_mediation,
         ),
         now,
     )
     decision = outcome.decision
+    cover = policy.warranty.coverage if policy.warranty else None
+    return decision, WarrantyTerms(
+        covered=decision.allowed and outcome.service_charge is None,
+        ends_at=decision.deadlines.get("warranty_ends_at"),
+        remedies=outcome.remedies,
+        customer_pays_shipping=outcome.customer_pays_shipping,
+        service_charge=outcome.service_charge,
+        via_agent=bool(cover and cover.via_authorised_agent) and not filing.store_mediation,
+        clauses=decision.clauses,
+    )
+
+
+def _warranty_terms(policy: Policy, filing: Filing, now: datetime) -> ClaimOpening:
+    decision, terms = _covered(policy, filing, now)
     if not decision.allowed:
         field = "evidence" if "invoice" in decision.reason else "kind"
         return ClaimOpening(decision=decision, field=field)
-    assert policy.warranty is not None
-    cover = policy.warranty.coverage
-    return ClaimOpening(
-        decision=decision,
-        warranty=WarrantyTerms(
-            covered=outcome.service_charge is None,
-            ends_at=decision.deadlines.get("warranty_ends_at"),
-            remedies=outcome.remedies,
-            customer_pays_shipping=outcome.customer_pays_shipping,
-            service_charge=outcome.service_charge,
-            via_agent=cover.via_authorised_agent and not filing.store_mediation,
-            clauses=decision.clauses,
-        ),
-    )
+    return ClaimOpening(decision=decision, warranty=terms)
 
 
 def open_claim(policy: Policy, filing: Filing, now: datetime) -> ClaimOpening:
@@ -103,6 +147,9 @@ def open_claim(policy: Policy, filing: Filing, now: datetime) -> ClaimOpening:
     if kind is ClaimKind.QUESTION:
         decision = allow("a question is answered by a person", *kind_clauses(policy, kind))
         return ClaimOpening(decision=decision, answer_by=answer)
+    early = _too_early(policy, filing)
+    if early is not None:
+        return early
     if kind is ClaimKind.UNHAPPY:
         if policy.services is None:
             reason = f"{policy.display_name} sells no services: ask for a return instead"
@@ -179,30 +226,19 @@ def claim_verdict(
 
 
 def inspected_warranty(
-    policy: Policy, filing: Filing, void_conditions: tuple[str, ...], now: datetime
+    policy: Policy, claim: ClaimInput, void_conditions: tuple[str, ...], now: datetime
 ) -> WarrantyTerms:
-    """The warranty once the product was inspected: void conditions found (PAR-WAR-3) turn
-    it into a service at basic cost where the policy offers one (PAR-WAR-2)."""
-    outcome = warranty(
-        policy,
-        WarrantyFacts(
-            model=filing.model or "",
-            purchased_at=filing.purchased_at,
-            delivered_at=filing.delivered_at,
-            void_conditions=void_conditions,
-            has_invoice=filing.has_invoice,
-            store_mediation=filing.store_mediation,
-        ),
-        now,
+    """The warranty of a product sent in, once inspected: void conditions found (PAR-WAR-3)
+    turn it into a service at basic cost where the policy offers one (PAR-WAR-2)."""
+    filing = Filing(
+        kind=claim.kind,
+        purchased_at=claim.purchased_at,
+        delivered_at=claim.delivered_at,
+        model=claim.sku,
+        has_invoice=True,
+        store_mediation=True,
     )
-    return WarrantyTerms(
-        covered=outcome.decision.allowed and outcome.service_charge is None,
-        ends_at=outcome.decision.deadlines.get("warranty_ends_at"),
-        remedies=outcome.remedies,
-        customer_pays_shipping=outcome.customer_pays_shipping,
-        service_charge=outcome.service_charge,
-        clauses=outcome.decision.clauses,
-    )
+    return _covered(policy, filing, now, void_conditions)[1]
 
 
 def void_conditions_known(policy: Policy, given: tuple[str, ...]) -> Decision:

@@ -123,6 +123,11 @@ class ReturnAddress(Section):
     postal_code: str = ""
     country: str = Field(pattern=r"^[A-Z]{2}$")
 
+    def block(self) -> str:
+        """The address as it is printed in an e-mail, one indented line each."""
+        parts = [self.name, self.line1, self.line2, f"{self.postal_code} {self.city}".strip()]
+        return "".join(f"  {p}\n" for p in (*parts, self.country) if p)
+
 
 class ReturnRules(Section):
     windows: tuple[ReturnWindow, ...] = Field(min_length=1)

@@ -111,8 +111,8 @@ async def test_paralight_claim_answered_within_24_hours_or_escalated(
 
 def _services_claim(kind: ClaimKind, paid_days_ago: int, now, **facts) -> ClaimInput:  # type: ignore[no-untyped-def]
     svc = preset("services")
-    from domain.claims import ChargeToRefund
     from domain.money import Money
+    from domain.subscriptions import RefundCharge
 
     paid_at = now - timedelta(days=paid_days_ago)
     opening = open_claim(svc, Filing(kind=kind, purchased_at=paid_at, **facts), now)
@@ -128,7 +128,7 @@ def _services_claim(kind: ClaimKind, paid_days_ago: int, now, **facts) -> ClaimI
         answer_clauses=opening.answer_by.clauses if opening.answer_by else (),
         clauses=opening.decision.clauses,
         goods=False,
-        charge=ChargeToRefund(
+        charge=RefundCharge(
             subscription_id="sub-claims",
             payment_id="pay_period_2",
             amount=Money(amount=Decimal("29.00"), currency="EUR"),
