@@ -148,7 +148,7 @@ class Outcome(StrEnum):
 class ClaimVerdict(_Strict):
     """An operator's decision on a claim."""
 
-    operator: Operator
+    operator: Operator = ""
     outcome: Outcome
     amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=4)
     expectation_only: bool = Field(
@@ -158,26 +158,26 @@ class ClaimVerdict(_Strict):
 
 
 class ProductReceived(_Strict):
-    operator: Operator
+    operator: Operator = ""
 
 
 class WarrantyInspection(_Strict):
     """What the workshop found: conditions that void the warranty (PAR-WAR-3), whether the
     fault is confirmed, and the basic cost of the service where it is not covered."""
 
-    operator: Operator
+    operator: Operator = ""
     void_conditions: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")], ...] = ()
     defect_confirmed: bool
     quote: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=4)
 
 
 class SparePartWait(_Strict):
-    operator: Operator
+    operator: Operator = ""
     days: int = Field(ge=1, le=180)
 
 
 class RepairDone(_Strict):
-    operator: Operator
+    operator: Operator = ""
     outcome: Literal["repaired", "replaced"]
     tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")] | None = (
         None
@@ -201,7 +201,7 @@ class QuoteOutcome(BaseModel):
 class Answered(_Strict):
     """An operator answered a customer's question (the text is in PostgreSQL)."""
 
-    operator: Operator
+    operator: Operator = ""
 
 
 class ClaimRefundAsk(BaseModel):

@@ -104,7 +104,7 @@ class PurchaseVerification(BaseModel):
     used was not the buyer's own (CRD-DIG-2)."""
 
     verdict: VerificationVerdict
-    operator: Operator
+    operator: Operator = ""
     ownership_proven: bool = False
     note: Note = ""
 
@@ -131,7 +131,7 @@ class FaultyCardVerdict(StrEnum):
 class FaultyCardDecision(BaseModel):
     card_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     verdict: FaultyCardVerdict
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 

@@ -11,16 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from domain.money import Money
 from domain.policy import Carrier, PaymentMethod, Policy
+from domain.standards import CountryCode, CurrencyCode, Email, LocaleId
 from domain.status import OrderStatus, TrackingStatus
 
 DIGITAL_CATEGORIES = frozenset({"digital_card"})
 
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-]
+# The shop's own references (its order number, its customer ID): printable, no spaces.
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/#-]{1,64}$")]
 
 
 class _Strict(BaseModel):
@@ -39,6 +37,11 @@ class Address(_Strict):
 class Customer(_Strict):
     email: Email
     phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    locale: LocaleId | None = Field(
+        default=None,
+        description="the language of the customer's e-mails and order page (`fr`, `ar`, "
+        "`lv`, `en`, or with a region such as `fr-BE`); the merchant's when absent",
+    )
 
 
 class OrderLine(_Strict):
@@ -72,7 +75,12 @@ class PlaceOrder(_Strict):
     """The storefront's request to place an order."""
 
     merchant: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,40}$")]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: CurrencyCode
+    external_reference: Reference | None = Field(
+        default=None,
+        description="the shop's own order number: unique per merchant, searchable by "
+        "operators and in Temporal (`OrderReference`)",
+    )
     customer: Customer
     shipping_address: Address
     billing_address: Address | None = Field(
@@ -159,7 +167,13 @@ class AddressChanged(BaseModel):
     edit_window_closes_at: datetime | None = None
 
 
-Operator = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+# Who acted: the API sets it from the operator's own credential (a name given in a body counts
+# only with the shared development key); blank until then.
+Operator = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=80),
+    Field(description="set from the operator's credential; read only with the shared key"),
+]
 Note = Annotated[str, StringConstraints(max_length=500)]
 
 
@@ -228,7 +242,7 @@ class FraudDecision(BaseModel):
     """An operator's decision on an order held for review."""
 
     verdict: FraudVerdict
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 
@@ -236,7 +250,7 @@ class OwnershipRejection(BaseModel):
     """An operator cancels a paid order whose card turned out not to be the buyer's own."""
 
     ownership_proven: bool
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 
@@ -246,7 +260,7 @@ class OperatorRefund(BaseModel):
     refund_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     amount: Money
     reason: Note
-    operator: Operator
+    operator: Operator = ""
 
 
 class OperatorRefunded(BaseModel):

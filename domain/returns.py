@@ -127,7 +127,7 @@ class ReturnReview(_Strict):
     """An operator approves or rejects a return that needs prior approval."""
 
     approve: bool
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 
@@ -142,7 +142,7 @@ class ReturnShipment(_Strict):
 class ReturnReceipt(_Strict):
     """The warehouse scanned the parcel in (a return sent without a tracking number)."""
 
-    operator: Operator
+    operator: Operator = ""
 
 
 class LineInspection(_Strict):
@@ -159,7 +159,7 @@ class Inspection(_Strict):
     """What an operator found, line by line (KWO-RMA-7, CRD-RET-3)."""
 
     lines: list[LineInspection] = Field(min_length=1, max_length=100)
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 

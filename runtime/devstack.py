@@ -29,6 +29,7 @@ SEARCH_ATTRIBUTES = (
     "Carrier",
     "ReturnStatus",
     "SubscriptionStatus",
+    "OrderReference",
 )
 PORTS = {
     "temporal": 7233,

@@ -28,10 +28,12 @@ from starter import (
     payments,
     problems,
     returns,
+    search,
     subscriptions,
     tasks,
     webhooks,
 )
+from starter.auth import OperatorIdentity
 from starter.relay import Relay
 from store.db import create_pool, migrate
 from store.sealing import Sealer
@@ -104,6 +106,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     )
     problems.install(app)
 
+    app.add_middleware(OperatorIdentity)
     app.add_middleware(RequestLogContext)
 
     for module in (
@@ -115,6 +118,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         claim_filing,
         claims,
         tasks,
+        search,
         payments,
         webhooks,
         ops,

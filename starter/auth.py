@@ -1,4 +1,5 @@
-"""Who may call what: the storefront key, the operator key and each order's own token."""
+"""Who may call what: the storefront key, each operator's own credential (the shared
+operator key outside production) and each order's own token."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import hmac
 import secrets
 
 from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from starter.problems import Problem
+from store import operators
+
+# Who acted when the shared development key was used and the body named no one.
+SHARED_KEY = "development key"
 
 
 def customer_token(secret: str, kind: str, resource_id: str) -> str:
@@ -46,9 +52,52 @@ def require_storefront(request: Request) -> None:
     _require(request, settings.storefront_api_key.get_secret_value(), "storefront")
 
 
-def require_operator(request: Request) -> None:
+def operator_name(request: Request) -> str | None:
+    """The operator behind these credentials: a named operator's own credential, or the
+    shared key outside production (`SHARED_KEY`); None for anyone else."""
+    named: str | None = getattr(request.state, "operator", None)
+    if named:
+        return named
     settings = request.app.state.settings
-    _require(request, settings.operator_api_key.get_secret_value(), "operator")
+    if settings.environment != "production" and _matches(
+        bearer(request), settings.operator_api_key.get_secret_value()
+    ):
+        return SHARED_KEY
+    return None
+
+
+def acting(request: Request, given: str = "") -> str:
+    """Who an operator's act is recorded under: a named credential's operator always; with
+    the shared development key, the name the body gave (or `SHARED_KEY`)."""
+    name = operator_name(request) or ""
+    return given if name == SHARED_KEY and given else name
+
+
+def require_operator(request: Request) -> None:
+    if operator_name(request) is None:
+        raise Problem(
+            401,
+            "Unauthorized",
+            "a valid operator credential is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+class OperatorIdentity:
+    """Resolves a named operator's credential (`op_…`) once per request, before any route
+    runs, so the checks above stay plain functions."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            credential = bearer(request)
+            if credential.startswith(operators.PREFIX):
+                name = await operators.who(request.app.state.pool, credential)
+                scope.setdefault("state", {})["operator"] = name
+        await self.app(scope, receive, send)
 
 
 def is_customer(request: Request, kind: str, resource_id: str) -> bool:
@@ -58,9 +107,8 @@ def is_customer(request: Request, kind: str, resource_id: str) -> bool:
 
 
 def may_read(request: Request, kind: str, resource_id: str) -> bool:
-    """Its customer's own token, or the operator key. Anything else sees nothing at all."""
-    operator = request.app.state.settings.operator_api_key.get_secret_value()
-    return is_customer(request, kind, resource_id) or _matches(bearer(request), operator)
+    """Its customer's own token, or an operator. Anything else sees nothing at all."""
+    return is_customer(request, kind, resource_id) or operator_name(request) is not None
 
 
 def may_read_order(request: Request, order_id: str) -> bool:

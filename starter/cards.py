@@ -46,7 +46,7 @@ class CardVerdictIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     verdict: FaultyCardVerdict
-    operator: Operator
+    operator: Operator = ""
     note: Note = ""
 
 

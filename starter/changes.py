@@ -29,6 +29,7 @@ from domain.orders import (
     ReshipRequest,
 )
 from domain.policy import Policy
+from starter.auth import acting
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from store import ledger, orders
@@ -100,6 +101,8 @@ async def run_update(
     handle = request.app.state.temporal.get_workflow_handle(
         workflow_id or order_workflow_id(order_id)
     )
+    if isinstance(arg, BaseModel) and "operator" in type(arg).model_fields:
+        arg = arg.model_copy(update={"operator": acting(request, arg.operator)})
     timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)
     try:
         return await handle.execute_update(

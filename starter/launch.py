@@ -28,6 +28,7 @@ from domain.policy import PaymentMethod, Policy
 from domain.status import OrderStatus
 from workflows.names import (
     MERCHANT,
+    ORDER_REFERENCE,
     ORDER_STATUS,
     PAYMENT_METHOD,
     UPDATE_PAYMENT_STEP,
@@ -58,7 +59,8 @@ async def place_order_workflow(
     the workflow answers the update in its first task). Returns whether the workflow runs, and
     the step, or None when the workflow cannot say within `STEP_TIMEOUT`."""
     order = workflow_input(row, row.get("payment_token"))
-    start = WithStartWorkflowOperation("OrderWorkflow", order, **_start_options(order, task_queue))
+    options = _start_options(order, task_queue, row.get("external_reference"))
+    start = WithStartWorkflowOperation("OrderWorkflow", order, **options)
     try:
         step = await client.execute_update_with_start_workflow(
             UPDATE_PAYMENT_STEP,
@@ -116,7 +118,10 @@ def workflow_input(row: dict[str, Any], payment_token: str | None) -> OrderWorkf
     )
 
 
-def _start_options(order: OrderWorkflowInput, task_queue: str) -> dict[str, Any]:
+def _start_options(
+    order: OrderWorkflowInput, task_queue: str, reference: str | None = None
+) -> dict[str, Any]:
+    found_by = [SearchAttributePair(ORDER_REFERENCE, reference)] if reference else []
     return dict(
         id=order_workflow_id(order.order_id),
         task_queue=task_queue,
@@ -127,6 +132,7 @@ def _start_options(order: OrderWorkflowInput, task_queue: str) -> dict[str, Any]
                 SearchAttributePair(ORDER_STATUS, OrderStatus.PENDING_PAYMENT.value),
                 SearchAttributePair(MERCHANT, order.policy.merchant),
                 SearchAttributePair(PAYMENT_METHOD, order.payment_method.value),
+                *found_by,
             ]
         ),
         static_summary=f"Order {order.order_id} · {order.policy.merchant} · {order.total}",
@@ -143,7 +149,7 @@ async def start_order_workflow(client: Client, row: dict[str, Any], task_queue: 
     await client.start_workflow(
         "OrderWorkflow",
         order,
-        **_start_options(order, task_queue),
+        **_start_options(order, task_queue, row.get("external_reference")),
         # Fail fast when Temporal is unreachable; the relay tries again.
         rpc_timeout=timedelta(seconds=3),
     )

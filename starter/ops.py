@@ -12,7 +12,7 @@ from domain.money import Money
 from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
 from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
-from starter.auth import require_operator
+from starter.auth import acting, require_operator
 from starter.changes import IdempotencyKey, content_key, no_longer, run_update
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
@@ -26,12 +26,6 @@ from workflows.names import (
 )
 
 router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
-
-
-@router.get("/webhooks/unmatched")
-async def unmatched_webhooks(request: Request) -> dict[str, Any]:
-    """Webhooks kept because no order workflow could take them."""
-    return {"items": await inbox.unmatched(request.app.state.pool)}
 
 
 @router.post("/webhooks/{inbox_id}/requeue", status_code=202)
@@ -62,7 +56,7 @@ class RefundIn(BaseModel):
 
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
     reason: Annotated[Note, StringConstraints(min_length=1)]
-    operator: Operator
+    operator: Operator = ""
 
 
 @router.post("/orders/{order_id}/refunds", status_code=201)
@@ -93,7 +87,7 @@ async def refund_order(
         "refund_id": done.refund_id,
         "amount": money_json(done.amount.amount, done.amount.currency),
         "refunded_total": money_json(done.refunded_total.amount, done.refunded_total.currency),
-        "operator": body.operator,
+        "operator": acting(request, body.operator),
         "clauses": done.clauses,
     }
 

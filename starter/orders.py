@@ -149,16 +149,24 @@ async def place_order(
     quote = quote_order(policy, body.lines)
     placed_at = datetime.now(UTC)
     request_hash = body_hash(body)
-    row, created = await orders.insert_order(
-        app.pool,
-        order_id=new_id(),
-        order=body,
-        quote=quote,
-        policy=pin_calendar(policy, placed_at),
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        placed_at=placed_at,
-    )
+    try:
+        row, created = await orders.insert_order(
+            app.pool,
+            order_id=new_id(),
+            order=body,
+            quote=quote,
+            policy=pin_calendar(policy, placed_at),
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            placed_at=placed_at,
+        )
+    except orders.ReferenceTaken as taken:
+        raise Problem(
+            409,
+            "External reference taken",
+            f"order {taken.order_id} of {body.merchant} already carries this external reference",
+            field="external_reference",
+        ) from taken
     if not created:
         same_request(row, request_hash, "order body")
     order_id = row["order_id"]
@@ -205,9 +213,11 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     return {
         "order_id": order_id,
         "merchant": row["merchant"],
+        "external_reference": row["external_reference"],
         "status": row["status"],
         **next_action(row["status"], timeline),
         "placed_at": row["created_at"],
+        "locale": row["customer"].get("locale"),
         "policy_version": row["policy_version"],
         "amounts": {
             "items": money_json(row["items_total"], currency),

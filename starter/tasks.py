@@ -4,12 +4,10 @@ each with the action to take (the endpoint, and the workflow update it runs)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from domain.claims import (
@@ -21,6 +19,7 @@ from domain.claims import (
     WarrantyInspection,
 )
 from domain.orders import Operator
+from starter import paging
 from starter.auth import require_operator
 from starter.changes import IdempotencyKey
 from starter.claims import act_on_claim, claim_json, visible_claim
@@ -91,37 +90,21 @@ def _action(row: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def _cursor(row: dict[str, Any]) -> str:
-    mark = [
-        row["due_at"].isoformat() if row["due_at"] else None,
-        row["opened_at"].isoformat(),
-        row["task_key"],
-    ]
-    return base64.urlsafe_b64encode(json.dumps(mark).encode()).decode()
-
-
-def _after(cursor: str | None) -> tuple[datetime | None, datetime, str] | None:
-    if cursor is None:
-        return None
-    try:
-        due, opened, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(opened), key)
-    except (ValueError, TypeError) as err:
-        raise Problem(
-            400, "Bad cursor", "the cursor is not one this list gave", field="cursor"
-        ) from err
+def _mark(row: dict[str, Any]) -> list[Any]:
+    return [row["due_at"], row["opened_at"], row["task_key"]]
 
 
 @router.get("/tasks")
 async def open_tasks(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: paging.Limit = 100,
+    cursor: paging.Cursor = None,
 ) -> dict[str, Any]:
     """Everything waiting on a person, the most urgent first (the earliest due time, then the
     oldest without one), with the order, the due time, whether it is overdue or escalated,
     and the action to take. `next_cursor` pages on."""
-    rows = await tasks.open_tasks(request.app.state.pool, limit, _after(cursor))
+    after = paging.decode(cursor, paging.when, paging.when, str)
+    rows = await tasks.open_tasks(request.app.state.pool, limit, after)
     now = datetime.now().astimezone()
     items = [
         {
@@ -145,13 +128,13 @@ async def open_tasks(
         }
         for row in rows
     ]
-    return {"items": items, "next_cursor": _cursor(rows[-1]) if len(rows) == limit else None}
+    return paging.page(items, rows, limit, _mark)
 
 
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    operator: Operator
+    operator: Operator = ""
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -79,11 +79,19 @@ async def retry_later(conn: asyncpg.Connection, row_id: int, error: str, delay: 
     )
 
 
-async def unmatched(pool: asyncpg.Pool, limit: int = 100) -> list[dict[str, Any]]:
+async def unmatched(
+    pool: asyncpg.Pool, limit: int = 100, after: tuple[datetime, int] | None = None
+) -> list[dict[str, Any]]:
+    """Webhooks no workflow took, newest first; `after` is the previous page's last
+    (received_at, id)."""
     rows = await pool.fetch(
         "SELECT id, kind, provider, event_id, event_type, order_id, received_at, last_error"
-        " FROM webhook_inbox WHERE relay_state = 'unmatched' ORDER BY received_at DESC LIMIT $1",
+        " FROM webhook_inbox WHERE relay_state = 'unmatched'"
+        " AND ($2::timestamptz IS NULL OR (received_at, id) < ($2, $3))"
+        " ORDER BY received_at DESC, id DESC LIMIT $1",
         limit,
+        after[0] if after else None,
+        after[1] if after else None,
     )
     return [dict(r) for r in rows]
 

@@ -26,58 +26,105 @@ async def insert_order(
     placed_at: datetime,
 ) -> tuple[dict[str, Any], bool]:
     """Insert a placed order and its first timeline entry; with an idempotency key already
-    used, return the order placed first (and False)."""
-    async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            """
-            INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
-                                total, payment_method, payment_token, policy_version, policy,
-                                customer, shipping_address, lines, idempotency_key, request_hash,
-                                created_at, billing_address, coupons, customer_ref)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                    $18, $19, $20)
-            ON CONFLICT (merchant, idempotency_key) DO NOTHING
-            RETURNING *
-            """,
-            order_id,
-            order.merchant,
-            OrderStatus.PENDING_PAYMENT.value,
-            quote.total.currency,
-            quote.items.amount,
-            quote.shipping.amount,
-            quote.total.amount,
-            order.payment.method.value,
-            order.payment.token,
-            policy.version,
-            policy.model_dump(mode="json"),
-            order.customer.model_dump(mode="json"),
-            order.shipping_address.model_dump(mode="json"),
-            [line.model_dump(mode="json") for line in order.lines],
-            idempotency_key,
-            request_hash,
-            placed_at,
-            order.billing_address.model_dump(mode="json") if order.billing_address else None,
-            order.coupons,
-            customer_ref(order.customer.email),
-        )
-        if row is None:
-            existing = await conn.fetchrow(
-                "SELECT * FROM orders WHERE merchant = $1 AND idempotency_key = $2",
+    used, return the order placed first (and False). The customer's locale defaults to the
+    merchant's. An external reference already taken raises `ReferenceTaken`."""
+    locale = order.customer.locale or policy.locale
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                return await _insert(
+                    conn,
+                    order_id,
+                    order,
+                    quote,
+                    policy,
+                    locale,
+                    idempotency_key,
+                    request_hash,
+                    placed_at,
+                )
+        except asyncpg.UniqueViolationError as err:
+            if err.constraint_name != "orders_external_reference":
+                raise
+            taken = await conn.fetchval(
+                "SELECT order_id FROM orders WHERE merchant = $1 AND external_reference = $2",
                 order.merchant,
-                idempotency_key,
+                order.external_reference,
             )
-            assert existing is not None
-            return dict(existing), False
-        await conn.execute(
-            "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
-            " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
-            order_id,
-            placed_at,
-            OrderStatus.PENDING_PAYMENT.value,
-            f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
-            list(quote.clauses),
+            raise ReferenceTaken(str(taken)) from err
+
+
+class ReferenceTaken(Exception):
+    """Another order of the merchant already carries this external reference."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(order_id)
+        self.order_id = order_id
+
+
+async def _insert(
+    conn: asyncpg.Connection,
+    order_id: str,
+    order: PlaceOrder,
+    quote: Quote,
+    policy: Policy,
+    locale: str,
+    idempotency_key: str | None,
+    request_hash: str,
+    placed_at: datetime,
+) -> tuple[dict[str, Any], bool]:
+    row = await conn.fetchrow(
+        """
+        INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
+                            total, payment_method, payment_token, policy_version, policy,
+                            customer, shipping_address, lines, idempotency_key, request_hash,
+                            created_at, billing_address, coupons, customer_ref,
+                            external_reference)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18, $19, $20, $21)
+        ON CONFLICT (merchant, idempotency_key) DO NOTHING
+        RETURNING *
+        """,
+        order_id,
+        order.merchant,
+        OrderStatus.PENDING_PAYMENT.value,
+        quote.total.currency,
+        quote.items.amount,
+        quote.shipping.amount,
+        quote.total.amount,
+        order.payment.method.value,
+        order.payment.token,
+        policy.version,
+        policy.model_dump(mode="json"),
+        {**order.customer.model_dump(mode="json"), "locale": locale},
+        order.shipping_address.model_dump(mode="json"),
+        [line.model_dump(mode="json") for line in order.lines],
+        idempotency_key,
+        request_hash,
+        placed_at,
+        order.billing_address.model_dump(mode="json") if order.billing_address else None,
+        order.coupons,
+        customer_ref(order.customer.email),
+        order.external_reference,
+    )
+    if row is None:
+        existing = await conn.fetchrow(
+            "SELECT * FROM orders WHERE merchant = $1 AND idempotency_key = $2",
+            order.merchant,
+            idempotency_key,
         )
-        return dict(row), True
+        assert existing is not None
+        return dict(existing), False
+    await conn.execute(
+        "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
+        " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
+        order_id,
+        placed_at,
+        OrderStatus.PENDING_PAYMENT.value,
+        f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
+        list(quote.clauses),
+    )
+    return dict(row), True
 
 
 def customer_ref(email: str) -> str:

@@ -10,6 +10,7 @@ PAYMENT_METHOD = SearchAttributeKey.for_keyword("PaymentMethod")
 CARRIER = SearchAttributeKey.for_keyword("Carrier")
 RETURN_STATUS = SearchAttributeKey.for_keyword("ReturnStatus")
 SUBSCRIPTION_STATUS = SearchAttributeKey.for_keyword("SubscriptionStatus")
+ORDER_REFERENCE = SearchAttributeKey.for_keyword("OrderReference")  # the shop's order number
 SEARCH_ATTRIBUTES = (
     ORDER_STATUS,
     MERCHANT,
@@ -17,6 +18,7 @@ SEARCH_ATTRIBUTES = (
     CARRIER,
     RETURN_STATUS,
     SUBSCRIPTION_STATUS,
+    ORDER_REFERENCE,
 )
 
 SIGNAL_CARRIER_EVENT = "carrier_event"

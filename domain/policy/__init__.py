@@ -38,6 +38,17 @@ class Policy(BaseModel):
     display_name: str
     currency: Currency
     timezone: str
+    locale: str = Field(
+        "en",
+        pattern=r"^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})*$",
+        description="the language customers read unless they chose theirs (CLDR, as `fr`)",
+    )
+    mail_from: str | None = Field(
+        None,
+        max_length=200,
+        description="the sender of customers' e-mails, `Name <address>`; the settings' "
+        "sender under the merchant's display name when absent",
+    )
     calendar: BusinessCalendar = BusinessCalendar()
     payment: PaymentRules
     shipping: ShippingRules | None = None
@@ -114,6 +125,12 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{path.name}: merchant: must equal the file name {path.stem!r}")
     # Checked when a preset is loaded, not in the model: orders pinned to an older policy
     # must still decode.
+    from domain.standards import locale_id
+
+    try:
+        locale_id(policy.locale)
+    except ValueError as err:
+        raise PolicyError(f"{path.name}: locale: {err}") from err
     payment = policy.payment
     if PaymentMethod.INVOICE in payment.methods.allowed and payment.invoice is None:
         raise PolicyError(

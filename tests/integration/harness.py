@@ -31,7 +31,7 @@ from tests.paths import DEMO_PRESET
 from worker import build_worker, open_providers
 
 STOREFRONT_KEY = "sf_test_storefront"
-OPERATOR_KEY = "op_test_operator"
+OPERATOR_KEY = "shared-test-operator-key"
 
 
 @asynccontextmanager
