@@ -13,6 +13,7 @@ COPY store ./store
 COPY starter ./starter
 COPY runtime ./runtime
 COPY sandbox ./sandbox
+COPY cli ./cli
 COPY worker.py ./
 # Bytecode for the sources the processes run from /app: the workflow sandbox re-imports the
 # workflow modules for every workflow run, and would otherwise compile them each time.

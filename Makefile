@@ -19,8 +19,8 @@ install: $(STAMP)  ## create .venv and install the project with its tools
 run: $(STAMP)  ## start everything locally (Temporal, PostgreSQL, SMTP sink, sandboxes, worker, API)
 	$(BIN)/python -m runtime.devstack
 
-demo: $(STAMP)  ## place a few demo orders on the running system
-	$(BIN)/python -m starter.demo
+demo: $(STAMP)  ## place a few demo orders on the running system (orderflow demo)
+	$(BIN)/orderflow demo
 
 test: $(STAMP)  ## the whole suite, offline, with its own Temporal servers and PostgreSQL
 	$(BIN)/python -m pytest -q

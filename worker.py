@@ -21,6 +21,7 @@ from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
+from runtime.tokens import Links
 from store.db import create_pool, migrate
 from store.sealing import Sealer
 from workflows.claims import ClaimWorkflow
@@ -100,6 +101,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             issuer=issuer,
             sealer=Sealer(settings.card_code_keys.get_secret_value()),
             operators_email=settings.operators_email,
+            links=Links(settings.public_base_url, settings.order_token_secret.get_secret_value()),
         )
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)

@@ -15,6 +15,7 @@ from adapters.cards import CardIssuer
 from adapters.carriers import CarrierGateway
 from adapters.email import Mailer
 from adapters.payments import PaymentGateway
+from runtime.tokens import Links
 from store.sealing import Sealer
 
 
@@ -53,11 +54,12 @@ def build_activities(
     issuer: CardIssuer,
     sealer: Sealer,
     operators_email: str = "operators@orderflow.local",
+    links: Links | None = None,
 ) -> Activities:
     return Activities(
         payments=PaymentActivities(pool, payments),
         carriers=CarrierActivities(pool, carrier),
-        mail=MailActivities(pool, mailer, mail_from, sealer, operators_email),
+        mail=MailActivities(pool, mailer, mail_from, sealer, operators_email, links),
         store=StoreActivities(pool),
         cards=CardActivities(pool, issuer, sealer),
     )

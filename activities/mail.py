@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import asyncpg
@@ -11,12 +12,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.cards import card_codes
-from activities.emails import render
+from activities.messages.context import Letter, order_letter, subscription_letter
 from activities.models import Escalation, SendOrderEmail
 from activities.store import order_row
-from activities.subscription_emails import render as render_subscription
 from adapters.email import Mailer
 from domain.subscriptions import SendSubscriptionEmail
+from runtime.tokens import Links
 from store import claims, emails, subscriptions, tasks
 from store.sealing import Sealer
 
@@ -29,7 +30,9 @@ class MailActivities:
         mail_from: str,
         sealer: Sealer,
         operators_email: str = "operators@orderflow.local",
+        links: Links | None = None,
     ) -> None:
+        self._links = links
         self._pool = pool
         self._mailer = mailer
         self._mail_from = mail_from
@@ -53,13 +56,12 @@ class MailActivities:
             codes = await card_codes(self._pool, self._sealer, request.order_id, ids)
             facts = {**facts, "codes": codes}
         facts = await self._with_answer(facts)
-        subject, body = render(request.template, order, facts)
+        letter = order_letter(request.template, order, facts, self._mail_from, self._links)
         await self._send_once(
             request.idempotency_key,
             request.template,
             str(order["customer"]["email"]),
-            subject,
-            body,
+            letter,
             order_id=request.order_id,
         )
 
@@ -73,13 +75,12 @@ class MailActivities:
                 non_retryable=True,
             )
         facts = await self._with_answer(dict(request.facts))
-        subject, body = render_subscription(request.template, row, facts)
+        letter = subscription_letter(request.template, row, facts, self._mail_from)
         await self._send_once(
             request.idempotency_key,
             request.template,
             str(row["customer"]["email"]),
-            subject,
-            body,
+            letter,
             subscription_id=request.subscription_id,
         )
 
@@ -98,10 +99,12 @@ class MailActivities:
             f"{overdue.task_key}:escalated",
             "task_overdue",
             self._operators,
-            f"Overdue: {overdue.kind} on {owner}",
-            f"The task {overdue.kind} on {owner} was due at "
-            f"{overdue.due_at.isoformat(timespec='minutes')} and is still open.\n\n"
-            f"{overdue.summary}\n\nIt heads GET /v1/ops/tasks with the action to take.\n",
+            (
+                f"Overdue: {overdue.kind} on {owner}",
+                f"The task {overdue.kind} on {owner} was due at "
+                f"{overdue.due_at.isoformat(timespec='minutes')} and is still open.\n\n"
+                f"{overdue.summary}\n\nIt heads GET /v1/ops/tasks with the action to take.\n",
+            ),
             order_id=overdue.order_id,
             subscription_id=overdue.subscription_id,
         )
@@ -112,13 +115,15 @@ class MailActivities:
         key: str,
         template: str,
         recipient: str,
-        subject: str,
-        body: str,
+        content: Letter | tuple[str, str],
         *,
         order_id: str | None = None,
         subscription_id: str | None = None,
     ) -> None:
-        """Log the message under its key, and send it unless an earlier attempt did."""
+        """Log the message under its key, and send it unless an earlier attempt did. A
+        customer's letter goes as HTML with its plain-text alternative, from the merchant;
+        the operators' notes as plain text."""
+        subject = content.rendered.subject if isinstance(content, Letter) else content[0]
         row = await emails.claim_email(
             self._pool,
             order_id=order_id,
@@ -132,14 +137,23 @@ class MailActivities:
         if row["sent_at"] is not None:
             return
         message = EmailMessage()
-        message["From"] = self._mail_from
+        message["From"] = content.sender if isinstance(content, Letter) else self._mail_from
         message["To"] = recipient
         message["Subject"] = subject
+        message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = str(row["message_id"])
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Orderflow-Message"] = template
         if order_id:
             message["X-Orderflow-Order"] = order_id
         if subscription_id:
             message["X-Orderflow-Subscription"] = subscription_id
-        message.set_content(body)
+        if isinstance(content, Letter):
+            message.set_content(content.rendered.text)
+            message.add_alternative(content.rendered.html, subtype="html")
+            # after the content: setting it clears the Content-* headers
+            message["Content-Language"] = content.rendered.locale.replace("_", "-")
+        else:
+            message.set_content(content[1])
         await self._mailer.send(message)
         await emails.mark_sent(self._pool, key)

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "orders"
+    temporal_ui_url: str = Field(
+        "http://127.0.0.1:8233", description="the Temporal Web UI, for links operators follow"
+    )
     temporal_api_key: SecretStr | None = None
     temporal_tls: bool = False
     temporal_tls_cert_path: Path | None = None
@@ -114,6 +117,12 @@ class Settings(BaseSettings):
     evidence_s3_secret_access_key: SecretStr | None = None
 
     policies_dir: Path | None = None
+
+    @property
+    def sandbox_mail_url(self) -> str:
+        """The SMTP sink's mailbox page, beside the sandbox gateway."""
+        base = self.sandbox_public_url or f"http://{self.sandbox_host}:{self.sandbox_port}"
+        return f"{base.rstrip('/')}/mail"
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_development(self) -> Settings:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from runtime.log import configure_logging
 from runtime.settings import Settings
@@ -91,12 +91,19 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
                 + "</table></body></html>"
             )
 
-        @app.get("/mail/{name}", response_class=PlainTextResponse, tags=["mail box"])
-        def message(name: str) -> str:
+        @app.get("/mail/{name}", tags=["mail box"])
+        def message(name: str) -> Response:
+            """The message as its reader sees it: the HTML part, else the plain text."""
             path = mail_folder / name
             if "/" in name or not name.endswith(".eml") or not path.is_file():
                 raise HTTPException(404, "no such message")
-            return path.read_text(errors="replace")
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+            part = msg.get_body(("html", "plain"))  # type: ignore[attr-defined]
+            if part is None:
+                return PlainTextResponse(path.read_text(errors="replace"))
+            if part.get_content_type() == "text/html":
+                return HTMLResponse(part.get_content())
+            return PlainTextResponse(part.get_content())
 
     return app
 

@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from html import escape
 from typing import Any, Literal
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from sandbox.common import idempotent, new_id, require_key
@@ -101,16 +102,24 @@ PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
-def _page(title: str, text: str, actions: dict[str, str]) -> HTMLResponse:
+def _page(
+    title: str, text: str, actions: dict[str, str], return_url: str | None = None
+) -> HTMLResponse:
+    back = f"&return_url={quote(return_url, safe='')}" if return_url else ""
     buttons = "".join(
-        f'<form method="post" action="?outcome={escape(value)}"><button>{escape(label)}</button>'
-        "</form>"
+        f'<form method="post" action="?outcome={escape(value)}{escape(back)}">'
+        f"<button>{escape(label)}</button></form>"
         for label, value in actions.items()
     )
     return HTMLResponse(
         f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
         f"<p>{escape(text)}</p>{buttons}"
     )
+
+
+def returning(url: str | None) -> str | None:
+    """A return URL the hosted pages follow: http(s) only, nothing else."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
 def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRouter:
@@ -372,10 +381,10 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
     def page_route(kind: str) -> Callable[[str], HTMLResponse]:
         title, text, actions = PAGES[kind]
 
-        def page(payment_id: str) -> HTMLResponse:
+        def page(payment_id: str, return_url: str | None = None) -> HTMLResponse:
             payment = open_payment(payment_id, kind)
             amount = f"{payment['amount'] / 100:.2f} {payment['currency']}"
-            return _page(title, text.format(amount=amount), actions)
+            return _page(title, text.format(amount=amount), actions, returning(return_url))
 
         return page
 
@@ -384,27 +393,36 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
             f"/{path}/{{payment_id}}", page_route(kind), methods=["GET"], include_in_schema=False
         )
 
-    @router.post("/challenge/{payment_id}")
+    def answer(payment_id: str, return_url: str | None) -> Any:
+        """Back to the shop's page when it gave one, as a provider's hosted page does."""
+        back = returning(return_url)
+        return RedirectResponse(back, status_code=303) if back else public(load(payment_id))
+
+    @router.post("/challenge/{payment_id}", response_model=None)
     async def complete_challenge(
-        payment_id: str, outcome: Literal["complete", "fail"] = "complete"
-    ) -> dict[str, Any]:
+        payment_id: str,
+        outcome: Literal["complete", "fail"] = "complete",
+        return_url: str | None = None,
+    ) -> Any:
         payment = open_payment(payment_id, "card")
         if outcome == "complete" and payment["challenge"] == "pass":
             move(payment_id, "authorized", "payment.authorized")
         else:
             move(payment_id, "declined", "payment.failed", "authentication_failed")
-        return public(load(payment_id))
+        return answer(payment_id, return_url)
 
-    @router.post("/paypal/{payment_id}")
+    @router.post("/paypal/{payment_id}", response_model=None)
     async def approve_paypal(
-        payment_id: str, outcome: Literal["approve", "cancel"] = "approve"
-    ) -> dict[str, Any]:
+        payment_id: str,
+        outcome: Literal["approve", "cancel"] = "approve",
+        return_url: str | None = None,
+    ) -> Any:
         open_payment(payment_id, "paypal")
         if outcome == "approve":
             move(payment_id, "authorized", "payment.authorized")
         else:
             move(payment_id, "declined", "payment.failed", "buyer_cancelled")
-        return public(load(payment_id))
+        return answer(payment_id, return_url)
 
     @router.post("/invoices/{payment_id}")
     async def pay_invoice(payment_id: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from starter import (
     health,
     ops,
     orders,
+    page,
     payments,
     problems,
     returns,
@@ -123,6 +124,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         webhooks,
         ops,
         health,
+        page,
     ):
         app.include_router(module.router)
     app.include_router(cards.ops)

@@ -3,25 +3,17 @@ operator key outside production) and each order's own token."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runtime.tokens import customer_token
 from starter.problems import Problem
 from store import operators
 
 # Who acted when the shared development key was used and the body named no one.
 SHARED_KEY = "development key"
-
-
-def customer_token(secret: str, kind: str, resource_id: str) -> str:
-    """The customer's token for one order or subscription (`kind`); derived, so a retried
-    placement returns the same, and one kind's token never opens the other."""
-    digest = hmac.new(secret.encode(), f"{kind}:{resource_id}".encode(), hashlib.sha256).hexdigest()
-    return f"{kind[0]}t_{digest[:40]}"
 
 
 def order_token(secret: str, order_id: str) -> str:

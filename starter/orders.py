@@ -8,6 +8,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
@@ -22,6 +23,7 @@ from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
 from domain.policy import PaymentMethod, Policy
+from runtime.tokens import Links
 from starter.auth import is_order_owner, may_read_order, order_token, require_storefront
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
@@ -104,6 +106,23 @@ def refused_at_intake(title: str, decided: Decision | Routing, field: str) -> Pr
     clause that decided it."""
     clause = decided.clauses[0] if decided.clauses else None
     return Problem(422, title, decided.reason, field=field, clause=clause)
+
+
+def page_path(request: Request, order_id: str) -> str:
+    """The customer's order page, with the token that opens it."""
+    links = Links("", request.app.state.settings.order_token_secret.get_secret_value())
+    return links.order_page(order_id)
+
+
+def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A payment page to visit comes back to the order page once done (`return_url`)."""
+    action = body.get("next_action")
+    if not action:
+        return body
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    back = urlencode({"return_url": base + page_path(request, order_id)})
+    url = action["url"] + ("&" if "?" in action["url"] else "?") + back
+    return {**body, "next_action": {**action, "url": url}}
 
 
 AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
@@ -191,10 +210,10 @@ async def place_order(
         {
             "order_id": order_id,
             "status": row["status"],
-            **(step_json(step) if step else {}),
+            **returning_to_page(request, order_id, step_json(step) if step else {}),
             "access_token": token,
             "total": money_json(row["total"], row["currency"]),
-            "links": {"self": f"/v1/orders/{order_id}"},
+            "links": {"self": f"/v1/orders/{order_id}", "page": page_path(request, order_id)},
         },
         status_code=201,
         headers={

@@ -19,10 +19,10 @@ from domain.orders import (
     RetryPayment,
 )
 from domain.policy import Policy
-from starter.auth import require_operator
+from starter.auth import acting, require_operator
 from starter.changes import IdempotencyKey, no_longer, run_update, update_id
 from starter.launch import step_json
-from starter.orders import money_json, visible_order
+from starter.orders import money_json, returning_to_page, visible_order
 from starter.problems import Problem
 from workflows.names import (
     UPDATE_REJECT_CARD,
@@ -62,7 +62,11 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
     if step is None:
         card = Policy.model_validate(row["policy"]).payment.card
         raise no_longer(row, card.clauses if card else (), "paid again")
-    return {"order_id": order_id, "attempt": step.attempt, **step_json(step)}
+    return {
+        "order_id": order_id,
+        "attempt": step.attempt,
+        **returning_to_page(request, order_id, step_json(step)),
+    }
 
 
 @router.post(
@@ -89,7 +93,11 @@ async def review_fraud(
     if outcome is None:
         fraud = Policy.model_validate(row["policy"]).payment.fraud
         raise no_longer(row, fraud.clauses if fraud else (), "reviewed")
-    log.info("fraud review decided", verdict=decision.verdict.value, operator=decision.operator)
+    log.info(
+        "fraud review decided",
+        verdict=decision.verdict.value,
+        operator=acting(request, decision.operator),
+    )
     body: dict[str, Any] = {
         "order_id": order_id,
         "status": outcome.status.value,
@@ -117,7 +125,7 @@ async def reject_card_ownership(
     if outcome is None:
         rule = Policy.model_validate(row["policy"]).payment.ownership
         raise no_longer(row, rule.clauses if rule else (), "cancelled over card ownership")
-    log.info("card ownership rejected", operator=rejection.operator)
+    log.info("card ownership rejected", operator=acting(request, rejection.operator))
     return {
         "order_id": order_id,
         "status": outcome.status.value,

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-PREFIX = "op_"
+PREFIX = "oper_"
 
 
 def _digest(secret: str) -> bytes:

@@ -23,6 +23,7 @@ from adapters.email.smtp import SmtpMailer
 from domain.policy import PRESETS_DIR
 from runtime.postgres import free_port
 from runtime.settings import Settings
+from runtime.tokens import Links
 from sandbox.app import create_app as create_sandbox
 from sandbox.smtp import MailFolder, start_sink
 from starter.app import create_app as create_api
@@ -173,6 +174,9 @@ async def running_system(
                 issuer=issuer,
                 sealer=Sealer(settings.card_code_keys.get_secret_value()),
                 operators_email=settings.operators_email,
+                links=Links(
+                    settings.public_base_url, settings.order_token_secret.get_secret_value()
+                ),
             )
             worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)

@@ -139,10 +139,10 @@ async def test_an_operator_refunds_up_to_what_was_captured_once_per_key(
     too_much = {**body, "amount": "30.00"}
     problem = assert_problem(await system.api.post(path, headers=OPERATOR, json=too_much), 409)
     assert "only 24.80 EUR" in problem["detail"]
-    missing = {k: v for k, v in body.items() if k != "operator"}
+    missing = {k: v for k, v in body.items() if k != "reason"}
     assert (
         assert_problem(await system.api.post(path, headers=OPERATOR, json=missing), 422)["field"]
-        == "operator"
+        == "reason"
     )
     refunds = await pool.fetch(
         "SELECT amount FROM ledger WHERE order_id = $1 AND movement = 'refund'", order_id

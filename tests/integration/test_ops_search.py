@@ -57,9 +57,7 @@ async def test_the_shops_order_number_is_unique_per_merchant_and_found_everywher
 
 async def test_search_by_customer_pages_with_a_cursor_and_never_repeats(system: System) -> None:
     email = f"pager-{uuid.uuid4().hex[:8]}@example.com"
-    placed = [
-        (await place(system, customer={"email": email}))["order_id"] for _ in range(5)
-    ]
+    placed = [(await place(system, customer={"email": email}))["order_id"] for _ in range(5)]
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -77,9 +75,7 @@ async def test_search_by_customer_pages_with_a_cursor_and_never_repeats(system: 
     assert pages == 3
     assert seen == sorted(placed, reverse=True)  # newest first, each once
     assert_problem(
-        await system.api.get(
-            "/v1/ops/orders", headers=OPERATOR, params={"cursor": "not-a-cursor"}
-        ),
+        await system.api.get("/v1/ops/orders", headers=OPERATOR, params={"cursor": "not-a-cursor"}),
         400,
         "cursor",
     )
@@ -129,9 +125,12 @@ async def test_an_operator_acts_under_their_own_credential_until_it_is_revoked(
     whatever the body says; a revoked credential opens nothing."""
     name = f"amira-{uuid.uuid4().hex[:6]}"
     credential = await operators.create(pool, name, created_by="test")
-    assert await pool.fetchval(
-        "SELECT count(*) FROM operators WHERE key_hash = $1", credential.encode()
-    ) == 0  # never kept in clear
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM operators WHERE key_hash = $1", credential.encode()
+        )
+        == 0
+    )  # never kept in clear
     own = {"Authorization": f"Bearer {credential}"}
     order = await place(system, merchant="holdshop")
     mine = {"Authorization": f"Bearer {order['access_token']}"}
@@ -154,9 +153,7 @@ async def test_an_operator_acts_under_their_own_credential_until_it_is_revoked(
 
     assert await operators.revoke(pool, name)
     assert_problem(await system.api.get("/v1/ops/orders", headers=own), 401)
-    assert_problem(
-        await system.api.get(f"/v1/orders/{order['order_id']}", headers=own), 404
-    )
+    assert_problem(await system.api.get(f"/v1/orders/{order['order_id']}", headers=own), 404)
     forged = {"Authorization": f"Bearer {credential[:-4]}AAAA"}
     assert_problem(await system.api.get("/v1/ops/tasks", headers=forged), 401)
 

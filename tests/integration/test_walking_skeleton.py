@@ -71,7 +71,12 @@ async def test_a_card_order_travels_from_payment_to_completed(system: System, po
         f"Order {order_id} is on its way",
     ]
     assert all(m["To"] == "jane.doe@example.com" for m in mine_mail)
-    assert shipment["tracking_number"] in mine_mail[1].get_content()
+    text = mine_mail[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mine_mail[1].get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert shipment["tracking_number"] in text and shipment["tracking_number"] in html
+    assert mine_mail[1]["Date"] and mine_mail[1]["Content-Language"] == "en"
+    assert mine_mail[1]["From"].addresses[0].display_name == "orderflow demo shop"
+    assert f"/orders/{order_id}?token=" in text  # the e-mail links to the order page
 
     # The money moved once; every tracking webhook reached the workflow through the inbox.
     assert (

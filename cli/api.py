@@ -1,0 +1,88 @@
+"""The HTTP side of the CLI: where the API is, whose credential, and problems as messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+
+from runtime.settings import Settings
+
+LOCAL_ENV = Path(".data") / "local.env"
+err = Console(stderr=True)
+out = Console()
+
+
+def local_keys() -> dict[str, str]:
+    """The keys `make run` generated for this checkout, if it ran here."""
+    if not LOCAL_ENV.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in LOCAL_ENV.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def configured(variable: str, setting: str) -> str:
+    """A key from the environment, else from `make run`'s local keys, else the settings."""
+    found = os.environ.get(variable) or local_keys().get(f"ORDERFLOW_{setting.upper()}")
+    if found:
+        return found
+    value = getattr(Settings(), setting)
+    return str(value.get_secret_value())
+
+
+@dataclass
+class Api:
+    url: str
+    credential: str
+    as_json: bool
+
+    def client(self, credential: str | None = None) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {credential or self.credential}"},
+        )
+
+    def call(self, method: str, path: str, *, credential: str | None = None, **kwargs: Any) -> Any:
+        """The answer's JSON; a problem is printed with its field and clause, and exits 1."""
+        try:
+            with self.client(credential) as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            err.print(f"[red]cannot reach the API at {self.url}[/]: {error}")
+            raise typer.Exit(2) from error
+        if response.status_code >= 400:
+            problem(response)
+            raise typer.Exit(1)
+        return response.json() if response.content else {}
+
+    def show(self, data: Any) -> bool:
+        """With `--json`, print the answer as it came and say so."""
+        if self.as_json:
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        return self.as_json
+
+
+def problem(response: httpx.Response) -> None:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"title": response.reason_phrase, "detail": response.text[:200]}
+    where = "".join(
+        f" [dim]{name}:[/] {body[name]}" for name in ("field", "clause") if body.get(name)
+    )
+    err.print(
+        f"[red]{response.status_code} {body.get('title', '')}[/]: {body.get('detail', '')}{where}"
+    )
+
+
+def api_of(ctx: typer.Context) -> Api:
+    api: Api = ctx.obj
+    return api

@@ -1,0 +1,127 @@
+"""The customer's order page: `GET /orders/{id}?token=…`, in the customer's language, the
+page every e-mail links to and the payment pages return to."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from activities.messages import language_of, phrase, render_page
+from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
+from runtime.tokens import customer_token
+from starter.orders import next_action, returning_to_page
+from starter.problems import Problem
+from store import orders
+from workflows.names import order_workflow_id
+
+log = structlog.get_logger("orderflow.api.page")
+router = APIRouter(tags=["customers"])
+
+BEFORE_SHIPMENT = {
+    "pending_payment",
+    "awaiting_3ds",
+    "awaiting_paypal_approval",
+    "awaiting_invoice_payment",
+    "payment_failed",
+    "fraud_review",
+    "paid",
+    "fulfilling",
+}
+
+
+def _open(deadlines: dict[str, Any], name: str, now: datetime) -> bool:
+    at = deadlines.get(name)
+    return bool(at) and datetime.fromisoformat(str(at).replace("Z", "+00:00")) > now
+
+
+def actions(status: str, deadlines: dict[str, Any], now: datetime) -> list[str]:
+    """What the customer may still ask for. The order's workflow decides each ask by the
+    policy; the page only leaves out what can no longer be asked."""
+    found = []
+    if status in BEFORE_SHIPMENT and _open(deadlines, "edit_window_closes_at", now):
+        found.append("address")
+    if status in BEFORE_SHIPMENT:
+        found.append("cancel")
+    if status == "delivered" and _open(deadlines, "return_window_closes_at", now):
+        found.append("return")
+    return found
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+async def order_page(
+    order_id: str,
+    request: Request,
+    token: Annotated[str, Query(max_length=100, description="the order's access token")],
+) -> HTMLResponse:
+    """The order as its customer sees it: status, parcels, dates, what can still be done
+    (forms that call the API with the same token) and the timeline with its clauses."""
+    secret = request.app.state.settings.order_token_secret.get_secret_value()
+    expected = customer_token(secret, "order", order_id)
+    row = await orders.get_order(request.app.state.pool, order_id)
+    if row is None or not secrets.compare_digest(token.encode(), expected.encode()):
+        raise Problem(404, "Order not found", "no order with this ID opens with this link")
+    structlog.contextvars.bind_contextvars(
+        order_id=order_id, workflow_id=order_workflow_id(order_id)
+    )
+    policy = row["policy"]
+    locale = str(row["customer"].get("locale") or policy.get("locale") or "en")
+    language = language_of(locale)[1]
+    timeline = await orders.list_events(request.app.state.pool, order_id)
+    deadlines = row["deadlines"] or {}
+    now = datetime.now(UTC)
+    nonce = secrets.token_urlsafe(16)
+    page = render_page(
+        "order_page",
+        locale,
+        policy.get("timezone", "UTC"),
+        {
+            "shop": policy.get("display_name", ""),
+            "order_id": order_id,
+            "token": token,
+            "nonce": nonce,
+            "status": ORDER_STATUS.get(row["status"], row["status"]),
+            "placed_at": row["created_at"],
+            "currency": row["currency"],
+            "total": f"{row['total']} {row['currency']}",
+            "lines": row["lines"],
+            "parcels": [
+                {**s, "status": PARCEL_STATUS.get(s.get("status", ""), s.get("status"))}
+                for s in row["shipments"]
+                if not s.get("voided")
+            ],
+            "deadlines": [
+                (phrase(language, label), deadlines[key])
+                for key, label in DEADLINES.items()
+                if deadlines.get(key)
+            ],
+            "actions": actions(row["status"], deadlines, now),
+            "reasons": [
+                (value, phrase(language, label)) for value, label in RETURN_REASONS.items()
+            ],
+            "country": row["shipping_address"].get("country", ""),
+            "next_action": returning_to_page(
+                request, order_id, next_action(row["status"], timeline)
+            )
+            .get("next_action", {})
+            .get("url"),
+            "timeline": timeline,
+        },
+    )
+    return HTMLResponse(
+        page,
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+                "connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; "
+                "frame-ancestors 'none'"
+            ),
+        },
+    )
