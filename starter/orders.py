@@ -117,7 +117,7 @@ def page_path(request: Request, order_id: str) -> str:
 def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """A payment page to visit comes back to the order page once done (`return_url`)."""
     action = body.get("next_action")
-    if not action:
+    if not action or body.get("status") not in HOSTED_PAGES:
         return body
     base = request.app.state.settings.public_base_url.rstrip("/")
     back = urlencode({"return_url": base + page_path(request, order_id)})
@@ -125,6 +125,8 @@ def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> 
     return {**body, "next_action": {**action, "url": url}}
 
 
+# Statuses whose next action is a provider's page the customer comes back from.
+HOSTED_PAGES = ("awaiting_3ds", "awaiting_paypal_approval")
 AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
 
 
@@ -234,7 +236,9 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "merchant": row["merchant"],
         "external_reference": row["external_reference"],
         "status": row["status"],
-        **next_action(row["status"], timeline),
+        **returning_to_page(
+            request, order_id, {"status": row["status"], **next_action(row["status"], timeline)}
+        ),
         "placed_at": row["created_at"],
         "locale": row["customer"].get("locale"),
         "policy_version": row["policy_version"],

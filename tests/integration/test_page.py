@@ -59,8 +59,9 @@ async def screenshot(url: str, name: str) -> tuple[Path, str]:
 
 
 async def test_the_page_opens_from_the_mail_in_the_customers_language(system: System) -> None:
-    order = await place(system, merchant="holdshop", customer={
-        "email": "claire@example.com", "locale": "fr"})
+    order = await place(
+        system, merchant="holdshop", customer={"email": "claire@example.com", "locale": "fr"}
+    )
     link = await wait_for(lambda: _async(page_link_in_mail(system, order["order_id"])), 30)
     assert link.startswith(system.settings.public_base_url)
     assert order["links"]["page"] in link
@@ -76,7 +77,9 @@ async def test_the_page_opens_from_the_mail_in_the_customers_language(system: Sy
     assert "39,80\u00a0€" in page.text  # 2 × 19.90 EUR, as French writes it
     assert "Modifier l'adresse de livraison" in page.text and "Annuler la commande" in page.text
     assert "Ask for a return" not in page.text and "Demander un retour" not in page.text
-    assert "IMA-EDT-1" in page.text or "KWO-CAN-1" in page.text or "<span class=\"clause\"" in page.text
+    assert (
+        "IMA-EDT-1" in page.text or "KWO-CAN-1" in page.text or '<span class="clause"' in page.text
+    )
 
     wrong = await system.api.get(f"/orders/{order['order_id']}", params={"token": "ot_guess"})
     assert_problem(wrong, 404)
@@ -104,8 +107,9 @@ async def test_the_payment_page_returns_to_the_order_page(system: System) -> Non
     CHROMIUM is None, reason="no Chromium here: apt-get install -y chromium (Debian) to see pages"
 )
 async def test_a_person_sees_the_page_and_can_cancel_from_it(system: System) -> None:
-    order = await place(system, merchant="holdshop", customer={
-        "email": "anna@example.com", "locale": "lv"})
+    order = await place(
+        system, merchant="holdshop", customer={"email": "anna@example.com", "locale": "lv"}
+    )
     link = system.settings.public_base_url + order["links"]["page"]
 
     async def paid() -> bool:

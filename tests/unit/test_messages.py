@@ -216,7 +216,6 @@ def test_the_arabic_catalog_is_written_in_arabic() -> None:
     with catalog_path("ar").open("rb") as source:
         catalog = read_po(source, locale="ar")
     latin_only = [
-        m.id for m in catalog
-        if m.id and not any("\u0600" <= ch <= "\u06ff" for ch in m.string)
+        m.id for m in catalog if m.id and not any("\u0600" <= ch <= "\u06ff" for ch in m.string)
     ]
     assert latin_only == []
