@@ -135,10 +135,9 @@ class ReserveReplacement(BaseModel):
     items: dict[str, int] | None = None  # these SKUs and quantities, not the parcel's
 
 
-class ReturnEvent(BaseModel):
-    """A return's timeline entry, with the read model as it stands after it."""
+class SnapshotEntry(BaseModel):
+    """A timeline entry of a return or a claim, with its read model as it stands after it."""
 
-    rma_id: str
     seq: int
     at: datetime
     kind: str
@@ -148,6 +147,10 @@ class ReturnEvent(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
     snapshot: dict[str, Any]
     deadlines: dict[str, Any] | None = None
+
+
+class ReturnEvent(SnapshotEntry):
+    rma_id: str
 
 
 class OperatorTask(BaseModel):
@@ -175,16 +178,5 @@ class Escalation(BaseModel):
     subscription_id: str | None = None
 
 
-class ClaimEvent(BaseModel):
-    """A claim's timeline entry, with the read model as it stands after it."""
-
+class ClaimEvent(SnapshotEntry):
     claim_id: str
-    seq: int
-    at: datetime
-    kind: str
-    summary: str
-    status: str | None
-    clauses: tuple[str, ...]
-    details: dict[str, Any]
-    snapshot: dict[str, Any]
-    deadlines: dict[str, str] | None = None

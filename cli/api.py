@@ -6,31 +6,21 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
 from rich.console import Console
 
-from runtime.settings import Settings
+from runtime.settings import LOCAL_ENV, Settings, read_env_file
 
-LOCAL_ENV = Path(".data") / "local.env"
 err = Console(stderr=True)
 out = Console()
 
 
-def local_keys() -> dict[str, str]:
-    """The keys `make run` generated for this checkout, if it ran here."""
-    if not LOCAL_ENV.exists():
-        return {}
-    pairs = (line.split("=", 1) for line in LOCAL_ENV.read_text().splitlines() if "=" in line)
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
 def configured(variable: str, setting: str) -> str:
     """A key from the environment, else from `make run`'s local keys, else the settings."""
-    found = os.environ.get(variable) or local_keys().get(f"ORDERFLOW_{setting.upper()}")
+    found = os.environ.get(variable) or read_env_file(LOCAL_ENV).get(f"ORDERFLOW_{setting.upper()}")
     if found:
         return found
     value = getattr(Settings(), setting)

@@ -24,6 +24,21 @@ class OrderStatus(StrEnum):
     def is_final(self) -> bool:
         return self in {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.LOST}
 
+    @property
+    def before_shipment(self) -> bool:
+        """Nothing has left yet: the address may still change and a cancellation be asked
+        (each then decided by the policy)."""
+        return self in {
+            OrderStatus.PENDING_PAYMENT,
+            OrderStatus.AWAITING_3DS,
+            OrderStatus.AWAITING_PAYPAL_APPROVAL,
+            OrderStatus.AWAITING_INVOICE_PAYMENT,
+            OrderStatus.PAYMENT_FAILED,
+            OrderStatus.FRAUD_REVIEW,
+            OrderStatus.PAID,
+            OrderStatus.FULFILLING,
+        }
+
 
 class ReturnStatus(StrEnum):
     REQUESTED = "requested"

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from runtime.postgres import LocalPostgres
+from runtime.settings import read_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -63,8 +64,7 @@ def local_secrets(data: Path = DATA) -> dict[str, str]:
             )
         )
         path.chmod(0o600)
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {k: v for k, v in pairs}
+    return read_env_file(path)
 
 
 def port_open(port: int) -> bool:

@@ -8,6 +8,18 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "change-me"
+# The keys `make run` generates for a checkout on first start (`runtime/devstack.py`).
+LOCAL_ENV = Path(__file__).resolve().parent.parent / ".data" / "local.env"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`NAME=value` lines of an env file; nothing when it does not exist."""
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
 DEV_CARD_CODE_KEYS = "dev:ZGV2LW9ubHktY2FyZC1jb2RlLWtleS0zMi1ieXRlcyE="
 
 

@@ -92,10 +92,15 @@ class OperatorIdentity:
         await self.app(scope, receive, send)
 
 
+def opens(request: Request, token: str, kind: str, resource_id: str) -> bool:
+    """`token` is the customer's own for this order or subscription."""
+    secret = request.app.state.settings.order_token_secret.get_secret_value()
+    return _matches(token, customer_token(secret, kind, resource_id))
+
+
 def is_customer(request: Request, kind: str, resource_id: str) -> bool:
     """The request carries the customer's own token for this order or subscription."""
-    secret = request.app.state.settings.order_token_secret.get_secret_value()
-    return _matches(bearer(request), customer_token(secret, kind, resource_id))
+    return opens(request, bearer(request), kind, resource_id)
 
 
 def may_read(request: Request, kind: str, resource_id: str) -> bool:

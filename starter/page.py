@@ -12,8 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from activities.messages import language_of, phrase, render_page
+from activities.messages.context import locale_of
 from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
-from runtime.tokens import customer_token
+from domain.status import OrderStatus
+from starter.auth import opens
 from starter.orders import next_action, returning_to_page
 from starter.problems import Problem
 from store import orders
@@ -39,15 +41,15 @@ def _open(deadlines: dict[str, Any], name: str, now: datetime) -> bool:
     return bool(at) and datetime.fromisoformat(str(at).replace("Z", "+00:00")) > now
 
 
-def actions(status: str, deadlines: dict[str, Any], now: datetime) -> list[str]:
+def actions(status: OrderStatus, deadlines: dict[str, Any], now: datetime) -> list[str]:
     """What the customer may still ask for. The order's workflow decides each ask by the
     policy; the page only leaves out what can no longer be asked."""
     found = []
-    if status in BEFORE_SHIPMENT and _open(deadlines, "edit_window_closes_at", now):
+    if status.before_shipment and _open(deadlines, "edit_window_closes_at", now):
         found.append("address")
-    if status in BEFORE_SHIPMENT:
+    if status.before_shipment:
         found.append("cancel")
-    if status == "delivered" and _open(deadlines, "return_window_closes_at", now):
+    if status is OrderStatus.DELIVERED and _open(deadlines, "return_window_closes_at", now):
         found.append("return")
     return found
 
@@ -60,16 +62,14 @@ async def order_page(
 ) -> HTMLResponse:
     """The order as its customer sees it: status, parcels, dates, what can still be done
     (forms that call the API with the same token) and the timeline with its clauses."""
-    secret = request.app.state.settings.order_token_secret.get_secret_value()
-    expected = customer_token(secret, "order", order_id)
     row = await orders.get_order(request.app.state.pool, order_id)
-    if row is None or not secrets.compare_digest(token.encode(), expected.encode()):
+    if row is None or not opens(request, token, "order", order_id):
         raise Problem(404, "Order not found", "no order with this ID opens with this link")
     structlog.contextvars.bind_contextvars(
         order_id=order_id, workflow_id=order_workflow_id(order_id)
     )
     policy = row["policy"]
-    locale = str(row["customer"].get("locale") or policy.get("locale") or "en")
+    locale = locale_of(row)
     language = language_of(locale)[1]
     timeline = await orders.list_events(request.app.state.pool, order_id)
     deadlines = row["deadlines"] or {}
@@ -99,7 +99,7 @@ async def order_page(
                 for key, label in DEADLINES.items()
                 if deadlines.get(key)
             ],
-            "actions": actions(row["status"], deadlines, now),
+            "actions": actions(OrderStatus(row["status"]), deadlines, now),
             "reasons": [
                 (value, phrase(language, label)) for value, label in RETURN_REASONS.items()
             ],

@@ -3,10 +3,11 @@ operator's answer, the read model its workflow keeps current, and its timeline."
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import asyncpg
+
+from store import timeline
 
 
 async def insert_claim(
@@ -87,47 +88,9 @@ async def events(db: asyncpg.Pool, claim_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def record_event(
-    pool: asyncpg.Pool,
-    *,
-    claim_id: str,
-    seq: int,
-    at: datetime,
-    kind: str,
-    summary: str,
-    status: str | None,
-    clauses: tuple[str, ...],
-    details: dict[str, Any],
-    snapshot: dict[str, Any],
-    deadlines: dict[str, Any] | None,
-) -> None:
-    """Append one entry and move the read model with it; a replayed entry changes nothing,
-    and an older entry retried late never overwrites a newer state."""
-    await pool.execute(
-        """
-        WITH inserted AS (
-            INSERT INTO claim_events (claim_id, seq, at, kind, status, summary, clauses, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (claim_id, seq) DO NOTHING
-            RETURNING claim_id
-        )
-        UPDATE claims SET
-            status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
-            snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
-            status_seq = GREATEST(status_seq, $2),
-            deadlines = deadlines || COALESCE($10::jsonb, '{}'::jsonb),
-            updated_at = now()
-        FROM inserted
-        WHERE claims.claim_id = inserted.claim_id
-        """,
-        claim_id,
-        seq,
-        at,
-        kind,
-        status,
-        summary,
-        list(clauses),
-        details,
-        snapshot,
-        deadlines,
-    )
+CLAIMS = timeline.ReadModel("claims", "claim_events", "claim_id")
+
+
+async def record_event(pool: asyncpg.Pool, *, claim_id: str, **entry: Any) -> None:
+    """Append one timeline entry and move the claim's read model with it."""
+    await timeline.record(pool, CLAIMS, claim_id, **entry)

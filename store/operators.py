@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -71,9 +72,7 @@ async def who(pool: asyncpg.Pool, credential: str) -> str | None:
     )
     if row is None or not secrets.compare_digest(bytes(row["key_hash"]), _digest(credential)):
         return None
-    await pool.execute(
-        "UPDATE operators SET last_used_at = now() WHERE name = $1"
-        " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-        row["name"],
-    )
+    last = row["last_used_at"]
+    if last is None or datetime.now(UTC) - last > timedelta(minutes=1):
+        await pool.execute("UPDATE operators SET last_used_at = now() WHERE name = $1", row["name"])
     return str(row["name"])

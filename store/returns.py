@@ -3,10 +3,11 @@ workflow keeps current, and its timeline."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import asyncpg
+
+from store import timeline
 
 
 async def insert_return(
@@ -81,50 +82,16 @@ async def rma_of_parcel(conn: asyncpg.Connection, tracking_number: str) -> str |
     )
 
 
-async def record_event(
-    pool: asyncpg.Pool,
-    *,
-    rma_id: str,
-    seq: int,
-    at: datetime,
-    kind: str,
-    summary: str,
-    status: str | None,
-    clauses: tuple[str, ...],
-    details: dict[str, Any],
-    snapshot: dict[str, Any],
-    deadlines: dict[str, Any] | None,
-) -> None:
-    """Append one entry and move the read model with it; a replayed entry changes nothing,
-    and an older entry retried late never overwrites a newer state."""
-    await pool.execute(
-        """
-        WITH inserted AS (
-            INSERT INTO return_events (rma_id, seq, at, kind, status, summary, clauses, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (rma_id, seq) DO NOTHING
-            RETURNING rma_id
-        )
-        UPDATE returns SET
-            status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
-            snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
-            tracking_number = CASE WHEN status_seq < $2
-                                   THEN COALESCE($9::jsonb ->> 'tracking_number', tracking_number)
-                                   ELSE tracking_number END,
-            status_seq = GREATEST(status_seq, $2),
-            deadlines = deadlines || COALESCE($10::jsonb, '{}'::jsonb),
-            updated_at = now()
-        FROM inserted
-        WHERE returns.rma_id = inserted.rma_id
-        """,
-        rma_id,
-        seq,
-        at,
-        kind,
-        status,
-        summary,
-        list(clauses),
-        details,
-        snapshot,
-        deadlines,
-    )
+RETURNS = timeline.ReadModel(
+    "returns",
+    "return_events",
+    "rma_id",
+    also="""tracking_number = CASE WHEN status_seq < $2
+                               THEN COALESCE($9::jsonb ->> 'tracking_number', tracking_number)
+                               ELSE tracking_number END,""",
+)
+
+
+async def record_event(pool: asyncpg.Pool, *, rma_id: str, **entry: Any) -> None:
+    """Append one timeline entry and move the return's read model with it."""
+    await timeline.record(pool, RETURNS, rma_id, **entry)

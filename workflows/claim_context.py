@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.claims import ClaimInput, ClaimSnapshot
     from domain.status import ClaimStatus
     from domain.subscriptions import SendSubscriptionEmail
-    from workflows.context import overdue, run_local, send_email, set_task
+    from workflows.context import iso_deadlines, overdue, run_local, send_email, set_task
 
 
 def _at(moment: datetime) -> str:
@@ -99,7 +99,7 @@ class ClaimContext:
             clauses=clauses,
             details=details or {},
             snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines={k: v.isoformat() for k, v in deadlines.items() if v} if deadlines else None,
+            deadlines=iso_deadlines(deadlines),
         )
         await run_local(StoreActivities.record_claim_event, entry, kind)
 

@@ -4,7 +4,7 @@ typed options its activities run with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,7 +143,7 @@ class OrderContext:
             clauses=clauses,
             details=details or {},
             shipments=[s.model_dump(mode="json") for s in self.order.shipments],
-            deadlines={k: v.isoformat() for k, v in deadlines.items()} if deadlines else None,
+            deadlines=iso_deadlines(deadlines),
         )
         await run_local(StoreActivities.record_order_event, entry, kind)
 
@@ -187,6 +187,11 @@ class OrderContext:
             closed=closed,
             ref=key,
         )
+
+
+def iso_deadlines(deadlines: Mapping[str, datetime | None] | None) -> dict[str, str] | None:
+    """A timeline entry's deadlines as the read model keeps them; unset ones left out."""
+    return {k: v.isoformat() for k, v in deadlines.items() if v} if deadlines else None
 
 
 async def send_email(

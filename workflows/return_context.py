@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.returns import ReturnSnapshot, ReturnWorkflowInput
     from domain.status import ReturnStatus
-    from workflows.context import run_local, send_email, set_task
+    from workflows.context import iso_deadlines, run_local, send_email, set_task
     from workflows.names import RETURN_STATUS
 
 
@@ -89,7 +89,7 @@ class ReturnContext:
             clauses=clauses,
             details=details or {},
             snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines={k: v.isoformat() for k, v in deadlines.items()} if deadlines else None,
+            deadlines=iso_deadlines(deadlines),
         )
         await run_local(StoreActivities.record_return_event, entry, kind)
 

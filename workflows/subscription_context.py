@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionSnapshot,
     )
     from workflows import names
-    from workflows.context import run_local
+    from workflows.context import iso_deadlines, run_local
 
 
 class SubscriptionContext:
@@ -97,7 +97,7 @@ class SubscriptionContext:
             status=status,
             clauses=self.clauses if clauses is None else clauses,
             details=details or {},
-            deadlines={k: v.isoformat() for k, v in deadlines.items()} if deadlines else None,
+            deadlines=iso_deadlines(deadlines),
             period=self.input.period,
         )
         await run_local(StoreActivities.record_subscription_event, event, kind)

@@ -29,7 +29,8 @@ def sender(policy: dict[str, Any], default: str) -> str:
     return formataddr((str(policy.get("display_name") or ""), address or default))
 
 
-def _locale(row: dict[str, Any]) -> str:
+def locale_of(row: dict[str, Any]) -> str:
+    """The language of an order's or a subscription's customer: theirs, else the merchant's."""
     return str((row.get("customer") or {}).get("locale") or row["policy"].get("locale") or "en")
 
 
@@ -40,7 +41,7 @@ def _phrase(locale: str, text: str, **values: Any) -> str:
 def order_letter(
     kind: str, order: dict[str, Any], facts: dict[str, Any], default_from: str, links: Links | None
 ) -> Letter:
-    policy, locale = order["policy"], _locale(order)
+    policy, locale = order["policy"], locale_of(order)
     oid = order["order_id"]
     context = {
         "shop": policy.get("display_name", ""),
@@ -60,7 +61,7 @@ def order_letter(
 def subscription_letter(
     kind: str, row: dict[str, Any], facts: dict[str, Any], default_from: str
 ) -> Letter:
-    policy, locale = row["policy"], _locale(row)
+    policy, locale = row["policy"], locale_of(row)
     sid, plan = row["subscription_id"], row["plan_name"]
     context = {
         "shop": policy.get("display_name", ""),

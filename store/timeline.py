@@ -1,0 +1,67 @@
+"""The timeline of a return or a claim: one entry appended, and the read model moved with it
+to the snapshot the workflow had after it, in one statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    table: str
+    events: str
+    key: str
+    also: str = ""  # further `column = …` assignments, in terms of $2 (seq) and $9 (snapshot)
+
+
+async def record(
+    pool: asyncpg.Pool,
+    model: ReadModel,
+    key: str,
+    *,
+    seq: int,
+    at: datetime,
+    kind: str,
+    summary: str,
+    status: str | None,
+    clauses: tuple[str, ...],
+    details: dict[str, Any],
+    snapshot: dict[str, Any],
+    deadlines: dict[str, Any] | None,
+) -> None:
+    """Append one entry and move the read model with it; a replayed entry changes nothing,
+    and an older entry retried late never overwrites a newer state."""
+    await pool.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO {model.events} ({model.key}, seq, at, kind, status, summary, clauses,
+                                        details)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT ({model.key}, seq) DO NOTHING
+            RETURNING {model.key}
+        )
+        UPDATE {model.table} SET
+            status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
+            snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
+            {model.also}
+            status_seq = GREATEST(status_seq, $2),
+            deadlines = deadlines || COALESCE($10::jsonb, '{{}}'::jsonb),
+            updated_at = now()
+        FROM inserted
+        WHERE {model.table}.{model.key} = inserted.{model.key}
+        """,
+        key,
+        seq,
+        at,
+        kind,
+        status,
+        summary,
+        list(clauses),
+        details,
+        snapshot,
+        deadlines,
+    )
