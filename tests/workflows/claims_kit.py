@@ -43,6 +43,17 @@ async def state(o: Delivered, claim_id: str) -> ClaimSnapshot:
     return snap
 
 
+async def handle_reaches(handle: WorkflowHandle[Any, Any], status: ClaimStatus) -> ClaimSnapshot:
+    """A claim running on its own reaches `status` (an update sent before would be refused)."""
+
+    async def there() -> ClaimSnapshot | None:
+        snap = await handle.query(names.QUERY_CLAIM, result_type=ClaimSnapshot)
+        return snap if snap.status is status else None
+
+    found: ClaimSnapshot = await wait_for(there, within=30)
+    return found
+
+
 async def reaches(o: Delivered, claim_id: str, status: ClaimStatus) -> ClaimSnapshot:
     async def there() -> ClaimSnapshot | None:
         snap = await state(o, claim_id)

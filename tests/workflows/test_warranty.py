@@ -18,7 +18,7 @@ from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.claims_kit import file, reaches, repaired, to_the_workshop
+from tests.workflows.claims_kit import file, handle_reaches, reaches, repaired, to_the_workshop
 from tests.workflows.fakes import FakeWorld, record_history, refused, running_claim
 from tests.workflows.returns_kit import delivered
 from workflows import names
@@ -142,6 +142,7 @@ async def test_paralight_out_of_warranty_period_is_quoted(
     async with running_claim(own_time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
+        await handle_reaches(handle, ClaimStatus.AWAITING_PRODUCT)
         await handle.execute_update(
             names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W")
         )
@@ -219,6 +220,7 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
     async with running_claim(own_time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
+        await handle_reaches(handle, ClaimStatus.AWAITING_PRODUCT)
         await handle.execute_update(
             names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W")
         )
