@@ -14,8 +14,8 @@ from rich.console import Console
 
 from runtime.settings import LOCAL_ENV, Settings, read_env_file
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def configured(variable: str, setting: str) -> str:

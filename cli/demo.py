@@ -44,10 +44,9 @@ def demo(ctx: typer.Context) -> None:
         )
         if api.show(order):
             continue
-        page = order["links"].get("page", f"/orders/{order['order_id']}")
         out.print(
             f"order {order['order_id']}: {order['status']}\n"
-            f"  customer's page: {api.url}{page}?token={order['access_token']}\n"
+            f"  customer's page: {api.url}{order['links']['page']}\n"
             f"  Temporal UI: {settings.temporal_ui_url}/namespaces/"
             f"{settings.temporal_namespace}/workflows/order-{order['order_id']}"
         )

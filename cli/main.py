@@ -60,11 +60,12 @@ def money(value: dict[str, str] | None) -> str:
 
 
 def when(value: str | None) -> str:
-    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M %Z").strip() if value else ""
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def order_table(items: list[dict[str, Any]]) -> Table:
     table = Table("order", "merchant", "shop ref", "status", "total", "parcels", "placed")
+    table.columns[0].no_wrap = True  # operators copy it whole
     for o in items:
         parcels = ", ".join(f"{p['carrier']} {p['tracking_number']}" for p in o["parcels"])
         table.add_row(
