@@ -19,9 +19,11 @@ from adapters.email.smtp import SmtpMailer
 from adapters.payments.sandbox import SandboxPaymentGateway
 from runtime import loop as event_loop
 from runtime.log import configure_logging
+from runtime.metrics import BusinessMetrics
 from runtime.settings import Settings
-from runtime.temporal import connect
+from runtime.temporal import connect, sdk_runtime
 from runtime.tokens import Links
+from runtime.tracing import configured_tracer, interceptors
 from store.db import create_pool, migrate
 from store.sealing import Sealer
 from workflows.claims import ClaimWorkflow
@@ -105,7 +107,12 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         )
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)
-        client = await connect(settings)
+        runtime = sdk_runtime(settings.worker_metrics_address or None)
+        tracer = configured_tracer(settings, "orderflow-worker")
+        client = await connect(settings, runtime=runtime, interceptors=interceptors(tracer))
+        gauges = BusinessMetrics(runtime.metric_meter, pool, settings.metrics_refresh_seconds)
+        refresh = asyncio.create_task(gauges.run())
+        stack.callback(refresh.cancel)
         worker = build_worker(
             client, activities, settings.temporal_task_queue, sandboxed=settings.workflow_sandbox
         )
@@ -115,6 +122,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             temporal=settings.temporal_address,
             namespace=settings.temporal_namespace,
             workflow_sandbox=settings.workflow_sandbox,
+            metrics=settings.worker_metrics_address or None,
+            tracing=tracer is not None,
         )
         async with worker:
             await stop.wait()

@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 from domain.money import Money
 from domain.orders import Note, Operator
 
+# What a brand's card ID may be: checked at the API and again on the update.
+CARD_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
 
 class CardStatus(StrEnum):
     ISSUED = "issued"
@@ -119,7 +122,7 @@ class VerificationOutcome(BaseModel):
 class FaultyCardReport(BaseModel):
     """The customer says a card does not work. What they wrote stays with the API."""
 
-    card_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    card_id: str = Field(pattern=CARD_ID)
 
 
 class FaultyCardVerdict(StrEnum):
@@ -129,7 +132,7 @@ class FaultyCardVerdict(StrEnum):
 
 
 class FaultyCardDecision(BaseModel):
-    card_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    card_id: str = Field(pattern=CARD_ID)
     verdict: FaultyCardVerdict
     operator: Operator = ""
     note: Note = ""

@@ -64,6 +64,12 @@ def _temporal_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, 
     return event_dict
 
 
+def _no_colour_codes(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn adds a copy of its message with ANSI colours; a log line keeps the plain one."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     as_json = (not sys.stderr.isatty()) if json is None else json
     shared: list[Any] = [
@@ -72,6 +78,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _no_colour_codes,
         _temporal_context,
         redact_personal_data,
     ]

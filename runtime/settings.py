@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development, test or production")
     log_level: str = "INFO"
     log_json: bool | None = Field(None, description="JSON logs; default: when not on a terminal")
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector (`http://host:4318`); tracing is off without it"
+    )
+    worker_metrics_address: str | None = Field(
+        "127.0.0.1:9464", description="where the worker serves Prometheus metrics; empty: none"
+    )
+    metrics_refresh_seconds: float = Field(
+        15.0, gt=0, description="how often the worker re-reads its business gauges"
+    )
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+)
 from temporalio.service import TLSConfig
 
 from runtime.settings import Settings
@@ -14,8 +21,9 @@ from runtime.settings import Settings
 _runtime: Runtime | None = None
 
 
-def sdk_runtime() -> Runtime:
-    """One SDK runtime per process whose core logs go through the Python logging pipeline."""
+def sdk_runtime(metrics_address: str | None = None) -> Runtime:
+    """One SDK runtime per process whose core logs go through the Python logging pipeline;
+    with `metrics_address` (the worker's), it serves the SDK's Prometheus metrics there."""
     global _runtime
     if _runtime is None:
         _runtime = Runtime(
@@ -23,7 +31,14 @@ def sdk_runtime() -> Runtime:
                 logging=LoggingConfig(
                     filter="WARN",
                     forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+                ),
+                metrics=PrometheusConfig(
+                    bind_address=metrics_address,
+                    counters_total_suffix=True,
+                    durations_as_seconds=True,
                 )
+                if metrics_address
+                else None,
             )
         )
     return _runtime
@@ -43,7 +58,13 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
-async def connect(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect(
+    settings: Settings,
+    *,
+    lazy: bool = False,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
     """A client; `lazy` defers the connection to the first call (the API starts without Temporal)."""
     return await Client.connect(
         settings.temporal_address,
@@ -51,6 +72,7 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
         api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
         tls=tls_config(settings),
         data_converter=pydantic_data_converter,
-        runtime=sdk_runtime(),
+        runtime=runtime or sdk_runtime(),
+        interceptors=interceptors,
         lazy=lazy,
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi_offline import FastAPIOffline
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 
 from adapters.storage import EvidenceStore, open_store
@@ -17,12 +19,14 @@ from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
 from runtime.settings import Settings
 from runtime.temporal import connect
+from runtime.tracing import configured_tracer, interceptors
 from starter import (
     cards,
     changes,
     claim_filing,
     claims,
     health,
+    openapi,
     ops,
     orders,
     page,
@@ -35,25 +39,13 @@ from starter import (
     webhooks,
 )
 from starter.auth import OperatorIdentity
+from starter.observe import RequestObservation
 from starter.relay import Relay
+from starter.schemas.webhooks import EVENTS
 from store.db import create_pool, migrate
 from store.sealing import Sealer
 
 log = structlog.get_logger("orderflow.api")
-
-
-class RequestLogContext:
-    """Every log line of a request carries its method and path. Plain ASGI, so a request costs
-    no extra task and stream as an `http` middleware would."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            structlog.contextvars.clear_contextvars()
-            structlog.contextvars.bind_contextvars(method=scope["method"], path=scope["path"])
-        await self.app(scope, receive, send)
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
@@ -67,8 +59,11 @@ def evidence_store(settings: Settings) -> EvidenceStore:
     )
 
 
-def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
-    """The app; `temporal` lets a test hand in its own client."""
+def create_app(
+    settings: Settings, *, temporal: Client | None = None, tracer: Tracer | None = None
+) -> FastAPI:
+    """The app; `temporal` and `tracer` let a test hand in its own client and tracer."""
+    tracer = tracer or configured_tracer(settings, "orderflow-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +72,9 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         state.presets = load_presets(settings.policies_dir or PRESETS_DIR)
         state.pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         await migrate(state.pool)
-        state.temporal = temporal or await connect(settings, lazy=True)
+        state.temporal = temporal or await connect(
+            settings, lazy=True, interceptors=interceptors(tracer)
+        )
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
         state.relay = None
@@ -99,16 +96,18 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
                 await asyncio.gather(relay_task, return_exceptions=True)
             await state.pool.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="orderflow",
-        version="0.1.0",
+        version=version("orderflow"),
+        static_url="/static/docs",
         lifespan=lifespan,
         description="The order lifecycle of an online shop, as durable Temporal workflows.",
     )
     problems.install(app)
+    openapi.install(app, EVENTS)
 
     app.add_middleware(OperatorIdentity)
-    app.add_middleware(RequestLogContext)
+    app.add_middleware(RequestObservation, tracer=tracer)
 
     for module in (
         orders,

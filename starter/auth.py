@@ -5,12 +5,41 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.tokens import customer_token
 from starter.problems import Problem
 from store import operators
+
+# The callers, as the OpenAPI document names them. Each only documents and reads the header;
+# the checks below decide.
+STOREFRONT = HTTPBearer(
+    scheme_name="storefront",
+    description="The shop's storefront API key (`ORDERFLOW_STOREFRONT_API_KEY`).",
+    auto_error=False,
+)
+OPERATOR = HTTPBearer(
+    scheme_name="operator",
+    description="An operator's own credential (`oper_…`, made by `orderflow operators "
+    "create`); outside production also the shared development key.",
+    auto_error=False,
+)
+CUSTOMER = HTTPBearer(
+    scheme_name="customer",
+    description="The customer's token for one order or subscription, as placement answered it.",
+    auto_error=False,
+)
+WEBHOOK = APIKeyHeader(
+    name="webhook-signature",
+    scheme_name="standard_webhooks",
+    description="A Standard Webhooks signature over `webhook-id`, `webhook-timestamp` and the "
+    "raw body, under the provider's signing secret; both other headers are required too.",
+    auto_error=False,
+)
+# A customer's own resource: its token, or an operator's credential.
+CUSTOMER_OR_OPERATOR = [Depends(CUSTOMER), Depends(OPERATOR)]
 
 # Who acted when the shared development key was used and the body named no one.
 SHARED_KEY = "development key"
@@ -39,7 +68,7 @@ def _require(request: Request, expected: str, who: str) -> None:
         )
 
 
-def require_storefront(request: Request) -> None:
+def require_storefront(request: Request, _: object = Depends(STOREFRONT)) -> None:
     settings = request.app.state.settings
     _require(request, settings.storefront_api_key.get_secret_value(), "storefront")
 
@@ -65,7 +94,7 @@ def acting(request: Request, given: str = "") -> str:
     return given if name == SHARED_KEY and given else name
 
 
-def require_operator(request: Request) -> None:
+def require_operator(request: Request, _: object = Depends(OPERATOR)) -> None:
     if operator_name(request) is None:
         raise Problem(
             401,

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from activities.cards import card_codes
 from domain.decisions.aftercare import card_code_matches
 from domain.decisions.digital import faulty_card_report
 from domain.digital import (
+    CARD_ID,
     CardStatus,
     DigitalCard,
     FaultyCardAnswer,
@@ -26,10 +27,13 @@ from domain.digital import (
 from domain.money import Money
 from domain.orders import Note, Operator
 from domain.policy import Policy
-from starter.auth import require_operator
+from starter.auth import CUSTOMER_OR_OPERATOR, require_operator
 from starter.changes import IdempotencyKey, no_longer, run_update, update_id
+from starter.openapi import problems
 from starter.orders import visible_order
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.orders import CardReport, DigitalVerification
 from store import cards
 from workflows.names import (
     UPDATE_REPORT_FAULTY_CARD,
@@ -37,7 +41,7 @@ from workflows.names import (
     UPDATE_VERIFY_PURCHASE,
 )
 
-router = APIRouter(tags=["digital cards"])
+router = APIRouter(route_class=AnswerRoute, tags=["digital cards"])
 
 
 class CardVerdictIn(BaseModel):
@@ -50,7 +54,13 @@ class CardVerdictIn(BaseModel):
     note: Note = ""
 
 
-ops = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+ops = APIRouter(
+    route_class=AnswerRoute,
+    prefix="/v1/ops",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+    responses=problems(409, 503),
+)
 
 
 def _digital_clauses(row: dict[str, Any]) -> tuple[str, ...]:
@@ -73,10 +83,16 @@ class CardReportIn(BaseModel):
     code_tried: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
-@router.post("/v1/orders/{order_id}/digital-cards/{card_id}/report", status_code=201)
+@router.post(
+    "/v1/orders/{order_id}/digital-cards/{card_id}/report",
+    status_code=201,
+    response_model=CardReport,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def report_faulty_card(
     order_id: str,
-    card_id: str,
+    card_id: Annotated[str, Path(pattern=CARD_ID)],
     request: Request,
     body: CardReportIn | None = None,
     idempotency_key: IdempotencyKey = None,
@@ -156,7 +172,7 @@ async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> 
     )
 
 
-@ops.post("/orders/{order_id}/digital-verification")
+@ops.post("/orders/{order_id}/digital-verification", response_model=DigitalVerification)
 async def verify_purchase(
     order_id: str,
     body: PurchaseVerification,
@@ -179,10 +195,10 @@ async def verify_purchase(
     return {"order_id": order_id, **done.model_dump(mode="json", exclude_none=True)}
 
 
-@ops.post("/orders/{order_id}/digital-cards/{card_id}/decision")
+@ops.post("/orders/{order_id}/digital-cards/{card_id}/decision", response_model=CardReport)
 async def decide_faulty_card(
     order_id: str,
-    card_id: str,
+    card_id: Annotated[str, Path(pattern=CARD_ID)],
     body: CardVerdictIn,
     request: Request,
     idempotency_key: IdempotencyKey = None,

@@ -29,9 +29,12 @@ from domain.orders import (
     ReshipRequest,
 )
 from domain.policy import Policy
-from starter.auth import acting
+from starter.auth import CUSTOMER_OR_OPERATOR, acting
+from starter.openapi import problems
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
 from store import ledger, orders
 from workflows.names import (
     UPDATE_CANCEL,
@@ -41,7 +44,7 @@ from workflows.names import (
 )
 
 log = structlog.get_logger("orderflow.api.changes")
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"])
 
 REFUSALS = (
     "EditRefused",
@@ -191,7 +194,12 @@ def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Probl
     )
 
 
-@router.patch("/{order_id}/shipping-address")
+@router.patch(
+    "/{order_id}/shipping-address",
+    response_model=AddressChangeAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def change_shipping_address(
     order_id: str, address: Address, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -215,7 +223,12 @@ async def change_shipping_address(
     }
 
 
-@router.post("/{order_id}/cancel")
+@router.post(
+    "/{order_id}/cancel",
+    response_model=Cancelled,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def cancel_order(
     order_id: str, request: Request, body: CancelRequest | None = None
 ) -> dict[str, Any]:
@@ -251,7 +264,12 @@ async def cancel_order(
     }
 
 
-@router.post("/{order_id}/reship")
+@router.post(
+    "/{order_id}/reship",
+    response_model=Reshipped,
+    responses=problems(402, 409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def reship_returned_parcel(
     order_id: str, body: Reshipping, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

@@ -20,17 +20,21 @@ from domain.decisions.claims import Filing
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.subscriptions import RefundCharge, SubscriptionSnapshot
+from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.changes import IdempotencyKey, run_update
 from starter.claims import created, decided, keep_claim, start_alone
+from starter.openapi import problems
 from starter.orders import visible_order
 from starter.problems import Problem
 from starter.returns import keep_evidence
+from starter.schemas import AnswerRoute
+from starter.schemas.returns import ClaimFiledAnswer, Evidence
 from starter.subscriptions import visible_subscription
 from store import claims, orders
 from workflows.names import QUERY_SUBSCRIPTION, UPDATE_OPEN_CLAIM, subscription_workflow_id
 
 log = structlog.get_logger("orderflow.api.claims")
-router = APIRouter(tags=["claims"])
+router = APIRouter(route_class=AnswerRoute, tags=["claims"])
 
 
 async def _file_on_order(
@@ -115,7 +119,13 @@ async def _of_ended_order(
     return started(claim)
 
 
-@router.post("/v1/orders/{order_id}/claims", status_code=201)
+@router.post(
+    "/v1/orders/{order_id}/claims",
+    status_code=201,
+    response_model=ClaimFiledAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def file_claim(
     order_id: str, body: ClaimAsk, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -126,7 +136,13 @@ async def file_claim(
     )
 
 
-@router.post("/v1/orders/{order_id}/messages", status_code=201)
+@router.post(
+    "/v1/orders/{order_id}/messages",
+    status_code=201,
+    response_model=ClaimFiledAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def ask_question(
     order_id: str, body: MessageAsk, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -210,7 +226,13 @@ async def _file_on_subscription(
     return created(started(claim), "subscription", subscription_id)
 
 
-@router.post("/v1/subscriptions/{subscription_id}/claims", status_code=201)
+@router.post(
+    "/v1/subscriptions/{subscription_id}/claims",
+    status_code=201,
+    response_model=ClaimFiledAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def file_subscription_claim(
     subscription_id: str, body: ClaimAsk, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -220,7 +242,13 @@ async def file_subscription_claim(
     )
 
 
-@router.post("/v1/subscriptions/{subscription_id}/messages", status_code=201)
+@router.post(
+    "/v1/subscriptions/{subscription_id}/messages",
+    status_code=201,
+    response_model=ClaimFiledAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def ask_about_subscription(
     subscription_id: str, body: MessageAsk, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -229,7 +257,13 @@ async def ask_about_subscription(
     )
 
 
-@router.post("/v1/subscriptions/{subscription_id}/evidence", status_code=201)
+@router.post(
+    "/v1/subscriptions/{subscription_id}/evidence",
+    status_code=201,
+    response_model=Evidence,
+    responses=problems(413, 415),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def upload_subscription_evidence(subscription_id: str, request: Request) -> dict[str, Any]:
     """A screenshot or document for a subscription's claim, as the raw body with its
     Content-Type; kept in the evidence store, never in Temporal."""

@@ -27,14 +27,17 @@ from domain.money import Money
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
-from starter.auth import may_read
+from starter.auth import CUSTOMER_OR_OPERATOR, may_read
 from starter.changes import IdempotencyKey, run_update
+from starter.openapi import problems
 from starter.orders import body_hash, money_json, refused_at_intake
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.returns import ClaimAnswer, QuoteAnswered
 from store import claims, evidence
 from workflows.names import UPDATE_ANSWER_QUOTE, claim_workflow_id
 
-router = APIRouter(tags=["claims"])
+router = APIRouter(route_class=AnswerRoute, tags=["claims"])
 
 
 def decided(policy: Policy, filing: Filing, now: Any) -> ClaimOpening:
@@ -175,7 +178,7 @@ def claim_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str,
     }
 
 
-@router.get("/v1/claims/{claim_id}")
+@router.get("/v1/claims/{claim_id}", response_model=ClaimAnswer, dependencies=CUSTOMER_OR_OPERATOR)
 async def get_claim(claim_id: str, request: Request) -> dict[str, Any]:
     row = await visible_claim(request, claim_id)
     return claim_json(row, await claims.events(request.app.state.pool, claim_id))
@@ -204,7 +207,12 @@ async def act_on_claim(
     return done
 
 
-@router.post("/v1/claims/{claim_id}/quote")
+@router.post(
+    "/v1/claims/{claim_id}/quote",
+    response_model=QuoteAnswered,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def answer_quote(
     claim_id: str, body: QuoteAnswer, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

@@ -10,17 +10,19 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from starter.metrics import TASKS_ESCALATED, TASKS_OVERDUE
+from starter.schemas import AnswerRoute
+from starter.schemas.operators import Health, Readiness
 from store.tasks import overdue_counts
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=AnswerRoute, tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
     app = request.app.state
     checks: dict[str, Any] = {}
@@ -41,7 +43,11 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(request: Request) -> Response:
     """The API's counters, and the open tasks past their due time by kind (read from
     PostgreSQL at each scrape, so every API replica reports the same)."""

@@ -14,9 +14,13 @@ from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
 from starter.auth import acting, require_operator
 from starter.changes import IdempotencyKey, content_key, no_longer, run_update
+from starter.openapi import problems
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from starter.returns import act_on_return, visible_return
+from starter.schemas import AnswerRoute
+from starter.schemas.operators import Refunded, Requeued, Stock
+from starter.schemas.returns import ReturnAnswer
 from store import inbox, stock
 from workflows.names import (
     UPDATE_INSPECT_RETURN,
@@ -25,10 +29,16 @@ from workflows.names import (
     UPDATE_REVIEW_RETURN,
 )
 
-router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+router = APIRouter(
+    route_class=AnswerRoute,
+    prefix="/v1/ops",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+    responses=problems(409, 503),
+)
 
 
-@router.post("/webhooks/{inbox_id}/requeue", status_code=202)
+@router.post("/webhooks/{inbox_id}/requeue", status_code=202, response_model=Requeued)
 async def requeue_webhook(inbox_id: int, request: Request) -> dict[str, Any]:
     if not await inbox.requeue(request.app.state.pool, inbox_id):
         raise Problem(404, "Not requeued", f"inbox row {inbox_id} is not an unmatched webhook")
@@ -40,7 +50,7 @@ class StockLevel(BaseModel):
     available: int = Field(ge=0, le=10_000_000)
 
 
-@router.put("/stock/{merchant}/{sku}")
+@router.put("/stock/{merchant}/{sku}", response_model=Stock)
 async def set_stock(merchant: str, sku: str, level: StockLevel, request: Request) -> dict[str, Any]:
     """Units available of a SKU; replacements for lost parcels are reserved from it."""
     if merchant not in request.app.state.presets:
@@ -59,7 +69,7 @@ class RefundIn(BaseModel):
     operator: Operator = ""
 
 
-@router.post("/orders/{order_id}/refunds", status_code=201)
+@router.post("/orders/{order_id}/refunds", status_code=201, response_model=Refunded)
 async def refund_order(
     order_id: str,
     body: RefundIn,
@@ -92,7 +102,7 @@ async def refund_order(
     }
 
 
-@router.post("/returns/{rma_id}/review")
+@router.post("/returns/{rma_id}/review", response_model=ReturnAnswer)
 async def review_return(
     rma_id: str, body: ReturnReview, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -101,7 +111,7 @@ async def review_return(
     return await act_on_return(request, row, UPDATE_REVIEW_RETURN, body, idempotency_key)
 
 
-@router.post("/returns/{rma_id}/received")
+@router.post("/returns/{rma_id}/received", response_model=ReturnAnswer)
 async def receive_return(
     rma_id: str, body: ReturnReceipt, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -110,7 +120,7 @@ async def receive_return(
     return await act_on_return(request, row, UPDATE_RECEIVE_RETURN, body, idempotency_key)
 
 
-@router.post("/returns/{rma_id}/inspection")
+@router.post("/returns/{rma_id}/inspection", response_model=ReturnAnswer)
 async def inspect_return(
     rma_id: str, body: Inspection, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

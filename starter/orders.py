@@ -24,15 +24,24 @@ from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
 from domain.policy import PaymentMethod, Policy
 from runtime.tokens import Links
-from starter.auth import is_order_owner, may_read_order, order_token, require_storefront
+from starter.auth import (
+    CUSTOMER_OR_OPERATOR,
+    is_order_owner,
+    may_read_order,
+    order_token,
+    require_storefront,
+)
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
+from starter.openapi import problems
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.orders import OrderAnswer, Placed
 from store import cards, emails, ledger, orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.orders")
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"])
 
 
 def new_id() -> str:
@@ -74,6 +83,7 @@ def same_request(row: dict[str, Any], request_hash: str, what: str) -> None:
             "Idempotency key reused",
             f"this Idempotency-Key was used for a different {what}",
             field="Idempotency-Key",
+            kind="idempotency-key-reused",
         )
 
 
@@ -141,7 +151,13 @@ def next_action(status: str, timeline: list[dict[str, Any]]) -> dict[str, Any]:
     return {}
 
 
-@router.post("", status_code=201, dependencies=[Depends(require_storefront)])
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Depends(require_storefront)],
+    response_model=Placed,
+    responses=problems(409, 503),
+)
 async def place_order(
     body: PlaceOrder,
     request: Request,
@@ -225,7 +241,7 @@ async def place_order(
     )
 
 
-@router.get("/{order_id}")
+@router.get("/{order_id}", response_model=OrderAnswer, dependencies=CUSTOMER_OR_OPERATOR)
 async def get_order(order_id: str, request: Request) -> dict[str, Any]:
     app = request.app.state
     row = await visible_order(request, order_id)

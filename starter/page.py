@@ -18,11 +18,12 @@ from domain.status import OrderStatus
 from starter.auth import opens
 from starter.orders import next_action, returning_to_page
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
 from store import orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.page")
-router = APIRouter(tags=["customers"])
+router = APIRouter(route_class=AnswerRoute, tags=["customers"])
 
 BEFORE_SHIPMENT = {
     "pending_payment",

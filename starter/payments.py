@@ -19,11 +19,15 @@ from domain.orders import (
     RetryPayment,
 )
 from domain.policy import Policy
-from starter.auth import acting, require_operator
+from starter.auth import CUSTOMER_OR_OPERATOR, acting, require_operator
 from starter.changes import IdempotencyKey, no_longer, run_update, update_id
 from starter.launch import step_json
+from starter.openapi import problems
 from starter.orders import money_json, returning_to_page, visible_order
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.common import Decided
+from starter.schemas.orders import PaymentAttempt
 from workflows.names import (
     UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,
@@ -31,7 +35,7 @@ from workflows.names import (
 )
 
 log = structlog.get_logger("orderflow.api.payments")
-router = APIRouter(tags=["payments"])
+router = APIRouter(route_class=AnswerRoute, tags=["payments"])
 
 
 class PaymentRetry(BaseModel):
@@ -40,7 +44,13 @@ class PaymentRetry(BaseModel):
     payment: PaymentInstruction
 
 
-@router.post("/v1/orders/{order_id}/payment/retry", tags=["orders"])
+@router.post(
+    "/v1/orders/{order_id}/payment/retry",
+    tags=["orders"],
+    response_model=PaymentAttempt,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> dict[str, Any]:
     """A new payment attempt after a failed one, within the policy's number of attempts."""
     row = await visible_order(request, order_id)
@@ -72,6 +82,8 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
 @router.post(
     "/v1/ops/orders/{order_id}/fraud-review",
     tags=["operators"],
+    response_model=Decided,
+    responses=problems(409, 503),
     dependencies=[Depends(require_operator)],
 )
 async def review_fraud(
@@ -111,6 +123,8 @@ async def review_fraud(
 @router.post(
     "/v1/ops/orders/{order_id}/card-ownership-rejection",
     tags=["operators"],
+    response_model=Decided,
+    responses=problems(409, 503),
     dependencies=[Depends(require_operator)],
 )
 async def reject_card_ownership(

@@ -1,18 +1,140 @@
-"""RFC 9457 problem details: every refusal says what happened, which rule or field decided it."""
+"""RFC 9457 problem details: every refusal says what happened, which rule or field decided it,
+and names its kind by a `type` URI that opens a page describing it (`/problems/{kind}`)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("orderflow.api")
 
 PROBLEM_JSON = "application/problem+json"
+
+# Every kind of problem the API answers with: its title, its status and what to do about it.
+KINDS: dict[str, tuple[str, int, str]] = {
+    "malformed-request": (
+        "Malformed request",
+        400,
+        "The request could not be read: a webhook body that is not a JSON event, or a list "
+        "cursor this API did not give. Sending it again unchanged gets the same answer.",
+    ),
+    "unauthorized": (
+        "Unauthorized",
+        401,
+        "The credential is missing, unknown or revoked. Storefront calls carry the storefront "
+        "key, operators their own `oper_…` credential, customers the token their order or "
+        "subscription was placed with; each as `Authorization: Bearer …`.",
+    ),
+    "invalid-signature": (
+        "Invalid webhook signature",
+        401,
+        "The Standard Webhooks signature (`webhook-id`, `webhook-timestamp`, "
+        "`webhook-signature`) does not match the raw body under any of the provider's "
+        "signing secrets, or its timestamp is more than 5 minutes away.",
+    ),
+    "payment-declined": (
+        "Payment declined",
+        402,
+        "The provider declined the payment; nothing was charged. `detail` carries its code.",
+    ),
+    "not-found": (
+        "Not found",
+        404,
+        "Nothing with this ID is visible with the credentials given. The answer is the same "
+        "whether it does not exist or belongs to someone else.",
+    ),
+    "method-not-allowed": ("Method not allowed", 405, "This path does not take this method."),
+    "policy-refusal": (
+        "Refused by the merchant's policy",
+        409,
+        "The merchant's policy does not allow this now (422 when it never would for this "
+        "request). `clause` names the policy clause that decided it, `field` the part of the "
+        "request it concerns; nothing was changed.",
+    ),
+    "conflict": (
+        "Conflict",
+        409,
+        "The request conflicts with what is already recorded, such as a shop order number "
+        "another order carries or a return that has ended. Nothing was changed.",
+    ),
+    "body-too-large": (
+        "Body too large",
+        413,
+        "The body passes the limit for this kind of request; it was not read further.",
+    ),
+    "unsupported-media-type": (
+        "Unsupported file type",
+        415,
+        "The file's type is not one this request takes (photos as JPEG, PNG or WebP; PDF).",
+    ),
+    "invalid-request": (
+        "Invalid request",
+        422,
+        "A field is missing or invalid. `field` names the first one, `errors` lists each.",
+    ),
+    "idempotency-key-reused": (
+        "Idempotency key reused",
+        422,
+        "This `Idempotency-Key` was used before for a different request body. Use a new key "
+        "for a new request, the same key only to repeat the same one.",
+    ),
+    "unavailable": (
+        "Try again shortly",
+        503,
+        "A service behind the API did not answer in time. The request may still take effect: "
+        "send the same request again (after `Retry-After` seconds) to learn its one outcome.",
+    ),
+    "internal-error": (
+        "Internal error",
+        500,
+        "The request failed unexpectedly. Nothing was changed unless a later read shows it.",
+    ),
+}
+
+DEFAULT_KIND = {
+    400: "malformed-request",
+    401: "unauthorized",
+    402: "payment-declined",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-request",
+    500: "internal-error",
+    503: "unavailable",
+}
+
+
+def type_uri(request: Request, kind: str) -> str:
+    """The problem kind's page, absolute under the API's public address."""
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    return f"{base}/problems/{kind}"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem, as every refusal of this API is written."""
+
+    type: str = Field(description="URI of a page describing this kind of problem")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The path the request was sent to")
+    clause: str | None = Field(None, description="The policy clause that decided it")
+    field: str | None = Field(None, description="The request field it concerns")
+    errors: list[FieldError] | None = Field(None, description="Each invalid field (422)")
 
 
 class Problem(Exception):
@@ -24,26 +146,37 @@ class Problem(Exception):
         *,
         clause: str | None = None,
         field: str | None = None,
-        type_: str = "about:blank",
+        kind: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
-        self.clause, self.field, self.type, self.headers = clause, field, type_, headers
+        self.clause, self.field, self.headers = clause, field, headers
+        self.kind = kind or (
+            "policy-refusal" if clause else DEFAULT_KIND.get(status, "internal-error")
+        )
 
-    def body(self, instance: str) -> dict[str, Any]:
+    def body(self, request: Request) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": self.type,
+            "type": type_uri(request, self.kind),
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            "instance": instance,
+            "instance": request.url.path,
         }
         if self.clause:
             body["clause"] = self.clause
         if self.field:
             body["field"] = self.field
         return body
+
+    def response(self, request: Request, **extra: Any) -> JSONResponse:
+        return JSONResponse(
+            {**self.body(request), **extra},
+            status_code=self.status,
+            media_type=PROBLEM_JSON,
+            headers=self.headers,
+        )
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -53,52 +186,50 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+router = APIRouter(tags=["problems"], include_in_schema=False)
+
+
+@router.get("/problems/{kind}", response_class=HTMLResponse)
+async def problem_page(kind: str) -> HTMLResponse:
+    """What a problem `type` URI opens: the kind's title, status and what to do."""
+    if kind not in KINDS:
+        raise Problem(404, "Not found", f"no problem kind named {kind!r}")
+    title, status, text = (html.escape(part) for part in map(str, KINDS[kind]))
+    return HTMLResponse(
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>{title}</title><h1>{title}</h1><p>HTTP status {status}</p><p>{text}</p>"
+        '<p><a href="/docs">API reference</a></p></html>'
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.include_router(router)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse(
-            exc.body(request.url.path),
-            status_code=exc.status,
-            media_type=PROBLEM_JSON,
-            headers=exc.headers,
-        )
+        return exc.response(request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
-        first = errors[0]["field"] if errors else "body"
-        body = Problem(
+        problem = Problem(
             422,
             "Invalid request",
             "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid body",
-            field=first,
-        ).body(request.url.path)
-        body["errors"] = errors
-        return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+            field=errors[0]["field"] if errors else "body",
+        )
+        return problem.response(request, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}.get(
-            exc.status_code, "Request refused"
-        )
-        return JSONResponse(
-            Problem(exc.status_code, title, str(exc.detail)).body(request.url.path),
-            status_code=exc.status_code,
-            media_type=PROBLEM_JSON,
-        )
+        kind = DEFAULT_KIND.get(exc.status_code, "malformed-request")
+        title = KINDS[kind][0]
+        return Problem(exc.status_code, title, str(exc.detail), kind=kind).response(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", path=request.url.path)
-        return JSONResponse(
-            Problem(
-                500,
-                "Internal error",
-                "the request failed unexpectedly; nothing was changed unless a later read shows it",
-            ).body(request.url.path),
-            status_code=500,
-            media_type=PROBLEM_JSON,
-        )
+        return Problem(500, "Internal error", KINDS["internal-error"][2]).response(request)
 
 
 async def read_limited(request: Request, limit: int, what: str, field: str | None = None) -> bytes:

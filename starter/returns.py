@@ -23,10 +23,13 @@ from domain.returns import (
     ReturnShipment,
     ReturnSnapshot,
 )
-from starter.auth import may_read_order
+from starter.auth import CUSTOMER_OR_OPERATOR, may_read_order
 from starter.changes import IdempotencyKey, run_update
-from starter.orders import money_json, visible_order
+from starter.openapi import problems
+from starter.orders import money_json, same_request, visible_order
 from starter.problems import Problem, read_limited
+from starter.schemas import AnswerRoute
+from starter.schemas.returns import Evidence, ReturnAnswer, ReturnOpenedAnswer
 from store import evidence, returns
 from workflows.names import (
     UPDATE_CHOOSE_EXCHANGE,
@@ -36,10 +39,16 @@ from workflows.names import (
 )
 
 log = structlog.get_logger("orderflow.api.returns")
-router = APIRouter(tags=["returns"])
+router = APIRouter(route_class=AnswerRoute, tags=["returns"])
 
 
-@router.post("/v1/orders/{order_id}/evidence", status_code=201)
+@router.post(
+    "/v1/orders/{order_id}/evidence",
+    status_code=201,
+    response_model=Evidence,
+    responses=problems(413, 415),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
     """A photo, video or receipt for a return or claim, sent as the raw body with its
     Content-Type. Kept in the evidence store, never in Temporal; the same file sent twice is
@@ -100,7 +109,13 @@ def _rma_id(order_id: str, key: str | None) -> str:
     return "rma_" + hashlib.sha256(f"{order_id}:{key}".encode()).hexdigest()[:16]
 
 
-@router.post("/v1/orders/{order_id}/returns", status_code=201)
+@router.post(
+    "/v1/orders/{order_id}/returns",
+    status_code=201,
+    response_model=ReturnOpenedAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def request_return(
     order_id: str, body: ReturnAsk, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -131,13 +146,7 @@ async def request_return(
         evidence=[e.model_dump(mode="json") for e in body.evidence],
         request_hash=request_hash,
     )
-    if stored["request_hash"] != request_hash:
-        raise Problem(
-            422,
-            "Idempotency key reused",
-            "this Idempotency-Key was used for a different return request",
-            field="Idempotency-Key",
-        )
+    same_request(stored, request_hash, "return request")
     asked = ReturnRequested(
         rma_id=rma_id,
         reason=body.reason,
@@ -248,7 +257,7 @@ def return_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str
     }
 
 
-@router.get("/v1/returns/{rma_id}")
+@router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer, dependencies=CUSTOMER_OR_OPERATOR)
 async def get_return(rma_id: str, request: Request) -> dict[str, Any]:
     row = await visible_return(request, rma_id)
     return return_json(row, await returns.events(request.app.state.pool, [rma_id]))
@@ -275,7 +284,12 @@ async def act_on_return(
     return return_json(fresh, await returns.events(request.app.state.pool, [row["rma_id"]]))
 
 
-@router.post("/v1/returns/{rma_id}/shipment")
+@router.post(
+    "/v1/returns/{rma_id}/shipment",
+    response_model=ReturnAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def give_shipment(
     rma_id: str, body: ReturnShipment, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -290,7 +304,12 @@ async def give_shipment(
     return await act_on_return(request, row, UPDATE_RETURN_SHIPMENT, body, idempotency_key)
 
 
-@router.post("/v1/returns/{rma_id}/exchange-choice")
+@router.post(
+    "/v1/returns/{rma_id}/exchange-choice",
+    response_model=ReturnAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def choose_exchange(
     rma_id: str, body: ExchangeChoice, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

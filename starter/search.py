@@ -13,12 +13,21 @@ from domain.policy import Carrier, PaymentMethod
 from domain.status import OrderStatus
 from starter import paging
 from starter.auth import require_operator
+from starter.openapi import problems
 from starter.orders import money_json
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.operators import OrderList, UnmatchedList
 from store import inbox, search
 from store.orders import customer_ref
 
-router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+router = APIRouter(
+    route_class=AnswerRoute,
+    prefix="/v1/ops",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+    responses=problems(400),
+)
 
 _REF = re.compile(r"^[0-9a-f]{64}$")
 
@@ -65,7 +74,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/orders")
+@router.get("/orders", response_model=OrderList)
 async def search_orders(
     request: Request,
     status: Annotated[list[OrderStatus] | None, Query()] = None,
@@ -102,7 +111,7 @@ async def search_orders(
     )
 
 
-@router.get("/webhooks/unmatched")
+@router.get("/webhooks/unmatched", response_model=UnmatchedList)
 async def unmatched_webhooks(
     request: Request, limit: paging.Limit = 100, cursor: paging.Cursor = None
 ) -> dict[str, Any]:

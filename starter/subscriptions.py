@@ -28,11 +28,14 @@ from domain.subscriptions import (
     SubscriptionInput,
     SubscriptionSnapshot,
 )
-from starter.auth import customer_token, may_read, require_storefront
+from starter.auth import CUSTOMER_OR_OPERATOR, customer_token, may_read, require_storefront
 from starter.changes import IdempotencyKey, run_update, update_id
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
+from starter.openapi import problems
 from starter.orders import body_hash, merchant_policy, money_json, new_id, same_request
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.subscriptions import Subscribed, SubscriptionAnswer, SubscriptionCancelAnswer
 from store import emails, ledger, subscriptions
 from workflows.names import (
     MERCHANT,
@@ -43,7 +46,7 @@ from workflows.names import (
 )
 
 log = structlog.get_logger("orderflow.api.subscriptions")
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+router = APIRouter(route_class=AnswerRoute, prefix="/v1/subscriptions", tags=["subscriptions"])
 
 
 async def visible_subscription(request: Request, subscription_id: str) -> dict[str, Any]:
@@ -108,7 +111,13 @@ async def _start(request: Request, row: dict[str, Any]) -> SubscriptionSnapshot 
         return None
 
 
-@router.post("", status_code=201, dependencies=[Depends(require_storefront)])
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Depends(require_storefront)],
+    response_model=Subscribed,
+    responses=problems(503),
+)
 async def subscribe(
     body: Subscribe,
     request: Request,
@@ -175,7 +184,9 @@ async def subscribe(
     )
 
 
-@router.get("/{subscription_id}")
+@router.get(
+    "/{subscription_id}", response_model=SubscriptionAnswer, dependencies=CUSTOMER_OR_OPERATOR
+)
 async def get_subscription(subscription_id: str, request: Request) -> dict[str, Any]:
     pool = request.app.state.pool
     row = await visible_subscription(request, subscription_id)
@@ -199,7 +210,12 @@ async def get_subscription(subscription_id: str, request: Request) -> dict[str, 
     }
 
 
-@router.post("/{subscription_id}/cancel")
+@router.post(
+    "/{subscription_id}/cancel",
+    response_model=SubscriptionCancelAnswer,
+    responses=problems(409, 503),
+    dependencies=CUSTOMER_OR_OPERATOR,
+)
 async def cancel_subscription(
     subscription_id: str,
     body: SubscriptionCancel,

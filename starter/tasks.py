@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from domain.claims import (
     Answered,
+    ClaimSnapshot,
     ClaimVerdict,
     ProductReceived,
     RepairDone,
@@ -23,11 +24,21 @@ from starter import paging
 from starter.auth import require_operator
 from starter.changes import IdempotencyKey
 from starter.claims import act_on_claim, claim_json, visible_claim
+from starter.openapi import problems
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
+from starter.schemas.operators import TaskList
+from starter.schemas.returns import ClaimAnswer
 from store import claims, tasks
 from workflows import names
 
-router = APIRouter(prefix="/v1/ops", tags=["operators"], dependencies=[Depends(require_operator)])
+router = APIRouter(
+    route_class=AnswerRoute,
+    prefix="/v1/ops",
+    tags=["operators"],
+    dependencies=[Depends(require_operator)],
+    responses=problems(400, 409, 503),
+)
 
 # What each kind of task asks for: the endpoint (with `{order_id}` and `{ref}`, the return,
 # claim or card it is about) and the workflow update behind it.
@@ -94,7 +105,7 @@ def _mark(row: dict[str, Any]) -> list[Any]:
     return [row["due_at"], row["opened_at"], row["task_key"]]
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=TaskList)
 async def open_tasks(
     request: Request,
     limit: paging.Limit = 100,
@@ -138,7 +149,7 @@ class AnswerIn(BaseModel):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
-@router.get("/claims/{claim_id}")
+@router.get("/claims/{claim_id}", response_model=ClaimAnswer)
 async def claim_for_operator(claim_id: str, request: Request) -> dict[str, Any]:
     """The claim with the customer's own words, for the operator deciding it."""
     row = await visible_claim(request, claim_id)
@@ -149,7 +160,7 @@ async def claim_for_operator(claim_id: str, request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/claims/{claim_id}/decision")
+@router.post("/claims/{claim_id}/decision", response_model=ClaimSnapshot)
 async def decide_claim(
     claim_id: str, body: ClaimVerdict, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -160,7 +171,7 @@ async def decide_claim(
     return done.model_dump(mode="json")
 
 
-@router.post("/claims/{claim_id}/answer")
+@router.post("/claims/{claim_id}/answer", response_model=ClaimSnapshot)
 async def answer_question(claim_id: str, body: AnswerIn, request: Request) -> dict[str, Any]:
     """Answer a customer's question: the text is kept in PostgreSQL and e-mailed."""
     row = await visible_claim(request, claim_id)
@@ -173,14 +184,14 @@ async def answer_question(claim_id: str, body: AnswerIn, request: Request) -> di
     return done.model_dump(mode="json")
 
 
-@router.post("/claims/{claim_id}/received")
+@router.post("/claims/{claim_id}/received", response_model=ClaimSnapshot)
 async def receive_product(claim_id: str, body: ProductReceived, request: Request) -> dict[str, Any]:
     row = await visible_claim(request, claim_id)
     done = await act_on_claim(request, row, names.UPDATE_RECEIVE_CLAIM_PRODUCT, body, "received")
     return done.model_dump(mode="json")
 
 
-@router.post("/claims/{claim_id}/inspection")
+@router.post("/claims/{claim_id}/inspection", response_model=ClaimSnapshot)
 async def inspect_product(
     claim_id: str, body: WarrantyInspection, request: Request
 ) -> dict[str, Any]:
@@ -190,7 +201,7 @@ async def inspect_product(
     return done.model_dump(mode="json")
 
 
-@router.post("/claims/{claim_id}/spare-part-wait")
+@router.post("/claims/{claim_id}/spare-part-wait", response_model=ClaimSnapshot)
 async def spare_part_wait(
     claim_id: str, body: SparePartWait, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
@@ -200,7 +211,7 @@ async def spare_part_wait(
     return done.model_dump(mode="json")
 
 
-@router.post("/claims/{claim_id}/repaired")
+@router.post("/claims/{claim_id}/repaired", response_model=ClaimSnapshot)
 async def repaired(claim_id: str, body: RepairDone, request: Request) -> dict[str, Any]:
     row = await visible_claim(request, claim_id)
     done = await act_on_claim(request, row, names.UPDATE_FINISH_REPAIR, body, "repaired")

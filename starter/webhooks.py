@@ -7,16 +7,21 @@ import json
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from starter.auth import WEBHOOK
 from starter.metrics import WEBHOOKS_RECEIVED
+from starter.openapi import REF, problems
 from starter.problems import Problem, read_limited
+from starter.schemas import AnswerRoute
+from starter.schemas.operators import WebhookReceived
+from starter.schemas.webhooks import EVENTS
 from store import inbox
 
 log = structlog.get_logger("orderflow.api.webhooks")
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(route_class=AnswerRoute, prefix="/v1/webhooks", tags=["webhooks"])
 
 KINDS = ("payments", "carriers", "cards")
 
@@ -46,6 +51,7 @@ def verify(body: bytes, headers: dict[str, str], secrets: list[str]) -> None:
         "Invalid webhook signature",
         "the Standard Webhooks signature does not match this body, or its timestamp "
         "is more than 5 minutes away",
+        kind="invalid-signature",
     )
 
 
@@ -55,7 +61,27 @@ def order_reference(payload: dict[str, Any]) -> str | None:
     return ref if isinstance(ref, str) and ref else None
 
 
-@router.post("/{kind}/{provider}")
+EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event in EVENTS]}
+
+
+@router.post(
+    "/{kind}/{provider}",
+    response_model=WebhookReceived,
+    dependencies=[Depends(WEBHOOK)],
+    responses=problems(400, 413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A Standard Webhooks event; verified on the raw body, kept in the "
+            "inbox before the answer, relayed to its order afterwards.",
+            "content": {"application/json": {"schema": EVENT_SCHEMAS}},
+        },
+        "parameters": [
+            {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+            for name in ("webhook-id", "webhook-timestamp")
+        ],
+    },
+)
 async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
     app = request.app.state
     secrets = webhook_secrets(app.settings).get((kind, provider))

@@ -11,7 +11,8 @@ The sandbox imports a workflow's module afresh for every run: without bytecode o
 compiling its source every time. `precompile` writes that bytecode once, where it may.
 
 `holidays` is deterministic data that loads each country's calendar lazily, on first use:
-passed through, it loads once per process instead of once per workflow run.
+passed through, it loads once per process instead of once per workflow run. OpenTelemetry is
+passed through so the tracing interceptor's spans reach the process's exporter.
 """
 
 import compileall
@@ -26,7 +27,9 @@ def workflow_runner(sandboxed: bool = True) -> WorkflowRunner:
     if not sandboxed:
         return UnsandboxedWorkflowRunner()
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(
+            "holidays", "opentelemetry"
+        )
     )
 
 

@@ -34,9 +34,13 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # The merchant's key in the API (`"merchant": "…"`); equal to the file's name.
     merchant: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,40}$")
+    # The shop's name as customers read it: e-mails, the order page, the sender.
     display_name: str
+    # ISO 4217: every order of the merchant is priced in it.
     currency: Currency
+    # IANA zone (`Europe/Riga`): cut-offs, business days and the dates customers read.
     timezone: str
     locale: str = Field(
         "en",

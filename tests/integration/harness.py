@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -149,6 +150,7 @@ async def running_system(
     pool: asyncpg.Pool,
     *,
     with_worker: bool = True,
+    tracer: Tracer | None = None,
     **overrides: Any,
 ) -> AsyncIterator[System]:
     settings = settings_for(
@@ -161,7 +163,7 @@ async def running_system(
             serve(create_sandbox(settings, folder / "mail"), settings.sandbox_port)
         )
         await stack.enter_async_context(
-            serve(create_api(settings, temporal=client), settings.api_port)
+            serve(create_api(settings, temporal=client, tracer=tracer), settings.api_port)
         )
         if with_worker:
             payments, carrier, issuer = await open_providers(settings, stack)

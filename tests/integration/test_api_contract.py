@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from starter.problems import KINDS
 from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body
 
 PROBLEM = "application/problem+json"
@@ -16,6 +17,8 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     assert response.headers["content-type"].startswith(PROBLEM)
     body: dict[str, Any] = response.json()
     assert body["status"] == status and body["title"] and body["detail"]
+    kind = body["type"].rpartition("/problems/")[2]
+    assert kind in KINDS and KINDS[kind][1] in (status, 409), body["type"]
     if field is not None:
         assert body["field"] == field, body
     return body

@@ -1,0 +1,109 @@
+"""Answers of the operators' endpoints: lists, refunds, stock, webhooks."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from starter.schemas.common import Amount, Answer, Instant, Links
+
+
+class Page(Answer):
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+class OrderParcel(Answer):
+    carrier: str | None
+    tracking_number: str | None
+    status: str | None
+
+
+class OrderRow(Answer):
+    order_id: str
+    merchant: str
+    external_reference: str | None
+    status: str
+    total: Amount
+    payment_method: str | None
+    parcels: list[OrderParcel]
+    placed_at: Instant
+    updated_at: Instant
+    links: Links
+
+
+class OrderList(Page):
+    items: list[OrderRow]
+
+
+class TaskAction(Answer):
+    method: str
+    path: str
+    update: str | None = None
+
+
+class Task(Answer):
+    task_key: str
+    kind: str
+    summary: str
+    order_id: str | None
+    subscription_id: str | None
+    ref: str | None
+    due_at: Instant | None
+    opened_at: Instant
+    escalated_at: Instant | None
+    clauses: list[str]
+    overdue: bool
+    action: TaskAction | None
+
+
+class TaskList(Page):
+    items: list[Task]
+
+
+class UnmatchedWebhook(Answer):
+    id: int
+    kind: str
+    provider: str
+    event_id: str
+    event_type: str
+    order_id: str | None
+    received_at: Instant
+    last_error: str | None
+
+
+class UnmatchedList(Page):
+    items: list[UnmatchedWebhook]
+
+
+class Requeued(Answer):
+    requeued: int
+
+
+class Stock(Answer):
+    merchant: str
+    sku: str
+    available: int
+
+
+class Refunded(Answer):
+    order_id: str
+    refund_id: str
+    amount: Amount
+    refunded_total: Amount
+    operator: str
+    clauses: list[str]
+
+
+class WebhookReceived(Answer):
+    received: bool
+    duplicate: bool = Field(description="The same event ID was received before")
+
+
+class Health(Answer):
+    status: str
+
+
+class Readiness(Answer):
+    status: str = Field(description="`ready` or `not ready`")
+    checks: dict[str, str]

@@ -1,0 +1,84 @@
+"""The bodies providers post to `/v1/webhooks/{kind}/{provider}`: Standard Webhooks events
+whose `data.reference` names the order (or subscription) they concern."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    created: int | None = Field(None, description="Unix time the provider wrote the event")
+
+
+class PaymentData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="The provider's payment ID")
+    reference: str = Field(description="orderflow's order or subscription ID")
+    kind: str | None = Field(None, description="`card`, `paypal`, `invoice`, …")
+    amount: str | None = None
+    currency: str | None = None
+    status: str
+    decline_code: str | None = None
+
+
+class PaymentEvent(_Event):
+    """Sent to `/v1/webhooks/payments/{provider}`."""
+
+    type: Literal[
+        "payment.authorized",
+        "payment.captured",
+        "payment.failed",
+        "payment.requires_action",
+        "payment.reversed",
+        "payment.voided",
+    ]
+    data: PaymentData
+
+
+class TrackingData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    tracking_number: str
+    reference: str = Field(description="orderflow's order ID")
+    service: str | None = None
+    status: Literal[
+        "pre_transit",
+        "picked_up",
+        "in_transit",
+        "out_for_delivery",
+        "delivered",
+        "exception",
+        "return_to_sender",
+        "lost",
+    ]
+    occurred_at: str | None = Field(None, description="RFC 3339")
+
+
+class TrackingEvent(_Event):
+    """Sent to `/v1/webhooks/carriers/{provider}`."""
+
+    type: Literal["tracking.updated"]
+    data: TrackingData
+
+
+class CardData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="The brand's card ID")
+    reference: str | None = Field(None, description="orderflow's order ID")
+    redeemed_at: float | None = None
+
+
+class CardEvent(_Event):
+    """Sent to `/v1/webhooks/cards/{provider}`."""
+
+    type: Literal["card.redeemed"]
+    data: CardData
+
+
+EVENTS: tuple[type[BaseModel], ...] = (PaymentEvent, TrackingEvent, CardEvent)
