@@ -148,6 +148,8 @@ async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> 
         ),
         None,
     )
+    if policy.digital is None:
+        return Problem(404, "Card not found", f"{policy.display_name} sells no gift cards")
     card = (
         DigitalCard(
             card_id=card_id,

@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
+from temporalio.client import WorkflowExecutionStatus
 
 from runtime.log import configure_logging
 from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
@@ -210,3 +211,27 @@ async def test_a_large_purchase_waits_for_an_operator_then_a_faulty_card_is_repl
         return by_id[replacement]["code"] in mail_to_order(system, order_id, "digital_cards")
 
     await wait_for(mailed, within=30)
+
+
+async def test_a_card_report_on_a_shop_without_gift_cards_is_not_found(system: System) -> None:
+    """An ended order of a merchant that sells no gift cards has no card to report: 404, the
+    same answer as for any ID that is not there (schemathesis found it a 500)."""
+    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=order_body())
+    assert placed.status_code == 201
+    order_id = placed.json()["order_id"]
+    cancelled = await system.api.post(f"/v1/orders/{order_id}/cancel", headers=OPERATOR)
+    assert cancelled.status_code == 200, cancelled.text
+
+    async def ended() -> bool:
+        handle = system.client.get_workflow_handle(order_workflow_id(order_id))
+        return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
+
+    await wait_for(ended, within=30)
+    reported = await system.api.post(
+        f"/v1/orders/{order_id}/digital-cards/gc_0/report", headers=OPERATOR
+    )
+    assert_problem(reported, 404)
+    bad = await system.api.post(
+        f"/v1/orders/{order_id}/digital-cards/not%20a%20card/report", headers=OPERATOR
+    )
+    assert_problem(bad, 422, "card_id")
