@@ -25,17 +25,6 @@ from workflows.names import order_workflow_id
 log = structlog.get_logger("orderflow.api.page")
 router = APIRouter(route_class=AnswerRoute, tags=["customers"])
 
-BEFORE_SHIPMENT = {
-    "pending_payment",
-    "awaiting_3ds",
-    "awaiting_paypal_approval",
-    "awaiting_invoice_payment",
-    "payment_failed",
-    "fraud_review",
-    "paid",
-    "fulfilling",
-}
-
 
 def _open(deadlines: dict[str, Any], name: str, now: datetime) -> bool:
     at = deadlines.get(name)
