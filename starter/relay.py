@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 from pydantic import ValidationError
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.decisions.payment import wakes_the_order
@@ -206,6 +207,9 @@ class Relay:
             for row in await orders.not_started(conn, older_than_seconds):
                 try:
                     await start_order_workflow(self._client, row, self._task_queue)
+                except WorkflowAlreadyStartedError:
+                    # Its placement started it after all, and it has already ended.
+                    log.info("deferred order found started and ended", order_id=row["order_id"])
                 except RPCError as err:
                     log.warning(
                         "deferred order still not started",
@@ -213,6 +217,10 @@ class Relay:
                         error=err.message,
                     )
                     break
+                except Exception:
+                    # One order that cannot start never holds up the others behind it.
+                    log.exception("deferred order not started; tried again next pass")
+                    continue
                 await orders.mark_workflow_started(conn, row["order_id"])
                 started += 1
         return started
