@@ -58,6 +58,7 @@ async def schemathesis(system: System, folder: Path, key: str, *selection: str) 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "NO_COLOR": "1"},
+        cwd=folder,  # its caches stay with the test, never in the project
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout=600)
     text = out.decode()
