@@ -25,6 +25,7 @@ from starter import (
     changes,
     claim_filing,
     claims,
+    evidence,
     health,
     openapi,
     ops,
@@ -112,6 +113,7 @@ def create_app(
     for module in (
         orders,
         changes,
+        evidence,
         returns,
         cards,
         subscriptions,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.tokens import customer_token
+from starter.openapi import problems
 from starter.problems import Problem
+from starter.schemas import AnswerRoute
 from store import operators
 
 # The callers, as the OpenAPI document names them. Each only documents and reads the header;
@@ -145,3 +147,15 @@ def is_order_owner(request: Request, order_id: str) -> bool:
     """The order's own token: the customer, who alone sees what is secret to them (card
     codes); the operator key reads the order without them."""
     return is_customer(request, "order", order_id)
+
+
+def operator_router(*problem_statuses: int) -> APIRouter:
+    """A router of operators' endpoints under `/v1/ops`: each needs an operator's credential
+    and may answer the problems given."""
+    return APIRouter(
+        route_class=AnswerRoute,
+        prefix="/v1/ops",
+        tags=["operators"],
+        dependencies=[Depends(require_operator)],
+        responses=problems(*problem_statuses),
+    )

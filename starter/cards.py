@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from activities.cards import card_codes
@@ -27,13 +27,13 @@ from domain.digital import (
 from domain.money import Money
 from domain.orders import Note, Operator
 from domain.policy import Policy
-from starter.auth import CUSTOMER_OR_OPERATOR, require_operator
-from starter.changes import IdempotencyKey, no_longer, run_update, update_id
+from starter.auth import CUSTOMER_OR_OPERATOR, operator_router
 from starter.openapi import problems
 from starter.orders import visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import CardReport, DigitalVerification
+from starter.updates import IdempotencyKey, no_longer, run_update, update_id
 from store import cards
 from workflows.names import (
     UPDATE_REPORT_FAULTY_CARD,
@@ -54,13 +54,7 @@ class CardVerdictIn(BaseModel):
     note: Note = ""
 
 
-ops = APIRouter(
-    route_class=AnswerRoute,
-    prefix="/v1/ops",
-    tags=["operators"],
-    dependencies=[Depends(require_operator)],
-    responses=problems(409, 503),
-)
+ops = operator_router(409, 503)
 
 
 def _digital_clauses(row: dict[str, Any]) -> tuple[str, ...]:

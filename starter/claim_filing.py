@@ -21,15 +21,15 @@ from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.subscriptions import RefundCharge, SubscriptionSnapshot
 from starter.auth import CUSTOMER_OR_OPERATOR
-from starter.changes import IdempotencyKey, run_update
 from starter.claims import created, decided, keep_claim, start_alone
+from starter.evidence import keep_evidence
 from starter.openapi import problems
 from starter.orders import visible_order
 from starter.problems import Problem
-from starter.returns import keep_evidence
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimFiledAnswer, Evidence
 from starter.subscriptions import visible_subscription
+from starter.updates import IdempotencyKey, run_update
 from store import claims, orders
 from workflows.names import QUERY_SUBSCRIPTION, UPDATE_OPEN_CLAIM, subscription_workflow_id
 

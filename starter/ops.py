@@ -5,22 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.money import Money
 from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
 from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
-from starter.auth import acting, require_operator
-from starter.changes import IdempotencyKey, content_key, no_longer, run_update
-from starter.openapi import problems
+from starter.auth import acting, operator_router
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
 from starter.returns import act_on_return, visible_return
-from starter.schemas import AnswerRoute
 from starter.schemas.operators import Refunded, Requeued, Stock
 from starter.schemas.returns import ReturnAnswer
+from starter.updates import IdempotencyKey, content_key, no_longer, run_update
 from store import inbox, stock
 from workflows.names import (
     UPDATE_INSPECT_RETURN,
@@ -29,13 +27,7 @@ from workflows.names import (
     UPDATE_REVIEW_RETURN,
 )
 
-router = APIRouter(
-    route_class=AnswerRoute,
-    prefix="/v1/ops",
-    tags=["operators"],
-    dependencies=[Depends(require_operator)],
-    responses=problems(409, 503),
-)
+router = operator_router(409, 503)
 
 
 @router.post("/webhooks/{inbox_id}/requeue", status_code=202, response_model=Requeued)

@@ -8,7 +8,6 @@ import secrets
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
@@ -23,7 +22,6 @@ from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
 from domain.policy import PaymentMethod, Policy
-from runtime.tokens import Links
 from starter.auth import (
     CUSTOMER_OR_OPERATOR,
     is_order_owner,
@@ -34,6 +32,7 @@ from starter.auth import (
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.openapi import problems
+from starter.page import next_action, page_path, returning_to_page
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import OrderAnswer, Placed
@@ -116,39 +115,6 @@ def refused_at_intake(title: str, decided: Decision | Routing, field: str) -> Pr
     clause that decided it."""
     clause = decided.clauses[0] if decided.clauses else None
     return Problem(422, title, decided.reason, field=field, clause=clause)
-
-
-def page_path(request: Request, order_id: str) -> str:
-    """The customer's order page, with the token that opens it."""
-    links = Links("", request.app.state.settings.order_token_secret.get_secret_value())
-    return links.order_page(order_id)
-
-
-def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A payment page to visit comes back to the order page once done (`return_url`)."""
-    action = body.get("next_action")
-    if not action or body.get("status") not in HOSTED_PAGES:
-        return body
-    base = request.app.state.settings.public_base_url.rstrip("/")
-    back = urlencode({"return_url": base + page_path(request, order_id)})
-    url = action["url"] + ("&" if "?" in action["url"] else "?") + back
-    return {**body, "next_action": {**action, "url": url}}
-
-
-# Statuses whose next action is a provider's page the customer comes back from.
-HOSTED_PAGES = ("awaiting_3ds", "awaiting_paypal_approval")
-AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
-
-
-def next_action(status: str, timeline: list[dict[str, Any]]) -> dict[str, Any]:
-    """The page the customer must visit while the order waits for them, if it does."""
-    if status not in AWAITING_CUSTOMER:
-        return {}
-    for event in reversed(timeline):
-        url = (event.get("details") or {}).get("next_action_url")
-        if url and event.get("status") == status:
-            return {"next_action": {"type": "redirect", "url": url}}
-    return {}
 
 
 @router.post(

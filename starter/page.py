@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -15,8 +16,8 @@ from activities.messages import language_of, phrase, render_page
 from activities.messages.context import locale_of
 from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
 from domain.status import OrderStatus
+from runtime.tokens import Links
 from starter.auth import opens
-from starter.orders import next_action, returning_to_page
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from store import orders
@@ -24,6 +25,39 @@ from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.page")
 router = APIRouter(route_class=AnswerRoute, tags=["customers"])
+
+
+def page_path(request: Request, order_id: str) -> str:
+    """The customer's order page, with the token that opens it."""
+    links = Links("", request.app.state.settings.order_token_secret.get_secret_value())
+    return links.order_page(order_id)
+
+
+def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A payment page to visit comes back to the order page once done (`return_url`)."""
+    action = body.get("next_action")
+    if not action or body.get("status") not in HOSTED_PAGES:
+        return body
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    back = urlencode({"return_url": base + page_path(request, order_id)})
+    url = action["url"] + ("&" if "?" in action["url"] else "?") + back
+    return {**body, "next_action": {**action, "url": url}}
+
+
+# Statuses whose next action is a provider's page the customer comes back from.
+HOSTED_PAGES = ("awaiting_3ds", "awaiting_paypal_approval")
+AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
+
+
+def next_action(status: str, timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page the customer must visit while the order waits for them, if it does."""
+    if status not in AWAITING_CUSTOMER:
+        return {}
+    for event in reversed(timeline):
+        url = (event.get("details") or {}).get("next_action_url")
+        if url and event.get("status") == status:
+            return {"next_action": {"type": "redirect", "url": url}}
+    return {}
 
 
 def _open(deadlines: dict[str, Any], name: str, now: datetime) -> bool:

@@ -20,14 +20,15 @@ from domain.orders import (
 )
 from domain.policy import Policy
 from starter.auth import CUSTOMER_OR_OPERATOR, acting, require_operator
-from starter.changes import IdempotencyKey, no_longer, run_update, update_id
 from starter.launch import step_json
 from starter.openapi import problems
-from starter.orders import money_json, returning_to_page, visible_order
+from starter.orders import money_json, visible_order
+from starter.page import returning_to_page
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided
 from starter.schemas.orders import PaymentAttempt
+from starter.updates import IdempotencyKey, no_longer, run_update, update_id
 from workflows.names import (
     UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,

@@ -13,7 +13,6 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from adapters.storage import ALLOWED_TYPES, sniff
 from domain.policy import Policy
 from domain.returns import (
     ExchangeChoice,
@@ -24,12 +23,12 @@ from domain.returns import (
     ReturnSnapshot,
 )
 from starter.auth import CUSTOMER_OR_OPERATOR, may_read_order
-from starter.changes import IdempotencyKey, run_update
 from starter.openapi import problems
 from starter.orders import money_json, same_request, visible_order
-from starter.problems import Problem, read_limited
+from starter.problems import Problem
 from starter.schemas import AnswerRoute
-from starter.schemas.returns import Evidence, ReturnAnswer, ReturnOpenedAnswer
+from starter.schemas.returns import ReturnAnswer, ReturnOpenedAnswer
+from starter.updates import IdempotencyKey, run_update
 from store import evidence, returns
 from workflows.names import (
     UPDATE_CHOOSE_EXCHANGE,
@@ -40,66 +39,6 @@ from workflows.names import (
 
 log = structlog.get_logger("orderflow.api.returns")
 router = APIRouter(route_class=AnswerRoute, tags=["returns"])
-
-
-@router.post(
-    "/v1/orders/{order_id}/evidence",
-    status_code=201,
-    response_model=Evidence,
-    responses=problems(413, 415),
-    dependencies=CUSTOMER_OR_OPERATOR,
-)
-async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
-    """A photo, video or receipt for a return or claim, sent as the raw body with its
-    Content-Type. Kept in the evidence store, never in Temporal; the same file sent twice is
-    the same evidence."""
-    await visible_order(request, order_id)
-    return await keep_evidence(request, order_id=order_id)
-
-
-async def keep_evidence(
-    request: Request, *, order_id: str | None = None, subscription_id: str | None = None
-) -> dict[str, Any]:
-    """Check a file's type by its content, keep it in the evidence store, and record it for
-    its order or subscription."""
-    app = request.app.state
-    owner = order_id or subscription_id
-    declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if declared not in ALLOWED_TYPES:
-        raise Problem(
-            415,
-            "Unsupported file type",
-            "evidence must be one of: " + ", ".join(sorted(ALLOWED_TYPES)),
-            field="Content-Type",
-        )
-    data = await read_limited(
-        request, app.settings.evidence_max_bytes, "evidence files", field="body"
-    )
-    if not data:
-        raise Problem(422, "Empty file", "the request carries no file", field="body")
-    found = sniff(data)
-    if found != declared:
-        raise Problem(
-            415,
-            "Unsupported file type",
-            f"the file's content is not {declared}",
-            field="Content-Type",
-        )
-    digest = hashlib.sha256(data).hexdigest()
-    evidence_id = "ev_" + hashlib.sha256(f"{owner}:{digest}".encode()).hexdigest()[:24]
-    key = f"{owner}/{evidence_id}"
-    await app.evidence.put(key, data, declared)
-    row = await evidence.insert(
-        app.pool,
-        evidence_id=evidence_id,
-        order_id=order_id,
-        subscription_id=subscription_id,
-        content_type=declared,
-        size_bytes=len(data),
-        sha256=digest,
-        storage_key=key,
-    )
-    return {**row, "created_at": row["created_at"].isoformat()}
 
 
 def _rma_id(order_id: str, key: str | None) -> str:

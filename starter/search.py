@@ -7,27 +7,19 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 
 from domain.policy import Carrier, PaymentMethod
 from domain.status import OrderStatus
 from starter import paging
-from starter.auth import require_operator
-from starter.openapi import problems
+from starter.auth import operator_router
 from starter.orders import money_json
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.operators import OrderList, UnmatchedList
 from store import inbox, search
 from store.orders import customer_ref
 
-router = APIRouter(
-    route_class=AnswerRoute,
-    prefix="/v1/ops",
-    tags=["operators"],
-    dependencies=[Depends(require_operator)],
-    responses=problems(400),
-)
+router = operator_router(400)
 
 _REF = re.compile(r"^[0-9a-f]{64}$")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from domain.claims import (
@@ -21,24 +21,16 @@ from domain.claims import (
 )
 from domain.orders import Operator
 from starter import paging
-from starter.auth import require_operator
-from starter.changes import IdempotencyKey
+from starter.auth import operator_router
 from starter.claims import act_on_claim, claim_json, visible_claim
-from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.operators import TaskList
 from starter.schemas.returns import ClaimAnswer
+from starter.updates import IdempotencyKey
 from store import claims, tasks
 from workflows import names
 
-router = APIRouter(
-    route_class=AnswerRoute,
-    prefix="/v1/ops",
-    tags=["operators"],
-    dependencies=[Depends(require_operator)],
-    responses=problems(400, 409, 503),
-)
+router = operator_router(400, 409, 503)
 
 # What each kind of task asks for: the endpoint (with `{order_id}` and `{ref}`, the return,
 # claim or card it is about) and the workflow update behind it.

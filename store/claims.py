@@ -45,16 +45,11 @@ async def insert_claim(
 
 async def forget_refused(pool: asyncpg.Pool, claim_id: str) -> None:
     """A claim the policy refused leaves nothing behind."""
-    await pool.execute(
-        "DELETE FROM claims WHERE claim_id = $1 AND status_seq = 0"
-        " AND NOT EXISTS (SELECT 1 FROM claim_events WHERE claim_id = $1)",
-        claim_id,
-    )
+    await timeline.forget_refused(pool, CLAIMS, claim_id)
 
 
 async def get_claim(pool: asyncpg.Pool, claim_id: str) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM claims WHERE claim_id = $1", claim_id)
-    return dict(row) if row is not None else None
+    return await timeline.get(pool, CLAIMS, claim_id)
 
 
 async def claims_of(pool: asyncpg.Pool, *, owner: str, owner_id: str) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from store.tasks import overdue_counts
+
 
 @dataclass
 class Snapshot:
@@ -31,15 +33,11 @@ async def snapshot(pool: asyncpg.Pool) -> Snapshot:
             "   FILTER (WHERE relay_state = 'pending')), 0) AS oldest"
             " FROM webhook_inbox WHERE relay_state IN ('pending', 'unmatched')"
         )
-        tasks = await db.fetch(
-            "SELECT kind, count(*) AS n FROM operator_tasks"
-            " WHERE closed_at IS NULL AND due_at < now() GROUP BY kind"
-        )
     return Snapshot(
         orders={r["status"]: r["n"] for r in orders},
         movements={(r["movement"], r["status"]): r["n"] for r in movements},
         webhooks_pending=inbox["pending"],
         webhooks_unmatched=inbox["unmatched"],
         oldest_pending_seconds=float(inbox["oldest"]),
-        tasks_overdue={r["kind"]: r["n"] for r in tasks},
+        tasks_overdue={r["kind"]: r["overdue"] for r in await overdue_counts(pool)},
     )

@@ -45,16 +45,11 @@ async def insert_return(
 
 async def forget_refused(pool: asyncpg.Pool, rma_id: str) -> None:
     """A request the order refused leaves nothing behind."""
-    await pool.execute(
-        "DELETE FROM returns WHERE rma_id = $1 AND status_seq = 0"
-        " AND NOT EXISTS (SELECT 1 FROM return_events WHERE rma_id = $1)",
-        rma_id,
-    )
+    await timeline.forget_refused(pool, RETURNS, rma_id)
 
 
 async def get_return(pool: asyncpg.Pool, rma_id: str) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM returns WHERE rma_id = $1", rma_id)
-    return dict(row) if row is not None else None
+    return await timeline.get(pool, RETURNS, rma_id)
 
 
 async def returns_of_order(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:

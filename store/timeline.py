@@ -18,6 +18,21 @@ class ReadModel:
     also: str = ""  # further `column = …` assignments, in terms of $2 (seq) and $9 (snapshot)
 
 
+async def get(pool: asyncpg.Pool, model: ReadModel, key: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow(f"SELECT * FROM {model.table} WHERE {model.key} = $1", key)
+    return dict(row) if row is not None else None
+
+
+async def forget_refused(pool: asyncpg.Pool, model: ReadModel, key: str) -> None:
+    """A request its workflow refused at once leaves nothing behind: the row, as long as no
+    timeline entry was written for it."""
+    await pool.execute(
+        f"DELETE FROM {model.table} WHERE {model.key} = $1 AND status_seq = 0"
+        f" AND NOT EXISTS (SELECT 1 FROM {model.events} WHERE {model.key} = $1)",
+        key,
+    )
+
+
 async def record(
     pool: asyncpg.Pool,
     model: ReadModel,

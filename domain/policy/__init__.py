@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,25 +83,32 @@ class Policy(BaseModel):
 
     def clause_ids(self) -> set[str]:
         """Every clause ID the preset encodes, wherever it sits."""
-        found: set[str] = set()
+        return {clause for rule in models_in(self) for clause in clauses_of(rule)}
 
-        def walk(value: object) -> None:
-            if isinstance(value, BaseModel):
-                for name in type(value).model_fields:
-                    item = getattr(value, name)
-                    if name.endswith("clauses") and isinstance(item, tuple):
-                        found.update(item)
-                    else:
-                        walk(item)
-            elif isinstance(value, (tuple, list)):
-                for item in value:
-                    walk(item)
-            elif isinstance(value, dict):
-                for item in value.values():
-                    walk(item)
 
-        walk(self)
-        return found
+def models_in(value: object) -> Iterator[BaseModel]:
+    """Every model within `value` (itself included), depth first."""
+    if isinstance(value, BaseModel):
+        yield value
+        for name in type(value).model_fields:
+            yield from models_in(getattr(value, name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from models_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from models_in(item)
+
+
+def clauses_of(model: BaseModel) -> tuple[str, ...]:
+    """The clause IDs a rule names itself, in `clauses` and in fields such as
+    `until_clauses`; none for a section."""
+    return tuple(
+        clause
+        for name in type(model).model_fields
+        if name.endswith("clauses") and isinstance(getattr(model, name), tuple)
+        for clause in getattr(model, name)
+    )
 
 
 class PolicyError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from domain.policy import PRESETS_DIR, Policy, load_presets
+from domain.policy import PRESETS_DIR, Policy, clauses_of, load_presets, models_in
 
 DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "presets.md"
 
@@ -146,23 +146,10 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
 
 def _clauses_by_model() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, BaseModel):
-            clauses = getattr(value, "clauses", None)
-            if isinstance(clauses, tuple) and clauses:
-                found.setdefault(type(value).__name__, set()).update(clauses)
-            for name in type(value).model_fields:
-                walk(getattr(value, name))
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                walk(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-
     for policy in load_presets(PRESETS_DIR).values():
-        walk(policy)
+        for rule in models_in(policy):
+            if clauses := clauses_of(rule):
+                found.setdefault(type(rule).__name__, set()).update(clauses)
     return found
 
 

@@ -7,6 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.decisions.payment import EVENT_STATES
+from domain.status import TrackingStatus
+
+# The payment events orderflow acts on, as the payment decisions know them.
+PaymentEventType = Literal[tuple(sorted(EVENT_STATES))]  # type: ignore[valid-type]
+# A carrier's scan, as the tracking decisions know them (written inline in the document).
+ScanStatus = Literal[tuple(status.value for status in TrackingStatus)]  # type: ignore[valid-type]
+
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -29,14 +37,7 @@ class PaymentData(BaseModel):
 class PaymentEvent(_Event):
     """Sent to `/v1/webhooks/payments/{provider}`."""
 
-    type: Literal[
-        "payment.authorized",
-        "payment.captured",
-        "payment.failed",
-        "payment.requires_action",
-        "payment.reversed",
-        "payment.voided",
-    ]
+    type: PaymentEventType  # type: ignore[valid-type]
     data: PaymentData
 
 
@@ -46,16 +47,7 @@ class TrackingData(BaseModel):
     tracking_number: str
     reference: str = Field(description="orderflow's order ID")
     service: str | None = None
-    status: Literal[
-        "pre_transit",
-        "picked_up",
-        "in_transit",
-        "out_for_delivery",
-        "delivered",
-        "exception",
-        "return_to_sender",
-        "lost",
-    ]
+    status: ScanStatus  # type: ignore[valid-type]
     occurred_at: str | None = Field(None, description="RFC 3339")
 
 

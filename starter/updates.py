@@ -1,0 +1,123 @@
+"""Running a workflow update for the API: the client's Idempotency-Key as the update's ID,
+a validator's refusal as a problem naming the clause and the field, an update not answered
+in time as a 503 that is safe to repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Header, Request
+from pydantic import BaseModel
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from starter.auth import acting
+from starter.problems import Problem
+from workflows.names import order_workflow_id
+
+log = structlog.get_logger("orderflow.api.updates")
+
+REFUSALS = (
+    "EditRefused",
+    "CancelRefused",
+    "ReshipRefused",
+    "PaymentRetryRefused",
+    "ReviewRefused",
+    "RefundRefused",
+    "ReturnRefused",
+    "CardReportRefused",
+    "VerificationRefused",
+    "ClaimRefused",
+)
+
+
+# The client's key for an act: the same key sent again is the same workflow update, answered
+# with its one outcome (a request answered 503 is repeated safely with it).
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+
+
+def update_id(name: str, key: str | None) -> str | None:
+    """The update's ID within its order, from the client's Idempotency-Key; none without."""
+    return f"{name}:{key}" if key else None
+
+
+def content_key(*parts: Any) -> str:
+    """A key for a request by its content, where a repeat must never act twice (money)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+async def run_update(
+    request: Request,
+    order_id: str,
+    name: str,
+    arg: Any,
+    result_type: type,
+    *,
+    id: str | None = None,
+    workflow_id: str | None = None,
+    refused_status: int = 409,
+) -> Any:
+    """Run an update on the order's workflow (or on `workflow_id`, one of its children); a
+    refusal by its validator becomes a 409 (or `refused_status`) naming the clause and the
+    field. An update not answered in time may still take effect: 503, and asking again with
+    the same request (the same update ID) gets its one outcome."""
+    handle = request.app.state.temporal.get_workflow_handle(
+        workflow_id or order_workflow_id(order_id)
+    )
+    if isinstance(arg, BaseModel) and "operator" in type(arg).model_fields:
+        arg = arg.model_copy(update={"operator": acting(request, arg.operator)})
+    timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)
+    try:
+        return await handle.execute_update(
+            name, arg, id=id, result_type=result_type, rpc_timeout=timeout
+        )
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        log.warning("update not answered in time", update=name)
+        raise Problem(
+            503,
+            "Not answered in time",
+            "the order did not answer in time; the request may still take effect. Send the "
+            "same request again to learn its outcome: it is carried out at most once",
+            headers={"Retry-After": "5"},
+        ) from err
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            clause = str(cause.details[0]) if cause.details and cause.details[0] else None
+            field = str(cause.details[1]) if len(cause.details) > 1 and cause.details[1] else None
+            raise Problem(
+                refused_status,
+                "Refused by the merchant's policy",
+                cause.message,
+                clause=clause,
+                field=field,
+            ) from err
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None  # the order's workflow has ended
+        log.warning("update not delivered", update=name, error=err.message)
+        raise Problem(
+            503,
+            "Try again shortly",
+            "the order service is unreachable right now; nothing was changed",
+            headers={"Retry-After": "5"},
+        ) from err
+
+
+def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:
+    """The 409 for an order whose workflow has ended: it names the rule that no longer
+    allows the action."""
+    return Problem(
+        409,
+        "Refused by the merchant's policy",
+        f"the order is {row['status']}: it can no longer be {what}",
+        clause=clauses[0] if clauses else None,
+    )
