@@ -36,7 +36,9 @@ from workflows.names import (
     UPDATE_RESHIP,
 )
 
-router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"])
+router = APIRouter(
+    route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, prefix="/v1/orders", tags=["orders"]
+)
 
 
 class Reshipping(BaseModel):
@@ -87,10 +89,7 @@ async def _with_proposed_address(
 
 
 @router.patch(
-    "/{order_id}/shipping-address",
-    response_model=AddressChangeAnswer,
-    responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
+    "/{order_id}/shipping-address", response_model=AddressChangeAnswer, responses=problems(409, 503)
 )
 async def change_shipping_address(
     order_id: str, address: Address, request: Request, idempotency_key: IdempotencyKey = None
@@ -115,12 +114,7 @@ async def change_shipping_address(
     }
 
 
-@router.post(
-    "/{order_id}/cancel",
-    response_model=Cancelled,
-    responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
-)
+@router.post("/{order_id}/cancel", response_model=Cancelled, responses=problems(409, 503))
 async def cancel_order(
     order_id: str, request: Request, body: CancelRequest | None = None
 ) -> dict[str, Any]:
@@ -156,12 +150,7 @@ async def cancel_order(
     }
 
 
-@router.post(
-    "/{order_id}/reship",
-    response_model=Reshipped,
-    responses=problems(402, 409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
-)
+@router.post("/{order_id}/reship", response_model=Reshipped, responses=problems(402, 409, 503))
 async def reship_returned_parcel(
     order_id: str, body: Reshipping, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

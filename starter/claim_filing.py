@@ -34,7 +34,7 @@ from store import claims, orders
 from workflows.names import QUERY_SUBSCRIPTION, UPDATE_OPEN_CLAIM, subscription_workflow_id
 
 log = structlog.get_logger("orderflow.api.claims")
-router = APIRouter(route_class=AnswerRoute, tags=["claims"])
+router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, tags=["claims"])
 
 
 async def _file_on_order(
@@ -124,7 +124,6 @@ async def _of_ended_order(
     status_code=201,
     response_model=ClaimFiledAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def file_claim(
     order_id: str, body: ClaimAsk, request: Request, idempotency_key: IdempotencyKey = None
@@ -141,7 +140,6 @@ async def file_claim(
     status_code=201,
     response_model=ClaimFiledAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def ask_question(
     order_id: str, body: MessageAsk, request: Request, idempotency_key: IdempotencyKey = None
@@ -231,7 +229,6 @@ async def _file_on_subscription(
     status_code=201,
     response_model=ClaimFiledAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def file_subscription_claim(
     subscription_id: str, body: ClaimAsk, request: Request, idempotency_key: IdempotencyKey = None
@@ -247,7 +244,6 @@ async def file_subscription_claim(
     status_code=201,
     response_model=ClaimFiledAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def ask_about_subscription(
     subscription_id: str, body: MessageAsk, request: Request, idempotency_key: IdempotencyKey = None
@@ -262,7 +258,6 @@ async def ask_about_subscription(
     status_code=201,
     response_model=Evidence,
     responses=problems(413, 415),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def upload_subscription_evidence(subscription_id: str, request: Request) -> dict[str, Any]:
     """A screenshot or document for a subscription's claim, as the raw body with its

@@ -37,7 +37,7 @@ from starter.updates import IdempotencyKey, run_update
 from store import claims, evidence
 from workflows.names import UPDATE_ANSWER_QUOTE, claim_workflow_id
 
-router = APIRouter(route_class=AnswerRoute, tags=["claims"])
+router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, tags=["claims"])
 
 
 def decided(policy: Policy, filing: Filing, now: Any) -> ClaimOpening:
@@ -178,7 +178,7 @@ def claim_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str,
     }
 
 
-@router.get("/v1/claims/{claim_id}", response_model=ClaimAnswer, dependencies=CUSTOMER_OR_OPERATOR)
+@router.get("/v1/claims/{claim_id}", response_model=ClaimAnswer)
 async def get_claim(claim_id: str, request: Request) -> dict[str, Any]:
     row = await visible_claim(request, claim_id)
     return claim_json(row, await claims.events(request.app.state.pool, claim_id))
@@ -208,10 +208,7 @@ async def act_on_claim(
 
 
 @router.post(
-    "/v1/claims/{claim_id}/quote",
-    response_model=QuoteAnswered,
-    responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
+    "/v1/claims/{claim_id}/quote", response_model=QuoteAnswered, responses=problems(409, 503)
 )
 async def answer_quote(
     claim_id: str, body: QuoteAnswer, request: Request, idempotency_key: IdempotencyKey = None

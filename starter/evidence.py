@@ -18,7 +18,7 @@ from starter.schemas import AnswerRoute
 from starter.schemas.returns import Evidence
 from store import evidence
 
-router = APIRouter(route_class=AnswerRoute, tags=["returns"])
+router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, tags=["returns"])
 
 
 @router.post(
@@ -26,7 +26,6 @@ router = APIRouter(route_class=AnswerRoute, tags=["returns"])
     status_code=201,
     response_model=Evidence,
     responses=problems(413, 415),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
     """A photo, video or receipt for a return or claim, sent as the raw body with its

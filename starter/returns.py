@@ -38,7 +38,7 @@ from workflows.names import (
 )
 
 log = structlog.get_logger("orderflow.api.returns")
-router = APIRouter(route_class=AnswerRoute, tags=["returns"])
+router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, tags=["returns"])
 
 
 def _rma_id(order_id: str, key: str | None) -> str:
@@ -53,7 +53,6 @@ def _rma_id(order_id: str, key: str | None) -> str:
     status_code=201,
     response_model=ReturnOpenedAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def request_return(
     order_id: str, body: ReturnAsk, request: Request, idempotency_key: IdempotencyKey = None
@@ -196,7 +195,7 @@ def return_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str
     }
 
 
-@router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer, dependencies=CUSTOMER_OR_OPERATOR)
+@router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer)
 async def get_return(rma_id: str, request: Request) -> dict[str, Any]:
     row = await visible_return(request, rma_id)
     return return_json(row, await returns.events(request.app.state.pool, [rma_id]))
@@ -224,10 +223,7 @@ async def act_on_return(
 
 
 @router.post(
-    "/v1/returns/{rma_id}/shipment",
-    response_model=ReturnAnswer,
-    responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
+    "/v1/returns/{rma_id}/shipment", response_model=ReturnAnswer, responses=problems(409, 503)
 )
 async def give_shipment(
     rma_id: str, body: ReturnShipment, request: Request, idempotency_key: IdempotencyKey = None
@@ -247,7 +243,6 @@ async def give_shipment(
     "/v1/returns/{rma_id}/exchange-choice",
     response_model=ReturnAnswer,
     responses=problems(409, 503),
-    dependencies=CUSTOMER_OR_OPERATOR,
 )
 async def choose_exchange(
     rma_id: str, body: ExchangeChoice, request: Request, idempotency_key: IdempotencyKey = None
