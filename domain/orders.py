@@ -11,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from domain.money import Money
 from domain.policy import Carrier, PaymentMethod, Policy
-from domain.standards import CountryCode, CurrencyCode, Email, LocaleId
+from domain.standards import CountryCode, CurrencyCode, Email, LocaleId, OneLine
 from domain.status import OrderStatus, TrackingStatus
 
 DIGITAL_CATEGORIES = frozenset({"digital_card"})
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
 # The shop's own references (its order number, its customer ID): printable, no spaces.
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/#-]{1,64}$")]
 
@@ -28,15 +30,15 @@ class _Strict(BaseModel):
 class Address(_Strict):
     name: Text
     line1: Text
-    line2: Annotated[str, StringConstraints(max_length=200)] = ""
+    line2: Annotated[str, StringConstraints(max_length=200), OneLine] = ""
     city: Text
-    postal_code: Annotated[str, StringConstraints(max_length=20)] = ""
+    postal_code: Annotated[str, StringConstraints(max_length=20), OneLine] = ""
     country: CountryCode
 
 
 class Customer(_Strict):
     email: Email
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    phone: Annotated[str, StringConstraints(max_length=40), OneLine] = ""
     locale: LocaleId | None = Field(
         default=None,
         description="the language of the customer's e-mails and order page (`fr`, `ar`, "
@@ -172,6 +174,7 @@ class AddressChanged(BaseModel):
 Operator = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=80),
+    OneLine,
     Field(description="set from the operator's credential; read only with the shared key"),
 ]
 Note = Annotated[str, StringConstraints(max_length=500)]

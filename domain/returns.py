@@ -16,6 +16,7 @@ from domain.money import Money
 from domain.orders import Note, Operator
 from domain.policy import Carrier, Policy
 from domain.policy.returns import ReturnReason
+from domain.standards import OneLine
 from domain.status import InspectionResult, ParcelPlace, ReturnStatus
 
 Sku = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
@@ -149,7 +150,7 @@ class LineInspection(_Strict):
     sku: Sku
     acceptable: bool
     defect_confirmed: bool | None = None
-    missing_accessories: list[Annotated[str, StringConstraints(max_length=80)]] = Field(
+    missing_accessories: list[Annotated[str, StringConstraints(max_length=80), OneLine]] = Field(
         default_factory=list, max_length=20
     )
     missing_accessories_cost: Decimal = Field(Decimal(0), ge=0, max_digits=12)

@@ -4,6 +4,7 @@ through Babel)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, StringConstraints
@@ -25,6 +26,14 @@ def _currency(code: str) -> str:
     return code
 
 
+def one_line(text: str) -> str:
+    """Text that is one line of printable characters (names, addresses, short labels)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError(f"the control character U+{ord(char):04X} is not accepted here")
+    return text
+
+
 def locale_id(value: str) -> str:
     """A locale as Babel names it (`fr_FR`, `ar`, `lv`), from either `fr-FR` or `fr_FR`."""
     from babel import Locale, UnknownLocaleError
@@ -38,6 +47,9 @@ def locale_id(value: str) -> str:
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_country)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+OneLine = AfterValidator(one_line)
+
+
 LocaleId = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$", max_length=35),

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     operator_api_key: SecretStr = SecretStr(DEV_SECRET)
     order_token_secret: SecretStr = SecretStr(DEV_SECRET)
     webhook_max_body_bytes: int = 256 * 1024
+    api_max_body_bytes: int = Field(
+        1024 * 1024, gt=0, description="the largest JSON request body taken (413 above it)"
+    )
     relay_enabled: bool = True
     relay_poll_seconds: float = 1.0
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from activities.cards import card_codes
 from domain.calendar import pin_calendar
 from domain.decisions import Decision
-from domain.decisions.payment import coupons, payment_method, quote_order
+from domain.decisions.payment import coupons, order_amount, payment_method, quote_order
 from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
@@ -150,6 +150,9 @@ async def place_order(
         raise refused_at_intake("Not sold through orders", route, route.field or "lines")
 
     quote = quote_order(policy, body.lines)
+    amount = order_amount(policy, quote)
+    if not amount.allowed:
+        raise refused_at_intake("Order total out of range", amount, "lines")
     placed_at = datetime.now(UTC)
     request_hash = body_hash(body)
     try:

@@ -137,7 +137,10 @@ class ProblemDetails(BaseModel):
     errors: list[FieldError] | None = Field(None, description="Each invalid field (422)")
 
 
-class Problem(Exception):
+class Problem(StarletteHTTPException):
+    """A refusal the API answers as problem+json. An HTTP exception, so that a refusal raised
+    while the framework reads a body reaches the client as itself."""
+
     def __init__(
         self,
         status: int,
@@ -149,7 +152,7 @@ class Problem(Exception):
         kind: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(status, detail, headers)
         self.status, self.title, self.detail = status, title, detail
         self.clause, self.field, self.headers = clause, field, headers
         self.kind = kind or (

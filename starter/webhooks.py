@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from starter import plainjson
 from starter.auth import WEBHOOK
 from starter.metrics import WEBHOOKS_RECEIVED
 from starter.openapi import REF, problems
@@ -94,12 +95,16 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
         WEBHOOKS_RECEIVED.labels(kind=kind, provider=provider, outcome="bad_signature").inc()
         raise
     try:
-        payload = json.loads(body)
-        event_type = str(payload["type"])
-    except (ValueError, KeyError, TypeError) as err:
+        payload = plainjson.loads(body)
+    except plainjson.NotPlainJson as err:
+        raise Problem(400, "Malformed event", err.reason, field=err.where) from err
+    except json.JSONDecodeError as err:
+        raise Problem(400, "Malformed event", "the body is not JSON", field="body") from err
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise Problem(
             400, "Malformed event", "the body is not a JSON event with a `type`", field="type"
-        ) from err
+        )
+    event_type = payload["type"]
     event_id = request.headers["webhook-id"]
     order_id = order_reference(payload)
     new = await inbox.insert_webhook(

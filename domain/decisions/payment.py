@@ -43,6 +43,20 @@ def quote_order(policy: Policy, lines: list[OrderLine]) -> Quote:
     )
 
 
+def order_amount(policy: Policy, quote: Quote) -> Decision:
+    """Whether an order's total is one a payment can be: above zero (a provider refuses a
+    payment of nothing) and within the merchant's limit."""
+    total, ceiling = (
+        quote.total,
+        Money(amount=policy.payment.max_order_total, currency=policy.currency),
+    )
+    if total.amount <= 0:
+        return refuse(f"an order's total must be above zero, not {total}")
+    if total.amount > ceiling.amount:
+        return refuse(f"{policy.display_name} takes orders of up to {ceiling}; this one is {total}")
+    return allow(f"a total of {total}", *quote.clauses)
+
+
 def payment_method(policy: Policy, method: PaymentMethod) -> Decision:
     rule = policy.payment.methods
     if method not in rule.allowed:

@@ -69,6 +69,12 @@ class RefundRule(Rule):
 
 class PaymentRules(Section):
     methods: MethodsRule
+    # The merchant's own limit, no published clause: an order's total (in the preset's
+    # currency) above it is refused at placement, before any provider is asked. Within what
+    # every payment provider and the ledger can hold.
+    max_order_total: Decimal = Field(
+        Decimal(100_000), gt=0, le=Decimal(1_000_000_000), description="the largest order total"
+    )
     card: CardRule | None = None
     invoice: InvoiceRule | None = None
     coupons: CouponRule | None = None
