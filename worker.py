@@ -20,7 +20,7 @@ from adapters.payments.sandbox import SandboxPaymentGateway
 from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.metrics import BusinessMetrics
-from runtime.settings import Settings
+from runtime.settings import Settings, load_settings
 from runtime.temporal import connect, sdk_runtime
 from runtime.tokens import Links
 from runtime.tracing import configured_tracer, interceptors
@@ -131,7 +131,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     stop = asyncio.Event()
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from runtime.log import configure_logging
-from runtime.settings import Settings
+from runtime.settings import Settings, load_settings
 from sandbox.cards import cards_router
 from sandbox.carriers import carriers_router, progress_parcels
 from sandbox.payments import payments_router
@@ -109,7 +109,7 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     if not settings.sandbox_smtp_sink:
         uvicorn.run(

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from adapters.storage import EvidenceStore, open_store
 from domain.policy import PRESETS_DIR, load_presets
 from runtime.log import configure_logging
-from runtime.settings import Settings
+from runtime.settings import Settings, load_settings
 from runtime.temporal import connect
 from runtime.tracing import configured_tracer, interceptors
 from starter import (
@@ -133,7 +133,7 @@ def create_app(
 
 
 def main() -> None:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(
         create_app(settings),

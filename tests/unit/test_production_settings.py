@@ -1,0 +1,95 @@
+"""In production every secret published with the code is refused at start, naming the
+variable to set; development and tests keep working on the defaults."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from runtime.settings import Environment, Settings, published_secrets
+from tests.paths import ROOT
+
+SECRETS = sorted(
+    name for name, field in Settings.model_fields.items() if isinstance(field.default, SecretStr)
+)
+
+
+def own_value(name: str) -> str:
+    if name == "card_code_keys":
+        return "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    if name.endswith("webhook_secret"):
+        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return secrets.token_urlsafe(24)
+
+
+def production(**overrides: str) -> dict[str, str]:
+    values = {name: own_value(name) for name in SECRETS}
+    return {"environment": "production", **values, **overrides}
+
+
+def test_every_published_secret_is_checked() -> None:
+    assert {
+        "storefront_api_key",
+        "operator_api_key",
+        "order_token_secret",
+        "card_code_keys",
+        "payment_webhook_secret",
+        "carrier_webhook_secret",
+        "card_webhook_secret",
+        "payment_provider_api_key",
+        "carrier_provider_api_key",
+        "card_issuer_api_key",
+    } <= set(SECRETS)
+
+
+def test_production_starts_with_secrets_of_its_own() -> None:
+    settings = Settings(_env_file=None, **production())  # type: ignore[call-arg]
+    assert settings.environment is Environment.PRODUCTION
+    assert published_secrets(settings) == []
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_production_refuses_each_published_default(name: str) -> None:
+    default = Settings.model_fields[name].default.get_secret_value()
+    with pytest.raises(ValidationError, match=f"ORDERFLOW_{name.upper()}"):
+        Settings(_env_file=None, **production(**{name: default}))  # type: ignore[call-arg]
+
+
+def test_a_published_key_kept_beside_a_new_one_is_refused_too() -> None:
+    default = Settings.model_fields["payment_webhook_secret"].default.get_secret_value()
+    both = f"{own_value('payment_webhook_secret')} {default}"
+    with pytest.raises(ValidationError, match="ORDERFLOW_PAYMENT_WEBHOOK_SECRET"):
+        Settings(_env_file=None, **production(payment_webhook_secret=both))  # type: ignore[call-arg]
+
+
+def test_environment_is_one_of_three() -> None:
+    with pytest.raises(ValidationError, match="environment"):
+        Settings(_env_file=None, environment="prod")  # type: ignore[call-arg]
+    assert Settings(_env_file=None).environment is Environment.DEVELOPMENT  # type: ignore[call-arg]
+
+
+def test_a_process_started_on_a_published_secret_stops_naming_the_variable() -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ORDERFLOW_")},
+        **{f"ORDERFLOW_{k.upper()}": v for k, v in production().items()},
+        "ORDERFLOW_CARRIER_WEBHOOK_SECRET": Settings.model_fields[
+            "carrier_webhook_secret"
+        ].default.get_secret_value(),
+    }
+    ended = subprocess.run(
+        [sys.executable, "worker.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ended.returncode == 2
+    assert "ORDERFLOW_CARRIER_WEBHOOK_SECRET" in ended.stderr
+    assert "Traceback" not in ended.stderr
