@@ -8,12 +8,12 @@ import signal
 import sys
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.floor import FloorWorkflow, floor_step
 from runtime import loop as event_loop
 from runtime.settings import Settings
+from runtime.temporal import data_converter
 from worker import WORKER_OPTIONS
 from workflows.runner import precompile, workflow_runner
 
@@ -22,7 +22,7 @@ async def serve(address: str, task_queue: str) -> None:
     sandboxed = Settings().workflow_sandbox
     if sandboxed:
         precompile(FloorWorkflow)
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    client = await Client.connect(address, data_converter=data_converter(Settings()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

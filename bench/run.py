@@ -23,13 +23,13 @@ import httpx
 import psutil
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.floor import SIGNAL, UPDATE, FloorShape
 from bench.stats import history_cost, latency_summary, percentile, ratio
 from runtime.devstack import PORTS, ROOT, Stack, local_secrets
 from runtime.postgres import free_port
 from runtime.settings import Settings
+from runtime.temporal import data_converter
 from sandbox.webhooks import signed_headers
 
 FLOOR_QUEUE = "bench-floor"
@@ -217,8 +217,12 @@ class Bench:
         keys = local_secrets(self.folder)
         self.storefront = {"Authorization": f"Bearer {keys['ORDERFLOW_STOREFRONT_API_KEY']}"}
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
+        stack_keys = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            payload_codec_keys=keys["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
+        )
         self.client = await Client.connect(
-            f"127.0.0.1:{self.ports['temporal']}", data_converter=pydantic_data_converter
+            f"127.0.0.1:{self.ports['temporal']}", data_converter=data_converter(stack_keys)
         )
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:

@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from runtime.keyring import new_key_line
 from runtime.postgres import LocalPostgres
 from runtime.settings import read_env_file
 
@@ -51,19 +52,21 @@ def temporal_cli() -> str:
 
 
 def local_secrets(data: Path = DATA) -> dict[str, str]:
-    """Keys generated on first run and kept, so that order tokens stay valid across runs."""
+    """Keys generated on first run and kept, so that order tokens stay valid and encrypted
+    payloads stay readable across runs; a key a newer version needs is added beside them."""
     path = data / "local.env"
-    if not path.exists():
-        path.write_text(
-            "".join(
-                f"ORDERFLOW_{name}={prefix}{secrets.token_urlsafe(24)}\n"
-                for name, prefix in (
-                    ("STOREFRONT_API_KEY", "sf_"),
-                    ("OPERATOR_API_KEY", "op_"),
-                    ("ORDER_TOKEN_SECRET", ""),
-                )
-            )
-        )
+    kept = read_env_file(path)
+    fresh = {
+        "ORDERFLOW_STOREFRONT_API_KEY": lambda: f"sf_{secrets.token_urlsafe(24)}",
+        "ORDERFLOW_OPERATOR_API_KEY": lambda: f"op_{secrets.token_urlsafe(24)}",
+        "ORDERFLOW_ORDER_TOKEN_SECRET": lambda: secrets.token_urlsafe(24),
+        "ORDERFLOW_PAYLOAD_CODEC_KEYS": lambda: new_key_line("local1"),
+        "ORDERFLOW_CODEC_UI_KEY": lambda: secrets.token_urlsafe(24),
+    }
+    missing = {name: make() for name, make in fresh.items() if name not in kept}
+    if missing:
+        with path.open("a") as env:
+            env.writelines(f"{name}={value}\n" for name, value in missing.items())
         path.chmod(0o600)
     return read_env_file(path)
 
@@ -115,6 +118,7 @@ class Stack:
             "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports['temporal']}",
             "ORDERFLOW_API_PORT": str(api),
             "ORDERFLOW_PUBLIC_BASE_URL": f"http://127.0.0.1:{api}",
+            "ORDERFLOW_TEMPORAL_UI_URL": f"http://127.0.0.1:{self.ports['temporal_ui']}",
             "ORDERFLOW_SANDBOX_PORT": str(sandbox),
             "ORDERFLOW_SMTP_PORT": str(self.ports["smtp"]),
             "ORDERFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports['worker_metrics']}",
@@ -169,6 +173,8 @@ class Stack:
                 str(self.ports["temporal_ui"]),
                 "--log-level",
                 "warn",
+                "--ui-codec-endpoint",
+                f"http://127.0.0.1:{self.ports['api']}/codec/ui/{self.env['ORDERFLOW_CODEC_UI_KEY']}",
                 *[
                     a
                     for name in SEARCH_ATTRIBUTES

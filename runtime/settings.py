@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runtime.keyring import Keyring
+
 DEV_SECRET = "change-me"
 # The keys `make run` generates for a checkout on first start (`runtime/devstack.py`).
 LOCAL_ENV = Path(__file__).resolve().parent.parent / ".data" / "local.env"
@@ -23,6 +25,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 DEV_CARD_CODE_KEYS = "dev:ZGV2LW9ubHktY2FyZC1jb2RlLWtleS0zMi1ieXRlcyE="
+DEV_PAYLOAD_CODEC_KEYS = "dev:ZGV2LW9ubHktdGVtcG9yYWwtcGF5bG9hZC1rZXkhISE="
 
 
 class Environment(StrEnum):
@@ -62,6 +65,23 @@ class Settings(BaseSettings):
     temporal_tls_cert_path: Path | None = None
     temporal_tls_key_path: Path | None = None
     temporal_tls_ca_path: Path | None = None
+    payload_codec_keys: SecretStr = Field(
+        SecretStr(DEV_PAYLOAD_CODEC_KEYS),
+        description="keys that encrypt every payload sent to Temporal (AES-256-GCM): "
+        "space-separated `<key id>:<base64 of 32 bytes>`, the first encrypts, every one "
+        "decrypts (rotation)",
+    )
+    payload_codec_keys_file: Path | None = Field(
+        None, description="a file holding the payload keys instead (one per line, first encrypts)"
+    )
+    codec_ui_key: SecretStr = Field(
+        SecretStr(DEV_SECRET),
+        description="the Web UI's path key to the codec server (`/codec/ui/<key>`), taken "
+        "only from the Web UI's own origin",
+    )
+    codec_max_body_bytes: int = Field(
+        4 * 1024 * 1024, gt=0, description="the largest codec request taken (413 above it)"
+    )
     workflow_sandbox: bool = Field(
         True,
         description=(
@@ -160,6 +180,12 @@ class Settings(BaseSettings):
         base = self.sandbox_public_url or f"http://{self.sandbox_host}:{self.sandbox_port}"
         return f"{base.rstrip('/')}/mail"
 
+    def payload_keyring(self) -> Keyring:
+        """The payload keys, from their file when one is named."""
+        if self.payload_codec_keys_file is not None:
+            return Keyring.from_file(self.payload_codec_keys_file, "payload key")
+        return Keyring(self.payload_codec_keys.get_secret_value(), "payload key")
+
     @model_validator(mode="after")
     def _no_published_secrets_in_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
@@ -181,6 +207,8 @@ def published_secrets(settings: Settings) -> list[str]:
         value = getattr(settings, name)
         if not isinstance(value, SecretStr):
             continue
+        if name == "payload_codec_keys" and settings.payload_codec_keys_file is not None:
+            continue  # the keys come from the file
         default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else ""
         given = value.get_secret_value().split()
         if not given or (default and default in given) or DEV_SECRET in given:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -16,6 +16,7 @@ from temporalio.runtime import (
 )
 from temporalio.service import TLSConfig
 
+from runtime.codec import encrypted_converter
 from runtime.settings import Settings
 
 _runtime: Runtime | None = None
@@ -42,6 +43,11 @@ def sdk_runtime(metrics_address: str | None = None) -> Runtime:
             )
         )
     return _runtime
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Every payload encrypted under the settings' keys, bound to the namespace."""
+    return encrypted_converter(settings.payload_keyring(), settings.temporal_namespace)
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -71,7 +77,7 @@ async def connect(
         namespace=settings.temporal_namespace,
         api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
         tls=tls_config(settings),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         runtime=runtime or sdk_runtime(),
         interceptors=interceptors,
         lazy=lazy,

@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from adapters.storage import EvidenceStore, open_store
 from domain.policy import PRESETS_DIR, load_presets
+from runtime.codec import EncryptionCodec
 from runtime.log import configure_logging
 from runtime.settings import Settings, load_settings
 from runtime.temporal import connect
@@ -25,6 +26,7 @@ from starter import (
     changes,
     claim_filing,
     claims,
+    codec,
     evidence,
     health,
     openapi,
@@ -78,6 +80,7 @@ def create_app(
         )
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
+        state.codec = EncryptionCodec(settings.payload_keyring(), settings.temporal_namespace)
         state.relay = None
         relay_task = None
         if settings.relay_enabled:
@@ -129,6 +132,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(cards.ops)
+    app.include_router(codec.router)
     return app
 
 

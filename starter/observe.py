@@ -28,6 +28,14 @@ def route_of(scope: Scope) -> str:
     return str(getattr(route, "path", "")) or "unmatched"
 
 
+def loggable_path(path: str) -> str:
+    """The path as logs keep it: the Web UI's codec key (`/codec/ui/{key}/…`) masked."""
+    if path.startswith("/codec/ui/"):
+        parts = path.split("/")
+        return "/".join([*parts[:3], "{key}", *parts[4:]])
+    return path
+
+
 class RequestObservation:
     """Plain ASGI, so a request costs no extra task and stream as an `http` middleware
     would."""
@@ -42,7 +50,7 @@ class RequestObservation:
             return
         method = scope["method"]
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(method=method, path=scope["path"])
+        structlog.contextvars.bind_contextvars(method=method, path=loggable_path(scope["path"]))
         status = 500
         started = time.perf_counter()
 
@@ -53,7 +61,7 @@ class RequestObservation:
             await send(message)
 
         span = (
-            self.tracer.start_span(f"{method} {scope['path']}", kind=SpanKind.SERVER)
+            self.tracer.start_span(f"{method} {loggable_path(scope['path'])}", kind=SpanKind.SERVER)
             if self.tracer is not None
             else None
         )

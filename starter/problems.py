@@ -39,6 +39,13 @@ KINDS: dict[str, tuple[str, int, str]] = {
         "`webhook-signature`) does not match the raw body under any of the provider's "
         "signing secrets, or its timestamp is more than 5 minutes away.",
     ),
+    "forbidden": (
+        "Forbidden",
+        403,
+        "The caller is known but may not do this: a credential that is not an operator's on "
+        "an operators' endpoint (such as the codec server), or a browser page from an origin "
+        "other than the one allowed.",
+    ),
     "payment-declined": (
         "Payment declined",
         402,
@@ -102,6 +109,7 @@ DEFAULT_KIND = {
     400: "malformed-request",
     401: "unauthorized",
     402: "payment-declined",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",

@@ -13,13 +13,17 @@ import asyncpg
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.log import configure_logging
 from runtime.postgres import LocalPostgres, free_port
+from runtime.settings import Settings
+from runtime.temporal import data_converter
 from store.db import create_pool, migrate
 from workflows.names import SEARCH_ATTRIBUTES
+
+# The settings' development keys: what every test client and worker encrypts with.
+CONVERTER = data_converter(Settings(_env_file=None))  # type: ignore[call-arg]
 
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 
@@ -68,7 +72,7 @@ async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
 
 async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         test_server_existing_path=str(SCRIPTS / "temporal-test-server"),
     )
     await env.client.operator_service.add_search_attributes(
@@ -87,7 +91,7 @@ async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real dev server, with orderflow's search attributes, for updates and end to end."""
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         dev_server_existing_path=str(SCRIPTS / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_extra_args=[

@@ -4,8 +4,10 @@ on its own loopback port, against the session's PostgreSQL and Temporal dev serv
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +18,14 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from opentelemetry.trace import Tracer
-from temporalio.client import Client
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
 from activities import build_activities
 from adapters.email.smtp import SmtpMailer
 from domain.policy import PRESETS_DIR
+from runtime.codec import EncryptionCodec
 from runtime.postgres import free_port
 from runtime.settings import Settings
 from runtime.tokens import Links
@@ -230,3 +234,26 @@ async def wait_for(predicate: Any, within: float = 60.0, interval: float = 0.2) 
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+def history_plaintext(history: WorkflowHistory) -> str:
+    """Every payload of a history as the worker reads it (decrypted with the settings'
+    development keys): what a person holding the keys could find in it."""
+    codec = EncryptionCodec(Settings(_env_file=None).payload_keyring(), "default")  # type: ignore[call-arg]
+
+    def walk(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("data"), str) and isinstance(node.get("metadata"), dict):
+                payload = Payload(
+                    metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
+                    data=base64.b64decode(node["data"]),
+                )
+                yield codec.open(payload).data.decode(errors="replace")
+            else:
+                for value in node.values():
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    return "".join(walk(json.loads(history.to_json())))

@@ -12,12 +12,13 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.orders import OrderSnapshot
 from runtime.postgres import LocalPostgres, free_port
+from runtime.settings import Settings
+from runtime.temporal import data_converter
 from sandbox.webhooks import signed_headers
 from store.db import create_pool, migrate
 from tests.conftest import SCRIPTS
@@ -28,12 +29,15 @@ from workflows.order import OrderWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.runner import workflow_runner
 
+# The settings' development keys: what every test client and worker encrypts with.
+CONVERTER = data_converter(Settings(_env_file=None))  # type: ignore[call-arg]
+
 
 @asynccontextmanager
 async def dev_server(port: int, database: Path) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         port=port,
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
         dev_server_existing_path=str(SCRIPTS / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_database_filename=str(database),
@@ -61,9 +65,7 @@ async def test_webhooks_and_orders_accepted_during_an_outage_are_delivered_after
 async def _outage(tmp_path: Path, database_url: str, pool: asyncpg.Pool) -> None:
     port, database = free_port(), tmp_path / "temporal.db"
     world = FakeWorld()
-    client = await Client.connect(
-        f"127.0.0.1:{port}", data_converter=pydantic_data_converter, lazy=True
-    )
+    client = await Client.connect(f"127.0.0.1:{port}", data_converter=CONVERTER, lazy=True)
     async with running_system(tmp_path, database_url, client, pool, with_worker=False) as system:
         queue = system.settings.temporal_task_queue
         async with dev_server(port, database) as env:

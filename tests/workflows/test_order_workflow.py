@@ -77,6 +77,8 @@ async def test_kwoking_return_window_of_60_days_closes_the_order(
     assert window_event.clauses == ("KWO-RET-1", "KWO-RET-2")
     assert all(e.clauses for e in world.events), "every timeline entry names its clauses"
     await record_history(handle, "happy_path")
+    # The same run as workers have written it since payloads are encrypted (development key).
+    await record_history(handle, "happy_path_encrypted")
 
 
 async def test_duplicate_and_out_of_order_tracking_events_move_status_forward_only(
