@@ -1,8 +1,9 @@
 """`make run`: the whole system on this machine, on embedded defaults.
 
 Starts the Temporal dev server (state in `.data/temporal.db`), PostgreSQL (`.data/postgres`),
-the sandbox providers with the SMTP sink, the worker and the API, then waits. Ctrl-C stops
-them all; running it again carries on where it was, orders in flight included.
+the sandbox providers with the SMTP sink, the worker and the API, then keeps them up: a process
+that dies is started again (`runtime.supervise`). Ctrl-C stops them all; running it again
+carries on where it was, orders in flight included.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from runtime.keyring import new_key_line
 from runtime.postgres import LocalPostgres
 from runtime.settings import read_env_file
+from runtime.supervise import RestartPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -107,6 +109,7 @@ class Stack:
         self.data = data
         self.ports = ports or PORTS
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.commands: dict[str, list[str]] = {}
         self.postgres = LocalPostgres(data / "postgres", self.ports["postgres"])
         (data / "logs").mkdir(parents=True, exist_ok=True)
         api, sandbox = self.ports["api"], self.ports["sandbox"]
@@ -132,6 +135,7 @@ class Stack:
 
     def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
         log = open(self.data / "logs" / f"{name}.log", "ab") if to_log else None  # noqa: SIM115
+        self.commands[name] = args
         process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -208,17 +212,41 @@ orderflow is running (Ctrl-C stops everything; state is kept in .data/)
   Place a few demo orders:  make demo
 """
 
-    def watch(self) -> int:
+    def watch(self, policy: RestartPolicy | None = None, tick: float = 0.5) -> int:
+        """Keep every process up (`runtime.supervise`); 1 once one is crash-looping."""
+        policy = policy or RestartPolicy()
+        restart_at: dict[str, float] = {}
         while True:
-            for name, process in self.processes:
-                if process.poll() is not None:
+            now = time.monotonic()
+            for index, (name, process) in enumerate(self.processes):
+                log = self.data / "logs" / f"{name}.log"
+                if name in restart_at:
+                    if now >= restart_at[name]:
+                        del restart_at[name]
+                        self.processes.pop(index)
+                        self.spawn(name, self.commands[name], None)
+                        self.processes.insert(index, self.processes.pop())
+                        print(f"{name} restarted", flush=True)
+                    continue
+                if process.poll() is None:
+                    continue
+                delay = policy.died(name, now)
+                if delay is None:
                     print(
-                        f"{name} stopped with exit code {process.returncode}; "
-                        f"see .data/logs/{name}.log",
+                        f"{name} stopped {policy.describe()} (last exit code "
+                        f"{process.returncode}); stopping everything. See {log}",
                         file=sys.stderr,
+                        flush=True,
                     )
                     return 1
-            time.sleep(0.5)
+                print(
+                    f"{name} stopped with exit code {process.returncode}; starting it again "
+                    f"in {delay:.0f} s (see {log})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                restart_at[name] = now + delay
+            time.sleep(tick)
 
     def stop(self) -> None:
         if threading.current_thread() is threading.main_thread():
