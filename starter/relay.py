@@ -37,6 +37,18 @@ log = structlog.get_logger("orderflow.relay")
 
 MAX_BACKOFF = timedelta(minutes=5)
 SIGNAL_TIMEOUT = timedelta(seconds=5)
+# Tries of one event that keeps failing for a reason of its own (not Temporal being away)
+# before it is parked: set aside, with its reason, in the operators' list of webhooks no
+# workflow took (`orderflow webhooks`), from where it can be sent again.
+MAX_ATTEMPTS = 12
+# Temporal being unreachable or overloaded: every event would fail alike, none is at fault.
+OUTAGE = frozenset(
+    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=2 ** min(attempts, 8)), MAX_BACKOFF)
 
 
 class Unmatched(Exception):
@@ -177,7 +189,10 @@ class Relay:
                 RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
                 bound.warning("webhook kept for operators: the order's workflow is not running")
                 return True
-            delay = min(timedelta(seconds=2 ** min(row["attempts"], 8)), MAX_BACKOFF)
+            if err.status not in OUTAGE:
+                await self._failed(conn, row, f"{err.status.name}: {err.message}", bound)
+                return True
+            delay = backoff(row["attempts"])
             await inbox.retry_later(conn, row["id"], f"{err.status.name}: {err.message}", delay)
             RELAYED.labels(kind=row["kind"], outcome="retry").inc()
             bound.warning(
@@ -186,9 +201,31 @@ class Relay:
                 retry_in_seconds=delay.total_seconds(),
             )
             return False
+        except (asyncpg.PostgresError, OSError):
+            raise  # the pass fails and is tried again whole
+        except Exception as err:
+            # This event's own failure never holds up the events behind it.
+            await self._failed(conn, row, f"{type(err).__name__}: {err}", bound)
+            bound.exception("webhook not relayed")
+            return True
         await inbox.mark_relayed(conn, row["id"])
         RELAYED.labels(kind=row["kind"], outcome="relayed").inc()
         return True
+
+    @staticmethod
+    async def _failed(
+        conn: asyncpg.Connection, row: dict[str, Any], error: str, bound: Any
+    ) -> None:
+        """Tried again after a backoff; parked for operators once it has failed too often."""
+        if row["attempts"] + 1 >= MAX_ATTEMPTS:
+            reason = f"parked after {row['attempts'] + 1} attempts: {error}"[:1000]
+            await inbox.mark_unmatched(conn, row["id"], reason)
+            RELAYED.labels(kind=row["kind"], outcome="parked").inc()
+            bound.error("webhook parked for operators", reason=reason)
+            return
+        delay = backoff(row["attempts"])
+        await inbox.retry_later(conn, row["id"], error[:1000], delay)
+        RELAYED.labels(kind=row["kind"], outcome="retry").inc()
 
     @staticmethod
     async def _return_parcel(conn: asyncpg.Connection, row: dict[str, Any]) -> str | None:

@@ -112,3 +112,12 @@ async def mark_informational(conn: asyncpg.Connection, row_id: int) -> None:
         "UPDATE webhook_inbox SET relay_state = 'informational', relayed_at = now() WHERE id = $1",
         row_id,
     )
+
+
+async def backlog(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Events waiting for the relay: how many, and how long the oldest has waited."""
+    row = await pool.fetchrow(
+        "SELECT count(*) AS pending, coalesce(extract(epoch FROM now() - min(received_at)), 0)"
+        " AS oldest FROM webhook_inbox WHERE relay_state = 'pending'"
+    )
+    return {"pending": row["pending"], "oldest_unrelayed_seconds": round(float(row["oldest"]), 1)}

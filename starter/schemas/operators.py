@@ -104,6 +104,14 @@ class Health(Answer):
     status: str
 
 
+class WebhookBacklog(Answer):
+    pending: int = Field(description="events waiting for the relay")
+    oldest_unrelayed_seconds: float = Field(description="how long the oldest has waited")
+
+
 class Readiness(Answer):
     status: str = Field(description="`ready` or `not ready`")
     checks: dict[str, str]
+    webhooks: WebhookBacklog | None = Field(
+        None, description="the relay's backlog, when PostgreSQL answers"
+    )

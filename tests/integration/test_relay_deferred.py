@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from starter import relay
 from starter.relay import Relay
-from tests.integration.harness import STOREFRONT, System, order_body, wait_for
+from store import inbox
+from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
 from workflows.names import order_workflow_id
 
 
@@ -53,3 +56,65 @@ async def test_an_ended_workflow_is_marked_started_and_the_next_order_still_star
     await wait_for(both_started, within=30)
     # the terminated order was not started again
     assert (await handle.describe()).status == WorkflowExecutionStatus.TERMINATED
+
+
+async def test_an_event_the_relay_cannot_handle_never_holds_up_the_ones_behind_it(
+    system: System, pool: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order_id = await place(system)
+    poison, behind = f"evt_poison_{order_id}", f"evt_behind_{order_id}"
+    real = relay.signal_for
+
+    def failing(row: dict[str, Any]) -> Any:
+        if row["event_id"] == poison:
+            raise RuntimeError("an event this version cannot turn into a signal")
+        return real(row)
+
+    monkeypatch.setattr(relay, "signal_for", failing)
+    for event_id, event_type in ((poison, "payment.disputed"), (behind, "refund.succeeded")):
+        await inbox.insert_webhook(
+            pool,
+            kind="payments",
+            provider="sandbox",
+            event_id=event_id,
+            event_type=event_type,
+            order_id=order_id,
+            payload={"type": event_type, "data": {"reference": order_id}},
+        )
+    system_relay = Relay(pool, system.client, system.settings.temporal_task_queue)
+
+    async def state(event_id: str) -> Any:
+        return await pool.fetchrow(
+            "SELECT relay_state, attempts, last_error, next_attempt_at > now() AS later"
+            " FROM webhook_inbox WHERE event_id = $1",
+            event_id,
+        )
+
+    async def behind_handled() -> bool:
+        await system_relay.relay_once()
+        return (await state(behind))["relay_state"] != "pending"
+
+    await wait_for(behind_handled, within=30)
+    failed = await state(poison)
+    assert failed["relay_state"] == "pending" and failed["later"]  # tried again after a backoff
+    assert failed["attempts"] >= 1 and "RuntimeError" in failed["last_error"]
+
+    ready = (await system.api.get("/readyz")).json()
+    assert ready["webhooks"]["pending"] >= 1 and ready["webhooks"]["oldest_unrelayed_seconds"] >= 0
+
+    # Once it has failed MAX_ATTEMPTS times it is parked for operators, with its reason.
+    await pool.execute(
+        "UPDATE webhook_inbox SET attempts = $2, next_attempt_at = now() WHERE event_id = $1",
+        poison,
+        relay.MAX_ATTEMPTS - 1,
+    )
+
+    async def parked() -> Any:
+        await system_relay.relay_once()
+        row = await state(poison)
+        return row if row["relay_state"] == "unmatched" else None
+
+    row = await wait_for(parked, within=30)
+    assert row["last_error"].startswith(f"parked after {relay.MAX_ATTEMPTS} attempts: RuntimeError")
+    listed = await system.api.get("/v1/ops/webhooks/unmatched", headers=OPERATOR)
+    assert any(w["event_id"] == poison for w in listed.json()["items"]), listed.text
