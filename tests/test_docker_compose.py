@@ -5,6 +5,8 @@ orderflow service's environment makes valid settings, and every command and port
 from __future__ import annotations
 
 import re
+import subprocess
+import tomllib
 from typing import Any
 from urllib.parse import urlparse
 
@@ -113,3 +115,82 @@ def test_compose_secrets_are_required_not_defaulted() -> None:
         "ORDERFLOW_CARD_CODE_KEYS",
     ):
         assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required in compose"
+
+
+def release_of(part: str) -> str:
+    """The Temporal server or UI release the tests run (the `temporal` CLI embeds both)."""
+    from tests.conftest import SCRIPTS
+
+    said = subprocess.run(
+        [str(SCRIPTS / "temporal"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(rf"{part} ([0-9.]+)", said)
+    assert found, said
+    return found.group(1)
+
+
+def test_temporal_is_its_server_image_on_a_schema_the_admin_tools_set_up() -> None:
+    images = {name: str(s.get("image", "")) for name, s in SERVICES.items()}
+    assert not any("auto-setup" in image for image in images.values())
+    server = release_of("Server")
+    assert images["temporal"] == f"temporalio/server:{server}"
+    assert (
+        images["temporal-schema"]
+        == images["temporal-search-attributes"]
+        == (f"temporalio/admin-tools:{server}")
+    )
+    schema = " ".join(SERVICES["temporal-schema"]["command"])
+    assert "setup-schema" in schema and "update-schema" in schema
+    assert SERVICES["temporal"]["depends_on"]["temporal-schema"] == {
+        "condition": "service_completed_successfully"
+    }
+
+
+def test_the_web_ui_is_the_tested_release_and_decodes_through_the_codec() -> None:
+    ui = SERVICES["temporal-ui"]
+    assert ui["image"] == f"temporalio/ui:{release_of('UI')}"
+    endpoint = resolved(ui["environment"]["TEMPORAL_CODEC_ENDPOINT"])
+    assert endpoint.endswith("/codec/ui/value-of-orderflow_codec_ui_key")
+
+
+def test_registering_search_attributes_fails_when_registration_fails() -> None:
+    job = SERVICES["temporal-search-attributes"]
+    assert job["entrypoint"][-1] == "-ec"  # sh -e: the first failing command fails the job
+    assert "|| true" not in " ".join(job["command"])
+
+
+def test_every_service_restarts_and_orderflow_reports_its_health() -> None:
+    for name, service in SERVICES.items():
+        assert service.get("restart") in ("unless-stopped", "on-failure"), name
+    for name in ("worker", "api", "postgresql", "temporal"):
+        assert "healthcheck" in SERVICES[name], name
+
+
+def test_nothing_without_authentication_is_published_beyond_this_host() -> None:
+    for name, service in SERVICES.items():
+        for port in service.get("ports", []):
+            if name != "api":  # the API authenticates every caller
+                assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port}"
+    assert "ports" not in SERVICES["temporal"]
+
+
+def test_the_image_installs_exactly_the_locked_dependencies() -> None:
+    from packaging.requirements import Requirement
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes --no-deps -r requirements.lock" in dockerfile
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            pinned, _, digest = line.partition(" --hash=sha256:")
+            name, _, version = pinned.partition("==")
+            assert re.fullmatch(r"[0-9a-f]{64}", digest), line
+            pins[name] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dependency in project["dependencies"]:
+        required = Requirement(dependency)
+        if required.marker is not None and not required.marker.evaluate({"sys_platform": "linux"}):
+            continue
+        name = required.name.lower().replace("_", "-")
+        assert name in pins, f"requirements.lock misses {name}: run make lock"
+        assert required.specifier.contains(pins[name]), f"{name}=={pins[name]}: run make lock"
