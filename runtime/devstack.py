@@ -133,17 +133,23 @@ class Stack:
             **(overrides or {}),
         }
 
-    def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
-        log = open(self.data / "logs" / f"{name}.log", "ab") if to_log else None  # noqa: SIM115
+    def launch(self, name: str, args: list[str], *, to_log: bool = True) -> subprocess.Popen[bytes]:
+        """Start one process, its output appended to its log."""
         self.commands[name] = args
-        process = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log or None,
-            stderr=subprocess.STDOUT if log else None,
-            start_new_session=True,
-        )
+        if not to_log:
+            return subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+        with open(self.data / "logs" / f"{name}.log", "ab") as log:
+            return subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
+        process = self.launch(name, args, to_log=to_log)
         self.processes.append((name, process))
         if port is not None:
             wait_port(name, port, process, logs=self.data / "logs")
@@ -223,9 +229,7 @@ orderflow is running (Ctrl-C stops everything; state is kept in .data/)
                 if name in restart_at:
                     if now >= restart_at[name]:
                         del restart_at[name]
-                        self.processes.pop(index)
-                        self.spawn(name, self.commands[name], None)
-                        self.processes.insert(index, self.processes.pop())
+                        self.processes[index] = (name, self.launch(name, self.commands[name]))
                         print(f"{name} restarted", flush=True)
                     continue
                 if process.poll() is None:

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from activities.cards import card_codes
 from domain.calendar import pin_calendar
 from domain.decisions import Decision
-from domain.decisions.payment import coupons, order_amount, payment_method, quote_order
+from domain.decisions.payment import coupons, payment_method
+from domain.decisions.quote import order_amount, quote_order
 from domain.decisions.routing import Routing, route_lines
 from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder

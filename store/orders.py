@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.decisions.payment import Quote
+from domain.decisions.quote import Quote
 from domain.orders import PlaceOrder
 from domain.policy import Policy
 from domain.status import OrderStatus

@@ -23,10 +23,10 @@ from domain.decisions.payment import (
     invoice_expiry,
     payment_method,
     payment_retry,
-    quote_order,
     requires_3ds,
     screen_for_fraud,
 )
+from domain.decisions.quote import quote_order
 from domain.policy import Carrier, PaymentMethod
 from tests.domain.helpers import line, local, money, preset, utc
 

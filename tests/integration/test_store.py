@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from domain.decisions.payment import quote_order
+from domain.decisions.quote import quote_order
 from domain.orders import PlaceOrder
 from domain.policy import load_policy
 from runtime.postgres import LocalPostgres

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.decisions.payment import quote_order
+from domain.decisions.quote import quote_order
 from domain.decisions.returns import returns_close_at
 from domain.orders import OrderLine
 from domain.policy import Policy, PolicyError, load_policy, load_presets
