@@ -18,13 +18,13 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.decisions.payment import wakes_the_order
+from domain.decisions.payment import known_after_the_order, wakes_the_order
 from domain.decisions.tracking import scan_is_news
 from domain.digital import CardEvent
 from domain.orders import PaymentEvent, TrackingEvent
 from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
-from store import inbox, orders, returns
+from store import inbox, ledger, orders, returns
 from workflows.names import (
     SIGNAL_CARD_EVENT,
     SIGNAL_CARRIER_EVENT,
@@ -185,6 +185,10 @@ class Relay:
             return True
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
+                if await self._accounted_for(conn, row):
+                    await inbox.mark_informational(conn, row["id"])
+                    RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+                    return True
                 await inbox.mark_unmatched(conn, row["id"], f"workflow not running: {err.message}")
                 RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
                 bound.warning("webhook kept for operators: the order's workflow is not running")
@@ -226,6 +230,16 @@ class Relay:
         delay = backoff(row["attempts"])
         await inbox.retry_later(conn, row["id"], error[:1000], delay)
         RELAYED.labels(kind=row["kind"], outcome="retry").inc()
+
+    @staticmethod
+    async def _accounted_for(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
+        """A payment event late for an order that has ended, telling nothing its ledger does
+        not already hold (a provider retrying, duplicates): kept as informational."""
+        data = row["payload"].get("data") or {}
+        if row["kind"] != "payments" or not row["order_id"] or not data.get("id"):
+            return False
+        states = await ledger.states_of(conn, row["order_id"], str(data["id"]))
+        return known_after_the_order(row["event_type"], states)
 
     @staticmethod
     async def _return_parcel(conn: asyncpg.Connection, row: dict[str, Any]) -> str | None:

@@ -78,3 +78,13 @@ async def of_subscription(pool: asyncpg.Pool, subscription_id: str) -> list[dict
         subscription_id,
     )
     return [dict(r) for r in rows]
+
+
+async def states_of(conn: asyncpg.Connection, order_id: str, provider_ref: str) -> set[str]:
+    """Every state the ledger recorded for one provider payment of an order."""
+    found = await conn.fetch(
+        "SELECT DISTINCT status FROM ledger WHERE order_id = $1 AND provider_ref = $2",
+        order_id,
+        provider_ref,
+    )
+    return {r["status"] for r in found}

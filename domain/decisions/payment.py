@@ -258,3 +258,21 @@ def wakes_the_order(event_type: str, payment_kind: str | None) -> bool:
     if event_type == "payment.captured":
         return payment_kind == "invoice"
     return True
+
+
+# The ledger's names for a provider payment's states, where they differ from the provider
+# state a webhook reports (a refunded payment was captured first).
+LEDGER_STATES = {"declined": ProviderState.FAILED, "refunded": ProviderState.CAPTURED}
+
+
+def known_after_the_order(event_type: str, ledger_states: set[str]) -> bool:
+    """Whether a payment event arriving after its order's workflow ended is already accounted
+    for: the ledger recorded the payment in the state the event reports, or past it (an
+    authorisation heard of after its capture). Anything else (a reversal, an event for a
+    payment the ledger never saw, an unknown event) is news an operator must see."""
+    named = {state.value: state for state in ProviderState} | LEDGER_STATES
+    known = [named[s] for s in ledger_states if s in named]
+    if event_type not in EVENT_STATES or not known:
+        return False
+    furthest = max(known, key=PAYMENT_PROGRESS.__getitem__)
+    return payment_progress(furthest, event_type) is None

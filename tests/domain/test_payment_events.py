@@ -7,6 +7,7 @@ from datetime import timedelta
 from domain.decisions.payment import (
     action_window,
     fraud_verdict,
+    known_after_the_order,
     payment_progress,
     retry_window,
     reversal_cancellation,
@@ -52,3 +53,17 @@ def test_a_reversal_cancels_an_order_not_yet_shipped_only() -> None:
     assert before is not None and not before.refund.amount
     assert before.decision.clauses == ("IMA-PAY-1",)
     assert reversal_cancellation(policy, shipped=True) is None
+
+
+def test_a_late_event_for_an_ended_order_is_news_only_when_the_ledger_lacks_it() -> None:
+    """LIF-3: a provider's repeat after the order ended is kept for the record; a payment
+    the ledger never saw, or a reversal, goes to operators."""
+    assert known_after_the_order("payment.authorized", {"authorized", "captured"})
+    assert known_after_the_order("payment.authorized", {"refunded"})  # older than the refund
+    assert known_after_the_order("payment.failed", {"declined"})
+    assert known_after_the_order("payment.captured", {"captured"})
+    assert not known_after_the_order("payment.captured", {"authorized"})  # captured elsewhere
+    assert not known_after_the_order("payment.reversed", {"captured"})
+    assert not known_after_the_order("payment.authorized", set())  # a payment it never saw
+    assert not known_after_the_order("payment.disputed", {"captured"})  # unknown to orderflow
+    assert not known_after_the_order("payment.authorized", {"pending"})

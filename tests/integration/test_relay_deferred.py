@@ -118,3 +118,55 @@ async def test_an_event_the_relay_cannot_handle_never_holds_up_the_ones_behind_i
     assert row["last_error"].startswith(f"parked after {relay.MAX_ATTEMPTS} attempts: RuntimeError")
     listed = await system.api.get("/v1/ops/webhooks/unmatched", headers=OPERATOR)
     assert any(w["event_id"] == poison for w in listed.json()["items"]), listed.text
+
+
+async def test_a_late_payment_event_for_an_ended_order_is_informational_unless_it_is_news(
+    system: System, pool: Any
+) -> None:
+    """LIF-3: a provider repeating an authorisation after the order's workflow ended is kept
+    for the record, not put before operators; a reversal of that payment, or an event for a
+    payment the ledger never saw, is."""
+    order_id = await place(system)
+
+    async def captured() -> Any:
+        return await pool.fetchval(
+            "SELECT provider_ref FROM ledger WHERE order_id = $1 AND movement = 'capture'"
+            " AND status = 'captured'",
+            order_id,
+        )
+
+    payment_id = await wait_for(captured, within=30)
+    handle = system.client.get_workflow_handle(order_workflow_id(order_id))
+    await handle.terminate("the order's workflow ended before its webhooks came")
+    late = {
+        f"evt_late_{order_id}": ("payment.authorized", payment_id),
+        f"evt_reversed_{order_id}": ("payment.reversed", payment_id),
+        f"evt_stranger_{order_id}": ("payment.authorized", "pay_never_seen"),
+    }
+    for event_id, (event_type, paid_by) in late.items():
+        await inbox.insert_webhook(
+            pool,
+            kind="payments",
+            provider="sandbox",
+            event_id=event_id,
+            event_type=event_type,
+            order_id=order_id,
+            payload={"type": event_type, "data": {"id": paid_by, "reference": order_id}},
+        )
+    system_relay = Relay(pool, system.client, system.settings.temporal_task_queue)
+
+    async def all_handled() -> dict[str, str] | None:
+        await system_relay.relay_once()
+        rows = await pool.fetch(
+            "SELECT event_id, relay_state FROM webhook_inbox WHERE event_id = ANY($1::text[])",
+            list(late),
+        )
+        states = {r["event_id"]: r["relay_state"] for r in rows}
+        return None if "pending" in states.values() else states
+
+    states = await wait_for(all_handled, within=30)
+    assert states == {
+        f"evt_late_{order_id}": "informational",
+        f"evt_reversed_{order_id}": "unmatched",
+        f"evt_stranger_{order_id}": "unmatched",
+    }
