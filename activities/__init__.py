@@ -57,7 +57,7 @@ def build_activities(
     links: Links | None = None,
 ) -> Activities:
     return Activities(
-        payments=PaymentActivities(pool, payments),
+        payments=PaymentActivities(pool, payments, sealer),
         carriers=CarrierActivities(pool, carrier),
         mail=MailActivities(pool, mailer, mail_from, sealer, operators_email, links),
         store=StoreActivities(pool),

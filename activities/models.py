@@ -30,7 +30,7 @@ class OrderEvent(BaseModel):
 class AuthorizePayment(BaseModel):
     order_id: str
     amount: Money
-    payment_token: str  # a card token, or "paypal"
+    payment_token: str  # a reference to a kept card token (store.credentials), or "paypal"
     idempotency_key: str
     clauses: tuple[str, ...] = ()
     three_d_secure: bool = False

@@ -23,7 +23,8 @@ from activities.models import (
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
 from domain.subscriptions import ChargeSaved, RefundCharge
-from store import ledger
+from store import credentials, ledger
+from store.sealing import Sealer
 
 
 @contextmanager
@@ -58,9 +59,17 @@ def _movement(result: PaymentResult) -> MovementResult:
 
 
 class PaymentActivities:
-    def __init__(self, pool: asyncpg.Pool, payments: PaymentGateway) -> None:
+    def __init__(self, pool: asyncpg.Pool, payments: PaymentGateway, sealer: Sealer) -> None:
         self._pool = pool
         self._payments = payments
+        self._sealer = sealer
+
+    async def _token(self, token: str, owner: str) -> str:
+        """The provider's token behind the reference the workflow carries."""
+        try:
+            return await credentials.resolve(self._pool, self._sealer, token, owner)
+        except credentials.UnknownCredential as err:
+            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
 
     async def _ledger_row(self, request: Movement, movement: str) -> dict[str, Any]:
         """The movement's ledger row, an order's or a subscription's."""
@@ -100,12 +109,13 @@ class PaymentActivities:
 
     @activity.defn(name="authorize_payment")
     async def authorize_payment(self, request: AuthorizePayment) -> MovementResult:
+        token = await self._token(request.payment_token, request.order_id)
         return await self._start_payment(
             request,
             "authorization",
             lambda: self._payments.authorize(
                 amount=request.amount,
-                payment_token=request.payment_token,
+                payment_token=token,
                 reference=request.order_id,
                 idempotency_key=request.idempotency_key,
                 three_d_secure=request.three_d_secure,
@@ -191,12 +201,14 @@ class PaymentActivities:
     @activity.defn(name="charge_saved_card")
     async def charge_saved_card(self, request: ChargeSaved) -> MovementResult:
         """One period's charge of a saved card, without the customer, once under its key."""
+        owner = f"subscription:{request.subscription_id}"
+        token = await self._token(request.payment_token, owner)
         return await self._start_payment(
             request,
             "charge",
             lambda: self._payments.charge_saved(
                 amount=request.amount,
-                payment_token=request.payment_token,
+                payment_token=token,
                 reference=f"subscription:{request.subscription_id}",
                 idempotency_key=request.idempotency_key,
             ),

@@ -29,7 +29,7 @@ from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
-from store import ledger, orders
+from store import credentials, ledger, orders
 from workflows.names import (
     UPDATE_CANCEL,
     UPDATE_CHANGE_SHIPPING_ADDRESS,
@@ -164,7 +164,8 @@ async def reship_returned_parcel(
         )
     shipping = Policy.model_validate(row["policy"]).shipping
     back = shipping.returned_to_sender if shipping else None
-    token = body.payment.token
+    app = request.app.state
+    token = await credentials.keep(app.pool, app.sealer, order_id, body.payment.token)
     outcome, change_id = await _with_proposed_address(
         request,
         row,

@@ -34,7 +34,7 @@ from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimAnswer, QuoteAnswered
 from starter.updates import IdempotencyKey, run_update
-from store import claims, evidence
+from store import claims, credentials, evidence
 from workflows.names import UPDATE_ANSWER_QUOTE, claim_workflow_id
 
 router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, tags=["claims"])
@@ -215,6 +215,10 @@ async def answer_quote(
 ) -> dict[str, Any]:
     """Accept (and pay, with a card token) or decline an out-of-warranty quote (PAR-WAR-2)."""
     row = await visible_claim(request, claim_id)
+    if body.payment_token and row["order_id"]:
+        app = request.app.state
+        ref = await credentials.keep(app.pool, app.sealer, row["order_id"], body.payment_token)
+        body = body.model_copy(update={"payment_token": ref})
     outcome: QuoteOutcome = await act_on_claim(
         request, row, UPDATE_ANSWER_QUOTE, body, idempotency_key, QuoteOutcome
     )

@@ -166,6 +166,7 @@ async def place_order(
             idempotency_key=idempotency_key,
             request_hash=request_hash,
             placed_at=placed_at,
+            sealer=app.sealer,
         )
     except orders.ReferenceTaken as taken:
         raise Problem(

@@ -29,6 +29,7 @@ from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided
 from starter.schemas.orders import PaymentAttempt
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
+from store import credentials
 from workflows.names import (
     UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,
@@ -67,8 +68,10 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
         raise Problem(
             422, "Card token missing", "a card payment needs a token", field="payment.token"
         )
+    app = request.app.state
+    ref = await credentials.keep(app.pool, app.sealer, order_id, token)
     step = await run_update(
-        request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=token), PaymentStep
+        request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=ref), PaymentStep
     )
     if step is None:
         card = Policy.model_validate(row["policy"]).payment.card

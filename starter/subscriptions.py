@@ -144,6 +144,7 @@ async def subscribe(
         policy_version=pinned.version,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        sealer=app.sealer,
     )
     if not created:
         same_request(row, request_hash, "subscription")

@@ -12,6 +12,8 @@ from domain.decisions.quote import Quote
 from domain.orders import PlaceOrder
 from domain.policy import Policy
 from domain.status import OrderStatus
+from store import credentials
+from store.sealing import Sealer
 
 
 async def insert_order(
@@ -24,10 +26,12 @@ async def insert_order(
     idempotency_key: str | None,
     request_hash: str,
     placed_at: datetime,
+    sealer: Sealer,
 ) -> tuple[dict[str, Any], bool]:
     """Insert a placed order and its first timeline entry; with an idempotency key already
     used, return the order placed first (and False). The customer's locale defaults to the
-    merchant's. An external reference already taken raises `ReferenceTaken`."""
+    merchant's. An external reference already taken raises `ReferenceTaken`. The payment
+    token is sealed (`store.credentials`): the order keeps its reference."""
     locale = order.customer.locale or policy.locale
     async with pool.acquire() as conn:
         try:
@@ -42,6 +46,7 @@ async def insert_order(
                     idempotency_key,
                     request_hash,
                     placed_at,
+                    sealer,
                 )
         except asyncpg.UniqueViolationError as err:
             if err.constraint_name != "orders_external_reference":
@@ -72,7 +77,10 @@ async def _insert(
     idempotency_key: str | None,
     request_hash: str,
     placed_at: datetime,
+    sealer: Sealer,
 ) -> tuple[dict[str, Any], bool]:
+    token = order.payment.token
+    ref = credentials.new_ref() if token and token not in credentials.NOT_SECRET else token
     row = await conn.fetchrow(
         """
         INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
@@ -93,7 +101,7 @@ async def _insert(
         quote.shipping.amount,
         quote.total.amount,
         order.payment.method.value,
-        order.payment.token,
+        ref,
         policy.version,
         policy.model_dump(mode="json"),
         {**order.customer.model_dump(mode="json"), "locale": locale},
@@ -115,6 +123,8 @@ async def _insert(
         )
         assert existing is not None
         return dict(existing), False
+    if token and ref != token:
+        await credentials.keep(conn, sealer, order_id, token, ref)
     await conn.execute(
         "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
         " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",

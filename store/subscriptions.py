@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 
 from domain.subscriptions import Subscribe, SubscriptionEvent
+from store import credentials
+from store.sealing import Sealer
 
 
 async def insert(
@@ -20,9 +22,12 @@ async def insert(
     policy_version: str,
     idempotency_key: str | None,
     request_hash: str,
+    sealer: Sealer,
 ) -> tuple[dict[str, Any], bool]:
-    """The subscription's row, created once per Idempotency-Key; (row, created now)."""
-    async with pool.acquire() as conn:
+    """The subscription's row, created once per Idempotency-Key; (row, created now). The
+    saved card's token is sealed (`store.credentials`): the row keeps its reference."""
+    ref = credentials.new_ref()
+    async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             """
             INSERT INTO subscriptions (subscription_id, merchant, plan, plan_name, price,
@@ -40,13 +45,15 @@ async def insert(
             ask.currency,
             anchor,
             ask.customer.model_dump(mode="json"),
-            ask.payment.token,
+            ref,
             policy,
             policy_version,
             idempotency_key,
             request_hash,
         )
         if row is not None:
+            owner = f"subscription:{subscription_id}"
+            await credentials.keep(conn, sealer, owner, ask.payment.token, ref)
             return _decoded(row), True
         row = await conn.fetchrow(
             "SELECT * FROM subscriptions WHERE idempotency_key = $1", idempotency_key

@@ -13,8 +13,10 @@ from domain.decisions.quote import quote_order
 from domain.orders import PlaceOrder
 from domain.policy import load_policy
 from runtime.postgres import LocalPostgres
+from runtime.settings import DEV_CARD_CODE_KEYS
 from store import ledger, orders
 from store.db import create_pool, migrate
+from store.sealing import Sealer
 from tests.integration.harness import order_body
 from tests.paths import DEMO_PRESET, ROOT
 
@@ -47,6 +49,7 @@ async def new_order(pool: asyncpg.Pool) -> str:
         idempotency_key=None,
         request_hash="h",
         placed_at=datetime.now(UTC),
+        sealer=Sealer(DEV_CARD_CODE_KEYS),
     )
     return str(row["order_id"])
 

@@ -1,0 +1,66 @@
+"""Payment tokens kept out of Temporal: the API seals each token a customer gives and hands the
+workflow a reference; the payment activity opens it, for the owner it was given for only.
+
+A token given before references existed travels as itself and is used as itself, so orders
+already running carry on. "paypal" names a method, not a secret, and stays as it is.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import asyncpg
+
+from store.sealing import Sealer
+
+PREFIX = "pmref_"
+NOT_SECRET = frozenset({"paypal"})
+
+
+class UnknownCredential(LookupError):
+    """A reference that names no kept token, or one given for another owner."""
+
+
+def new_ref() -> str:
+    return f"{PREFIX}{secrets.token_hex(16)}"
+
+
+def _context(ref: str, owner: str) -> str:
+    return f"payment-credential\0{ref}\0{owner}"
+
+
+async def keep(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    sealer: Sealer,
+    owner: str,
+    token: str,
+    ref: str | None = None,
+) -> str:
+    """Seal `token` for `owner` (an order ID, or `subscription:<id>`); the reference the
+    workflow carries instead."""
+    if token in NOT_SECRET:
+        return token
+    ref = ref or new_ref()
+    key_id, sealed = sealer.seal(token, _context(ref, owner))
+    await conn.execute(
+        "INSERT INTO payment_credentials (ref, owner, key_id, sealed) VALUES ($1, $2, $3, $4)",
+        ref,
+        owner,
+        key_id,
+        sealed,
+    )
+    return ref
+
+
+async def resolve(pool: asyncpg.Pool, sealer: Sealer, token: str, owner: str) -> str:
+    """The provider's token behind a reference, for `owner`; anything else as it is."""
+    if not token.startswith(PREFIX):
+        return token
+    row = await pool.fetchrow(
+        "SELECT key_id, sealed FROM payment_credentials WHERE ref = $1 AND owner = $2",
+        token,
+        owner,
+    )
+    if row is None:
+        raise UnknownCredential(f"no payment credential {token} for {owner}")
+    return sealer.open(row["key_id"], bytes(row["sealed"]), _context(token, owner))
