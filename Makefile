@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install demo bench lock lint format typecheck clean
+.PHONY: run test install demo bench chaos lock lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)  ## the whole suite, offline, with its own Temporal servers and P
 
 bench: $(STAMP)  ## benchmarks (ratios against a baseline measured in the same run)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+chaos: $(STAMP)  ## orders through a stack whose parts fail; audits states, money, webhooks
+	$(BIN)/python -m chaos $(CHAOS_ARGS)
 
 lock: $(STAMP)  ## pin the image's runtime dependencies with their hashes (requirements.lock)
 	$(BIN)/python -m runtime.lockfile

@@ -136,7 +136,8 @@ class Settings(BaseSettings):
     card_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJkcy1zZWNyZXQtMDE=")
     card_code_keys: SecretStr = Field(
         SecretStr(DEV_CARD_CODE_KEYS),
-        description="keys that seal digital card codes at rest (AES-256-GCM): space-separated "
+        description="keys that seal secrets at rest (digital card codes, customers' payment tokens; "
+        "AES-256-GCM): space-separated "
         "`<key id>:<base64 of 32 bytes>`, the first seals, every one opens (rotation)",
     )
 

@@ -1,0 +1,120 @@
+"""`make chaos` checks what it says: its audit finds double money when there is some, its
+held merchant holds, and a small run on a stack of its own (worker killed, Temporal
+restarted, provider faults armed, webhooks doubled and shuffled) ends with every order in its
+expected state, no double money, no non-determinism and no webhook left unrelayed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from chaos.audit import reconcile
+from chaos.paths import PATHS, mix
+from chaos.run import ChaosConfig, run_chaos
+from chaos.stack import CHAOS_HOLD, CHAOS_SHOP, chaos_presets, held_zone
+from domain.decisions.fulfilment import dispatch_slot
+from domain.policy import load_policy
+
+
+def payment(pid: str, order: str, status: str = "captured", refunded: int = 0) -> dict:
+    return {"id": pid, "reference": order, "amount": 2490, "status": status, "refunded": refunded}
+
+
+def ledger_row(order: str, movement: str, ref: str, status: str, amount: str = "24.90") -> dict:
+    return {
+        "order_id": order,
+        "movement": movement,
+        "amount": Decimal(amount),
+        "provider_ref": ref,
+        "status": status,
+    }
+
+
+def test_reconciliation_passes_money_that_moved_once() -> None:
+    provider = [payment("pay_1", "o1"), payment("pay_2", "o2", "refunded", 2490)]
+    ledger = [
+        ledger_row("o1", "capture", "pay_1", "captured"),
+        ledger_row("o2", "capture", "pay_2", "captured"),
+        ledger_row("o2", "refund", "re_1", "succeeded"),
+    ]
+    result = reconcile(provider, ledger, {"o2": 2490})
+    assert result["mismatches"] == [] and result["captures"] == 2 and result["refunds"] == 1
+
+
+def test_reconciliation_finds_double_captures_and_refunds_both_ways() -> None:
+    provider = [
+        payment("pay_1", "o1"),
+        payment("pay_1b", "o1"),  # the same order captured twice
+        payment("pay_2", "o2", "refunded", 2490),  # refunded at the provider only
+        payment("pay_3", "o3"),
+    ]
+    ledger = [
+        ledger_row("o1", "capture", "pay_1", "captured"),
+        ledger_row("o2", "capture", "pay_2", "captured"),
+        ledger_row("o3", "capture", "pay_3", "captured"),
+        ledger_row("o3", "refund", "re_3", "succeeded"),  # on the ledger only
+        ledger_row("o4", "capture", "pay_4", "captured"),  # unknown to the provider
+    ]
+    result = reconcile(provider, ledger, {"o1": 1000})
+    assert result["double_captures"] == 1 and result["double_refunds"] == 2
+    found = "\n".join(result["mismatches"])
+    assert "o1: 2 captured payments" in found
+    assert "capture pay_1b is not on the ledger" in found
+    assert "ledger capture pay_4 unknown to the provider" in found
+    assert "o1: cancellation promised 1000, refunded 0" in found
+
+
+def test_the_held_merchant_dispatches_at_the_cut_off_whatever_the_hour(tmp_path: Path) -> None:
+    for hour in (0, 5, 11, 12, 17, 23):
+        now = datetime(2026, 11, 23, hour, 30, tzinfo=UTC)
+        assert 11 <= now.astimezone(ZoneInfo(held_zone(now))).hour <= 13
+    cutoff = datetime.now(UTC) + timedelta(minutes=3)
+    folder = chaos_presets(tmp_path, cutoff)
+    held = load_policy(folder / f"{CHAOS_HOLD}.toml")
+    slot = dispatch_slot(held, datetime.now(UTC))
+    assert abs((slot.at - cutoff).total_seconds()) < 1
+    shop = load_policy(folder / f"{CHAOS_SHOP}.toml")
+    assert dispatch_slot(shop, datetime.now(UTC)).clauses == ()  # at once
+
+
+def test_every_path_is_taken_and_held_orders_come_first() -> None:
+    chosen = mix(40, seed=3)
+    assert len(chosen) == 40 and set(chosen) == set(PATHS)
+    held = [p.merchant == CHAOS_HOLD for p in chosen]
+    assert held == sorted(held, reverse=True)
+
+
+async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
+    report = await run_chaos(
+        ChaosConfig(
+            orders=len(PATHS) + 3,
+            rate=4.0,
+            seed=7,
+            kill_every=(3.0, 6.0),
+            fault_every=2.0,
+            restart_temporal_at=0.3,
+            temporal_down_seconds=3.0,
+            startup_seconds=25.0,
+            hold_seconds=25.0,
+            tail_seconds=8.0,
+            retry_seconds=20.0,
+            settle_seconds=300.0,
+            folder=tmp_path,
+        )
+    )
+    assert report["verdict"] == {
+        "every_order_reached_its_state": True,
+        "no_double_money": True,
+        "no_non_determinism": True,
+        "every_webhook_relayed": True,
+    }, (report["stuck"], report["money"], report["determinism"], report["webhooks"])
+    chaos = report["chaos"]
+    assert chaos["worker_kills"] >= 1 and chaos["temporal_restarts"] == 1
+    assert chaos["faults_armed"] >= 1
+    assert report["timing"]["temporal_recovery"]["first_progress_seconds"] is not None
+    paths = report["orders"]["by_path"]
+    assert paths.get("held, cancelled -> cancelled", 0) >= 1, paths
+    assert report["money"]["captures"] > 0 and report["money"]["refunds"] > 0
+    assert report["webhooks"]["received"] >= report["webhooks"]["sent_by_provider"] > 0
