@@ -65,7 +65,7 @@ def main() -> None:
         "--tail-seconds",
         type=float,
         default=defaults.tail_seconds,
-        help="how long the chaos goes on after the last order was driven",
+        help="how long the chaos goes on after the last order was placed",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(

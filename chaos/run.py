@@ -39,7 +39,7 @@ class ChaosConfig:
     temporal_down_seconds: float = 10.0  # how long Temporal stays away then
     startup_seconds: float = 40.0  # allowed for the stack's start, before the first order
     hold_seconds: float = 150.0  # chaoshold's dispatch cut-off, after the stack started
-    tail_seconds: float = 60.0  # the chaos goes on this long after the last order was driven
+    tail_seconds: float = 60.0  # the chaos goes on this long after the last order was placed
     settle_seconds: float = 600.0  # the quiet spell's limit, once the chaos stopped
     retry_seconds: float = 60.0  # how long a failed payment waits for the customer's retry
     tracking_step: float = 0.5
@@ -79,13 +79,16 @@ class Chaos:
                 asyncio.create_task(self._arm_faults()),
                 asyncio.create_task(self._restart_temporal(len(orders))),
             ]
+            # The chaos lasts as long as the orders come in, and its tail: a driver still
+            # waiting after that (a payment retried for minutes) finishes in the calm.
+            calm = asyncio.create_task(
+                self._calm_after(len(orders) / config.rate + config.tail_seconds)
+            )
             started = asyncio.get_running_loop().time()
             await self._drive(driver, orders)
             driven_seconds = asyncio.get_running_loop().time() - started
-            await asyncio.sleep(config.tail_seconds)
-            self.calm.set()
+            await calm
             await asyncio.gather(*chaos)
-        await asyncio.to_thread(stack.disarm_faults)
         settled = await audit.settle(stack.dsn, self.client, orders, config.settle_seconds)
         return await self._report(orders, driven_seconds, settled)
 
@@ -103,6 +106,11 @@ class Chaos:
                 self.advance("orders driven", done, len(orders))
 
         await asyncio.gather(*(one(i, o) for i, o in enumerate(orders)))
+
+    async def _calm_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self.calm.set()
+        await asyncio.to_thread(self.stack.disarm_faults)
 
     async def _quiet(self, seconds: float) -> bool:
         """Sleep; True once the chaos is over."""
