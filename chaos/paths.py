@@ -8,7 +8,7 @@ import asyncio
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -21,6 +21,12 @@ CLOSED = ("completed", "cancelled", "payment_failed", "lost")
 AGAIN = (502, 503, 504)
 
 
+# What the customer does after placing: nothing more, pass the provider's page (3-D Secure,
+# PayPal, the invoice), fail or cancel it there, pay again after a decline, cancel, or change
+# the shipping address while the order is held.
+Does = Literal["nothing", "act", "give_up", "retry", "cancel", "edit"]
+
+
 @dataclass(frozen=True)
 class Path:
     name: str
@@ -28,24 +34,25 @@ class Path:
     currency: str
     method: str  # card, paypal, invoice
     token: str | None
+    does: Does
     weight: int
     ends: bool = True  # the workflow ends within the run (windows of seconds)
 
 
 PATHS = (
-    Path("card", CHAOS_SHOP, "EUR", "card", "pm_card_approved", 6),
-    Path("card 3-D Secure passed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_required", 4),
-    Path("card 3-D Secure failed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_failed", 1),
-    Path("card declined, retried", CHAOS_SHOP, "EUR", "card", "pm_card_declined", 2),
-    Path("paypal approved", CHAOS_SHOP, "EUR", "paypal", None, 2),
-    Path("paypal cancelled", CHAOS_SHOP, "EUR", "paypal", None, 1),
-    Path("invoice paid", CHAOS_SHOP, "EUR", "invoice", None, 1),
-    Path("held, cancelled", CHAOS_HOLD, "EUR", "card", "pm_card_approved", 3),
-    Path("held, address changed", CHAOS_HOLD, "EUR", "card", "pm_card_approved", 2),
-    Path("held", CHAOS_HOLD, "EUR", "card", "pm_card_approved", 1),
-    Path("kwoking card", "kwoking", "EUR", "card", "pm_card_3ds_required", 1, ends=False),
-    Path("paralight card", "paralight", "EUR", "card", "pm_card_approved", 1, ends=False),
-    Path("imalent card", "imalent", "USD", "card", "pm_card_3ds_required", 1, ends=False),
+    Path("card", CHAOS_SHOP, "EUR", "card", "pm_card_approved", "nothing", 6),
+    Path("card 3-D Secure passed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_required", "act", 4),
+    Path("card 3-D Secure failed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_failed", "give_up", 1),
+    Path("card declined, retried", CHAOS_SHOP, "EUR", "card", "pm_card_declined", "retry", 2),
+    Path("paypal approved", CHAOS_SHOP, "EUR", "paypal", None, "act", 2),
+    Path("paypal cancelled", CHAOS_SHOP, "EUR", "paypal", None, "give_up", 1),
+    Path("invoice paid", CHAOS_SHOP, "EUR", "invoice", None, "act", 1),
+    Path("held, cancelled", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "cancel", 3),
+    Path("held, address changed", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "edit", 2),
+    Path("held", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "nothing", 1),
+    Path("kwoking card", "kwoking", "EUR", "card", "pm_card_3ds_required", "act", 1, False),
+    Path("paralight card", "paralight", "EUR", "card", "pm_card_approved", "nothing", 1, False),
+    Path("imalent card", "imalent", "USD", "card", "pm_card_3ds_required", "act", 1, False),
 )
 NEW_LINE1 = "Tērbatas iela 2"
 
@@ -151,29 +158,28 @@ class Driver:
         body = placed.json()
         order.order_id, order.token = body["order_id"], body["access_token"]
         order.expect = "completed" if path.ends else "paid"
-        if path.token in ("pm_card_3ds_required", "pm_card_3ds_failed") or path.method != "card":
-            await self._act(order, fail=path.name.endswith(("failed", "cancelled")))
-        if path.name == "card declined, retried":
+        if path.does in ("act", "give_up"):
+            await self._act(order, give_up=path.does == "give_up")
+        elif path.does == "retry":
             await self._retry(order)
-        elif path.name.startswith("held, "):
+        elif path.does in ("cancel", "edit"):
             await self.until(order, *PAID_OR_LATER)
-            await (self._cancel(order) if path.name == "held, cancelled" else self._edit(order))
+            await (self._cancel(order) if path.does == "cancel" else self._edit(order))
 
-    async def _act(self, order: Driven, *, fail: bool) -> None:
-        """The customer at the provider's page: the challenge, PayPal, or the invoice."""
+    async def _act(self, order: Driven, *, give_up: bool) -> None:
+        """The customer at the provider's page: the challenge, PayPal, or the invoice. A card
+        whose challenge fails fails it whatever the customer does."""
         view = await self.until(order, *CLOSED, *PAID_OR_LATER, action=True)
         action = view.get("next_action")
         if not action:
             order.notes.append(f"nothing to act on: {view['status']}")
             return
-        outcome = {"card": ("complete", "complete"), "paypal": ("approve", "cancel")}
-        params = {}
-        if order.path.method in outcome:
-            params["outcome"] = outcome[order.path.method][fail]
+        outcome = {"card": "complete", "paypal": "cancel" if give_up else "approve"}
+        params = {"outcome": outcome[order.path.method]} if order.path.method in outcome else {}
         acted = await self.call("POST", action["url"], params=params)
         if acted.status_code >= 400:
             raise RuntimeError(f"provider page answered {acted.status_code}: {acted.text[:200]}")
-        if fail or order.path.token == "pm_card_3ds_failed":
+        if give_up:
             order.expect = "payment_failed"
 
     async def _retry(self, order: Driven) -> None:
