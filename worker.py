@@ -16,7 +16,9 @@ from activities import Activities, build_activities
 from adapters.cards.sandbox import SandboxCardIssuer
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
+from adapters.payments import PaymentGateway
 from adapters.payments.sandbox import SandboxPaymentGateway
+from adapters.payments.stripe import StripePaymentGateway
 from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.metrics import BusinessMetrics
@@ -58,16 +60,31 @@ def build_worker(
     )
 
 
-async def open_providers(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[SandboxPaymentGateway, SandboxCarrier, SandboxCardIssuer]:
-    """The payment gateway, carrier and card issuer the activities call, closed with `stack`."""
+def payment_gateway(settings: Settings) -> SandboxPaymentGateway | StripePaymentGateway:
+    """The gateway the settings name (`ORDERFLOW_PAYMENT_GATEWAY`)."""
     timeout = settings.provider_timeout_seconds
-    payments = SandboxPaymentGateway(
+    if settings.payment_gateway == "stripe":
+        assert settings.stripe_api_key is not None  # the settings refuse Stripe without it
+        links = Links(settings.public_base_url, settings.order_token_secret.get_secret_value())
+        return StripePaymentGateway(
+            settings.stripe_api_key.get_secret_value(),
+            links.order_page,
+            timeout=timeout,
+            base_url=settings.stripe_api_base,
+        )
+    return SandboxPaymentGateway(
         settings.payment_provider_url,
         settings.payment_provider_api_key.get_secret_value(),
         timeout=timeout,
     )
+
+
+async def open_providers(
+    settings: Settings, stack: AsyncExitStack
+) -> tuple[PaymentGateway, SandboxCarrier, SandboxCardIssuer]:
+    """The payment gateway, carrier and card issuer the activities call, closed with `stack`."""
+    timeout = settings.provider_timeout_seconds
+    payments = payment_gateway(settings)
     stack.push_async_callback(payments.aclose)
     carrier = SandboxCarrier(
         settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -127,6 +128,20 @@ class Settings(BaseSettings):
     )
     payment_provider_api_key: SecretStr = SecretStr("sk_sandbox")
     payment_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1wYXltZW50cy1zZWNyZXQ=")
+    payment_gateway: Literal["sandbox", "stripe"] = Field(
+        "sandbox", description="who takes card payments: the sandbox, or Stripe (live or test keys)"
+    )
+    stripe_api_key: SecretStr | None = Field(
+        None, description="Stripe secret key (`sk_live_…`, `sk_test_…` or a restricted `rk_…`)"
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None,
+        description="signing secret of the Stripe webhook endpoint (`whsec_…`); several, "
+        "space-separated, during a rotation",
+    )
+    stripe_api_base: str | None = Field(
+        None, description="another address for Stripe's API (a stripe-mock server in tests)"
+    )
     carrier_provider_url: str = "http://127.0.0.1:8100/carriers"
     carrier_provider_api_key: SecretStr = SecretStr("ck_sandbox")
     carrier_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA==")
@@ -188,6 +203,17 @@ class Settings(BaseSettings):
         return Keyring(self.payload_codec_keys.get_secret_value(), "payload key")
 
     @model_validator(mode="after")
+    def _gateway_keys(self) -> Settings:
+        if self.payment_gateway == "stripe" and (
+            self.stripe_api_key is None or self.stripe_webhook_secret is None
+        ):
+            raise ValueError(
+                "payments through Stripe need ORDERFLOW_STRIPE_API_KEY and "
+                "ORDERFLOW_STRIPE_WEBHOOK_SECRET"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _no_published_secrets_in_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
             published = published_secrets(self)
@@ -200,6 +226,9 @@ class Settings(BaseSettings):
         return self
 
 
+SANDBOX_PAYMENTS = ("payment_provider_api_key", "payment_webhook_secret")
+
+
 def published_secrets(settings: Settings) -> list[str]:
     """The secret settings still holding the value published with the code (the development
     and sandbox defaults), or empty; among several space-separated keys (a rotation), any one."""
@@ -210,6 +239,8 @@ def published_secrets(settings: Settings) -> list[str]:
             continue
         if name == "payload_codec_keys" and settings.payload_codec_keys_file is not None:
             continue  # the keys come from the file
+        if name in SANDBOX_PAYMENTS and settings.payment_gateway != "sandbox":
+            continue  # not used: another gateway takes the payments
         default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else ""
         given = value.get_secret_value().split()
         if not given or (default and default in given) or DEV_SECRET in given:

@@ -88,3 +88,14 @@ async def states_of(conn: asyncpg.Connection, order_id: str, provider_ref: str) 
         provider_ref,
     )
     return {r["status"] for r in found}
+
+
+async def order_of_payment(pool: asyncpg.Pool, provider_ref: Any) -> str | None:
+    """The order a provider payment belongs to, when the ledger has it."""
+    if not isinstance(provider_ref, str) or not provider_ref:
+        return None
+    found = await pool.fetchval(
+        "SELECT order_id FROM ledger WHERE provider_ref = $1 AND order_id IS NOT NULL LIMIT 1",
+        provider_ref,
+    )
+    return str(found) if found else None

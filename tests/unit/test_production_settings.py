@@ -93,3 +93,21 @@ def test_a_process_started_on_a_published_secret_stops_naming_the_variable() -> 
     assert ended.returncode == 2
     assert "ORDERFLOW_CARRIER_WEBHOOK_SECRET" in ended.stderr
     assert "Traceback" not in ended.stderr
+
+
+def test_payments_through_stripe_need_its_keys_and_not_the_sandboxs() -> None:
+    with pytest.raises(ValidationError, match="ORDERFLOW_STRIPE_API_KEY"):
+        Settings(_env_file=None, payment_gateway="stripe")  # type: ignore[call-arg]
+    sandbox_defaults = {
+        name: Settings.model_fields[name].default.get_secret_value()
+        for name in ("payment_provider_api_key", "payment_webhook_secret")
+    }
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        **production(**sandbox_defaults),
+        payment_gateway="stripe",
+        stripe_api_key=SecretStr("sk_live_" + secrets.token_urlsafe(24)),
+        stripe_webhook_secret=SecretStr("whsec_" + secrets.token_urlsafe(24)),
+    )
+    # the sandbox's published payment secrets are not used, so not refused
+    assert published_secrets(settings) == []
