@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.progress import run_with_progress
 from bench.run import BenchConfig, run_bench
 from runtime.devstack import ROOT
 
@@ -125,21 +124,7 @@ def main() -> None:
         workflow_sandbox=args.workflow_sandbox,
     )
     console = Console(width=max(Console().width, 110))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def advance(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = progress.add_task(phase, total=total)
-            progress.update(tasks[phase], completed=done, total=total)
-
-        results = asyncio.run(run_bench(config, advance))
+    results = run_with_progress(console, lambda advance: run_bench(config, advance))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2))
     console.print(table(results))

@@ -25,6 +25,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from bench.floor import SIGNAL, UPDATE, FloorShape
+from bench.progress import Advance
 from bench.stats import history_cost, latency_summary, percentile, ratio
 from runtime.devstack import PORTS, ROOT, Stack, local_secrets
 from runtime.postgres import free_port
@@ -35,8 +36,6 @@ from sandbox.webhooks import signed_headers
 FLOOR_QUEUE = "bench-floor"
 # The worker keeps this many workflows in its cache (the Python SDK's default).
 WORKFLOW_CACHE = 1000
-
-Advance = Callable[[str, int, int], None]  # phase, done, total
 
 
 @dataclass

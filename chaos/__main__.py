@@ -4,16 +4,15 @@ when any check failed."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.progress import run_with_progress
 from chaos.run import ChaosConfig, run_chaos
 from runtime.devstack import ROOT
 
@@ -86,21 +85,7 @@ def main() -> None:
         hold_seconds=args.hold_seconds,
     )
     console = Console(width=max(Console().width, 100))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def advance(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = progress.add_task(phase, total=total)
-            progress.update(tasks[phase], completed=done, total=total)
-
-        report = asyncio.run(run_chaos(config, advance))
+    report = run_with_progress(console, lambda advance: run_chaos(config, advance))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, default=str))
     console.print(table(report))

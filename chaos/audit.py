@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer
 
 from chaos.paths import PAID_OR_LATER, Driven
+from domain.money import Money
 from workflows.names import order_workflow_id
 from workflows.runner import workflow_runner
 
@@ -117,8 +118,8 @@ async def states(
     return dict(counts), stuck
 
 
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
+def _minor(amount: Decimal | str, currency: str) -> int:
+    return Money(amount=Decimal(amount), currency=currency).minor_units
 
 
 async def money(conn: asyncpg.Connection, sandbox_db: Path, orders: list[Driven]) -> dict[str, Any]:
@@ -132,11 +133,13 @@ async def money(conn: asyncpg.Connection, sandbox_db: Path, orders: list[Driven]
             if r["reference"] in ids
         ]
     ledger = await conn.fetch(
-        "SELECT order_id, movement, amount, provider_ref, status FROM ledger"
+        "SELECT order_id, movement, amount, currency, provider_ref, status FROM ledger"
         " WHERE order_id = ANY($1)",
         ids,
     )
-    promised = {o.order_id: _cents(Decimal(o.refund)) for o in orders if o.order_id and o.refund}
+    promised = {
+        o.order_id: _minor(o.refund, o.path.currency) for o in orders if o.order_id and o.refund
+    }
     return reconcile(provider, [dict(r) for r in ledger], promised)
 
 
@@ -146,7 +149,7 @@ def reconcile(
     """The ledger against the provider's records, both ways: every capture the provider made
     is on the ledger and the other way round, no order captured twice, what each order had
     refunded the same on both sides and never beyond its capture, and every cancellation
-    refunded what its answer promised (amounts in cents; `provider` rows as the sandbox keeps
+    refunded what its answer promised (amounts in minor units; `provider` rows as the sandbox keeps
     them, `reference` the order ID)."""
     captured_at_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for payment in provider:
@@ -168,7 +171,7 @@ def reconcile(
             problems.append(f"{row['order_id']}: ledger capture {ref} unknown to the provider")
     refunded_ledger: dict[str, int] = defaultdict(int)
     for row in refunds:
-        refunded_ledger[row["order_id"]] += _cents(row["amount"])
+        refunded_ledger[row["order_id"]] += _minor(row["amount"], row["currency"])
     double_refunds = []
     for order_id in sorted({*captured_at_provider, *refunded_ledger}):
         at = sum(p["refunded"] for p in captured_at_provider.get(order_id, []))

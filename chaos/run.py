@@ -8,7 +8,6 @@ import asyncio
 import os
 import platform
 import random
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,13 +17,13 @@ import asyncpg
 import httpx
 from temporalio.client import Client
 
+from bench.progress import Advance
 from chaos import audit
 from chaos.paths import Driven, Driver, mix
 from chaos.stack import ChaosStack
 from runtime.devstack import ROOT
 from runtime.temporal import data_converter
-
-Advance = Callable[[str, int, int], None]  # phase, done, total
+from worker import WORKFLOWS
 
 
 @dataclass
@@ -55,13 +54,13 @@ class Chaos:
         self.stack = ChaosStack(
             config.folder / "stack",
             cutoff,
+            seed=config.seed + 1,
             tracking_step=config.tracking_step,
             retry_seconds=config.retry_seconds,
         )
-        self.stack.rng = random.Random(config.seed + 1)
         self.calm = asyncio.Event()
         self.placed = 0
-        self.faults: list[dict[str, Any]] = []
+        self.faults_armed = 0
         self.recovery: dict[str, Any] = {}
         self.lock = asyncio.Lock()
 
@@ -127,7 +126,8 @@ class Chaos:
 
     async def _arm_faults(self) -> None:
         while not await self._quiet(self.config.fault_every):
-            self.faults.append(await asyncio.to_thread(self.stack.arm_fault))
+            await asyncio.to_thread(self.stack.arm_fault)
+            self.faults_armed += 1
 
     async def _restart_temporal(self, total: int) -> None:
         while self.placed < total * self.config.restart_temporal_at:
@@ -164,15 +164,12 @@ class Chaos:
     async def _report(
         self, orders: list[Driven], driven_seconds: float, settled: float
     ) -> dict[str, Any]:
-        from worker import WORKFLOWS
-
         stack = self.stack
-        sandbox_db = stack.folder / "sandbox.sqlite3"
         conn = await asyncpg.connect(stack.dsn)
         try:
             counts, stuck = await audit.states(conn, self.client, orders)
-            money = await audit.money(conn, sandbox_db, orders)
-            hooks = await audit.webhooks(conn, sandbox_db)
+            money = await audit.money(conn, stack.sandbox_db, orders)
+            hooks = await audit.webhooks(conn, stack.sandbox_db)
         finally:
             await conn.close()
         determinism = await audit.determinism(
@@ -205,7 +202,7 @@ class Chaos:
             "chaos": {
                 "worker_kills": stack.worker_kills,
                 "temporal_restarts": 1 if self.recovery else 0,
-                "faults_armed": len(self.faults),
+                "faults_armed": self.faults_armed,
                 "webhooks": "every webhook delivered twice, out of order",
                 "dispatch_cutoff": self.cutoff.isoformat(timespec="seconds"),
             },

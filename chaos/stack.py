@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from runtime.devstack import PORTS, ROOT, Stack, local_secrets, wait_port
+from runtime.devstack import PORTS, ROOT, Stack, wait_port
 from runtime.postgres import free_port
 from runtime.settings import Settings
 
@@ -75,6 +75,7 @@ class ChaosStack:
         folder: Path,
         cutoff_at: datetime,
         *,
+        seed: int,
         tracking_step: float = 0.5,
         retry_seconds: float = 60.0,
     ) -> None:
@@ -82,7 +83,7 @@ class ChaosStack:
         self.ports = {name: free_port() for name in PORTS}
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        self.overrides = {
+        overrides = {
             "ORDERFLOW_POLICIES_DIR": str(
                 chaos_presets(folder / "policies", cutoff_at, retry_seconds)
             ),
@@ -91,18 +92,19 @@ class ChaosStack:
             "ORDERFLOW_RELAY_POLL_SECONDS": "0.5",
             "ORDERFLOW_LOG_LEVEL": "WARNING",
         }
-        self.stack = Stack(folder, self.ports, self.overrides)
-        keys = local_secrets(folder)
-        self.keys = keys
+        self.stack = Stack(folder, self.ports, overrides)
+        env = self.stack.env  # the stack's keys, generated into its folder
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            payload_codec_keys=keys["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
+            payload_codec_keys=env["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
         )
-        self.api_url = f"http://127.0.0.1:{self.ports['api']}"
+        self.storefront = {"Authorization": f"Bearer {env['ORDERFLOW_STOREFRONT_API_KEY']}"}
+        self.sandbox_db = Path(env["ORDERFLOW_SANDBOX_STATE_PATH"])
+        self.api_url = env["ORDERFLOW_PUBLIC_BASE_URL"]
         self.sandbox_url = f"http://127.0.0.1:{self.ports['sandbox']}"
-        self.temporal_address = f"127.0.0.1:{self.ports['temporal']}"
+        self.temporal_address = env["ORDERFLOW_TEMPORAL_ADDRESS"]
         self.worker_kills = 0
-        self.rng = random.Random()
+        self.rng = random.Random(seed)
 
     def start(self) -> None:
         self.stack.start()
@@ -113,14 +115,6 @@ class ChaosStack:
     @property
     def dsn(self) -> str:
         return self.stack.postgres.dsn()
-
-    @property
-    def storefront(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys['ORDERFLOW_STOREFRONT_API_KEY']}"}
-
-    @property
-    def operator(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys['ORDERFLOW_OPERATOR_API_KEY']}"}
 
     def _index(self, name: str) -> int:
         return next(i for i, (n, _) in enumerate(self.stack.processes) if n == name)
@@ -157,7 +151,18 @@ class ChaosStack:
         wait_port("temporal", self.ports["temporal"], process, 120, self.folder / "logs")
         return time.monotonic() - killed
 
-    def arm_fault(self) -> dict[str, Any]:
+    def _faults(self, method: str, **kwargs: Any) -> None:
+        """A call to the payment sandbox's fault controls."""
+        key = self.settings.payment_provider_api_key.get_secret_value()
+        httpx.request(
+            method,
+            f"{self.sandbox_url}/payments/v1/sandbox/faults",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+            **kwargs,
+        ).raise_for_status()
+
+    def arm_fault(self) -> None:
         """One provider fault on a random money operation: a 500, or the work done and the
         answer late (past the adapter's 10 s timeout)."""
         fault = {
@@ -166,23 +171,10 @@ class ChaosStack:
             "times": self.rng.randint(1, 2),
             "delay_seconds": 12.0,
         }
-        key = self.settings.payment_provider_api_key.get_secret_value()
-        answer = httpx.post(
-            f"{self.sandbox_url}/payments/v1/sandbox/faults",
-            json=fault,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10,
-        )
-        answer.raise_for_status()
-        return fault
+        self._faults("POST", json=fault)
 
     def disarm_faults(self) -> None:
-        key = self.settings.payment_provider_api_key.get_secret_value()
-        httpx.delete(
-            f"{self.sandbox_url}/payments/v1/sandbox/faults",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10,
-        ).raise_for_status()
+        self._faults("DELETE")
 
     def log_text(self, name: str) -> str:
         path = self.folder / "logs" / f"{name}.log"

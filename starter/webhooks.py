@@ -85,8 +85,8 @@ def stripe_event(
     """A Stripe event, verified on the raw body (`Stripe-Signature`, 300 s tolerance) and
     told as orderflow's payment event; None for a type orderflow does not use."""
     try:
-        plainjson.loads(body)
-        return stripe_payments.event_of(body, request.headers.get("stripe-signature", ""), secrets)
+        event = stripe_payments.event_of(body, request.headers.get("stripe-signature", ""), secrets)
+        plainjson.loads(body)  # signed, and still plain JSON only, as every event kept
     except stripe_payments.stripe.SignatureVerificationError as err:
         raise Problem(
             401,
@@ -97,6 +97,7 @@ def stripe_event(
         ) from err
     except (plainjson.NotPlainJson, json.JSONDecodeError, ValueError, KeyError) as err:
         raise Problem(400, "Malformed event", f"not a Stripe event: {err}", field="body") from err
+    return event
 
 
 EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event in EVENTS]}

@@ -21,8 +21,10 @@ class UnknownCredential(LookupError):
     """A reference that names no kept token, or one given for another owner."""
 
 
-def new_ref() -> str:
-    return f"{PREFIX}{secrets.token_hex(16)}"
+def reference_for(token: str) -> str:
+    """What a workflow will carry for `token`: a new reference, or the token itself when it
+    is no secret."""
+    return token if token in NOT_SECRET else f"{PREFIX}{secrets.token_hex(16)}"
 
 
 def _context(ref: str, owner: str) -> str:
@@ -36,11 +38,11 @@ async def keep(
     token: str,
     ref: str | None = None,
 ) -> str:
-    """Seal `token` for `owner` (an order ID, or `subscription:<id>`); the reference the
-    workflow carries instead."""
-    if token in NOT_SECRET:
+    """Seal `token` for `owner` (an order ID, or `subscription:<id>`) under `ref` (one of
+    `reference_for`, or a new one); the reference the workflow carries instead."""
+    ref = ref or reference_for(token)
+    if ref == token:
         return token
-    ref = ref or new_ref()
     key_id, sealed = sealer.seal(token, _context(ref, owner))
     await conn.execute(
         "INSERT INTO payment_credentials (ref, owner, key_id, sealed) VALUES ($1, $2, $3, $4)",

@@ -80,7 +80,7 @@ async def _insert(
     sealer: Sealer,
 ) -> tuple[dict[str, Any], bool]:
     token = order.payment.token
-    ref = credentials.new_ref() if token and token not in credentials.NOT_SECRET else token
+    ref = credentials.reference_for(token) if token else None
     row = await conn.fetchrow(
         """
         INSERT INTO orders (order_id, merchant, status, currency, items_total, shipping_total,
@@ -123,7 +123,7 @@ async def _insert(
         )
         assert existing is not None
         return dict(existing), False
-    if token and ref != token:
+    if token:
         await credentials.keep(conn, sealer, order_id, token, ref)
     await conn.execute(
         "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"

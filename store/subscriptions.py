@@ -26,7 +26,7 @@ async def insert(
 ) -> tuple[dict[str, Any], bool]:
     """The subscription's row, created once per Idempotency-Key; (row, created now). The
     saved card's token is sealed (`store.credentials`): the row keeps its reference."""
-    ref = credentials.new_ref()
+    ref = credentials.reference_for(ask.payment.token)
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             """

@@ -27,6 +27,7 @@ def ledger_row(order: str, movement: str, ref: str, status: str, amount: str = "
         "order_id": order,
         "movement": movement,
         "amount": Decimal(amount),
+        "currency": "EUR",
         "provider_ref": ref,
         "status": status,
     }

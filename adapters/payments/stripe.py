@@ -239,7 +239,7 @@ def event_of(body: bytes, signature: str, secrets: list[str]) -> tuple[str, dict
     300 s tolerance) as (event ID, orderflow's payment event); None for an event type
     orderflow does not use. Raises `stripe.SignatureVerificationError` when no secret
     verifies it."""
-    failure: Exception | None = None
+    refused: Exception | None = None
     for secret in secrets:
         try:
             event = stripe.Webhook.construct_event(
@@ -247,17 +247,16 @@ def event_of(body: bytes, signature: str, secrets: list[str]) -> tuple[str, dict
             )
             break
         except stripe.SignatureVerificationError as err:
-            failure = err
+            refused = err
     else:
-        raise failure or stripe.SignatureVerificationError("no secret", signature)
+        raise refused or stripe.SignatureVerificationError("no signing secret", signature)
     kind = EVENTS.get(event.type)
     if kind is None:
         return None
     obj = event.data.object.to_dict()
-    intent = obj if obj.get("object") == "payment_intent" else None
-    payment_id = obj.get("payment_intent") if intent is None else obj.get("id")
-    metadata = obj.get("metadata") or {}
-    data: dict[str, Any] = {"id": payment_id, "reference": metadata.get("order_id"), "kind": "card"}
-    if event.type == "charge.refunded":
-        data["refund_amount"] = obj.get("amount_refunded")
+    # a PaymentIntent names itself; a charge or a dispute names its PaymentIntent
+    is_intent = obj.get("object") == "payment_intent"
+    payment_id = obj.get("id") if is_intent else obj.get("payment_intent")
+    reference = (obj.get("metadata") or {}).get("order_id")
+    data = {"id": payment_id, "reference": reference, "kind": "card"}
     return event.id, {"type": kind, "created": event.created, "data": data}

@@ -260,9 +260,12 @@ def wakes_the_order(event_type: str, payment_kind: str | None) -> bool:
     return True
 
 
-# The ledger's names for a provider payment's states, where they differ from the provider
-# state a webhook reports (a refunded payment was captured first).
-LEDGER_STATES = {"declined": ProviderState.FAILED, "refunded": ProviderState.CAPTURED}
+# The provider state of each state the ledger records (the ledger's "declined" is a failed
+# payment; a refunded payment was captured first).
+LEDGER_STATES = {state.value: state for state in ProviderState} | {
+    "declined": ProviderState.FAILED,
+    "refunded": ProviderState.CAPTURED,
+}
 
 
 def known_after_the_order(event_type: str, ledger_states: set[str]) -> bool:
@@ -270,8 +273,7 @@ def known_after_the_order(event_type: str, ledger_states: set[str]) -> bool:
     for: the ledger recorded the payment in the state the event reports, or past it (an
     authorisation heard of after its capture). Anything else (a reversal, an event for a
     payment the ledger never saw, an unknown event) is news an operator must see."""
-    named = {state.value: state for state in ProviderState} | LEDGER_STATES
-    known = [named[s] for s in ledger_states if s in named]
+    known = [LEDGER_STATES[s] for s in ledger_states if s in LEDGER_STATES]
     if event_type not in EVENT_STATES or not known:
         return False
     furthest = max(known, key=PAYMENT_PROGRESS.__getitem__)

@@ -23,6 +23,21 @@ async def place(system: System) -> str:
     return str(placed.json()["order_id"])
 
 
+async def payment_event(
+    pool: Any, event_id: str, event_type: str, order_id: str, **data: str
+) -> None:
+    """A sandbox payment webhook for the order, as the intake keeps it."""
+    await inbox.insert_webhook(
+        pool,
+        kind="payments",
+        provider="sandbox",
+        event_id=event_id,
+        event_type=event_type,
+        order_id=order_id,
+        payload={"type": event_type, "data": {**data, "reference": order_id}},
+    )
+
+
 async def test_an_ended_workflow_is_marked_started_and_the_next_order_still_starts(
     system: System, pool: Any
 ) -> None:
@@ -72,15 +87,7 @@ async def test_an_event_the_relay_cannot_handle_never_holds_up_the_ones_behind_i
 
     monkeypatch.setattr(relay, "signal_for", failing)
     for event_id, event_type in ((poison, "payment.disputed"), (behind, "refund.succeeded")):
-        await inbox.insert_webhook(
-            pool,
-            kind="payments",
-            provider="sandbox",
-            event_id=event_id,
-            event_type=event_type,
-            order_id=order_id,
-            payload={"type": event_type, "data": {"reference": order_id}},
-        )
+        await payment_event(pool, event_id, event_type, order_id)
     system_relay = Relay(pool, system.client, system.settings.temporal_task_queue)
 
     async def state(event_id: str) -> Any:
@@ -144,15 +151,7 @@ async def test_a_late_payment_event_for_an_ended_order_is_informational_unless_i
         f"evt_stranger_{order_id}": ("payment.authorized", "pay_never_seen"),
     }
     for event_id, (event_type, paid_by) in late.items():
-        await inbox.insert_webhook(
-            pool,
-            kind="payments",
-            provider="sandbox",
-            event_id=event_id,
-            event_type=event_type,
-            order_id=order_id,
-            payload={"type": event_type, "data": {"id": paid_by, "reference": order_id}},
-        )
+        await payment_event(pool, event_id, event_type, order_id, id=paid_by)
     system_relay = Relay(pool, system.client, system.settings.temporal_task_queue)
 
     async def all_handled() -> dict[str, str] | None:
