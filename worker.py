@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,14 +15,14 @@ from temporalio.worker import Worker
 
 from activities import Activities, build_activities
 from adapters.cards.sandbox import SandboxCardIssuer
+from adapters.carriers.easypost import EasyPostTracking
 from adapters.carriers.sandbox import SandboxCarrier
 from adapters.email.smtp import SmtpMailer
 from adapters.payments import PaymentGateway
-from adapters.payments.sandbox import SandboxPaymentGateway
-from adapters.payments.stripe import StripePaymentGateway
 from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.metrics import BusinessMetrics
+from runtime.providers import payment_gateway, tracking_service
 from runtime.settings import Settings, load_settings
 from runtime.temporal import connect, sdk_runtime
 from runtime.tokens import Links
@@ -60,32 +61,23 @@ def build_worker(
     )
 
 
-def payment_gateway(settings: Settings) -> SandboxPaymentGateway | StripePaymentGateway:
-    """The gateway the settings name (`ORDERFLOW_PAYMENT_GATEWAY`)."""
-    timeout = settings.provider_timeout_seconds
-    if settings.payment_gateway == "stripe":
-        assert settings.stripe_api_key is not None  # the settings refuse Stripe without it
-        links = Links(settings.public_base_url, settings.order_token_secret.get_secret_value())
-        return StripePaymentGateway(
-            settings.stripe_api_key.get_secret_value(),
-            links.order_page,
-            timeout=timeout,
-            base_url=settings.stripe_api_base,
-        )
-    return SandboxPaymentGateway(
-        settings.payment_provider_url,
-        settings.payment_provider_api_key.get_secret_value(),
-        timeout=timeout,
-    )
+@dataclass(frozen=True)
+class Providers:
+    payments: PaymentGateway
+    carrier: SandboxCarrier
+    issuer: SandboxCardIssuer
+    tracking: EasyPostTracking | None
 
 
-async def open_providers(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[PaymentGateway, SandboxCarrier, SandboxCardIssuer]:
-    """The payment gateway, carrier and card issuer the activities call, closed with `stack`."""
+async def open_providers(settings: Settings, stack: AsyncExitStack) -> Providers:
+    """The payment gateway, carrier, card issuer and tracking service the activities call,
+    closed with `stack`."""
     timeout = settings.provider_timeout_seconds
     payments = payment_gateway(settings)
     stack.push_async_callback(payments.aclose)
+    tracking = tracking_service(settings)
+    if tracking is not None:
+        stack.push_async_callback(tracking.aclose)
     carrier = SandboxCarrier(
         settings.carrier_provider_url, settings.carrier_provider_api_key.get_secret_value()
     )
@@ -94,7 +86,7 @@ async def open_providers(
         settings.card_issuer_url, settings.card_issuer_api_key.get_secret_value(), timeout=timeout
     )
     stack.push_async_callback(issuer.aclose)
-    return payments, carrier, issuer
+    return Providers(payments, carrier, issuer, tracking)
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -102,7 +94,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
         stack.push_async_callback(pool.close)
         await migrate(pool)
-        payments, carrier, issuer = await open_providers(settings, stack)
+        providers = await open_providers(settings, stack)
         mailer = SmtpMailer(
             settings.smtp_host,
             settings.smtp_port,
@@ -113,11 +105,12 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         stack.push_async_callback(mailer.aclose)
         activities = build_activities(
             pool,
-            payments,
-            carrier,
+            providers.payments,
+            providers.carrier,
             mailer,
             settings.mail_from,
-            issuer=issuer,
+            issuer=providers.issuer,
+            tracking=providers.tracking,
             sealer=Sealer(settings.card_code_keys.get_secret_value()),
             operators_email=settings.operators_email,
             links=Links(settings.public_base_url, settings.order_token_secret.get_secret_value()),

@@ -13,6 +13,7 @@ from activities.payments import PaymentActivities
 from activities.store import StoreActivities
 from adapters.cards import CardIssuer
 from adapters.carriers import CarrierGateway
+from adapters.carriers.easypost import EasyPostTracking
 from adapters.email import Mailer
 from adapters.payments import PaymentGateway
 from runtime.tokens import Links
@@ -55,10 +56,11 @@ def build_activities(
     sealer: Sealer,
     operators_email: str = "operators@orderflow.local",
     links: Links | None = None,
+    tracking: EasyPostTracking | None = None,
 ) -> Activities:
     return Activities(
         payments=PaymentActivities(pool, payments, sealer),
-        carriers=CarrierActivities(pool, carrier),
+        carriers=CarrierActivities(pool, carrier, tracking),
         mail=MailActivities(pool, mailer, mail_from, sealer, operators_email, links),
         store=StoreActivities(pool),
         cards=CardActivities(pool, issuer, sealer),

@@ -142,6 +142,32 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = Field(
         None, description="another address for Stripe's API (a stripe-mock server in tests)"
     )
+    wallet_gateway: Literal["sandbox", "paypal"] = Field(
+        "sandbox", description="who takes PayPal payments: the sandbox, or PayPal (live or sandbox)"
+    )
+    paypal_client_id: str | None = Field(None, description="PayPal REST app's client ID")
+    paypal_client_secret: SecretStr | None = Field(
+        None, description="PayPal REST app's secret (OAuth client credentials)"
+    )
+    paypal_webhook_id: str | None = Field(
+        None,
+        description="ID PayPal gave the webhook endpoint; its events are verified against it",
+    )
+    paypal_api_base: str = Field(
+        "https://api-m.paypal.com",
+        description="PayPal's API: `https://api-m.sandbox.paypal.com` for PayPal's sandbox",
+    )
+    tracking_service: Literal["carrier", "easypost"] = Field(
+        "carrier",
+        description="who tells where parcels are: the carrier that sold the label, or EasyPost "
+        "trackers registered for each label",
+    )
+    easypost_api_key: SecretStr | None = Field(None, description="EasyPost API key")
+    easypost_webhook_secret: SecretStr | None = Field(
+        None,
+        description="EasyPost webhook secret (HMAC); several, space-separated, during a rotation",
+    )
+    easypost_api_base: str = Field("https://api.easypost.com", description="EasyPost's API")
     carrier_provider_url: str = "http://127.0.0.1:8100/carriers"
     carrier_provider_api_key: SecretStr = SecretStr("ck_sandbox")
     carrier_webhook_secret: SecretStr = SecretStr("whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA==")
@@ -211,6 +237,20 @@ class Settings(BaseSettings):
                 "payments through Stripe need ORDERFLOW_STRIPE_API_KEY and "
                 "ORDERFLOW_STRIPE_WEBHOOK_SECRET"
             )
+        if self.wallet_gateway == "paypal" and not (
+            self.paypal_client_id and self.paypal_client_secret and self.paypal_webhook_id
+        ):
+            raise ValueError(
+                "payments through PayPal need ORDERFLOW_PAYPAL_CLIENT_ID, "
+                "ORDERFLOW_PAYPAL_CLIENT_SECRET and ORDERFLOW_PAYPAL_WEBHOOK_ID"
+            )
+        if self.tracking_service == "easypost" and (
+            self.easypost_api_key is None or self.easypost_webhook_secret is None
+        ):
+            raise ValueError(
+                "tracking through EasyPost needs ORDERFLOW_EASYPOST_API_KEY and "
+                "ORDERFLOW_EASYPOST_WEBHOOK_SECRET"
+            )
         return self
 
     @model_validator(mode="after")
@@ -239,8 +279,11 @@ def published_secrets(settings: Settings) -> list[str]:
             continue
         if name == "payload_codec_keys" and settings.payload_codec_keys_file is not None:
             continue  # the keys come from the file
-        if name in SANDBOX_PAYMENTS and settings.payment_gateway != "sandbox":
-            continue  # not used: another gateway takes the payments
+        if name in SANDBOX_PAYMENTS and "sandbox" not in (
+            settings.payment_gateway,
+            settings.wallet_gateway,
+        ):
+            continue  # not used: other gateways take the payments
         default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else ""
         given = value.get_secret_value().split()
         if not given or (default and default in given) or DEV_SECRET in given:

@@ -18,6 +18,7 @@ from adapters.storage import EvidenceStore, open_store
 from domain.policy import PRESETS_DIR, load_presets
 from runtime.codec import EncryptionCodec
 from runtime.log import configure_logging
+from runtime.providers import paypal_gateway
 from runtime.settings import Settings, load_settings
 from runtime.temporal import connect
 from runtime.tracing import configured_tracer, interceptors
@@ -81,6 +82,7 @@ def create_app(
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
         state.codec = EncryptionCodec(settings.payload_keyring(), settings.temporal_namespace)
+        state.paypal = paypal_gateway(settings)  # verifies PayPal's webhooks, when it is on
         state.relay = None
         relay_task = None
         if settings.relay_enabled:
@@ -98,6 +100,8 @@ def create_app(
             if relay_task is not None:
                 relay_task.cancel()
                 await asyncio.gather(relay_task, return_exceptions=True)
+            if state.paypal is not None:
+                await state.paypal.aclose()
             await state.pool.close()
 
     app = FastAPIOffline(

@@ -11,16 +11,16 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from adapters.payments import stripe as stripe_payments
 from starter import plainjson
 from starter.auth import WEBHOOK
 from starter.metrics import WEBHOOKS_RECEIVED
 from starter.openapi import REF, problems
 from starter.problems import Problem, read_limited
+from starter.provider_events import reader_for
 from starter.schemas import AnswerRoute
 from starter.schemas.operators import WebhookReceived
 from starter.schemas.webhooks import EVENTS
-from store import inbox, ledger
+from store import inbox, ledger, parcels
 
 log = structlog.get_logger("orderflow.api.webhooks")
 router = APIRouter(route_class=AnswerRoute, prefix="/v1/webhooks", tags=["webhooks"])
@@ -63,6 +63,18 @@ def order_reference(payload: dict[str, Any]) -> str | None:
     return ref if isinstance(ref, str) and ref else None
 
 
+async def order_named_elsewhere(pool: Any, kind: str, payload: dict[str, Any]) -> str | None:
+    """The order of an event that names only its payment or its parcel (a Stripe charge, a
+    PayPal capture, an EasyPost tracker): the ledger or the parcels know it."""
+    data = payload.get("data") or {}
+    if kind == "payments" and isinstance(data.get("id"), str):
+        return await ledger.order_of_payment(pool, data["id"])
+    if kind == "carriers" and isinstance(data.get("tracking_number"), str):
+        parcel = await parcels.one(pool, data["tracking_number"])
+        return str(parcel["order_id"]) if parcel else None
+    return None
+
+
 def standard_event(body: bytes, request: Request, secrets: list[str]) -> tuple[str, dict[str, Any]]:
     """A Standard Webhooks event (the sandbox providers): verified, then read as plain JSON."""
     verify(body, dict(request.headers), secrets)
@@ -77,27 +89,6 @@ def standard_event(body: bytes, request: Request, secrets: list[str]) -> tuple[s
             400, "Malformed event", "the body is not a JSON event with a `type`", field="type"
         )
     return request.headers["webhook-id"], payload
-
-
-def stripe_event(
-    body: bytes, request: Request, secrets: list[str]
-) -> tuple[str, dict[str, Any]] | None:
-    """A Stripe event, verified on the raw body (`Stripe-Signature`, 300 s tolerance) and
-    told as orderflow's payment event; None for a type orderflow does not use."""
-    try:
-        event = stripe_payments.event_of(body, request.headers.get("stripe-signature", ""), secrets)
-        plainjson.loads(body)  # signed, and still plain JSON only, as every event kept
-    except stripe_payments.stripe.SignatureVerificationError as err:
-        raise Problem(
-            401,
-            "Invalid webhook signature",
-            "the Stripe-Signature header does not match this body, or its timestamp is more "
-            "than 5 minutes away",
-            kind="invalid-signature",
-        ) from err
-    except (plainjson.NotPlainJson, json.JSONDecodeError, ValueError, KeyError) as err:
-        raise Problem(400, "Malformed event", f"not a Stripe event: {err}", field="body") from err
-    return event
 
 
 EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event in EVENTS]}
@@ -123,15 +114,14 @@ EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event 
 )
 async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
     app = request.app.state
-    stripe_secret = app.settings.stripe_webhook_secret
-    stripe = (kind, provider) == ("payments", "stripe") and stripe_secret is not None
+    real = reader_for(kind, provider, app.settings)
     secrets = webhook_secrets(app.settings).get((kind, provider))
-    if kind not in KINDS or (secrets is None and not stripe):
+    if kind not in KINDS or (secrets is None and real is None):
         raise Problem(404, "Unknown webhook source", f"no {kind} provider named {provider!r}")
     body = await read_limited(request, app.settings.webhook_max_body_bytes, "webhook bodies")
     try:
-        if stripe:
-            read = stripe_event(body, request, stripe_secret.get_secret_value().split())
+        if real is not None:
+            read = await real(body, request)
         else:
             assert secrets is not None
             read = standard_event(body, request, secrets)
@@ -144,10 +134,7 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
         return {"received": True, "duplicate": False}
     event_id, payload = read
     event_type = payload["type"]
-    order_id = order_reference(payload)
-    if order_id is None and stripe:
-        # a charge or dispute names the payment, not the order: the ledger knows which
-        order_id = await ledger.order_of_payment(app.pool, (payload.get("data") or {}).get("id"))
+    order_id = order_reference(payload) or await order_named_elsewhere(app.pool, kind, payload)
     new = await inbox.insert_webhook(
         app.pool,
         kind=kind,

@@ -38,6 +38,10 @@ class RefundResult(BaseModel):
 class PaymentGateway(Protocol):
     name: str
 
+    def owns(self, payment_id: str) -> bool:
+        """Whether `payment_id` is one of this gateway's payments (by the shape of its IDs)."""
+        ...
+
     async def authorize(
         self,
         *,

@@ -26,6 +26,10 @@ class SandboxPaymentGateway:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
         self._client = ProviderClient(base_url, api_key, timeout=timeout)
 
+    @staticmethod
+    def owns(payment_id: str) -> bool:
+        return payment_id.startswith(("pay_", "inv_"))
+
     async def authorize(
         self,
         *,

@@ -118,6 +118,10 @@ class StripePaymentGateway:
         self._return_url = return_url
 
     @staticmethod
+    def owns(payment_id: str) -> bool:
+        return payment_id.startswith("pi_")
+
+    @staticmethod
     def _options(key: str) -> Any:
         return {"idempotency_key": key}
 

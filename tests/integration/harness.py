@@ -170,14 +170,15 @@ async def running_system(
             serve(create_api(settings, temporal=client, tracer=tracer), settings.api_port)
         )
         if with_worker:
-            payments, carrier, issuer = await open_providers(settings, stack)
+            providers = await open_providers(settings, stack)
             activities = build_activities(
                 pool,
-                payments,
-                carrier,
+                providers.payments,
+                providers.carrier,
                 SmtpMailer("127.0.0.1", settings.smtp_port),
                 settings.mail_from,
-                issuer=issuer,
+                issuer=providers.issuer,
+                tracking=providers.tracking,
                 sealer=Sealer(settings.card_code_keys.get_secret_value()),
                 operators_email=settings.operators_email,
                 links=Links(

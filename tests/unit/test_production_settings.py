@@ -95,19 +95,33 @@ def test_a_process_started_on_a_published_secret_stops_naming_the_variable() -> 
     assert "Traceback" not in ended.stderr
 
 
-def test_payments_through_stripe_need_its_keys_and_not_the_sandboxs() -> None:
+def test_real_providers_need_their_keys_and_not_the_sandboxs() -> None:
     with pytest.raises(ValidationError, match="ORDERFLOW_STRIPE_API_KEY"):
         Settings(_env_file=None, payment_gateway="stripe")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="ORDERFLOW_PAYPAL_WEBHOOK_ID"):
+        Settings(_env_file=None, wallet_gateway="paypal", paypal_client_id="id")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="ORDERFLOW_EASYPOST_WEBHOOK_SECRET"):
+        Settings(_env_file=None, tracking_service="easypost")  # type: ignore[call-arg]
     sandbox_defaults = {
         name: Settings.model_fields[name].default.get_secret_value()
         for name in ("payment_provider_api_key", "payment_webhook_secret")
     }
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        **production(**sandbox_defaults),
+    stripe = dict(
         payment_gateway="stripe",
         stripe_api_key=SecretStr("sk_live_" + secrets.token_urlsafe(24)),
         stripe_webhook_secret=SecretStr("whsec_" + secrets.token_urlsafe(24)),
+    )
+    # Stripe takes cards, the sandbox still takes PayPal: its published secrets are refused
+    with pytest.raises(ValidationError, match="ORDERFLOW_PAYMENT_PROVIDER_API_KEY"):
+        Settings(_env_file=None, **production(**sandbox_defaults), **stripe)  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        **production(**sandbox_defaults),
+        **stripe,
+        wallet_gateway="paypal",
+        paypal_client_id="AYSq3RDGsmBLJE-otTkBtM",
+        paypal_client_secret=SecretStr(secrets.token_urlsafe(24)),
+        paypal_webhook_id="1JE4291016473214C",
     )
     # the sandbox's published payment secrets are not used, so not refused
     assert published_secrets(settings) == []

@@ -1,0 +1,383 @@
+"""PayPal behind the payment gateway protocol: Orders v2 over httpx, with intent AUTHORIZE.
+
+- `authorize` creates the order; the customer approves it on PayPal's `payer-action` page
+  and comes back to the order page.
+- Once approved (the `CHECKOUT.ORDER.APPROVED` webhook, confirmed by `lookup`), the order is
+  authorised: the funds are held, as a card's are, until the parcel leaves. PayPal honours an
+  authorisation for 3 days and lets it be captured for 29.
+- `capture` captures that authorisation and reads the capture's own status. An order can be
+  `COMPLETED` while its capture was `DECLINED`, so the order's status alone proves nothing.
+- `void` voids the authorisation. An order not yet approved holds nothing; PayPal lets it
+  expire.
+- `refund` refunds the capture.
+
+Every call carries `PayPal-Request-Id` from orderflow's own idempotency keys, and asks for the
+full representation back. OAuth client-credentials tokens are cached until shortly before
+they expire, and dropped on a 401. Webhooks are verified by PayPal's verify-webhook-signature
+call (`event_of`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from adapters.errors import ProviderRejected, ProviderUnavailable
+from adapters.payments import PaymentResult, PaymentState, RefundResult
+from domain.money import Money
+
+LIVE_API = "https://api-m.paypal.com"
+# A token is renewed this long before PayPal says it expires.
+TOKEN_MARGIN_SECONDS = 60
+# PayPal order IDs: 17 capitals and digits (`5O190127TN364715T`).
+ORDER_ID_LENGTH = 17
+
+# a PayPal order's status before it is authorised -> orderflow's payment state
+ORDER_STATES = {
+    "CREATED": PaymentState.REQUIRES_ACTION,
+    "SAVED": PaymentState.REQUIRES_ACTION,
+    "PAYER_ACTION_REQUIRED": PaymentState.REQUIRES_ACTION,
+    "APPROVED": PaymentState.REQUIRES_ACTION,  # authorised by `lookup` before it answers
+    "VOIDED": PaymentState.VOIDED,
+}
+AUTHORIZATION_STATES = {
+    "CREATED": PaymentState.AUTHORIZED,
+    "PENDING": PaymentState.AUTHORIZED,
+    "CAPTURED": PaymentState.CAPTURED,
+    "PARTIALLY_CAPTURED": PaymentState.CAPTURED,
+    "DENIED": PaymentState.DECLINED,
+    "VOIDED": PaymentState.VOIDED,
+    "EXPIRED": PaymentState.VOIDED,
+}
+CAPTURE_STATES = {
+    "COMPLETED": PaymentState.CAPTURED,
+    "PENDING": PaymentState.CAPTURED,  # PayPal has taken it; it settles later
+    "DECLINED": PaymentState.DECLINED,
+    "FAILED": PaymentState.DECLINED,
+    "REFUNDED": PaymentState.REFUNDED,
+    "PARTIALLY_REFUNDED": PaymentState.CAPTURED,
+}
+# PayPal webhook event type -> orderflow's payment event type
+EVENTS = {
+    "CHECKOUT.ORDER.APPROVED": "payment.authorized",
+    "PAYMENT.AUTHORIZATION.CREATED": "payment.authorized",
+    "PAYMENT.AUTHORIZATION.VOIDED": "payment.voided",
+    "PAYMENT.CAPTURE.COMPLETED": "payment.captured",
+    "PAYMENT.CAPTURE.DECLINED": "payment.failed",
+    "PAYMENT.CAPTURE.DENIED": "payment.failed",
+    "PAYMENT.CAPTURE.REFUNDED": "refund.succeeded",
+    "PAYMENT.CAPTURE.REVERSED": "payment.reversed",
+}
+WEBHOOK_TOLERANCE_SECONDS = 300
+TRANSMISSION_HEADERS = {
+    "auth_algo": "paypal-auth-algo",
+    "cert_url": "paypal-cert-url",
+    "transmission_id": "paypal-transmission-id",
+    "transmission_sig": "paypal-transmission-sig",
+    "transmission_time": "paypal-transmission-time",
+}
+
+
+def _first(items: Any) -> dict[str, Any]:
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+
+
+def payments_of(order: dict[str, Any]) -> dict[str, Any]:
+    """The payments of the order's (single) purchase unit."""
+    return _first(order.get("purchase_units")).get("payments") or {}
+
+
+def result_of(order: dict[str, Any]) -> PaymentResult:
+    """orderflow's view of a PayPal order: its capture, else its authorisation, else the order."""
+    payments = payments_of(order)
+    capture, authorization = (
+        _first(payments.get("captures")),
+        _first(payments.get("authorizations")),
+    )
+    decline: str | None = None
+    if capture:
+        state = CAPTURE_STATES.get(str(capture.get("status")))
+        decline = (capture.get("status_details") or {}).get("reason")
+    elif authorization:
+        state = AUTHORIZATION_STATES.get(str(authorization.get("status")))
+        decline = (authorization.get("status_details") or {}).get("reason")
+    else:
+        state = ORDER_STATES.get(str(order.get("status")))
+    if state is None:
+        raise ProviderRejected(f"paypal: order {order.get('id')} in a state not known here")
+    link = next(
+        (ln.get("href") for ln in order.get("links") or [] if ln.get("rel") == "payer-action"),
+        None,
+    )
+    return PaymentResult(
+        payment_id=str(order["id"]),
+        state=state,
+        decline_code=(decline or "declined") if state is PaymentState.DECLINED else None,
+        next_action_url=link if state is PaymentState.REQUIRES_ACTION else None,
+    )
+
+
+def _value(amount: Money) -> dict[str, str]:
+    return {"currency_code": amount.currency, "value": str(amount.amount)}
+
+
+def _issue(response: httpx.Response) -> str:
+    """PayPal's error name and first issue (`UNPROCESSABLE_ENTITY/ORDER_NOT_APPROVED`)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    issue = _first(body.get("details")).get("issue")
+    return "/".join(part for part in (body.get("name"), issue) if part) or response.text[:200]
+
+
+class PayPalGateway:
+    name = "paypal"
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        return_url: Callable[[str], str],
+        *,
+        base_url: str = LIVE_API,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """`return_url(order_id)`: where PayPal sends the customer back (the order's page)."""
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
+        self._credentials = (client_id, client_secret)
+        self._return_url = return_url
+        self._token: tuple[str, float] | None = None  # (access token, renew after)
+        self._token_lock = asyncio.Lock()
+
+    @staticmethod
+    def owns(payment_id: str) -> bool:
+        return len(payment_id) == ORDER_ID_LENGTH and payment_id.isalnum() and payment_id.isupper()
+
+    async def _access_token(self) -> str:
+        async with self._token_lock:
+            if self._token is not None and time.monotonic() < self._token[1]:
+                return self._token[0]
+            try:
+                response = await self._http.post(
+                    "/v1/oauth2/token",
+                    data={"grant_type": "client_credentials"},
+                    auth=self._credentials,
+                )
+            except httpx.HTTPError as err:
+                raise ProviderUnavailable(f"paypal: OAuth token: {type(err).__name__}") from err
+            if response.status_code >= 500 or response.status_code == 429:
+                raise ProviderUnavailable(f"paypal: OAuth token: HTTP {response.status_code}")
+            if response.status_code >= 400:
+                raise ProviderRejected(f"paypal: OAuth token refused: {_issue(response)}")
+            body = response.json()
+            lifetime = float(body.get("expires_in", 0)) - TOKEN_MARGIN_SECONDS
+            self._token = (str(body["access_token"]), time.monotonic() + max(lifetime, 0))
+            return self._token[0]
+
+    async def call(
+        self, method: str, path: str, *, json: Any = None, request_id: str | None = None
+    ) -> dict[str, Any]:
+        """One API call with a current token (renewed once on a 401); failures in the
+        adapters' terms: 5xx, 429 and network errors retry, other 4xx are final."""
+        for renewed in (False, True):
+            headers = {
+                "Authorization": f"Bearer {await self._access_token()}",
+                "Prefer": "return=representation",
+                **({"PayPal-Request-Id": request_id} if request_id else {}),
+            }
+            try:
+                response = await self._http.request(method, path, json=json, headers=headers)
+            except httpx.HTTPError as err:
+                raise ProviderUnavailable(
+                    f"paypal: {method} {path}: {type(err).__name__}: {err}"
+                ) from err
+            if response.status_code == 401 and not renewed:
+                self._token = None
+                continue
+            break
+        status = response.status_code
+        if status >= 500 or status == 429:
+            wait = response.headers.get("retry-after")
+            raise ProviderUnavailable(
+                f"paypal: {method} {path}: HTTP {status}"
+                + (f", retry after {wait} s" if wait else "")
+            )
+        if status >= 400:
+            raise ProviderRejected(f"paypal: {method} {path}: HTTP {status} {_issue(response)}")
+        return response.json() if response.content else {}
+
+    async def _order(self, order_id: str) -> dict[str, Any]:
+        return await self.call("GET", f"/v2/checkout/orders/{order_id}")
+
+    async def _authorized(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order, authorised when the customer has approved it: the hold is placed once
+        (the request ID is the order's own), whoever asks first."""
+        if order.get("status") != "APPROVED":
+            return order
+        return await self.call(
+            "POST",
+            f"/v2/checkout/orders/{order['id']}/authorize",
+            json={},
+            request_id=f"{order['id']}:authorize",
+        )
+
+    async def authorize(
+        self,
+        *,
+        amount: Money,
+        payment_token: str,
+        reference: str,
+        idempotency_key: str,
+        three_d_secure: bool = False,
+    ) -> PaymentResult:
+        if payment_token != "paypal":
+            raise ProviderRejected("paypal takes PayPal payments: cards need the card gateway")
+        back = self._return_url(reference)
+        order = await self.call(
+            "POST",
+            "/v2/checkout/orders",
+            request_id=idempotency_key,
+            json={
+                "intent": "AUTHORIZE",
+                "purchase_units": [
+                    {"reference_id": reference, "custom_id": reference, "amount": _value(amount)}
+                ],
+                "payment_source": {
+                    "paypal": {
+                        "experience_context": {
+                            "return_url": back,
+                            "cancel_url": back,
+                            "user_action": "PAY_NOW",
+                            "shipping_preference": "NO_SHIPPING",
+                        }
+                    }
+                },
+            },
+        )
+        return result_of(order)
+
+    async def charge_saved(
+        self, *, amount: Money, payment_token: str, reference: str, idempotency_key: str
+    ) -> PaymentResult:
+        raise ProviderRejected("paypal: saved payment methods are charged by the card gateway")
+
+    async def create_invoice(
+        self, *, amount: Money, reference: str, expires_at: datetime, idempotency_key: str
+    ) -> PaymentResult:
+        raise ProviderRejected("paypal: e-invoices are not offered through this gateway")
+
+    async def lookup(self, payment_id: str) -> PaymentResult:
+        return result_of(await self._authorized(await self._order(payment_id)))
+
+    async def capture(
+        self, *, payment_id: str, amount: Money, idempotency_key: str
+    ) -> PaymentResult:
+        order = await self._authorized(await self._order(payment_id))
+        payments = payments_of(order)
+        authorization = _first(payments.get("authorizations"))
+        if payments.get("captures") or not authorization:
+            return result_of(order)  # captured already, or nothing to capture (its state says)
+        capture = await self.call(
+            "POST",
+            f"/v2/payments/authorizations/{authorization['id']}/capture",
+            request_id=idempotency_key,
+            json={"amount": _value(amount), "final_capture": True},
+        )
+        state = CAPTURE_STATES.get(str(capture.get("status")))
+        if state is None:
+            raise ProviderRejected(f"paypal: capture {capture.get('id')} {capture.get('status')}")
+        reason = (capture.get("status_details") or {}).get("reason")
+        return PaymentResult(
+            payment_id=payment_id,
+            state=state,
+            decline_code=(reason or "declined") if state is PaymentState.DECLINED else None,
+        )
+
+    async def void(self, *, payment_id: str, idempotency_key: str) -> PaymentResult:
+        order = await self._authorized(await self._order(payment_id))
+        authorization = _first(payments_of(order).get("authorizations"))
+        if authorization.get("status") not in ("CREATED", "PENDING"):
+            # nothing held: an order never approved lapses; a captured one needs a refund
+            current = result_of(order)
+            if current.state is PaymentState.REQUIRES_ACTION:
+                return current.model_copy(
+                    update={"state": PaymentState.VOIDED, "next_action_url": None}
+                )
+            return current
+        await self.call(
+            "POST",
+            f"/v2/payments/authorizations/{authorization['id']}/void",
+            request_id=idempotency_key,
+            json={},
+        )
+        return PaymentResult(payment_id=payment_id, state=PaymentState.VOIDED)
+
+    async def refund(self, *, payment_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+        capture = _first(payments_of(await self._order(payment_id)).get("captures"))
+        if not capture:
+            raise ProviderRejected(f"paypal: order {payment_id} has no capture to refund")
+        refund = await self.call(
+            "POST",
+            f"/v2/payments/captures/{capture['id']}/refund",
+            request_id=idempotency_key,
+            json={"amount": _value(amount)},
+        )
+        if refund.get("status") not in ("COMPLETED", "PENDING"):
+            raise ProviderRejected(f"paypal: refund {refund.get('id')} {refund.get('status')}")
+        return RefundResult(refund_id=str(refund["id"]), payment_id=payment_id, state="succeeded")
+
+    async def verified(
+        self, body: dict[str, Any], headers: dict[str, str], webhook_id: str
+    ) -> bool:
+        """Whether PayPal says it sent this event to this webhook (verify-webhook-signature)."""
+        answer = await self.call(
+            "POST",
+            "/v1/notifications/verify-webhook-signature",
+            json={
+                **{field: headers.get(name, "") for field, name in TRANSMISSION_HEADERS.items()},
+                "webhook_id": webhook_id,
+                "webhook_event": body,
+            },
+        )
+        return answer.get("verification_status") == "SUCCESS"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def transmitted_recently(headers: dict[str, str], now: float) -> bool:
+    """Whether the transmission time PayPal signed is within the tolerance of `now`."""
+    raw = headers.get(TRANSMISSION_HEADERS["transmission_time"], "")
+    try:
+        sent = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return False
+    return abs(now - sent) <= WEBHOOK_TOLERANCE_SECONDS
+
+
+def event_of(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A verified PayPal event as (event ID, orderflow's payment event); None for a type
+    orderflow does not use. The payment is the PayPal order: an authorisation, capture or
+    refund names it in `supplementary_data.related_ids`."""
+    kind = EVENTS.get(str(body.get("event_type")))
+    if kind is None:
+        return None
+    resource = body.get("resource") or {}
+    related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
+    if str(body["event_type"]).startswith("CHECKOUT.ORDER."):
+        payment_id = resource.get("id")
+        reference = _first(resource.get("purchase_units")).get("custom_id")
+    else:
+        payment_id = related.get("order_id")
+        reference = resource.get("custom_id")
+    data = {"id": payment_id, "reference": reference, "kind": "paypal"}
+    return str(body["id"]), {"type": kind, "created": body.get("create_time"), "data": data}
