@@ -22,6 +22,7 @@ from activities.models import (
 )
 from adapters.errors import ProviderRejected
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
+from adapters.payments.routing import PaymentRouter
 from domain.subscriptions import ChargeSaved, RefundCharge
 from store import credentials, ledger
 from store.sealing import Sealer
@@ -81,9 +82,18 @@ class PaymentActivities:
             movement=movement,
             amount=request.amount.amount,
             currency=request.amount.currency,
-            provider=self._payments.name,
+            provider=self._provider(request),
             clauses=request.clauses,
         )
+
+    def _provider(self, request: Movement) -> str:
+        """The gateway the movement goes to: by its payment, or for a new one by its token."""
+        if isinstance(self._payments, PaymentRouter):
+            return self._payments.name_for(
+                payment_token=getattr(request, "payment_token", None),
+                payment_id=getattr(request, "payment_id", None),
+            )
+        return self._payments.name
 
     async def _settle(self, idempotency_key: str, status: str, provider_ref: str) -> None:
         await ledger.settle_movement(

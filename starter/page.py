@@ -34,11 +34,16 @@ def page_path(request: Request, order_id: str) -> str:
 
 
 def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A payment page to visit comes back to the order page once done (`return_url`)."""
-    action = body.get("next_action")
-    if not action or body.get("status") not in HOSTED_PAGES:
+    """A payment page to visit comes back to the order page once done (`return_url`). The
+    sandbox's pages are told so here; a real provider was told when the payment was made."""
+    action, status = body.get("next_action"), body.get("status")
+    if not action or status not in HOSTED_PAGES:
         return body
-    base = request.app.state.settings.public_base_url.rstrip("/")
+    settings = request.app.state.settings
+    hosted_by = settings.payment_gateway if status == "awaiting_3ds" else settings.wallet_gateway
+    if hosted_by != "sandbox":
+        return body
+    base = settings.public_base_url.rstrip("/")
     back = urlencode({"return_url": base + page_path(request, order_id)})
     url = action["url"] + ("&" if "?" in action["url"] else "?") + back
     return {**body, "next_action": {**action, "url": url}}

@@ -27,6 +27,12 @@ class PaymentRouter:
     def _by_id(self, payment_id: str) -> PaymentGateway:
         return self._wallets if self._wallets.owns(payment_id) else self._cards
 
+    def name_for(self, *, payment_token: str | None, payment_id: str | None) -> str:
+        """Which gateway a call goes to, as the ledger records it."""
+        if payment_id is not None:
+            return self._by_id(payment_id).name
+        return self._by_token(payment_token or "").name
+
     async def authorize(
         self,
         *,
