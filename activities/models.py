@@ -67,6 +67,7 @@ class MovementResult(BaseModel):
     decline_code: str | None = None
     next_action_url: str | None = None
     card_country: str | None = None
+    capture_before: datetime | None = None  # the provider lets the authorisation lapse then
 
 
 class SendOrderEmail(BaseModel):

@@ -56,6 +56,7 @@ def _movement(result: PaymentResult) -> MovementResult:
         decline_code=result.decline_code,
         next_action_url=result.next_action_url,
         card_country=result.card_country,
+        capture_before=result.capture_before,
     )
 
 

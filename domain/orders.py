@@ -155,6 +155,8 @@ class OrderSnapshot(BaseModel):
     fraud_score: int | None = None  # held for review: the score and the signals behind it
     fraud_signals: list[str] = Field(default_factory=list)
     review_by: datetime | None = None
+    # the card's authorisation lapses at the provider then, unless captured or voided
+    authorization_lapses_at: datetime | None = None
 
 
 class AddressChange(BaseModel):

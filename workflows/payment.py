@@ -90,6 +90,7 @@ class Payment:
             if outcome is not None:
                 return outcome
             if result.state in PAID:
+                ctx.order.authorization_lapses_at = result.capture_before
                 break
             if not await self._failed(result):
                 return Paid.CANCEL if self._cancels.requested else Paid.UNPAID

@@ -5,13 +5,19 @@ e-invoice instead of the card."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from enum import StrEnum
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
-    from domain.decisions.payment import ScreeningFacts, review_rejection, screen_for_fraud
+    from domain.decisions.payment import (
+        ScreeningFacts,
+        before_authorization_lapses,
+        review_rejection,
+        screen_for_fraud,
+    )
     from domain.money import Money
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.status import OrderStatus
@@ -22,6 +28,9 @@ with workflow.unsafe.imports_passed_through():
 # From this version on, a fraud review is due within the policy's review time and escalated
 # when that passes.
 REVIEW_DUE = "fraud-review-due"
+# From this version on, a review still open when the card's authorisation is about to lapse at
+# its provider stops holding it (`before_authorization_lapses`).
+AUTHORIZATION_LAPSE = "authorization-lapse"
 
 
 class Paid(StrEnum):
@@ -103,7 +112,7 @@ class FraudReview:
                     f"the review was due at {ctx.order.review_by.isoformat()}: escalated",
                     clauses,
                 )
-        await workflow.wait_condition(reviewed)
+        await self._until_reviewed(reviewed)
         await ctx.task("fraud_review", closed=True)
         if self.decision is None:
             return Paid.CANCEL
@@ -131,3 +140,28 @@ class FraudReview:
             status=OrderStatus.CANCELLED, refund=Money.zero(ctx.policy.currency), clauses=clauses
         )
         return Paid.CANCEL
+
+    async def _until_reviewed(self, reviewed: Callable[[], bool]) -> None:
+        """Wait for the operator, or until the card's authorisation is about to lapse: then
+        the policy's stand-in verdict is taken, as `orderflow`."""
+        ctx = self._ctx
+        lapse = before_authorization_lapses(ctx.policy, ctx.order.authorization_lapses_at)
+        if lapse is not None and workflow.patched(AUTHORIZATION_LAPSE):
+            try:
+                await workflow.wait_condition(
+                    reviewed,
+                    timeout=max(lapse.at - workflow.now(), timedelta(seconds=1)),
+                    timeout_summary="card authorisation lapsing",
+                )
+                return
+            except TimeoutError:
+                await ctx.record(
+                    "authorization_lapsing",
+                    None,
+                    "no review before the card's authorisation lapses at "
+                    f"{ctx.order.authorization_lapses_at}: {lapse.verdict.value}",
+                    lapse.clauses,
+                )
+                self.decision = FraudDecision(verdict=lapse.verdict, operator="orderflow")
+                return
+        await workflow.wait_condition(reviewed)

@@ -27,6 +27,8 @@ class PaymentResult(BaseModel):
     decline_code: str | None = None
     next_action_url: str | None = None
     card_country: str | None = None
+    # when the provider lets an authorisation lapse if it is neither captured nor voided
+    capture_before: datetime | None = None
 
 
 class RefundResult(BaseModel):

@@ -100,12 +100,17 @@ def result_of(order: dict[str, Any]) -> PaymentResult:
         _first(payments.get("authorizations")),
     )
     decline: str | None = None
+    lapses: datetime | None = None
     if capture:
         state = CAPTURE_STATES.get(str(capture.get("status")))
         decline = (capture.get("status_details") or {}).get("reason")
     elif authorization:
         state = AUTHORIZATION_STATES.get(str(authorization.get("status")))
         decline = (authorization.get("status_details") or {}).get("reason")
+        if state is PaymentState.AUTHORIZED and authorization.get("expiration_time"):
+            lapses = datetime.fromisoformat(
+                str(authorization["expiration_time"]).replace("Z", "+00:00")
+            )
     else:
         state = ORDER_STATES.get(str(order.get("status")))
     if state is None:
@@ -119,6 +124,7 @@ def result_of(order: dict[str, Any]) -> PaymentResult:
         state=state,
         decline_code=(decline or "declined") if state is PaymentState.DECLINED else None,
         next_action_url=link if state is PaymentState.REQUIRES_ACTION else None,
+        capture_before=lapses,
     )
 
 

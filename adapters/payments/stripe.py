@@ -14,7 +14,7 @@ gateway. Declines are answers (DECLINED with Stripe's code); other 4xx are
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import stripe
@@ -63,6 +63,9 @@ def result_of(intent: Any) -> PaymentResult:
     error = _field(intent, "last_payment_error")
     method = _field(intent, "payment_method")
     card = _field(method, "card") if not isinstance(method, str) else None
+    charge = _field(intent, "latest_charge")
+    details = _field(_field(charge, "payment_method_details"), "card")
+    lapses = _field(details, "capture_before") if not isinstance(charge, str) else None
     state = STATES.get(status)
     if state is None:
         raise ProviderRejected(f"stripe: PaymentIntent status {status!r} is not known here")
@@ -74,6 +77,9 @@ def result_of(intent: Any) -> PaymentResult:
         else None,
         next_action_url=_field(redirect, "url"),
         card_country=_field(card, "country"),
+        capture_before=datetime.fromtimestamp(lapses, UTC)
+        if lapses and state is PaymentState.AUTHORIZED
+        else None,
     )
 
 
@@ -163,7 +169,7 @@ class StripePaymentGateway:
                 "payment_method_options": {
                     "card": {"request_three_d_secure": "any" if three_d_secure else "automatic"}
                 },
-                "expand": ["payment_method"],
+                "expand": ["payment_method", "latest_charge"],
             },
             idempotency_key,
         )
@@ -183,7 +189,7 @@ class StripePaymentGateway:
                 "off_session": True,
                 "confirm": True,
                 "metadata": {"order_id": reference},
-                "expand": ["payment_method"],
+                "expand": ["payment_method", "latest_charge"],
             },
             idempotency_key,
         )
@@ -200,7 +206,10 @@ class StripePaymentGateway:
         intent = await calling(
             lambda: intents.capture_async(
                 payment_id,
-                {"amount_to_capture": amount.minor_units, "expand": ["payment_method"]},
+                {
+                    "amount_to_capture": amount.minor_units,
+                    "expand": ["payment_method", "latest_charge"],
+                },
                 self._options(idempotency_key),
             )
         )
@@ -210,7 +219,9 @@ class StripePaymentGateway:
         intents = self._client.v1.payment_intents
         intent = await calling(
             lambda: intents.cancel_async(
-                payment_id, {"expand": ["payment_method"]}, self._options(idempotency_key)
+                payment_id,
+                {"expand": ["payment_method", "latest_charge"]},
+                self._options(idempotency_key),
             )
         )
         return result_of(intent)
@@ -230,7 +241,9 @@ class StripePaymentGateway:
     async def lookup(self, payment_id: str) -> PaymentResult:
         intents = self._client.v1.payment_intents
         intent = await calling(
-            lambda: intents.retrieve_async(payment_id, {"expand": ["payment_method"]})
+            lambda: intents.retrieve_async(
+                payment_id, {"expand": ["payment_method", "latest_charge"]}
+            )
         )
         return result_of(intent)
 

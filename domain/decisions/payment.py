@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.decisions import Deadline, Decision, allow, refuse
 from domain.decisions.changes import Cancellation
 from domain.money import Money
+from domain.orders import FraudVerdict
 from domain.policy import PaymentMethod, Policy
 from domain.policy.payment import CardRule
 from domain.status import ProviderState
@@ -278,3 +279,29 @@ def known_after_the_order(event_type: str, ledger_states: set[str]) -> bool:
         return False
     furthest = max(known, key=PAYMENT_PROGRESS.__getitem__)
     return payment_progress(furthest, event_type) is None
+
+
+# A held authorisation is let go this long before its provider would let it lapse: time for
+# the void and the customer's e-mail whatever the workers' backlog.
+AUTHORIZATION_MARGIN = timedelta(hours=6)
+
+
+class LapseAction(BaseModel):
+    """What an order held for review does when its card's authorisation is about to lapse."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    verdict: FraudVerdict
+    clauses: tuple[str, ...]
+
+
+def before_authorization_lapses(policy: Policy, lapses_at: datetime | None) -> LapseAction | None:
+    """A review still open when the card's authorisation is about to lapse stops holding it:
+    the customer is asked to pay by e-invoice where the policy may require one, else the
+    order is refused, its authorisation released (IMA-FRD-1). None when nothing lapses."""
+    rule = policy.payment.fraud
+    if lapses_at is None or rule is None:
+        return None
+    verdict = FraudVerdict.REQUIRE_INVOICE if rule.may_require_invoice else FraudVerdict.REJECT
+    return LapseAction(at=lapses_at - AUTHORIZATION_MARGIN, verdict=verdict, clauses=rule.clauses)

@@ -19,7 +19,12 @@ from domain.decisions.aftercare import (
     warranty,
 )
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
-from domain.decisions.payment import ScreeningFacts, ownership_refund, screen_for_fraud
+from domain.decisions.payment import (
+    ScreeningFacts,
+    before_authorization_lapses,
+    ownership_refund,
+    screen_for_fraud,
+)
 from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
 from domain.decisions.returns import (
     ReturnedItem,
@@ -27,6 +32,7 @@ from domain.decisions.returns import (
     exchange_out_of_stock,
     return_eligibility,
 )
+from domain.orders import FraudVerdict
 from domain.policy.aftercare import ClaimKind
 from domain.policy.returns import ReturnReason
 from tests.domain.helpers import inspected_items, line, local, money, preset, utc
@@ -304,3 +310,17 @@ def test_cardnet_card_used_after_purchase_gets_no_compensation() -> None:
         BOUGHT + timedelta(days=1),
     )
     assert not used.allowed and used.clauses == ("CRD-DIG-8",)
+
+
+def test_a_review_outlasting_the_authorisation_refuses_where_no_e_invoice_may_be_required() -> None:
+    """CRD-DIG-2: cardnet issues no e-invoices, so a review still open when the card's
+    authorisation is about to lapse refuses the order (its hold released); imalent may ask
+    for an e-invoice instead (IMA-FRD-1). Nothing lapses, nothing is decided."""
+    lapses = utc(2026, 12, 1, 12)
+    cardnet = before_authorization_lapses(preset("cardnet"), lapses)
+    assert cardnet is not None and cardnet.verdict is FraudVerdict.REJECT
+    assert cardnet.at == lapses - timedelta(hours=6) and cardnet.clauses == ("CRD-DIG-2",)
+    imalent = before_authorization_lapses(preset("imalent"), lapses)
+    assert imalent is not None and imalent.verdict is FraudVerdict.REQUIRE_INVOICE
+    assert before_authorization_lapses(preset("cardnet"), None) is None
+    assert before_authorization_lapses(preset("kwoking"), lapses) is None  # no review there

@@ -129,11 +129,13 @@ async def test_an_approved_order_is_authorised_once_when_asked_about(
 ) -> None:
     oauth(respx_mock)
     respx_mock.get(f"/v2/checkout/orders/{ORDER}").respond(200, json=order("APPROVED"))
+    held = [{**authorization()[0], "expiration_time": "2026-12-23T10:00:00Z"}]
     authorize = respx_mock.post(f"/v2/checkout/orders/{ORDER}/authorize").respond(
-        201, json=order("COMPLETED", authorizations=authorization())
+        201, json=order("COMPLETED", authorizations=held)
     )
     result = await gateway.lookup(ORDER)
     assert result.state is PaymentState.AUTHORIZED
+    assert result.capture_before == datetime(2026, 12, 23, 10, tzinfo=UTC)  # 29 days on
     assert authorize.calls.last.request.headers["PayPal-Request-Id"] == f"{ORDER}:authorize"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
@@ -71,11 +72,21 @@ async def gateway() -> AsyncIterator[StripePaymentGateway]:
 async def test_a_card_is_authorised_for_manual_capture_under_orderflows_key(
     respx_mock: respx.MockRouter, gateway: StripePaymentGateway
 ) -> None:
-    created = respx_mock.post("/v1/payment_intents").respond(200, json=intent("requires_capture"))
+    charge = {
+        "id": "ch_3Ouq",
+        "object": "charge",
+        "payment_method_details": {"type": "card", "card": {"capture_before": 1796119200}},
+    }
+    created = respx_mock.post("/v1/payment_intents").respond(
+        200, json=intent("requires_capture", latest_charge=charge)
+    )
     result = await gateway.authorize(
         amount=EUR, payment_token="pm_1", reference="o1", idempotency_key="o1:authorization:1"
     )
     assert result.state is PaymentState.AUTHORIZED and result.card_country == "FR"
+    # the authorisation's deadline, which the order watches while it holds the card
+    assert result.capture_before == datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert "latest_charge" in form(created.calls.last.request).values()
     sent = created.calls.last.request
     assert sent.headers["Idempotency-Key"] == "o1:authorization:1"
     body = form(sent)

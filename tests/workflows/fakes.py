@@ -81,6 +81,7 @@ class FakeWorld:
     claim_events: list[Any] = field(default_factory=list)
     task_log: list[OperatorTask] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)  # task keys escalated to operators
+    authorization_lasts: timedelta | None = None  # the provider lets it lapse after this
 
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
@@ -104,7 +105,15 @@ class FakeWorld:
                     next_action_url=f"https://pay.example/{payment_id}",
                 )
             self.provider[payment_id] = "authorized"
-            return MovementResult(payment_id=payment_id, state="authorized", card_country="US")
+            lasts = self.authorization_lasts
+            return MovementResult(
+                payment_id=payment_id,
+                state="authorized",
+                card_country="US",
+                capture_before=activity.info().current_attempt_scheduled_time + lasts
+                if lasts
+                else None,
+            )
 
         @activity.defn(name="create_invoice")
         async def create_invoice(request: CreateInvoice) -> MovementResult:

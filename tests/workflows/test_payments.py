@@ -372,6 +372,30 @@ async def test_imalent_review_may_require_an_e_invoice_instead_of_the_card(
     assert paid.payment_id == "inv_2" and "invoice" in world.emails
 
 
+async def test_a_review_outlasting_the_cards_authorisation_asks_for_an_e_invoice(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-FRD-1: nobody reviewed the held order and the provider would let the card's
+    authorisation lapse (its `capture_before`, 7 days on): 6 hours before, the card is
+    released and the customer asked to pay by e-invoice, as the policy allows."""
+    world = FakeWorld(authorization_lasts=timedelta(days=7))
+    async with running_order(own_time_env, world, risky(preset("imalent"))) as handle:
+        held = await status_is(handle, OrderStatus.FRAUD_REVIEW)
+        assert held.authorization_lapses_at is not None
+        await own_time_env.sleep(timedelta(days=6, hours=18, minutes=1))
+        invoiced = await status_is(handle, OrderStatus.AWAITING_INVOICE_PAYMENT)
+        await record_history(handle, "fraud_review_authorization_lapsing")
+        await handle.terminate("test over")
+    oid = invoiced.order_id
+    assert [c for c in world.calls if c.startswith(("void", "invoice", "capture"))] == [
+        f"void:{oid}:void:review",
+        f"invoice:{oid}:invoice:2",
+    ]
+    lapsing = [e for e in world.events if e.kind == "authorization_lapsing"]
+    assert [e.clauses for e in lapsing] == [("IMA-FRD-1",)]
+    assert world.tasks["fraud_review"].closed
+
+
 async def test_an_invoice_cannot_be_required_where_the_policy_has_none(
     time_env: WorkflowEnvironment,
 ) -> None:
