@@ -9,6 +9,20 @@ import httpx
 from adapters.errors import ProviderRejected, ProviderUnavailable
 
 
+def checked(response: httpx.Response, where: str, why: str | None = None) -> httpx.Response:
+    """A provider's answer in the adapters' terms: 5xx and 429 (with its `Retry-After`) are
+    `ProviderUnavailable`, other 4xx `ProviderRejected` with `why` (the provider's code)."""
+    status = response.status_code
+    if status >= 500 or status == 429:
+        wait = response.headers.get("retry-after")
+        raise ProviderUnavailable(
+            f"{where}: HTTP {status}" + (f", retry after {wait} s" if wait else "")
+        )
+    if status >= 400:
+        raise ProviderRejected(f"{where}: HTTP {status}: {why or response.text[:300]}")
+    return response
+
+
 class ProviderClient:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
         self._http = httpx.AsyncClient(
@@ -30,13 +44,7 @@ class ProviderClient:
             response = await self._http.request(method, path, json=json, headers=headers)
         except httpx.HTTPError as err:
             raise ProviderUnavailable(f"{method} {path}: {type(err).__name__}: {err}") from err
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ProviderUnavailable(f"{method} {path}: HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise ProviderRejected(
-                f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}"
-            )
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = checked(response, f"{method} {path}").json()
         return body
 
     async def aclose(self) -> None:

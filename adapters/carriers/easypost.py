@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from adapters.errors import ProviderRejected, ProviderUnavailable
+from adapters.errors import ProviderUnavailable
+from adapters.http import checked
 from domain.policy import Carrier
 from domain.status import TrackingStatus
 
@@ -43,6 +44,16 @@ STATUSES: dict[str, TrackingStatus | None] = {
 }
 # orderflow's carriers by EasyPost's carrier names; others are left to EasyPost to detect
 CARRIERS = {Carrier.DHL: "DHLExpress", Carrier.FEDEX: "FedEx"}
+
+
+def _code(response: httpx.Response) -> str | None:
+    """EasyPost's error code (`TRACKER.TRACKING_CODE.INVALID`) of a refusal."""
+    if response.status_code < 400:
+        return None
+    try:
+        return str((response.json().get("error") or {}).get("code"))
+    except (ValueError, AttributeError):
+        return None
 
 
 def status_of(tracker: dict[str, Any]) -> TrackingStatus | None:
@@ -69,20 +80,9 @@ class EasyPostTracking:
             response = await self._http.request(method, path, json=json)
         except httpx.HTTPError as err:
             raise ProviderUnavailable(f"easypost: {method} {path}: {type(err).__name__}") from err
-        status = response.status_code
-        if status >= 500 or status == 429:
-            wait = response.headers.get("retry-after")
-            raise ProviderUnavailable(
-                f"easypost: {method} {path}: HTTP {status}"
-                + (f", retry after {wait} s" if wait else "")
-            )
-        if status >= 400:
-            try:
-                code = (response.json().get("error") or {}).get("code")
-            except ValueError:
-                code = None
-            raise ProviderRejected(f"easypost: {method} {path}: HTTP {status} {code or ''}")
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = checked(
+            response, f"easypost: {method} {path}", _code(response)
+        ).json()
         return body
 
     async def register(self, tracking_number: str, carrier: Carrier) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from adapters.errors import ProviderRejected, ProviderUnavailable
+from adapters.http import checked
 from adapters.payments import PaymentResult, PaymentState, RefundResult
 from domain.money import Money
 
@@ -180,11 +181,8 @@ class PayPalGateway:
                 )
             except httpx.HTTPError as err:
                 raise ProviderUnavailable(f"paypal: OAuth token: {type(err).__name__}") from err
-            if response.status_code >= 500 or response.status_code == 429:
-                raise ProviderUnavailable(f"paypal: OAuth token: HTTP {response.status_code}")
-            if response.status_code >= 400:
-                raise ProviderRejected(f"paypal: OAuth token refused: {_issue(response)}")
-            body = response.json()
+            why = _issue(response) if response.status_code >= 400 else None
+            body = checked(response, "paypal: OAuth token", why).json()
             lifetime = float(body.get("expires_in", 0)) - TOKEN_MARGIN_SECONDS
             self._token = (str(body["access_token"]), time.monotonic() + max(lifetime, 0))
             return self._token[0]
@@ -210,15 +208,8 @@ class PayPalGateway:
                 self._token = None
                 continue
             break
-        status = response.status_code
-        if status >= 500 or status == 429:
-            wait = response.headers.get("retry-after")
-            raise ProviderUnavailable(
-                f"paypal: {method} {path}: HTTP {status}"
-                + (f", retry after {wait} s" if wait else "")
-            )
-        if status >= 400:
-            raise ProviderRejected(f"paypal: {method} {path}: HTTP {status} {_issue(response)}")
+        why = _issue(response) if response.status_code >= 400 else None
+        checked(response, f"paypal: {method} {path}", why)
         return response.json() if response.content else {}
 
     async def _order(self, order_id: str) -> dict[str, Any]:

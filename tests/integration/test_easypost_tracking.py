@@ -62,6 +62,17 @@ class OneLabelCarrier:
         self.number = number
 
 
+async def labelled(activities: CarrierActivities, order_id: str, carrier: Carrier) -> Any:
+    destination = Destination(name="J", line1="Brivibas iela 1", city="Riga", country="LV")
+    request = BuyLabel(
+        order_id=order_id,
+        carrier=carrier,
+        idempotency_key=f"{order_id}:label:1",
+        return_to=destination.model_dump(),
+    )
+    return await ActivityEnvironment().run(activities.buy_shipping_label, request)
+
+
 @pytest.fixture
 async def tracking() -> AsyncIterator[EasyPostTracking]:
     made = EasyPostTracking("EZTK_test_key")
@@ -77,16 +88,7 @@ async def test_each_label_gets_a_tracker_and_a_quiet_parcel_is_read_again(
     number = f"EZ{order_id[:10].upper()}"
     registered = respx_mock.post("/v2/trackers").respond(200, json=tracker("pre_transit", number))
     activities = CarrierActivities(pool, OneLabelCarrier(number), tracking)  # type: ignore[arg-type]
-    destination = Destination(name="J", line1="Brivibas iela 1", city="Riga", country="LV")
-    label = await ActivityEnvironment().run(
-        activities.buy_shipping_label,
-        BuyLabel(
-            order_id=order_id,
-            carrier=Carrier.DHL,
-            idempotency_key=f"{order_id}:label:1",
-            return_to=destination.model_dump(),
-        ),
-    )
+    label = await labelled(activities, order_id, Carrier.DHL)
     sent = registered.calls.last.request
     assert json.loads(sent.content) == {
         "tracker": {"tracking_code": number, "carrier": "DHLExpress"}
@@ -123,16 +125,7 @@ async def test_a_refused_tracker_does_not_fail_the_label(
         422, json={"error": {"code": "TRACKER.TRACKING_CODE.INVALID", "message": "invalid"}}
     )
     activities = CarrierActivities(pool, OneLabelCarrier(number), tracking)  # type: ignore[arg-type]
-    destination = Destination(name="J", line1="Brivibas iela 1", city="Riga", country="LV")
-    label = await ActivityEnvironment().run(
-        activities.buy_shipping_label,
-        BuyLabel(
-            order_id=order_id,
-            carrier=Carrier.POST,
-            idempotency_key=f"{order_id}:label:1",
-            return_to=destination.model_dump(),
-        ),
-    )
+    label = await labelled(activities, order_id, Carrier.POST)
     kept = await parcels.one(pool, label.tracking_number)
     assert kept is not None and kept["tracker_id"] is None
     with pytest.raises(ProviderRejected, match="TRACKER.TRACKING_CODE.INVALID"):
