@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -20,21 +21,30 @@ from activities.models import (
     RefundPayment,
     VoidPayment,
 )
-from adapters.errors import ProviderRejected
+from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
 from adapters.payments.routing import PaymentRouter
 from domain.subscriptions import ChargeSaved, RefundCharge
 from store import credentials, ledger
 from store.sealing import Sealer
 
+# The longest wait a provider's `Retry-After` may impose on an activity's next attempt.
+MAX_RETRY_AFTER = timedelta(minutes=5)
+
 
 @contextmanager
 def provider_refusals(kind: str) -> Iterator[None]:
-    """A provider's 4xx will not change on retry: fail the activity for good, as `kind`."""
+    """A provider's 4xx will not change on retry: fail the activity for good, as `kind`. A
+    provider that said when to come back (`Retry-After`) is tried again then."""
     try:
         yield
     except ProviderRejected as err:
         raise ApplicationError(str(err), type=kind, non_retryable=True) from err
+    except ProviderUnavailable as err:
+        if err.retry_after is None:
+            raise
+        wait = min(timedelta(seconds=err.retry_after), MAX_RETRY_AFTER)
+        raise ApplicationError(str(err), type="ProviderUnavailable", next_retry_delay=wait) from err
 
 
 # What a ledger row is opened from: every money-moving request, an order's or a subscription's.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -9,14 +11,27 @@ import httpx
 from adapters.errors import ProviderRejected, ProviderUnavailable
 
 
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A `Retry-After` header in seconds: given as seconds, or as an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
 def checked(response: httpx.Response, where: str, why: str | None = None) -> httpx.Response:
     """A provider's answer in the adapters' terms: 5xx and 429 (with its `Retry-After`) are
     `ProviderUnavailable`, other 4xx `ProviderRejected` with `why` (the provider's code)."""
     status = response.status_code
     if status >= 500 or status == 429:
-        wait = response.headers.get("retry-after")
+        wait = retry_after(response.headers.get("retry-after"))
         raise ProviderUnavailable(
-            f"{where}: HTTP {status}" + (f", retry after {wait} s" if wait else "")
+            f"{where}: HTTP {status}" + (f", retry after {wait:g} s" if wait else ""), wait
         )
     if status >= 400:
         raise ProviderRejected(f"{where}: HTTP {status}: {why or response.text[:300]}")

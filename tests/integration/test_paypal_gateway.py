@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,13 @@ import httpx
 import pytest
 import respx
 from pydantic import SecretStr
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.models import CapturePayment
 from activities.payments import PaymentActivities
 from adapters.errors import ProviderRejected, ProviderUnavailable
+from adapters.http import retry_after
 from adapters.payments import PaymentState
 from adapters.payments.paypal import PayPalGateway, event_of, transmitted_recently
 from domain.money import Money
@@ -395,3 +397,37 @@ async def test_a_paypal_webhook_is_verified_by_paypal_stored_once_and_matched(
         "SELECT event_type, order_id FROM webhook_inbox WHERE event_id = $1", event["id"]
     )
     assert [dict(r) for r in rows] == [{"event_type": "payment.captured", "order_id": order_id}]
+
+
+async def test_a_rate_limited_capture_is_retried_when_paypal_says(
+    pool: asyncpg.Pool, gateway: PayPalGateway
+) -> None:
+    """A 429's Retry-After sets the activity's next attempt (capped at 5 minutes)."""
+    order_id = await new_order(pool)
+    activities = PaymentActivities(pool, gateway, Sealer("k:" + "A" * 43 + "="))
+    request = CapturePayment(
+        order_id=order_id, payment_id=ORDER, amount=EUR, idempotency_key=f"{order_id}:capture:1"
+    )
+    with respx.mock(base_url=API) as mock:
+        oauth(mock)
+        mock.get(f"/v2/checkout/orders/{ORDER}").respond(
+            200, json=order("COMPLETED", authorizations=authorization())
+        )
+        capture_route = mock.post(f"/v2/payments/authorizations/{AUTH}/capture")
+        capture_route.respond(429, headers={"Retry-After": "7"})
+        with pytest.raises(ApplicationError) as limited:
+            await ActivityEnvironment().run(activities.capture_payment, request)
+        capture_route.respond(503, headers={"Retry-After": "86400"})
+        with pytest.raises(ApplicationError) as down:
+            await ActivityEnvironment().run(activities.capture_payment, request)
+    assert limited.value.next_retry_delay == timedelta(seconds=7)
+    assert not limited.value.non_retryable
+    assert down.value.next_retry_delay == timedelta(minutes=5)
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    now = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    assert retry_after("120") == 120
+    assert retry_after("Tue, 24 Nov 2026 10:00:30 GMT", now) == 30
+    assert retry_after("Tue, 24 Nov 2026 09:00:00 GMT", now) == 0
+    assert retry_after("soon") is None and retry_after(None) is None
