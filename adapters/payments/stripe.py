@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import stripe
 
 from adapters.errors import ProviderRejected, ProviderUnavailable
+from adapters.http import retry_after
 from adapters.payments import PaymentResult, PaymentState, RefundResult
 from domain.money import Money
 
@@ -88,7 +89,10 @@ def failure(err: stripe.StripeError) -> Exception:
     Stripe's code kept)."""
     status = err.http_status or 0
     if isinstance(err, stripe.APIConnectionError | stripe.RateLimitError) or status >= 500:
-        return ProviderUnavailable(f"stripe: HTTP {status or '-'} {type(err).__name__}: {err}")
+        wait = retry_after((err.headers or {}).get("retry-after"))
+        return ProviderUnavailable(
+            f"stripe: HTTP {status or '-'} {type(err).__name__}: {err}", retry_after=wait
+        )
     code = err.code or type(err).__name__
     return ProviderRejected(f"stripe: HTTP {status} {code}: {err.user_message or err}")
 

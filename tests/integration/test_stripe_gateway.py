@@ -211,6 +211,8 @@ async def test_errors_retry_or_not_as_stripe_means_them(
             await gateway.capture(payment_id="pi_3Ouq", amount=EUR, idempotency_key="k")
     if raised is ProviderRejected:
         assert "parameter_invalid_integer" in str(err.value)
+    if isinstance(answer, httpx.Response) and answer.status_code == 429:
+        assert isinstance(err.value, ProviderUnavailable) and err.value.retry_after == 2
 
 
 async def test_a_capture_cut_off_by_a_timeout_is_found_done_and_not_repeated(
