@@ -12,7 +12,7 @@ from fastapi import Request
 
 from adapters.carriers import easypost
 from adapters.errors import ProviderRejected, ProviderUnavailable
-from adapters.payments import paypal
+from adapters.payments import paypal_events as paypal
 from adapters.payments import stripe as stripe_payments
 from starter import plainjson
 from starter.problems import Problem

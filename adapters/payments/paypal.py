@@ -14,7 +14,7 @@
 Every call carries `PayPal-Request-Id` from orderflow's own idempotency keys, and asks for the
 full representation back. OAuth client-credentials tokens are cached until shortly before
 they expire, and dropped on a 401. Webhooks are verified by PayPal's verify-webhook-signature
-call (`event_of`).
+call (`verified`) and read by `paypal_events`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import httpx
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.http import checked
 from adapters.payments import PaymentResult, PaymentState, RefundResult
+from adapters.payments.paypal_events import TRANSMISSION_HEADERS, first_of
 from domain.money import Money
 
 LIVE_API = "https://api-m.paypal.com"
@@ -63,42 +64,19 @@ CAPTURE_STATES = {
     "REFUNDED": PaymentState.REFUNDED,
     "PARTIALLY_REFUNDED": PaymentState.CAPTURED,
 }
-# PayPal webhook event type -> orderflow's payment event type
-EVENTS = {
-    "CHECKOUT.ORDER.APPROVED": "payment.authorized",
-    "PAYMENT.AUTHORIZATION.CREATED": "payment.authorized",
-    "PAYMENT.AUTHORIZATION.VOIDED": "payment.voided",
-    "PAYMENT.CAPTURE.COMPLETED": "payment.captured",
-    "PAYMENT.CAPTURE.DECLINED": "payment.failed",
-    "PAYMENT.CAPTURE.DENIED": "payment.failed",
-    "PAYMENT.CAPTURE.REFUNDED": "refund.succeeded",
-    "PAYMENT.CAPTURE.REVERSED": "payment.reversed",
-}
-WEBHOOK_TOLERANCE_SECONDS = 300
-TRANSMISSION_HEADERS = {
-    "auth_algo": "paypal-auth-algo",
-    "cert_url": "paypal-cert-url",
-    "transmission_id": "paypal-transmission-id",
-    "transmission_sig": "paypal-transmission-sig",
-    "transmission_time": "paypal-transmission-time",
-}
-
-
-def _first(items: Any) -> dict[str, Any]:
-    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
 
 
 def payments_of(order: dict[str, Any]) -> dict[str, Any]:
     """The payments of the order's (single) purchase unit."""
-    return _first(order.get("purchase_units")).get("payments") or {}
+    return first_of(order.get("purchase_units")).get("payments") or {}
 
 
 def result_of(order: dict[str, Any]) -> PaymentResult:
     """orderflow's view of a PayPal order: its capture, else its authorisation, else the order."""
     payments = payments_of(order)
     capture, authorization = (
-        _first(payments.get("captures")),
-        _first(payments.get("authorizations")),
+        first_of(payments.get("captures")),
+        first_of(payments.get("authorizations")),
     )
     decline: str | None = None
     lapses: datetime | None = None
@@ -139,7 +117,7 @@ def _issue(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:200]
-    issue = _first(body.get("details")).get("issue")
+    issue = first_of(body.get("details")).get("issue")
     return "/".join(part for part in (body.get("name"), issue) if part) or response.text[:200]
 
 
@@ -280,7 +258,7 @@ class PayPalGateway:
     ) -> PaymentResult:
         order = await self._authorized(await self._order(payment_id))
         payments = payments_of(order)
-        authorization = _first(payments.get("authorizations"))
+        authorization = first_of(payments.get("authorizations"))
         if payments.get("captures") or not authorization:
             return result_of(order)  # captured already, or nothing to capture (its state says)
         capture = await self.call(
@@ -301,7 +279,7 @@ class PayPalGateway:
 
     async def void(self, *, payment_id: str, idempotency_key: str) -> PaymentResult:
         order = await self._authorized(await self._order(payment_id))
-        authorization = _first(payments_of(order).get("authorizations"))
+        authorization = first_of(payments_of(order).get("authorizations"))
         if authorization.get("status") not in ("CREATED", "PENDING"):
             # nothing held: an order never approved lapses; a captured one needs a refund
             current = result_of(order)
@@ -319,7 +297,7 @@ class PayPalGateway:
         return PaymentResult(payment_id=payment_id, state=PaymentState.VOIDED)
 
     async def refund(self, *, payment_id: str, amount: Money, idempotency_key: str) -> RefundResult:
-        capture = _first(payments_of(await self._order(payment_id)).get("captures"))
+        capture = first_of(payments_of(await self._order(payment_id)).get("captures"))
         if not capture:
             raise ProviderRejected(f"paypal: order {payment_id} has no capture to refund")
         refund = await self.call(
@@ -349,32 +327,3 @@ class PayPalGateway:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-def transmitted_recently(headers: dict[str, str], now: float) -> bool:
-    """Whether the transmission time PayPal signed is within the tolerance of `now`."""
-    raw = headers.get(TRANSMISSION_HEADERS["transmission_time"], "")
-    try:
-        sent = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return False
-    return abs(now - sent) <= WEBHOOK_TOLERANCE_SECONDS
-
-
-def event_of(body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """A verified PayPal event as (event ID, orderflow's payment event); None for a type
-    orderflow does not use. The payment is the PayPal order: an authorisation, capture or
-    refund names it in `supplementary_data.related_ids`."""
-    kind = EVENTS.get(str(body.get("event_type")))
-    if kind is None:
-        return None
-    resource = body.get("resource") or {}
-    related = (resource.get("supplementary_data") or {}).get("related_ids") or {}
-    if str(body["event_type"]).startswith("CHECKOUT.ORDER."):
-        payment_id = resource.get("id")
-        reference = _first(resource.get("purchase_units")).get("custom_id")
-    else:
-        payment_id = related.get("order_id")
-        reference = resource.get("custom_id")
-    data = {"id": payment_id, "reference": reference, "kind": "paypal"}
-    return str(body["id"]), {"type": kind, "created": body.get("create_time"), "data": data}
