@@ -255,14 +255,22 @@ async def test_errors_retry_or_not_as_paypal_means_them(
         assert "retry after 7 s" in str(err.value)
 
 
-async def test_a_paypal_capture_cut_off_by_a_timeout_is_found_done_and_not_repeated(
+async def capturing(
     pool: asyncpg.Pool, gateway: PayPalGateway
-) -> None:
+) -> tuple[PaymentActivities, CapturePayment]:
+    """The payment activities over the gateway, and a new order's capture of ORDER."""
     order_id = await new_order(pool)
     activities = PaymentActivities(pool, gateway, Sealer("k:" + "A" * 43 + "="))
     request = CapturePayment(
         order_id=order_id, payment_id=ORDER, amount=EUR, idempotency_key=f"{order_id}:capture:1"
     )
+    return activities, request
+
+
+async def test_a_paypal_capture_cut_off_by_a_timeout_is_found_done_and_not_repeated(
+    pool: asyncpg.Pool, gateway: PayPalGateway
+) -> None:
+    activities, request = await capturing(pool, gateway)
     with respx.mock(base_url=API) as mock:
         oauth(mock)
         got = mock.get(f"/v2/checkout/orders/{ORDER}")
@@ -404,11 +412,7 @@ async def test_a_rate_limited_capture_is_retried_when_paypal_says(
     pool: asyncpg.Pool, gateway: PayPalGateway
 ) -> None:
     """A 429's Retry-After sets the activity's next attempt (capped at 5 minutes)."""
-    order_id = await new_order(pool)
-    activities = PaymentActivities(pool, gateway, Sealer("k:" + "A" * 43 + "="))
-    request = CapturePayment(
-        order_id=order_id, payment_id=ORDER, amount=EUR, idempotency_key=f"{order_id}:capture:1"
-    )
+    activities, request = await capturing(pool, gateway)
     with respx.mock(base_url=API) as mock:
         oauth(mock)
         mock.get(f"/v2/checkout/orders/{ORDER}").respond(
