@@ -60,7 +60,8 @@ class CarrierActivities:
                 idempotency_key=request.idempotency_key,
                 pickup_at=request.pickup_at,
             )
-        tracker = await self._register(label.tracking_number, label.carrier)
+        with provider_refusals("TrackingRejected"):  # a Retry-After is kept to
+            tracker = await self._register(label.tracking_number, label.carrier)
         await parcels.keep(
             self._pool,
             label.tracking_number,

@@ -38,6 +38,17 @@ def checked(response: httpx.Response, where: str, why: str | None = None) -> htt
     return response
 
 
+async def sent(
+    http: httpx.AsyncClient, method: str, path: str, where: str, **request: Any
+) -> httpx.Response:
+    """A request's answer, whatever its status; no answer at all (a timeout, a refused or
+    broken connection) is `ProviderUnavailable`: the provider may have acted."""
+    try:
+        return await http.request(method, path, **request)
+    except httpx.HTTPError as err:
+        raise ProviderUnavailable(f"{where}: {type(err).__name__}: {err}") from err
+
+
 class ProviderClient:
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0) -> None:
         self._http = httpx.AsyncClient(
@@ -55,11 +66,9 @@ class ProviderClient:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        try:
-            response = await self._http.request(method, path, json=json, headers=headers)
-        except httpx.HTTPError as err:
-            raise ProviderUnavailable(f"{method} {path}: {type(err).__name__}: {err}") from err
-        body: dict[str, Any] = checked(response, f"{method} {path}").json()
+        where = f"{method} {path}"
+        response = await sent(self._http, method, path, where, json=json, headers=headers)
+        body: dict[str, Any] = checked(response, where).json()
         return body
 
     async def aclose(self) -> None:

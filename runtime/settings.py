@@ -229,28 +229,11 @@ class Settings(BaseSettings):
         return Keyring(self.payload_codec_keys.get_secret_value(), "payload key")
 
     @model_validator(mode="after")
-    def _gateway_keys(self) -> Settings:
-        if self.payment_gateway == "stripe" and (
-            self.stripe_api_key is None or self.stripe_webhook_secret is None
-        ):
-            raise ValueError(
-                "payments through Stripe need ORDERFLOW_STRIPE_API_KEY and "
-                "ORDERFLOW_STRIPE_WEBHOOK_SECRET"
-            )
-        if self.wallet_gateway == "paypal" and not (
-            self.paypal_client_id and self.paypal_client_secret and self.paypal_webhook_id
-        ):
-            raise ValueError(
-                "payments through PayPal need ORDERFLOW_PAYPAL_CLIENT_ID, "
-                "ORDERFLOW_PAYPAL_CLIENT_SECRET and ORDERFLOW_PAYPAL_WEBHOOK_ID"
-            )
-        if self.tracking_service == "easypost" and (
-            self.easypost_api_key is None or self.easypost_webhook_secret is None
-        ):
-            raise ValueError(
-                "tracking through EasyPost needs ORDERFLOW_EASYPOST_API_KEY and "
-                "ORDERFLOW_EASYPOST_WEBHOOK_SECRET"
-            )
+    def _provider_keys(self) -> Settings:
+        for (setting, provider), needed in PROVIDER_KEYS.items():
+            if getattr(self, setting) == provider and not all(getattr(self, n) for n in needed):
+                names = ", ".join(f"ORDERFLOW_{n.upper()}" for n in needed)
+                raise ValueError(f"ORDERFLOW_{setting.upper()}={provider} needs {names}")
         return self
 
     @model_validator(mode="after")
@@ -266,6 +249,12 @@ class Settings(BaseSettings):
         return self
 
 
+# (setting, provider) -> what that provider cannot work without
+PROVIDER_KEYS = {
+    ("payment_gateway", "stripe"): ("stripe_api_key", "stripe_webhook_secret"),
+    ("wallet_gateway", "paypal"): ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id"),
+    ("tracking_service", "easypost"): ("easypost_api_key", "easypost_webhook_secret"),
+}
 SANDBOX_PAYMENTS = ("payment_provider_api_key", "payment_webhook_secret")
 
 

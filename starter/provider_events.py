@@ -1,18 +1,21 @@
-"""Real providers' webhooks, each verified its provider's way and told as orderflow's events:
-Stripe (signed header with a timestamp), PayPal (PayPal's verify-webhook-signature call),
-EasyPost (HMAC of the body)."""
+"""Providers' webhooks, each verified its provider's way and told as orderflow's events: the
+sandboxes (Standard Webhooks), Stripe (a signed header with a timestamp), PayPal (PayPal's
+verify-webhook-signature call), EasyPost (an HMAC of the body)."""
 
 from __future__ import annotations
 
+import binascii
 import json
 import time
+from functools import partial
 from typing import Any
 
 from fastapi import Request
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from adapters.carriers import easypost
 from adapters.errors import ProviderRejected, ProviderUnavailable
-from adapters.payments import paypal_events as paypal
+from adapters.payments import paypal_terms as paypal
 from adapters.payments import stripe as stripe_payments
 from starter import plainjson
 from starter.problems import Problem
@@ -38,7 +41,38 @@ def plain(body: bytes, provider: str) -> dict[str, Any]:
 
 
 def _secrets(secret: Any) -> list[str]:
+    """Signing secrets: several, space-separated, during a rotation."""
     return list(secret.get_secret_value().split()) if secret is not None else []
+
+
+def verify(body: bytes, headers: dict[str, str], secrets: list[str]) -> None:
+    """A Standard Webhooks signature by any of the secrets, within 5 minutes; else 401."""
+    for secret in secrets:
+        try:
+            Webhook(secret).verify(body, headers, json_parse=False)
+            return
+        except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError):
+            continue
+    raise invalid_signature(
+        "the Standard Webhooks signature does not match this body, or its timestamp "
+        "is more than 5 minutes away"
+    )
+
+
+async def standard_event(body: bytes, request: Request, secrets: list[str]) -> Read:
+    """A Standard Webhooks event (the sandbox providers): verified, then read as plain JSON."""
+    verify(body, dict(request.headers), secrets)
+    try:
+        payload = plainjson.loads(body)
+    except plainjson.NotPlainJson as err:
+        raise Problem(400, "Malformed event", err.reason, field=err.where) from err
+    except json.JSONDecodeError as err:
+        raise Problem(400, "Malformed event", "the body is not JSON", field="body") from err
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        raise Problem(
+            400, "Malformed event", "the body is not a JSON event with a `type`", field="type"
+        )
+    return request.headers["webhook-id"], payload
 
 
 async def stripe_event(body: bytes, request: Request) -> Read:
@@ -94,7 +128,18 @@ READERS = {
 }
 
 
+# kind -> the setting holding the sandbox's signing secrets for it
+SANDBOX_SECRETS = {
+    "payments": "payment_webhook_secret",
+    "carriers": "carrier_webhook_secret",
+    "cards": "card_webhook_secret",
+}
+
+
 def reader_for(kind: str, provider: str, settings: Any) -> Any:
-    """The reader of a real provider's events, when the settings switch that provider on."""
+    """The reader of a provider's events: the sandbox's, or a real provider's when the
+    settings switch it on; None for a source this system does not take."""
+    if provider == "sandbox" and kind in SANDBOX_SECRETS:
+        return partial(standard_event, secrets=_secrets(getattr(settings, SANDBOX_SECRETS[kind])))
     switched_on, read = READERS.get((kind, provider), (None, None))
     return read if switched_on is not None and switched_on(settings) else None

@@ -18,11 +18,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
     from domain.decisions.changes import cancellation, edit_window
-    from domain.decisions.payment import (
-        fraud_verdict,
-        operator_refund,
-        payment_retry,
-    )
+    from domain.decisions.fraud import fraud_verdict
+    from domain.decisions.payment import operator_refund, payment_retry
     from domain.orders import (
         AddressChange,
         AddressChanged,

@@ -12,12 +12,12 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
-    from domain.decisions.payment import (
+    from domain.decisions.fraud import (
         ScreeningFacts,
         before_authorization_lapses,
-        review_rejection,
         screen_for_fraud,
     )
+    from domain.decisions.payment import review_rejection
     from domain.money import Money
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.status import OrderStatus

@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 
-from adapters.errors import ProviderUnavailable
-from adapters.http import checked
+from adapters.http import checked, sent
 from domain.policy import Carrier
 from domain.status import TrackingStatus
 
@@ -69,20 +68,15 @@ class EasyPostTracking:
         *,
         base_url: str = LIVE_API,
         timeout: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), auth=(api_key, ""), timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"), auth=(api_key, ""), timeout=timeout
         )
 
     async def _call(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
-        try:
-            response = await self._http.request(method, path, json=json)
-        except httpx.HTTPError as err:
-            raise ProviderUnavailable(f"easypost: {method} {path}: {type(err).__name__}") from err
-        body: dict[str, Any] = checked(
-            response, f"easypost: {method} {path}", _code(response)
-        ).json()
+        where = f"easypost: {method} {path}"
+        response = await sent(self._http, method, path, where, json=json)
+        body: dict[str, Any] = checked(response, where, _code(response)).json()
         return body
 
     async def register(self, tracking_number: str, carrier: Carrier) -> dict[str, Any]:

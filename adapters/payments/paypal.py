@@ -14,7 +14,8 @@
 Every call carries `PayPal-Request-Id` from orderflow's own idempotency keys, and asks for the
 full representation back. OAuth client-credentials tokens are cached until shortly before
 they expire, and dropped on a 401. Webhooks are verified by PayPal's verify-webhook-signature
-call (`verified`) and read by `paypal_events`.
+call (`verified`). What PayPal's orders and events say, in orderflow's terms, is read in
+`paypal_terms`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ from typing import Any
 
 import httpx
 
-from adapters.errors import ProviderRejected, ProviderUnavailable
-from adapters.http import checked
+from adapters.errors import ProviderRejected
+from adapters.http import checked, sent
 from adapters.payments import PaymentResult, PaymentState, RefundResult
-from adapters.payments.paypal_events import TRANSMISSION_HEADERS, first_of
+from adapters.payments.paypal_terms import (
+    TRANSMISSION_HEADERS,
+    capture_result,
+    first_of,
+    payments_of,
+    result_of,
+)
 from domain.money import Money
 
 LIVE_API = "https://api-m.paypal.com"
@@ -39,80 +46,16 @@ TOKEN_MARGIN_SECONDS = 60
 # PayPal order IDs: 17 capitals and digits (`5O190127TN364715T`).
 ORDER_ID_LENGTH = 17
 
-# a PayPal order's status before it is authorised -> orderflow's payment state
-ORDER_STATES = {
-    "CREATED": PaymentState.REQUIRES_ACTION,
-    "SAVED": PaymentState.REQUIRES_ACTION,
-    "PAYER_ACTION_REQUIRED": PaymentState.REQUIRES_ACTION,
-    "APPROVED": PaymentState.REQUIRES_ACTION,  # authorised by `lookup` before it answers
-    "VOIDED": PaymentState.VOIDED,
-}
-AUTHORIZATION_STATES = {
-    "CREATED": PaymentState.AUTHORIZED,
-    "PENDING": PaymentState.AUTHORIZED,
-    "CAPTURED": PaymentState.CAPTURED,
-    "PARTIALLY_CAPTURED": PaymentState.CAPTURED,
-    "DENIED": PaymentState.DECLINED,
-    "VOIDED": PaymentState.VOIDED,
-    "EXPIRED": PaymentState.VOIDED,
-}
-CAPTURE_STATES = {
-    "COMPLETED": PaymentState.CAPTURED,
-    "PENDING": PaymentState.CAPTURED,  # PayPal has taken it; it settles later
-    "DECLINED": PaymentState.DECLINED,
-    "FAILED": PaymentState.DECLINED,
-    "REFUNDED": PaymentState.REFUNDED,
-    "PARTIALLY_REFUNDED": PaymentState.CAPTURED,
-}
-
-
-def payments_of(order: dict[str, Any]) -> dict[str, Any]:
-    """The payments of the order's (single) purchase unit."""
-    return first_of(order.get("purchase_units")).get("payments") or {}
-
-
-def result_of(order: dict[str, Any]) -> PaymentResult:
-    """orderflow's view of a PayPal order: its capture, else its authorisation, else the order."""
-    payments = payments_of(order)
-    capture, authorization = (
-        first_of(payments.get("captures")),
-        first_of(payments.get("authorizations")),
-    )
-    decline: str | None = None
-    lapses: datetime | None = None
-    if capture:
-        state = CAPTURE_STATES.get(str(capture.get("status")))
-        decline = (capture.get("status_details") or {}).get("reason")
-    elif authorization:
-        state = AUTHORIZATION_STATES.get(str(authorization.get("status")))
-        decline = (authorization.get("status_details") or {}).get("reason")
-        if state is PaymentState.AUTHORIZED and authorization.get("expiration_time"):
-            lapses = datetime.fromisoformat(
-                str(authorization["expiration_time"]).replace("Z", "+00:00")
-            )
-    else:
-        state = ORDER_STATES.get(str(order.get("status")))
-    if state is None:
-        raise ProviderRejected(f"paypal: order {order.get('id')} in a state not known here")
-    link = next(
-        (ln.get("href") for ln in order.get("links") or [] if ln.get("rel") == "payer-action"),
-        None,
-    )
-    return PaymentResult(
-        payment_id=str(order["id"]),
-        state=state,
-        decline_code=(decline or "declined") if state is PaymentState.DECLINED else None,
-        next_action_url=link if state is PaymentState.REQUIRES_ACTION else None,
-        capture_before=lapses,
-    )
-
 
 def _value(amount: Money) -> dict[str, str]:
     return {"currency_code": amount.currency, "value": str(amount.amount)}
 
 
-def _issue(response: httpx.Response) -> str:
-    """PayPal's error name and first issue (`UNPROCESSABLE_ENTITY/ORDER_NOT_APPROVED`)."""
+def _issue(response: httpx.Response) -> str | None:
+    """PayPal's error name and first issue (`UNPROCESSABLE_ENTITY/ORDER_NOT_APPROVED`) of a
+    refusal."""
+    if response.status_code < 400:
+        return None
     try:
         body = response.json()
     except ValueError:
@@ -132,12 +75,9 @@ class PayPalGateway:
         *,
         base_url: str = LIVE_API,
         timeout: float = 10.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """`return_url(order_id)`: where PayPal sends the customer back (the order's page)."""
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
-        )
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         self._credentials = (client_id, client_secret)
         self._return_url = return_url
         self._token: tuple[str, float] | None = None  # (access token, renew after)
@@ -151,16 +91,16 @@ class PayPalGateway:
         async with self._token_lock:
             if self._token is not None and time.monotonic() < self._token[1]:
                 return self._token[0]
-            try:
-                response = await self._http.post(
-                    "/v1/oauth2/token",
-                    data={"grant_type": "client_credentials"},
-                    auth=self._credentials,
-                )
-            except httpx.HTTPError as err:
-                raise ProviderUnavailable(f"paypal: OAuth token: {type(err).__name__}") from err
-            why = _issue(response) if response.status_code >= 400 else None
-            body = checked(response, "paypal: OAuth token", why).json()
+            where = "paypal: OAuth token"
+            response = await sent(
+                self._http,
+                "POST",
+                "/v1/oauth2/token",
+                where,
+                data={"grant_type": "client_credentials"},
+                auth=self._credentials,
+            )
+            body = checked(response, where, _issue(response)).json()
             lifetime = float(body.get("expires_in", 0)) - TOKEN_MARGIN_SECONDS
             self._token = (str(body["access_token"]), time.monotonic() + max(lifetime, 0))
             return self._token[0]
@@ -176,18 +116,13 @@ class PayPalGateway:
                 "Prefer": "return=representation",
                 **({"PayPal-Request-Id": request_id} if request_id else {}),
             }
-            try:
-                response = await self._http.request(method, path, json=json, headers=headers)
-            except httpx.HTTPError as err:
-                raise ProviderUnavailable(
-                    f"paypal: {method} {path}: {type(err).__name__}: {err}"
-                ) from err
+            where = f"paypal: {method} {path}"
+            response = await sent(self._http, method, path, where, json=json, headers=headers)
             if response.status_code == 401 and not renewed:
                 self._token = None
                 continue
             break
-        why = _issue(response) if response.status_code >= 400 else None
-        checked(response, f"paypal: {method} {path}", why)
+        checked(response, where, _issue(response))
         return response.json() if response.content else {}
 
     async def _order(self, order_id: str) -> dict[str, Any]:
@@ -267,15 +202,7 @@ class PayPalGateway:
             request_id=idempotency_key,
             json={"amount": _value(amount), "final_capture": True},
         )
-        state = CAPTURE_STATES.get(str(capture.get("status")))
-        if state is None:
-            raise ProviderRejected(f"paypal: capture {capture.get('id')} {capture.get('status')}")
-        reason = (capture.get("status_details") or {}).get("reason")
-        return PaymentResult(
-            payment_id=payment_id,
-            state=state,
-            decline_code=(reason or "declined") if state is PaymentState.DECLINED else None,
-        )
+        return capture_result(payment_id, capture)
 
     async def void(self, *, payment_id: str, idempotency_key: str) -> PaymentResult:
         order = await self._authorized(await self._order(payment_id))

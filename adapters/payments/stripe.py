@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import stripe
 
+from adapters import WEBHOOK_TOLERANCE_SECONDS
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.http import retry_after
 from adapters.payments import PaymentResult, PaymentState, RefundResult
@@ -46,7 +47,6 @@ EVENTS = {
     "charge.refunded": "refund.succeeded",
     "charge.dispute.funds_withdrawn": "payment.reversed",
 }
-WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -64,9 +64,9 @@ def result_of(intent: Any) -> PaymentResult:
     error = _field(intent, "last_payment_error")
     method = _field(intent, "payment_method")
     card = _field(method, "card") if not isinstance(method, str) else None
+    # an expanded charge holds its card's deadline; an unexpanded one is its ID, and has none
     charge = _field(intent, "latest_charge")
-    details = _field(_field(charge, "payment_method_details"), "card")
-    lapses = _field(details, "capture_before") if not isinstance(charge, str) else None
+    lapses = _field(_field(_field(charge, "payment_method_details"), "card"), "capture_before")
     state = STATES.get(status)
     if state is None:
         raise ProviderRejected(f"stripe: PaymentIntent status {status!r} is not known here")

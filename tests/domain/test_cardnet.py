@@ -19,12 +19,8 @@ from domain.decisions.aftercare import (
     warranty,
 )
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
-from domain.decisions.payment import (
-    ScreeningFacts,
-    before_authorization_lapses,
-    ownership_refund,
-    screen_for_fraud,
-)
+from domain.decisions.fraud import ScreeningFacts, before_authorization_lapses, screen_for_fraud
+from domain.decisions.payment import ownership_refund
 from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
 from domain.decisions.returns import (
     ReturnedItem,

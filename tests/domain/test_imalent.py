@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
+from domain.decisions.fraud import ScreeningFacts, screen_for_fraud
 from domain.decisions.fulfilment import (
     choose_carrier,
     customs_notice,
@@ -18,13 +19,11 @@ from domain.decisions.fulfilment import (
     unclaimed_parcel_refund,
 )
 from domain.decisions.payment import (
-    ScreeningFacts,
     coupons,
     invoice_expiry,
     payment_method,
     payment_retry,
     requires_3ds,
-    screen_for_fraud,
 )
 from domain.decisions.quote import quote_order
 from domain.policy import Carrier, PaymentMethod

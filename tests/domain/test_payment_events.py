@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.decisions.fraud import fraud_verdict
 from domain.decisions.payment import (
     action_window,
-    fraud_verdict,
     known_after_the_order,
     payment_progress,
     retry_window,

@@ -21,7 +21,6 @@ class Double:
     def __init__(self, webhook_url: str) -> None:
         self.webhook_url = webhook_url
         self.answers: dict[str, tuple[int, Any]] = {}
-        self.calls: list[str] = []
 
     def once(self, key: str | None, make: Any) -> JSONResponse:
         """The first answer under `key`, again for every retry of it."""

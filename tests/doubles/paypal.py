@@ -107,7 +107,6 @@ class PayPalDouble(Double):
                         "name": "UNPROCESSABLE_ENTITY",
                         "details": [{"issue": "ORDER_NOT_APPROVED"}],
                     }
-                self.calls.append("authorize")
                 order["status"] = "COMPLETED"
                 amount = self.unit(order_id)["amount"]
                 auth = {"id": paypal_id(), "status": "CREATED", "amount": amount}
@@ -124,7 +123,6 @@ class PayPalDouble(Double):
             payments = self.unit(order_id)["payments"]
 
             def act() -> tuple[int, dict[str, Any]]:
-                self.calls.append("capture")
                 payments["authorizations"][0]["status"] = "CAPTURED"
                 made = {
                     "id": paypal_id(),
@@ -140,7 +138,6 @@ class PayPalDouble(Double):
         @router.post("/v2/payments/authorizations/{auth_id}/void")
         async def void(auth_id: str, paypal_request_id: str | None = Header(None)) -> Response:
             order_id = self.order_of(auth_id, "authorizations")
-            self.calls.append("void")
             self.unit(order_id)["payments"]["authorizations"][0]["status"] = "VOIDED"
             return Response(status_code=204)
 
@@ -151,7 +148,6 @@ class PayPalDouble(Double):
             sent = await request.json()
 
             def act() -> tuple[int, dict[str, Any]]:
-                self.calls.append("refund")
                 return 201, {"id": paypal_id(), "status": "COMPLETED", "amount": sent["amount"]}
 
             return self.once(paypal_request_id, act)

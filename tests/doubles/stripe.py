@@ -80,7 +80,6 @@ class StripeDouble(Double):
         @router.post("/v1/payment_intents")
         async def create(request: Request, idempotency_key: str | None = Header(None)) -> Any:
             sent = await form(request)
-            self.calls.append("create")
             return self.once(idempotency_key, lambda: self.create(sent))
 
         @router.get("/v1/payment_intents/{intent_id}")
@@ -101,7 +100,6 @@ class StripeDouble(Double):
                             "code": "payment_intent_unexpected_state",
                         }
                     }
-                self.calls.append("capture")
                 intent["status"] = "succeeded"
                 intent["amount_received"] = int(sent.get("amount_to_capture", intent["amount"]))
                 return 200, dict(intent)
@@ -113,7 +111,6 @@ class StripeDouble(Double):
             intent = self.intents[intent_id]
 
             def act() -> tuple[int, dict[str, Any]]:
-                self.calls.append("cancel")
                 intent["status"] = "canceled"
                 return 200, dict(intent)
 
@@ -124,7 +121,6 @@ class StripeDouble(Double):
             sent = await form(request)
 
             def act() -> tuple[int, dict[str, Any]]:
-                self.calls.append("refund")
                 made = {
                     "id": new_id("re_", 24),
                     "object": "refund",

@@ -26,7 +26,7 @@ from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.http import retry_after
 from adapters.payments import PaymentState
 from adapters.payments.paypal import PayPalGateway
-from adapters.payments.paypal_events import event_of, transmitted_recently
+from adapters.payments.paypal_terms import event_of, transmitted_recently
 from domain.money import Money
 from store import ledger
 from store.sealing import Sealer

@@ -7,7 +7,7 @@ import pytest
 
 from sandbox.webhooks import signed_headers
 from starter.problems import Problem
-from starter.webhooks import verify
+from starter.provider_events import verify
 
 SECRET = "whsec_c2FuZGJveC1jYXJyaWVyLXNlY3JldA=="
 OTHER = "whsec_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLXh4eHg="
