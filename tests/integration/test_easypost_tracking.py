@@ -6,7 +6,8 @@ EasyPost's own library checks it (LIF-1: tracking updates)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 import respx
 from pydantic import SecretStr
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment
 
 from activities.carriers import CarrierActivities
 from activities.models import BuyLabel, PollTracking
@@ -25,7 +26,7 @@ from adapters.carriers.easypost import EasyPostTracking, event_of, signature, si
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from domain.policy import Carrier
 from store import parcels
-from tests.integration.harness import System, running_system
+from tests.integration.harness import System
 from tests.integration.test_store import new_order
 
 API = "https://api.easypost.com"
@@ -198,13 +199,9 @@ def test_easypost_events_are_told_as_tracking_events() -> None:
 
 @pytest.fixture
 async def with_easypost_webhooks(
-    tmp_path: Any, database_url: str, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+    system_with: Callable[..., AbstractAsyncContextManager[System]],
 ) -> AsyncIterator[System]:
-    async with running_system(
-        tmp_path,
-        database_url,
-        dev_env.client,
-        pool,
+    async with system_with(
         with_worker=False,
         easypost_webhook_secret=SecretStr(f"old-secret {SECRET}"),
     ) as system:

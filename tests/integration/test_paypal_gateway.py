@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 import respx
 from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment
 
 from activities.models import CapturePayment
 from activities.payments import PaymentActivities
@@ -30,7 +31,7 @@ from adapters.payments.paypal_terms import event_of, transmitted_recently
 from domain.money import Money
 from store import ledger
 from store.sealing import Sealer
-from tests.integration.harness import System, running_system
+from tests.integration.harness import System
 from tests.integration.test_store import new_order
 
 API = "https://api-m.sandbox.paypal.com"
@@ -328,13 +329,9 @@ def test_a_transmission_outside_five_minutes_is_refused() -> None:
 
 @pytest.fixture
 async def with_paypal_webhooks(
-    tmp_path: Any, database_url: str, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+    system_with: Callable[..., AbstractAsyncContextManager[System]],
 ) -> AsyncIterator[System]:
-    async with running_system(
-        tmp_path,
-        database_url,
-        dev_env.client,
-        pool,
+    async with system_with(
         with_worker=False,
         wallet_gateway="paypal",
         paypal_client_id="client-id",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 import respx
 import stripe
 from pydantic import SecretStr
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment
 
 from activities.models import CapturePayment
 from activities.payments import PaymentActivities
@@ -27,7 +28,7 @@ from adapters.payments import PaymentState
 from adapters.payments.stripe import StripePaymentGateway, event_of
 from domain.money import Money
 from store.sealing import Sealer
-from tests.integration.harness import System, running_system, wait_for
+from tests.integration.harness import System, wait_for
 from tests.integration.test_store import new_order
 
 API = "https://api.stripe.com"
@@ -296,11 +297,9 @@ def test_tampered_stale_or_foreign_stripe_events_are_refused() -> None:
 
 @pytest.fixture
 async def with_stripe_webhooks(
-    tmp_path: Any, database_url: str, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+    system_with: Callable[..., AbstractAsyncContextManager[System]],
 ) -> AsyncIterator[System]:
-    async with running_system(
-        tmp_path, database_url, dev_env.client, pool, stripe_webhook_secret=SecretStr(SECRET)
-    ) as system:
+    async with system_with(stripe_webhook_secret=SecretStr(SECRET)) as system:
         yield system
 
 
