@@ -218,6 +218,7 @@ class Bench:
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
         stack_keys = Settings(
             _env_file=None,  # type: ignore[call-arg]
+            environment="development",
             payload_codec_keys=keys["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
         )
         self.client = await Client.connect(
@@ -404,7 +405,8 @@ class Bench:
     async def webhooks(self) -> dict[str, Any]:
         """Signed carrier webhooks: verify, inbox insert, 2xx, with the relay draining them in
         parallel; beside the same framework's bare endpoint."""
-        secret = Settings(_env_file=None).carrier_webhook_secret.get_secret_value()  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, environment="development")  # type: ignore[call-arg]
+        secret = settings.carrier_webhook_secret.get_secret_value()
         intake = f"{self.api_url}/v1/webhooks/carriers/sandbox"
         bare = f"http://127.0.0.1:{self.bare_port}/v1/webhooks/carriers/sandbox"
 

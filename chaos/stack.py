@@ -96,6 +96,7 @@ class ChaosStack:
         env = self.stack.env  # the stack's keys, generated into its folder
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
+            environment="development",
             payload_codec_keys=env["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
         )
         self.storefront = {"Authorization": f"Bearer {env['ORDERFLOW_STOREFRONT_API_KEY']}"}

@@ -59,11 +59,11 @@ def local_secrets(data: Path = DATA) -> dict[str, str]:
     path = data / "local.env"
     kept = read_env_file(path)
     fresh = {
-        "ORDERFLOW_STOREFRONT_API_KEY": lambda: f"sf_{secrets.token_urlsafe(24)}",
-        "ORDERFLOW_OPERATOR_API_KEY": lambda: f"op_{secrets.token_urlsafe(24)}",
-        "ORDERFLOW_ORDER_TOKEN_SECRET": lambda: secrets.token_urlsafe(24),
+        "ORDERFLOW_STOREFRONT_API_KEY": lambda: f"sf_{secrets.token_urlsafe(32)}",
+        "ORDERFLOW_OPERATOR_API_KEY": lambda: f"op_{secrets.token_urlsafe(32)}",
+        "ORDERFLOW_ORDER_TOKEN_SECRET": lambda: secrets.token_urlsafe(32),
         "ORDERFLOW_PAYLOAD_CODEC_KEYS": lambda: new_key_line("local1"),
-        "ORDERFLOW_CODEC_UI_KEY": lambda: secrets.token_urlsafe(24),
+        "ORDERFLOW_CODEC_UI_KEY": lambda: secrets.token_urlsafe(32),
     }
     missing = {name: make() for name, make in fresh.items() if name not in kept}
     if missing:
@@ -115,6 +115,7 @@ class Stack:
         api, sandbox = self.ports["api"], self.ports["sandbox"]
         self.env = {
             **os.environ,
+            "ORDERFLOW_ENVIRONMENT": "development",
             **local_secrets(data),
             "ORDERFLOW_DATABASE_URL": self.postgres.dsn(),
             "ORDERFLOW_SANDBOX_STATE_PATH": str(data / "sandbox.sqlite3"),

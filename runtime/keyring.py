@@ -18,6 +18,7 @@ class Keyring:
     def __init__(self, keys: str, what: str = "key") -> None:
         self._keys: dict[str, AESGCM] = {}
         self.current = ""
+        self.key_lines: list[str] = []
         lines = (line for line in keys.splitlines() if not line.lstrip().startswith("#"))
         for item in " ".join(lines).split():
             key_id, _, encoded = item.partition(":")
@@ -30,6 +31,7 @@ class Keyring:
             if key_id in self._keys:
                 raise ValueError(f"{what} {key_id!r} is given twice")
             self._keys[key_id] = AESGCM(raw)
+            self.key_lines.append(item)
             self.current = self.current or key_id
         if not self.current:
             raise ValueError(f"no {what} configured")

@@ -17,6 +17,7 @@ from adapters.carriers import easypost
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.payments import paypal_terms as paypal
 from adapters.payments import stripe as stripe_payments
+from runtime.settings import Environment
 from starter import plainjson
 from starter.problems import Problem
 
@@ -136,10 +137,25 @@ SANDBOX_SECRETS = {
 }
 
 
+def sandbox_serves(kind: str, settings: Any) -> bool:
+    """Whether the sandbox is this system's provider of `kind`: never in production, and
+    for payments and parcels only while no real provider is configured for them."""
+    if kind not in SANDBOX_SECRETS or settings.environment == Environment.PRODUCTION:
+        return False
+    if kind == "payments":
+        return "sandbox" in (settings.payment_gateway, settings.wallet_gateway)
+    if kind == "carriers":
+        return bool(settings.tracking_service == "carrier")
+    return True
+
+
 def reader_for(kind: str, provider: str, settings: Any) -> Any:
-    """The reader of a provider's events: the sandbox's, or a real provider's when the
-    settings switch it on; None for a source this system does not take."""
-    if provider == "sandbox" and kind in SANDBOX_SECRETS:
+    """The reader of a provider's events: the sandbox's while the sandbox is the provider of
+    that kind, or a real provider's when the settings switch it on; None for a source this
+    system does not take (404, nothing stored)."""
+    if provider == "sandbox":
+        if not sandbox_serves(kind, settings):
+            return None
         return partial(standard_event, secrets=_secrets(getattr(settings, SANDBOX_SECRETS[kind])))
     switched_on, read = READERS.get((kind, provider), (None, None))
     return read if switched_on is not None and switched_on(settings) else None
