@@ -157,6 +157,8 @@ class OrderSnapshot(BaseModel):
     review_by: datetime | None = None
     # the card's authorisation lapses at the provider then, unless captured or voided
     authorization_lapses_at: datetime | None = None
+    # the provider confirmed that the payer took the captured payment back (a chargeback)
+    reversed_at: datetime | None = None
 
 
 class AddressChange(BaseModel):
@@ -266,6 +268,24 @@ class OperatorRefund(BaseModel):
     amount: Money
     reason: Note
     operator: Operator = ""
+
+
+class ChargebackDecision(BaseModel):
+    """An operator's word on a payment the payer took back: accept it (an order not yet
+    shipped is cancelled, with nothing left to refund) or contest it at the provider (the
+    order goes on)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+    note: Note = ""
+    operator: Operator = ""
+
+
+class ChargebackDecided(BaseModel):
+    accepted: bool
+    cancelled: bool
+    clauses: tuple[str, ...] = ()
 
 
 class OperatorRefunded(BaseModel):

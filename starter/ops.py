@@ -9,7 +9,14 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.money import Money
-from domain.orders import Note, Operator, OperatorRefund, OperatorRefunded
+from domain.orders import (
+    ChargebackDecided,
+    ChargebackDecision,
+    Note,
+    Operator,
+    OperatorRefund,
+    OperatorRefunded,
+)
 from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
 from starter.auth import acting, operator_router
@@ -21,6 +28,7 @@ from starter.schemas.returns import ReturnAnswer
 from starter.updates import IdempotencyKey, content_key, no_longer, run_update
 from store import inbox, stock
 from workflows.names import (
+    UPDATE_DECIDE_CHARGEBACK,
     UPDATE_INSPECT_RETURN,
     UPDATE_RECEIVE_RETURN,
     UPDATE_REFUND,
@@ -92,6 +100,31 @@ async def refund_order(
         "operator": acting(request, body.operator),
         "clauses": done.clauses,
     }
+
+
+@router.post("/orders/{order_id}/chargeback", response_model=ChargebackDecided)
+async def decide_chargeback(
+    order_id: str,
+    body: ChargebackDecision,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Accept (an order not yet shipped is cancelled, nothing refunded: the payer has the
+    money) or contest a chargeback the provider confirmed; 409 while none waits."""
+    row = await visible_order(request, order_id)
+    key = idempotency_key or content_key(body.model_dump(mode="json"))
+    done = await run_update(
+        request,
+        order_id,
+        UPDATE_DECIDE_CHARGEBACK,
+        body,
+        ChargebackDecided,
+        id=f"chargeback:{key}",
+    )
+    if done is None:
+        methods = Policy.model_validate(row["policy"]).payment.methods
+        raise no_longer(row, methods.clauses, "charged back")
+    return done
 
 
 @router.post("/returns/{rma_id}/review", response_model=ReturnAnswer)

@@ -78,6 +78,8 @@ class MoneyMoves:
         order = self._ctx.order
         if not (order.captured and order.payment_id and amount.amount > 0):
             return Money.zero(self._ctx.policy.currency)
+        if order.reversed_at is not None:  # the payer's bank took it all back already
+            return Money.zero(self._ctx.policy.currency)
         request = RefundPayment(
             order_id=self._ctx.order_id,
             payment_id=order.payment_id,

@@ -32,6 +32,7 @@ UPDATE_RETRY_PAYMENT = "retry_payment"
 UPDATE_REVIEW_FRAUD = "review_fraud"
 UPDATE_REJECT_CARD = "reject_card_ownership"
 UPDATE_REFUND = "refund"
+UPDATE_DECIDE_CHARGEBACK = "decide_chargeback"
 UPDATE_REQUEST_RETURN = "request_return"
 SIGNAL_RETURN_REFUND = "return_refund"  # a return's inspected goods, to its order
 SIGNAL_CARD_EVENT = "card_event"  # the card issuer's word on a digital card

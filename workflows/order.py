@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         CancelOrigin,
         CancelOutcome,
         CancelRequest,
+        ChargebackDecided,
+        ChargebackDecision,
         FraudDecision,
         FraudOutcome,
         OperatorRefund,
@@ -86,6 +88,8 @@ class OrderWorkflow:
                     self._cancelled_from_ui = True
         self._payment.settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        for check in self._payment.provider.checks:
+            await check
         if self._cancelled_from_ui and self._ctx.order.status is OrderStatus.CANCELLED:
             raise asyncio.CancelledError("cancelled by an operator")
         return life.result()
@@ -220,6 +224,14 @@ class OrderWorkflow:
         decision = self._cancels.card_ownership(self._cards.delivery.state.issued)
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, "ReviewRefused")
+
+    @workflow.update(name=names.UPDATE_DECIDE_CHARGEBACK)
+    async def decide_chargeback(self, decision: ChargebackDecision) -> ChargebackDecided:
+        return await self._payment.provider.decide_chargeback(decision)
+
+    @decide_chargeback.validator
+    def _may_decide_chargeback(self, decision: ChargebackDecision) -> None:
+        self._payment.provider.may_decide_chargeback()
 
     @workflow.update(name=names.UPDATE_REFUND)
     async def refund(self, request: OperatorRefund) -> OperatorRefunded:

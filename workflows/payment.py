@@ -36,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.review import FraudReview, Paid
 
 PAID = (ProviderState.AUTHORIZED, ProviderState.CAPTURED)
+# A failed or voided webhook during the customer's action is confirmed by the provider first.
+PROVIDER_CONFIRMS_TERMINAL = "provider-confirms-terminal-events"
 
 
 @dataclass
@@ -179,23 +181,29 @@ class Payment:
             key=str(n),
         )
         self.set_step(waiting, next_action_url=result.next_action_url)
-        heard = await self.provider.wait_for(
-            result.payment_id, by - workflow.now(), (ProviderState.AUTHORIZED, ProviderState.FAILED)
-        )
-        if heard is None and self._cancels.requested:
-            return Paid.CANCEL, result
+        # A failed or voided webhook is a hint like any other: only the provider's own answer
+        # ends the wait, and while it still waits on the customer, so does the order.
+        confirms = workflow.patched(PROVIDER_CONFIRMS_TERMINAL)
+        wanted = (ProviderState.AUTHORIZED, ProviderState.FAILED)
+        wanted += (ProviderState.VOIDED,) if confirms else ()
         key = f"{ctx.order_id}:authorization:{n}"
-        if heard is None:
-            # Close the door: a challenge passed from now on must not authorise anything.
-            voided = await self._money.void(
-                result.payment_id, f"{ctx.order_id}:void:authorization:{n}"
-            )
-            if voided.state != ProviderState.AUTHORIZED:
-                return None, result.model_copy(
-                    update={"state": "failed", "decline_code": "action_timeout"}
+        while True:
+            heard = await self.provider.wait_for(result.payment_id, by - workflow.now(), wanted)
+            if heard is None and self._cancels.requested:
+                return Paid.CANCEL, result
+            if heard is None:
+                # Close the door: a challenge passed from now on must not authorise anything.
+                voided = await self._money.void(
+                    result.payment_id, f"{ctx.order_id}:void:authorization:{n}"
                 )
-        confirmed = await self._money.confirm(result.payment_id, key)
-        return None, confirmed
+                if voided.state != ProviderState.AUTHORIZED:
+                    return None, result.model_copy(
+                        update={"state": "failed", "decline_code": "action_timeout"}
+                    )
+            confirmed = await self._money.confirm(result.payment_id, key)
+            if not confirms or heard is None or confirmed.state != ProviderState.REQUIRES_ACTION:
+                return None, confirmed
+            self.provider.reset(result.payment_id, ProviderState.REQUIRES_ACTION)
 
     async def _by_invoice(self) -> Paid:
         """Send an e-invoice with its pay link and wait for it to be paid; unpaid at expiry,

@@ -65,6 +65,7 @@ CAPTURE_STATES = {
     "FAILED": PaymentState.DECLINED,
     "REFUNDED": PaymentState.REFUNDED,
     "PARTIALLY_REFUNDED": PaymentState.CAPTURED,
+    "REVERSED": PaymentState.REVERSED,  # the payer's dispute took it back
 }
 
 

@@ -70,6 +70,8 @@ def result_of(intent: Any) -> PaymentResult:
     state = STATES.get(status)
     if state is None:
         raise ProviderRejected(f"stripe: PaymentIntent status {status!r} is not known here")
+    if state is PaymentState.CAPTURED and _field(charge, "disputed"):
+        state = PaymentState.REVERSED  # a dispute: the payer's bank takes the funds back
     return PaymentResult(
         payment_id=str(_field(intent, "id")),
         state=state,

@@ -155,6 +155,16 @@ def reversal_cancellation(policy: Policy, shipped: bool) -> Cancellation | None:
     )
 
 
+def chargeback(policy: Policy, shipped: bool) -> Decision:
+    """A reversal the provider confirmed is an operator's to decide (accept it, or contest
+    it at the provider); nothing is cancelled without them. Refused when already shipped
+    orders have nothing to cancel: accepting then only records it."""
+    clauses = policy.payment.methods.clauses
+    if shipped:
+        return refuse("the parcel has left: accepting the chargeback cancels nothing", *clauses)
+    return allow("the payer took the payment back: an operator decides", *clauses)
+
+
 def review_rejection(policy: Policy) -> Cancellation:
     """An operator refused a held order: it is cancelled; its authorisation is released."""
     rule = policy.payment.fraud

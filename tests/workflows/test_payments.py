@@ -16,6 +16,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.money import Money
 from domain.orders import (
     CancelOutcome,
+    ChargebackDecided,
+    ChargebackDecision,
     FraudDecision,
     FraudOutcome,
     FraudVerdict,
@@ -41,6 +43,7 @@ from tests.workflows.fakes import (
 from workflows.names import (
     QUERY_ORDER,
     SIGNAL_PAYMENT_EVENT,
+    UPDATE_DECIDE_CHARGEBACK,
     UPDATE_PAYMENT_STEP,
     UPDATE_REJECT_CARD,
     UPDATE_RETRY_PAYMENT,
@@ -210,11 +213,13 @@ async def test_duplicated_and_shuffled_payment_events_have_one_effect(
 # -- PayPal ---------------------------------------------------------------------------------
 
 
-async def test_imalent_paypal_approval_captures_and_a_reversal_before_dispatch_cancels(
+async def test_imalent_paypal_approval_captures_and_a_confirmed_reversal_is_a_chargeback(
     time_env: WorkflowEnvironment,
 ) -> None:
     """IMA-PAY-1: PayPal is approved at PayPal, then captured; a reversal of the captured
-    payment before the parcel leaves cancels the order without a second money movement."""
+    payment is asked of the provider and, confirmed, opens a chargeback for an operator
+    (the order stands until they decide); accepted before the parcel leaves, the order is
+    cancelled without a second money movement."""
     world = FakeWorld()
     paypal = order(held_at_dispatch(preset("imalent")), payment_method=PaymentMethod.PAYPAL)
     async with running_order(time_env, world, paypal) as handle:
@@ -222,12 +227,27 @@ async def test_imalent_paypal_approval_captures_and_a_reversal_before_dispatch_c
         assert first.status is OrderStatus.AWAITING_PAYPAL_APPROVAL and first.next_action_url
         await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "pay_1", "authorized"))
         await status_is(handle, OrderStatus.PAID)
-        await handle.signal(SIGNAL_PAYMENT_EVENT, event("payment.reversed", "pay_1"))
+        await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "pay_1", "reversed"))
+        await wait_for(lambda: _async(world.tasks.get("chargeback")), within=30)
+        snapshot = await status_is(handle, OrderStatus.PAID)
+        assert snapshot.reversed_at is not None
+        decided = await handle.execute_update(
+            UPDATE_DECIDE_CHARGEBACK,
+            ChargebackDecision(accept=True, operator="amira"),
+            result_type=ChargebackDecided,
+        )
+        assert decided.cancelled and decided.clauses == ("IMA-PAY-1",)
         result = await handle.result()
     assert result.status is OrderStatus.CANCELLED and result.shipments == []
     assert not any(c.startswith(("refund", "void", "label")) for c in world.calls)
     assert f"authorize:{result.order_id}:authorization:1" in world.calls
+    assert world.calls.count("confirm:pay_1") == 2  # the approval, then the reversal
+    assert world.tasks["chargeback"].closed
     assert world.emails[-1] == "order_cancelled"
+
+
+async def _async(value: Any) -> Any:
+    return value
 
 
 async def test_paypal_cancelled_by_the_buyer_fails_the_attempt(
