@@ -22,10 +22,9 @@ from adapters.payments import PaymentGateway
 from runtime import loop as event_loop
 from runtime.log import configure_logging
 from runtime.metrics import BusinessMetrics
-from runtime.providers import payment_gateway, tracking_service
+from runtime.providers import customer_links, payment_gateway, tracking_service
 from runtime.settings import Settings, load_settings
 from runtime.temporal import connect, sdk_runtime
-from runtime.tokens import Links
 from runtime.tracing import configured_tracer, interceptors
 from store.db import create_pool, migrate
 from store.sealing import Sealer
@@ -113,7 +112,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             tracking=providers.tracking,
             sealer=Sealer(settings.card_code_keys.get_secret_value()),
             operators_email=settings.operators_email,
-            links=Links(settings.public_base_url, settings.order_token_secret.get_secret_value()),
+            links=customer_links(settings),
         )
         if settings.workflow_sandbox:
             precompile(*WORKFLOWS)

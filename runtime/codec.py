@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
@@ -61,11 +62,14 @@ class EncryptionCodec(PayloadCodec):
             raise PayloadNotDecodable(
                 f"payload sealed with key {key_id!r}, which is not among the kept keys"
             ) from err
-        except InvalidTag as err:
+        except (InvalidTag, ValueError) as err:  # changed, cut short, or another namespace's
             raise PayloadNotDecodable(
                 f"payload under key {key_id!r} does not open in namespace {self.namespace!r}"
             ) from err
-        return Payload.FromString(plain)
+        try:
+            return Payload.FromString(plain)
+        except DecodeError as err:
+            raise PayloadNotDecodable(f"payload under key {key_id!r} holds no payload") from err
 
 
 def encrypted_converter(keyring: Keyring, namespace: str) -> DataConverter:

@@ -43,6 +43,7 @@ PORTS = {
     "sandbox": 8100,
     "api": 8000,
     "worker_metrics": 9464,
+    "api_metrics": 9465,
 }
 
 
@@ -126,6 +127,7 @@ class Stack:
             "ORDERFLOW_SANDBOX_PORT": str(sandbox),
             "ORDERFLOW_SMTP_PORT": str(self.ports["smtp"]),
             "ORDERFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports['worker_metrics']}",
+            "ORDERFLOW_API_METRICS_ADDRESS": f"127.0.0.1:{self.ports['api_metrics']}",
             "ORDERFLOW_PAYMENT_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/payments",
             "ORDERFLOW_CARRIER_PROVIDER_URL": f"http://127.0.0.1:{sandbox}/carriers",
             "ORDERFLOW_CARD_ISSUER_URL": f"http://127.0.0.1:{sandbox}/cards",
@@ -211,6 +213,7 @@ orderflow is running (Ctrl-C stops everything; state is kept in .data/)
   Sandbox APIs    http://127.0.0.1:{PORTS["sandbox"]}/docs
   PostgreSQL      {self.postgres.dsn()}
   Worker metrics  http://127.0.0.1:{PORTS["worker_metrics"]}/metrics
+  API metrics     http://127.0.0.1:{PORTS["api_metrics"]}/metrics
   Logs            .data/logs/
 
   storefront key  {keys["ORDERFLOW_STOREFRONT_API_KEY"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from adapters.carriers.easypost import EasyPostTracking
 from adapters.payments import PaymentGateway
 from adapters.payments.paypal import PayPalGateway
@@ -12,8 +14,14 @@ from runtime.settings import Settings
 from runtime.tokens import Links
 
 
-def _order_page(settings: Settings) -> Links:
-    return Links(settings.public_base_url, settings.order_token_secret.get_secret_value())
+def customer_links(settings: Settings) -> Links:
+    """The links customers follow: the order page in e-mails, the way back from payment pages."""
+    return Links(
+        settings.public_base_url,
+        settings.order_token_secret.get_secret_value(),
+        link_lifetime=timedelta(days=settings.link_token_lifetime_days),
+        return_lifetime=timedelta(hours=settings.return_link_lifetime_hours),
+    )
 
 
 def paypal_gateway(settings: Settings) -> PayPalGateway | None:
@@ -24,7 +32,7 @@ def paypal_gateway(settings: Settings) -> PayPalGateway | None:
     return PayPalGateway(
         settings.paypal_client_id,
         settings.paypal_client_secret.get_secret_value(),
-        _order_page(settings).order_page,
+        customer_links(settings).return_page,
         base_url=settings.paypal_api_base,
         timeout=settings.provider_timeout_seconds,
     )
@@ -39,7 +47,7 @@ def payment_gateway(settings: Settings) -> PaymentGateway:
         assert settings.stripe_api_key is not None  # the settings refuse Stripe without it
         cards = StripePaymentGateway(
             settings.stripe_api_key.get_secret_value(),
-            _order_page(settings).order_page,
+            customer_links(settings).return_page,
             timeout=timeout,
             base_url=settings.stripe_api_base,
         )

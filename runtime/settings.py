@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     worker_metrics_address: str | None = Field(
         "127.0.0.1:9464", description="where the worker serves Prometheus metrics; empty: none"
     )
+    api_metrics_address: str | None = Field(
+        "127.0.0.1:9465",
+        description="where the API serves Prometheus metrics, apart from its public port; "
+        "empty: none",
+    )
     metrics_refresh_seconds: float = Field(
         15.0, gt=0, description="how often the worker re-reads its business gauges"
     )
@@ -110,7 +115,22 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     storefront_api_key: SecretStr = SecretStr(DEV_SECRET)
     operator_api_key: SecretStr = SecretStr(DEV_SECRET)
-    order_token_secret: SecretStr = SecretStr(DEV_SECRET)
+    order_token_secret: SecretStr = Field(
+        SecretStr(DEV_SECRET),
+        description="keys of customers' tokens: space-separated `<key id>:<secret>`, the first "
+        "signs, every one kept verifies (rotation keeps links sent before working)",
+    )
+    customer_token_lifetime_days: int = Field(
+        400,
+        gt=0,
+        description="how long the storefront's token of an order or subscription opens it",
+    )
+    link_token_lifetime_days: int = Field(
+        30, gt=0, description="how long the link in an e-mail or on a page opens the order"
+    )
+    return_link_lifetime_hours: int = Field(
+        72, gt=0, description="how long a payment provider's way back to the order page is open"
+    )
     webhook_max_body_bytes: int = 256 * 1024
     api_max_body_bytes: int = Field(
         1024 * 1024, gt=0, description="the largest JSON request body taken (413 above it)"

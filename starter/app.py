@@ -93,10 +93,18 @@ def create_app(
                 settings.relay_poll_seconds,
             )
             relay_task = asyncio.create_task(state.relay.run())
+        metrics = health.serve_metrics(settings.api_metrics_address)
+        gauges = asyncio.create_task(
+            health.refresh_task_gauges(state.pool, settings.metrics_refresh_seconds)
+        )
         log.info("api started", presets=sorted(state.presets), relay=settings.relay_enabled)
         try:
             yield
         finally:
+            gauges.cancel()
+            await asyncio.gather(gauges, return_exceptions=True)
+            if metrics is not None:
+                metrics.shutdown()
             if relay_task is not None:
                 relay_task.cancel()
                 await asyncio.gather(relay_task, return_exceptions=True)

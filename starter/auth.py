@@ -4,12 +4,13 @@ operator key outside production) and each order's own token."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runtime.tokens import customer_token
+from runtime.tokens import Grant, TokenKeys
 from starter.openapi import problems
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
@@ -47,8 +48,16 @@ CUSTOMER_OR_OPERATOR = [Depends(CUSTOMER), Depends(OPERATOR)]
 SHARED_KEY = "development key"
 
 
-def order_token(secret: str, order_id: str) -> str:
-    return customer_token(secret, "order", order_id)
+def token_keys(request: Request) -> TokenKeys:
+    return TokenKeys(request.app.state.settings.order_token_secret.get_secret_value())
+
+
+def storefront_token(request: Request, kind: str, resource_id: str, issued_at: datetime) -> str:
+    """The `full` token placement answers the storefront with; derived from when the order
+    or subscription was placed, so a retried placement answers the same one."""
+    days = request.app.state.settings.customer_token_lifetime_days
+    expires = issued_at + timedelta(days=days)
+    return token_keys(request).issue(kind, resource_id, "full", expires)
 
 
 def bearer(request: Request) -> str:
@@ -123,15 +132,22 @@ class OperatorIdentity:
         await self.app(scope, receive, send)
 
 
-def opens(request: Request, token: str, kind: str, resource_id: str) -> bool:
-    """`token` is the customer's own for this order or subscription."""
-    secret = request.app.state.settings.order_token_secret.get_secret_value()
-    return _matches(token, customer_token(secret, kind, resource_id))
+def grant(request: Request, token: str, kind: str, resource_id: str) -> Grant | None:
+    """What `token` allows on this order or subscription (None: nothing at all)."""
+    if not token:
+        return None
+    return token_keys(request).read(token, kind, resource_id)
 
 
-def is_customer(request: Request, kind: str, resource_id: str) -> bool:
+def opens(request: Request, token: str, kind: str, resource_id: str, ability: str = "read") -> bool:
+    """`token` is the customer's own for this order or subscription, and may do `ability`."""
+    given = grant(request, token, kind, resource_id)
+    return given is not None and given.allows(ability)
+
+
+def is_customer(request: Request, kind: str, resource_id: str, ability: str = "read") -> bool:
     """The request carries the customer's own token for this order or subscription."""
-    return opens(request, bearer(request), kind, resource_id)
+    return opens(request, bearer(request), kind, resource_id, ability)
 
 
 def may_read(request: Request, kind: str, resource_id: str) -> bool:

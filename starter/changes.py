@@ -22,7 +22,7 @@ from domain.orders import (
     ReshipRequest,
 )
 from domain.policy import Policy
-from starter.auth import CUSTOMER_OR_OPERATOR
+from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
 from starter.orders import money_json, visible_order
 from starter.problems import Problem
@@ -95,6 +95,14 @@ async def change_shipping_address(
     order_id: str, address: Address, request: Request, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
+    if operator_name(request) is None and not is_customer(request, "order", order_id, "edit"):
+        raise Problem(
+            403,
+            "Storefront token needed",
+            "the shipping address is changed at the shop with the order's own token, not "
+            "with a link from an e-mail or page",
+            field="Authorization",
+        )
     edit = Policy.model_validate(row["policy"]).edit
     changed, _ = await _with_proposed_address(
         request,

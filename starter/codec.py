@@ -81,7 +81,7 @@ async def answer(request: Request, action: Action, caller: str) -> JSONResponse:
         )
     except PayloadNotDecodable as err:
         outcome = "not_decodable"
-        raise Problem(422, "Payload not decodable", str(err), field="payloads") from err
+        raise Problem(400, "Payload not decodable", str(err), field="payloads") from err
     finally:
         log.info(
             "codec call",

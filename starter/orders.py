@@ -27,8 +27,8 @@ from starter.auth import (
     CUSTOMER_OR_OPERATOR,
     is_order_owner,
     may_read_order,
-    order_token,
     require_storefront,
+    storefront_token,
 )
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
@@ -194,7 +194,7 @@ async def place_order(
             log.warning("order accepted, workflow start deferred")
     else:
         step = await payment_step(app.temporal, order_id)
-    token = order_token(app.settings.order_token_secret.get_secret_value(), order_id)
+    token = storefront_token(request, "order", order_id, row["created_at"])
     return JSONResponse(
         {
             "order_id": order_id,

@@ -4,33 +4,42 @@ page every e-mail links to and the payment pages return to."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from activities.messages import language_of, phrase, render_page
 from activities.messages.context import locale_of
 from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
 from domain.status import OrderStatus
 from runtime.tokens import Links
-from starter.auth import opens
+from starter.auth import grant
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
-from store import orders
+from store import nonces, orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.page")
 router = APIRouter(route_class=AnswerRoute, tags=["customers"])
 
 
+def links(request: Request, base_url: str = "") -> Links:
+    settings = request.app.state.settings
+    return Links(
+        base_url,
+        settings.order_token_secret.get_secret_value(),
+        link_lifetime=timedelta(days=settings.link_token_lifetime_days),
+        return_lifetime=timedelta(hours=settings.return_link_lifetime_hours),
+    )
+
+
 def page_path(request: Request, order_id: str) -> str:
-    """The customer's order page, with the token that opens it."""
-    links = Links("", request.app.state.settings.order_token_secret.get_secret_value())
-    return links.order_page(order_id)
+    """The customer's order page, with a `link` token that opens it."""
+    return links(request).order_page(order_id)
 
 
 def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +52,7 @@ def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> 
     hosted_by = settings.payment_gateway if status == "awaiting_3ds" else settings.wallet_gateway
     if hosted_by != "sandbox":
         return body
-    base = settings.public_base_url.rstrip("/")
-    back = urlencode({"return_url": base + page_path(request, order_id)})
+    back = urlencode({"return_url": links(request, settings.public_base_url).return_page(order_id)})
     url = action["url"] + ("&" if "?" in action["url"] else "?") + back
     return {**body, "next_action": {**action, "url": url}}
 
@@ -92,7 +100,8 @@ async def order_page(
     """The order as its customer sees it: status, parcels, dates, what can still be done
     (forms that call the API with the same token) and the timeline with its clauses."""
     row = await orders.get_order(request.app.state.pool, order_id)
-    if row is None or not opens(request, token, "order", order_id):
+    granted = grant(request, token, "order", order_id)
+    if row is None or granted is None or not granted.allows("read"):
         raise Problem(404, "Order not found", "no order with this ID opens with this link")
     structlog.contextvars.bind_contextvars(
         order_id=order_id, workflow_id=order_workflow_id(order_id)
@@ -128,7 +137,11 @@ async def order_page(
                 for key, label in DEADLINES.items()
                 if deadlines.get(key)
             ],
-            "actions": actions(OrderStatus(row["status"]), deadlines, now),
+            "actions": [
+                act
+                for act in actions(OrderStatus(row["status"]), deadlines, now)
+                if act != "address" or granted.allows("edit")
+            ],
             "reasons": [
                 (value, phrase(language, label)) for value, label in RETURN_REASONS.items()
             ],
@@ -154,3 +167,25 @@ async def order_page(
             ),
         },
     )
+
+
+@router.get("/orders/{order_id}/back", response_class=RedirectResponse, status_code=303)
+async def back_from_the_provider(
+    order_id: str,
+    request: Request,
+    nonce: Annotated[str, Query(max_length=120, description="the one-time way back")],
+) -> RedirectResponse:
+    """Where a payment provider's page (3-D Secure, PayPal) sends the customer back: the
+    one-time nonce it carried opens the order page once, with a `link` session of its own;
+    the provider never held the customer's token."""
+    granted = grant(request, nonce, "order", order_id)
+    if granted is None or not granted.allows("return") or granted.nonce is None:
+        raise Problem(404, "Order not found", "this way back is not this order's, or has expired")
+    if not await nonces.use(request.app.state.pool, nonce):
+        raise Problem(
+            410,
+            "Link already used",
+            "this way back from the payment page was used already: open the order from the "
+            "link in your e-mail",
+        )
+    return RedirectResponse(page_path(request, order_id), status_code=303)

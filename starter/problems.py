@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from starter.observe import loggable_path
+
 log = structlog.get_logger("orderflow.api")
 
 PROBLEM_JSON = "application/problem+json"
@@ -92,6 +94,22 @@ KINDS: dict[str, tuple[str, int, str]] = {
         "This `Idempotency-Key` was used before for a different request body. Use a new key "
         "for a new request, the same key only to repeat the same one.",
     ),
+    "link-used": (
+        "Link already used",
+        410,
+        "This one-time link was used already. Open the order from the link in your e-mail.",
+    ),
+    "rate-limited": (
+        "Too many requests",
+        429,
+        "Too many requests of this kind from this caller. Send it again after `Retry-After` "
+        "seconds.",
+    ),
+    "limit-reached": (
+        "Limit reached",
+        409,
+        "This order already holds as many of these as the merchant allows (a setting).",
+    ),
     "unavailable": (
         "Try again shortly",
         503,
@@ -114,8 +132,10 @@ DEFAULT_KIND = {
     405: "method-not-allowed",
     409: "conflict",
     413: "body-too-large",
+    410: "link-used",
     415: "unsupported-media-type",
     422: "invalid-request",
+    429: "rate-limited",
     500: "internal-error",
     503: "unavailable",
 }
@@ -239,7 +259,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", path=request.url.path)
+        log.exception("unexpected error", path=loggable_path(request.url.path))
         return Problem(500, "Internal error", KINDS["internal-error"][2]).response(request)
 
 

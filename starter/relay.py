@@ -246,8 +246,12 @@ class Relay:
         """The return whose parcel a carrier's event is about, if it is a return parcel."""
         if row["kind"] != "carriers":
             return None
-        number = (row["payload"].get("data") or {}).get("tracking_number")
-        return await returns.rma_of_parcel(conn, number) if isinstance(number, str) else None
+        data = row["payload"].get("data") or {}
+        number, reference = data.get("tracking_number"), data.get("reference")
+        if not isinstance(number, str):
+            return None
+        named = reference if isinstance(reference, str) and reference else None
+        return await returns.rma_of_parcel(conn, number, named)
 
     async def start_deferred_orders(
         self, older_than_seconds: float = STEP_TIMEOUT.total_seconds() + 5

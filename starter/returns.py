@@ -230,6 +230,13 @@ async def give_shipment(
 ) -> dict[str, Any]:
     """The parcel is on its way back: its carrier, tracking number and receipt (KWO-RMA-2)."""
     row = await visible_return(request, rma_id)
+    if await returns.parcel_owner(request.app.state.pool, body.tracking_number, rma_id):
+        raise Problem(
+            422,
+            "Tracking number taken",
+            "this tracking number is another parcel's: give the one of the parcel you sent back",
+            field="tracking_number",
+        )
     if body.receipt and not await evidence.of_order(
         request.app.state.pool, row["order_id"], [body.receipt]
     ):

@@ -28,7 +28,7 @@ from domain.subscriptions import (
     SubscriptionInput,
     SubscriptionSnapshot,
 )
-from starter.auth import CUSTOMER_OR_OPERATOR, customer_token, may_read, require_storefront
+from starter.auth import CUSTOMER_OR_OPERATOR, may_read, require_storefront, storefront_token
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
 from starter.openapi import problems
 from starter.orders import body_hash, merchant_policy, money_json, new_id, same_request
@@ -163,7 +163,7 @@ async def subscribe(
         )
     if row["workflow_started_at"] is None:
         await subscriptions.mark_started(app.pool, sid)
-    token = customer_token(app.settings.order_token_secret.get_secret_value(), "subscription", sid)
+    token = storefront_token(request, "subscription", sid, row["created_at"])
     return JSONResponse(
         {
             "subscription_id": sid,

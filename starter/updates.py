@@ -18,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from starter.auth import acting
 from starter.problems import Problem
+from store import idempotency
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.updates")
@@ -33,6 +34,7 @@ REFUSALS = (
     "CardReportRefused",
     "VerificationRefused",
     "ClaimRefused",
+    "ChargebackRefused",
 )
 
 
@@ -53,6 +55,25 @@ def content_key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
+async def same_body_as_first(request: Request, scope: str) -> None:
+    """A client's Idempotency-Key sent again must come with the request it first came with;
+    with another body it is a 422, never the first request's outcome passed off as this one's."""
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return
+    sent = hashlib.sha256(
+        f"{request.method} {request.url.path}\n".encode() + await request.body()
+    ).hexdigest()
+    if await idempotency.first_sent(request.app.state.pool, scope, key, sent) != sent:
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            "this Idempotency-Key was used for a different request: send a new key for it",
+            field="Idempotency-Key",
+            kind="idempotency-key-reused",
+        )
+
+
 async def run_update(
     request: Request,
     order_id: str,
@@ -68,9 +89,9 @@ async def run_update(
     refusal by its validator becomes a 409 (or `refused_status`) naming the clause and the
     field. An update not answered in time may still take effect: 503, and asking again with
     the same request (the same update ID) gets its one outcome."""
-    handle = request.app.state.temporal.get_workflow_handle(
-        workflow_id or order_workflow_id(order_id)
-    )
+    target = workflow_id or order_workflow_id(order_id)
+    await same_body_as_first(request, f"{target}:{name}")
+    handle = request.app.state.temporal.get_workflow_handle(target)
     if isinstance(arg, BaseModel) and "operator" in type(arg).model_fields:
         arg = arg.model_copy(update={"operator": acting(request, arg.operator)})
     timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)

@@ -39,6 +39,16 @@ async def order_named_elsewhere(pool: Any, kind: str, payload: dict[str, Any]) -
     return None
 
 
+# The headers providers sign with: a signature is ASCII, anything else is malformed (400).
+SIGNATURE_HEADERS = (
+    "webhook-signature",
+    "webhook-id",
+    "webhook-timestamp",
+    "stripe-signature",
+    "x-hmac-signature",
+    "paypal-transmission-sig",
+)
+
 EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event in EVENTS]}
 
 
@@ -65,6 +75,9 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
     read_event = reader_for(kind, provider, app.settings)
     if read_event is None:
         raise Problem(404, "Unknown webhook source", f"no {kind} provider named {provider!r}")
+    for name in SIGNATURE_HEADERS:
+        if not request.headers.get(name, "").isascii():
+            raise Problem(400, "Malformed signature", f"the {name} header is not ASCII", field=name)
     body = await read_limited(request, app.settings.webhook_max_body_bytes, "webhook bodies")
     try:
         read = await read_event(body, request)

@@ -69,12 +69,35 @@ async def events(db: asyncpg.Pool, rma_ids: list[str]) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def rma_of_parcel(conn: asyncpg.Connection, tracking_number: str) -> str | None:
-    """The return whose parcel carries this tracking number, if one does."""
+async def rma_of_parcel(
+    conn: asyncpg.Connection, tracking_number: str, reference: str | None = None
+) -> str | None:
+    """The return whose parcel carries this tracking number, if one does and no order's
+    outbound parcel does; with the carrier's `reference`, only a return it names (by its
+    RMA or its order)."""
     return await conn.fetchval(
-        "SELECT rma_id FROM returns WHERE tracking_number = $1 ORDER BY created_at DESC LIMIT 1",
+        "SELECT r.rma_id FROM returns r WHERE r.tracking_number = $1"
+        " AND NOT EXISTS (SELECT 1 FROM parcels p WHERE p.tracking_number = $1)"
+        " AND ($2::text IS NULL OR $2 IN (r.rma_id, r.order_id))"
+        " ORDER BY r.created_at DESC LIMIT 1",
         tracking_number,
+        reference,
     )
+
+
+async def parcel_owner(
+    conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str, rma_id: str
+) -> str | None:
+    """Who else a tracking number belongs to: an order's outbound parcel (`order <id>`) or
+    another return's parcel (`return <rma>`); None when it is free for this return."""
+    owner: str | None = await conn.fetchval(
+        "SELECT 'order ' || order_id FROM parcels WHERE tracking_number = $1"
+        " UNION ALL SELECT 'return ' || rma_id FROM returns"
+        " WHERE tracking_number = $1 AND rma_id <> $2 LIMIT 1",
+        tracking_number,
+        rma_id,
+    )
+    return owner
 
 
 RETURNS = timeline.ReadModel(

@@ -15,7 +15,7 @@ CLAUSE = re.compile(r"\b(?:[A-Z]{3}-[A-Z]{3}-\d+|LIF-\d+)\b")
 
 
 LIVE_CODE = ("workflows", "starter")
-STACK_TESTS = ("tests/workflows", "tests/integration")
+STACK_TESTS = ("tests/workflows", "tests/integration", "tests/security")
 
 
 def table() -> dict[str, list[str]]:

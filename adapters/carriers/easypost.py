@@ -101,7 +101,8 @@ def signature(body: bytes, secret: str) -> str:
 
 def signed_by(body: bytes, header: str, secrets: list[str]) -> bool:
     """Whether any of the secrets (several during a rotation) signed this body."""
-    return any(hmac.compare_digest(signature(body, secret), header) for secret in secrets)
+    given = header.encode("utf-8", "surrogateescape")  # any header, ASCII or not, compared
+    return any(hmac.compare_digest(signature(body, secret).encode(), given) for secret in secrets)
 
 
 def event_of(payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:

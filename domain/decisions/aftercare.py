@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -165,7 +166,8 @@ def digital_card_expiry(policy: Policy, issued_at: datetime) -> Deadline:
 def card_code_matches(policy: Policy, given: str, issued: str) -> Decision:
     """Codes are shown and compared exactly: case matters."""
     clauses = policy.digital.codes_case_sensitive.clauses if policy.digital else ()
-    if given == issued:
+    # compared in constant time: how long a wrong guess takes tells nothing of the code
+    if hmac.compare_digest(given.encode(), issued.encode()):
         return allow("the code matches exactly", *clauses)
     return refuse("the code does not match (codes are case-sensitive)", *clauses)
 

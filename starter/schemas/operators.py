@@ -111,7 +111,9 @@ class WebhookBacklog(Answer):
 
 class Readiness(Answer):
     status: str = Field(description="`ready` or `not ready`")
-    checks: dict[str, str]
+    checks: dict[str, str] | None = Field(
+        None, description="each dependency's state: for operators only"
+    )
     webhooks: WebhookBacklog | None = Field(
         None, description="the relay's backlog, when PostgreSQL answers"
     )

@@ -27,8 +27,8 @@ from adapters.email.smtp import SmtpMailer
 from domain.policy import PRESETS_DIR
 from runtime.codec import EncryptionCodec
 from runtime.postgres import free_port
+from runtime.providers import customer_links
 from runtime.settings import Settings
-from runtime.tokens import Links
 from sandbox.app import create_app as create_sandbox
 from sandbox.smtp import MailFolder, start_sink
 from starter.app import create_app as create_api
@@ -117,6 +117,7 @@ def settings_for(
         temporal_address=temporal_address,
         temporal_task_queue=f"orders-{uuid.uuid4().hex[:8]}",
         api_port=api,
+        api_metrics_address=f"127.0.0.1:{free_port()}",
         public_base_url=f"http://127.0.0.1:{api}",
         storefront_api_key=STOREFRONT_KEY,
         operator_api_key=OPERATOR_KEY,
@@ -181,9 +182,7 @@ async def running_system(
                 tracking=providers.tracking,
                 sealer=Sealer(settings.card_code_keys.get_secret_value()),
                 operators_email=settings.operators_email,
-                links=Links(
-                    settings.public_base_url, settings.order_token_secret.get_secret_value()
-                ),
+                links=customer_links(settings),
             )
             worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)
@@ -223,6 +222,13 @@ def order_body(**changes: Any) -> dict[str, Any]:
 
 STOREFRONT = {"Authorization": f"Bearer {STOREFRONT_KEY}"}
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+
+
+async def api_metrics(system: System) -> str:
+    """What the API's own metrics address serves (it is not on the public port)."""
+    address = system.settings.api_metrics_address
+    async with httpx.AsyncClient(timeout=10) as http:
+        return (await http.get(f"http://{address}/metrics")).text
 
 
 async def wait_for(predicate: Any, within: float = 60.0, interval: float = 0.2) -> Any:

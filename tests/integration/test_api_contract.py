@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from starter.problems import KINDS
-from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body
+from tests.integration.harness import OPERATOR, STOREFRONT, System, api_metrics, order_body
 
 PROBLEM = "application/problem+json"
 
@@ -117,11 +117,12 @@ async def test_operator_endpoints_need_the_operator_key(system: System) -> None:
 async def test_health_readiness_metrics_and_openapi(system: System) -> None:
     assert (await system.api.get("/healthz")).json() == {"status": "ok"}
     ready = await system.api.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {
-        "postgresql": "ok",
-        "temporal": "ok",
-    }
-    metrics = (await system.api.get("/metrics")).text
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.json().get("checks") is None  # why, only operators are told
+    detailed = await system.api.get("/readyz", headers=OPERATOR)
+    assert detailed.json()["checks"] == {"postgresql": "ok", "temporal": "ok"}
+    assert (await system.api.get("/metrics")).status_code == 404  # not on the public port
+    metrics = await api_metrics(system)
     assert "orderflow_orders_placed_total" in metrics
     paths = (await system.api.get("/openapi.json")).json()["paths"]
     assert {"/v1/orders", "/v1/orders/{order_id}", "/v1/webhooks/{kind}/{provider}"} <= set(paths)

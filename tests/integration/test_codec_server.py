@@ -131,7 +131,7 @@ async def test_bad_codec_requests_are_refused_clearly(system: System) -> None:
         ]
     }
     refused = await system.api.post("/codec/decode", headers=OPERATOR, json=foreign)
-    assert "'gone'" in assert_problem(refused, 422, "payloads")["detail"]
+    assert "'gone'" in assert_problem(refused, 400, "payloads")["detail"]
 
 
 async def test_every_codec_call_is_audited_without_content(

@@ -23,6 +23,7 @@ from tests.integration.harness import (
     OPERATOR,
     STOREFRONT,
     System,
+    api_metrics,
     order_body,
     running_system,
     wait_for,
@@ -36,7 +37,7 @@ async def test_the_api_measures_latency_by_route_template(system: System) -> Non
     assert placed.status_code == 201
     order_id = placed.json()["order_id"]
     assert (await system.api.get(f"/v1/orders/{order_id}", headers=OPERATOR)).status_code == 200
-    text = (await system.api.get("/metrics")).text
+    text = await api_metrics(system)
     bucket = (
         'orderflow_http_request_duration_seconds_count{method="GET",'
         'route="/v1/orders/{order_id}",status="200"}'

@@ -64,7 +64,7 @@ async def test_the_page_opens_from_the_mail_in_the_customers_language(system: Sy
     )
     link = await wait_for(lambda: _async(page_link_in_mail(system, order["order_id"])), 30)
     assert link.startswith(system.settings.public_base_url)
-    assert order["links"]["page"] in link
+    assert order["access_token"] not in link  # the e-mail carries a link token of its own
 
     async def paid() -> httpx.Response | None:
         page = await system.api.get(link)
@@ -75,7 +75,13 @@ async def test_the_page_opens_from_the_mail_in_the_customers_language(system: Sy
     assert "no-store" in page.headers["cache-control"]
     assert 'lang="fr" dir="ltr"' in page.text and "Commande" in page.text
     assert "39,80\u00a0€" in page.text  # 2 × 19.90 EUR, as French writes it
-    assert "Modifier l'adresse de livraison" in page.text and "Annuler la commande" in page.text
+    assert "Annuler la commande" in page.text
+    # the address is changed with the storefront's token, never from an e-mail's link
+    assert "Modifier l'adresse de livraison" not in page.text
+    at_the_shop = await system.api.get(
+        f"/orders/{order['order_id']}", params={"token": order["access_token"]}
+    )
+    assert "Modifier l'adresse de livraison" in at_the_shop.text
     assert "Ask for a return" not in page.text and "Demander un retour" not in page.text
     assert (
         "IMA-EDT-1" in page.text or "KWO-CAN-1" in page.text or '<span class="clause"' in page.text
@@ -100,7 +106,16 @@ async def test_the_payment_page_returns_to_the_order_page(system: System) -> Non
         assert (await browser.get(url)).status_code == 200
         back = await browser.post(httpx.URL(url).copy_add_param("outcome", "complete"))
     assert back.status_code == 303
-    assert back.headers["location"].endswith(order["links"]["page"])
+    way_back = back.headers["location"]
+    assert way_back.startswith(
+        f"{system.settings.public_base_url}/orders/{order['order_id']}/back?"
+    )
+    assert order["access_token"] not in way_back and "token=" not in way_back
+    arrived = await system.api.get(way_back)
+    assert arrived.status_code == 303
+    page = await system.api.get(arrived.headers["location"])
+    assert page.status_code == 200 and order["order_id"] in page.text
+    assert_problem(await system.api.get(way_back), 410)  # once only
 
 
 @pytest.mark.skipif(

@@ -106,7 +106,7 @@ async def test_an_event_the_relay_cannot_handle_never_holds_up_the_ones_behind_i
     assert failed["relay_state"] == "pending" and failed["later"]  # tried again after a backoff
     assert failed["attempts"] >= 1 and "RuntimeError" in failed["last_error"]
 
-    ready = (await system.api.get("/readyz")).json()
+    ready = (await system.api.get("/readyz", headers=OPERATOR)).json()
     assert ready["webhooks"]["pending"] >= 1 and ready["webhooks"]["oldest_unrelayed_seconds"] >= 0
 
     # Once it has failed MAX_ATTEMPTS times it is parked for operators, with its reason.
