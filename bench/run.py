@@ -163,6 +163,8 @@ class Bench:
             "ORDERFLOW_SANDBOX_TRACKING_STEP_SECONDS": str(self.config.tracking_step_seconds),
             "ORDERFLOW_RELAY_POLL_SECONDS": "0.2",
             "ORDERFLOW_LOG_LEVEL": "WARNING",
+            # every simulated customer comes from 127.0.0.1: one address, not one customer
+            "ORDERFLOW_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
             "ORDERFLOW_WORKFLOW_SANDBOX": str(self.config.workflow_sandbox).lower(),
         }
         self.stack = Stack(self.folder, self.ports, overrides)

@@ -91,6 +91,8 @@ class ChaosStack:
             "ORDERFLOW_SANDBOX_WEBHOOK_CHAOS": "true",
             "ORDERFLOW_RELAY_POLL_SECONDS": "0.5",
             "ORDERFLOW_LOG_LEVEL": "WARNING",
+            # every simulated customer comes from 127.0.0.1: one address, not one customer
+            "ORDERFLOW_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
         }
         self.stack = Stack(folder, self.ports, overrides)
         env = self.stack.env  # the stack's keys, generated into its folder

@@ -135,6 +135,41 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         1024 * 1024, gt=0, description="the largest JSON request body taken (413 above it)"
     )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="where rate-limit counters are kept: this process (`memory://`) or a store "
+        "API replicas share (`redis://host:6379`, `memcached://host:11211`)",
+    )
+    rate_limit_per_address: str = Field(
+        "600/minute",
+        description="requests from one client address without a shop's key (customers, anyone)",
+    )
+    rate_limit_per_token: str = Field(
+        "120/minute", description="requests with one customer's token"
+    )
+    rate_limit_per_key: str = Field(
+        "20000/minute", description="requests with one storefront or operator key"
+    )
+    rate_limit_unauthorized: str = Field(
+        "30/minute",
+        description="failed authentications from one client address; past it, every request "
+        "from there is refused until the window moves on",
+    )
+    evidence_max_files_per_order: int = Field(
+        30, gt=0, description="evidence files one order or subscription may hold"
+    )
+    evidence_max_bytes_per_order: int = Field(
+        100 * 1024 * 1024, gt=0, description="bytes of evidence one order or subscription may hold"
+    )
+    claims_max_open: int = Field(
+        5, gt=0, description="claims of one order or subscription open at once"
+    )
+    claim_messages_max: int = Field(
+        50, gt=0, description="messages (questions and answers) one claim may hold"
+    )
+    payment_retries_max: int = Field(
+        10, gt=0, description="payment retries one order may ask for, whatever its policy allows"
+    )
     relay_enabled: bool = True
     relay_poll_seconds: float = 1.0
 
@@ -249,6 +284,24 @@ class Settings(BaseSettings):
         if self.payload_codec_keys_file is not None:
             return Keyring.from_file(self.payload_codec_keys_file, "payload key")
         return Keyring(self.payload_codec_keys.get_secret_value(), "payload key")
+
+    @model_validator(mode="after")
+    def _rate_limits(self) -> Settings:
+        from limits import parse
+
+        for name in (
+            "rate_limit_per_address",
+            "rate_limit_per_token",
+            "rate_limit_per_key",
+            "rate_limit_unauthorized",
+        ):
+            try:
+                parse(getattr(self, name))
+            except ValueError as err:
+                raise ValueError(
+                    f"ORDERFLOW_{name.upper()} must read like `120/minute`: {err}"
+                ) from err
+        return self
 
     @model_validator(mode="after")
     def _provider_keys(self) -> Settings:

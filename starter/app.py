@@ -43,6 +43,7 @@ from starter import (
     webhooks,
 )
 from starter.auth import OperatorIdentity
+from starter.limits import RateLimits
 from starter.observe import RequestObservation
 from starter.relay import Relay
 from starter.schemas.webhooks import EVENTS
@@ -123,6 +124,7 @@ def create_app(
     openapi.install(app, EVENTS)
 
     app.add_middleware(OperatorIdentity)
+    app.add_middleware(RateLimits, settings=settings)
     app.add_middleware(RequestObservation, tracer=tracer)
 
     for module in (

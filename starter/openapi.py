@@ -84,10 +84,19 @@ def document(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) -> di
                 responses.setdefault("404", {})
             if "requestBody" in operation:
                 responses.setdefault("400", {})
+            if not path.startswith(("/healthz", "/readyz")):
+                responses.setdefault("429", {})
             for code, response in responses.items():
                 if code.isdigit() and int(code) >= 400 and _is_problem(response):
                     response["description"] = describe(int(code))
                     response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+                if code == "429":
+                    response["headers"] = {
+                        "Retry-After": {
+                            "description": "seconds until the request may be sent again",
+                            "schema": {"type": "integer"},
+                        }
+                    }
             operation["responses"] = dict(sorted(responses.items()))
     app.openapi_schema = schema
     return schema

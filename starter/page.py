@@ -169,7 +169,13 @@ async def order_page(
     )
 
 
-@router.get("/orders/{order_id}/back", response_class=RedirectResponse, status_code=303)
+# A browser's way back from a provider's page, not an API: left out of the OpenAPI document.
+@router.get(
+    "/orders/{order_id}/back",
+    response_class=RedirectResponse,
+    status_code=303,
+    include_in_schema=False,
+)
 async def back_from_the_provider(
     order_id: str,
     request: Request,

@@ -133,6 +133,10 @@ def settings_for(
         policies_dir=short_window_presets(folder / "policies"),
         relay_poll_seconds=0.2,
         evidence_store_url=f"file:{folder / 'evidence'}",
+        # the suite's clients all come from 127.0.0.1: limits of their own are in tests/security
+        rate_limit_per_address="100000/minute",
+        rate_limit_per_token="100000/minute",
+        rate_limit_unauthorized="100000/minute",
     )
     values.update(overrides)
     return Settings(**values)
