@@ -31,9 +31,15 @@ class PayloadNotDecodable(ValueError):
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keyring: Keyring, namespace: str) -> None:
+    """`refuse_plaintext`: a payload that is not encrypted is refused instead of passed
+    through, so that nobody who reaches the engine can hand the worker a signal or update of
+    their own making (on in production; off only to replay workflows begun before payloads
+    were encrypted)."""
+
+    def __init__(self, keyring: Keyring, namespace: str, refuse_plaintext: bool = False) -> None:
         self.keyring = keyring
         self.namespace = namespace
+        self.refuse_plaintext = refuse_plaintext
 
     def _context(self, key_id: str) -> bytes:
         return f"orderflow/payload\x00{self.namespace}\x00{key_id}".encode()
@@ -54,6 +60,8 @@ class EncryptionCodec(PayloadCodec):
 
     def open(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
+            if self.refuse_plaintext:
+                raise PayloadNotDecodable("a payload that is not encrypted is refused here")
             return payload
         key_id = payload.metadata.get(KEY_ID, b"").decode("ascii", "replace")
         try:
@@ -72,11 +80,13 @@ class EncryptionCodec(PayloadCodec):
             raise PayloadNotDecodable(f"payload under key {key_id!r} holds no payload") from err
 
 
-def encrypted_converter(keyring: Keyring, namespace: str) -> DataConverter:
+def encrypted_converter(
+    keyring: Keyring, namespace: str, refuse_plaintext: bool = False
+) -> DataConverter:
     """orderflow's data converter (pydantic models as JSON) with every payload encrypted and
     failure messages and stack traces moved into an encrypted payload too."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keyring, namespace),
+        payload_codec=EncryptionCodec(keyring, namespace, refuse_plaintext),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -106,9 +106,14 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Requests are logged by the API's own middleware, with their route and a masked path:
+    # uvicorn's access lines would hold raw paths (the Web UI's codec key, tokens in queries).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The SMTP sink's protocol trace holds whole messages (addresses, card codes): never
     # below INFO, whatever the level asked for.

@@ -82,10 +82,30 @@ class Settings(BaseSettings):
     payload_codec_keys_file: Path | None = Field(
         None, description="a file holding the payload keys instead (one per line, first encrypts)"
     )
+    payload_refuse_plaintext: bool | None = Field(
+        None,
+        description="refuse every payload from Temporal that is not encrypted (a signal or "
+        "update someone sent past the API); default: in production. Off only to finish "
+        "workflows begun before payloads were encrypted",
+    )
     codec_ui_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
         description="the Web UI's path key to the codec server (`/codec/ui/<key>`), taken "
         "only from the Web UI's own origin",
+    )
+    codec_oidc_issuer: str | None = Field(
+        None,
+        description="the operators' OpenID Connect issuer: the codec server takes its access "
+        "tokens (the Web UI's login, passed with TEMPORAL_CODEC_PASS_ACCESS_TOKEN)",
+    )
+    codec_oidc_audience: str | None = Field(
+        None, description="the audience those access tokens must name"
+    )
+    codec_oidc_jwks_url: str | None = Field(
+        None, description="where the issuer publishes its signing keys (JWKS)"
+    )
+    codec_oidc_group: str | None = Field(
+        None, description="a group the operator must be in (the token's `groups` claim)"
     )
     codec_max_body_bytes: int = Field(
         4 * 1024 * 1024, gt=0, description="the largest codec request taken (413 above it)"
@@ -163,9 +183,6 @@ class Settings(BaseSettings):
     )
     claims_max_open: int = Field(
         5, gt=0, description="claims of one order or subscription open at once"
-    )
-    claim_messages_max: int = Field(
-        50, gt=0, description="messages (questions and answers) one claim may hold"
     )
     payment_retries_max: int = Field(
         10, gt=0, description="payment retries one order may ask for, whatever its policy allows"
@@ -274,6 +291,12 @@ class Settings(BaseSettings):
     policies_dir: Path | None = None
 
     @property
+    def refuses_plaintext(self) -> bool:
+        if self.payload_refuse_plaintext is not None:
+            return self.payload_refuse_plaintext
+        return self.environment is Environment.PRODUCTION
+
+    @property
     def sandbox_mail_url(self) -> str:
         """The SMTP sink's mailbox page, beside the sandbox gateway."""
         base = self.sandbox_public_url or f"http://{self.sandbox_host}:{self.sandbox_port}"
@@ -284,6 +307,16 @@ class Settings(BaseSettings):
         if self.payload_codec_keys_file is not None:
             return Keyring.from_file(self.payload_codec_keys_file, "payload key")
         return Keyring(self.payload_codec_keys.get_secret_value(), "payload key")
+
+    @model_validator(mode="after")
+    def _codec_oidc(self) -> Settings:
+        oidc = (self.codec_oidc_issuer, self.codec_oidc_audience, self.codec_oidc_jwks_url)
+        if any(oidc) and not all(oidc):
+            raise ValueError(
+                "the codec's OpenID Connect login needs ORDERFLOW_CODEC_OIDC_ISSUER, "
+                "ORDERFLOW_CODEC_OIDC_AUDIENCE and ORDERFLOW_CODEC_OIDC_JWKS_URL"
+            )
+        return self
 
     @model_validator(mode="after")
     def _rate_limits(self) -> Settings:

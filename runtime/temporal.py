@@ -47,7 +47,9 @@ def sdk_runtime(metrics_address: str | None = None) -> Runtime:
 
 def data_converter(settings: Settings) -> DataConverter:
     """Every payload encrypted under the settings' keys, bound to the namespace."""
-    return encrypted_converter(settings.payload_keyring(), settings.temporal_namespace)
+    return encrypted_converter(
+        settings.payload_keyring(), settings.temporal_namespace, settings.refuses_plaintext
+    )
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:

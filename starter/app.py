@@ -45,6 +45,7 @@ from starter import (
 from starter.auth import OperatorIdentity
 from starter.limits import RateLimits
 from starter.observe import RequestObservation
+from starter.oidc import OidcOperators
 from starter.relay import Relay
 from starter.schemas.webhooks import EVENTS
 from store.db import create_pool, migrate
@@ -83,6 +84,7 @@ def create_app(
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
         state.codec = EncryptionCodec(settings.payload_keyring(), settings.temporal_namespace)
+        state.oidc = OidcOperators(settings) if settings.codec_oidc_issuer else None
         state.paypal = paypal_gateway(settings)  # verifies PayPal's webhooks, when it is on
         state.relay = None
         relay_task = None

@@ -30,7 +30,7 @@ from domain.status import ClaimStatus
 from starter.auth import CUSTOMER_OR_OPERATOR, may_read
 from starter.openapi import problems
 from starter.orders import body_hash, money_json, refused_at_intake
-from starter.problems import Problem
+from starter.problems import Problem, limit_reached
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimAnswer, QuoteAnswered
 from starter.updates import IdempotencyKey, run_update
@@ -81,6 +81,15 @@ async def keep_claim(
         else f"{prefix}_" + hashlib.sha256(f"{owner_id}:{prefix}:{key}".encode()).hexdigest()[:16]
     )
     structlog.contextvars.bind_contextvars(claim_id=claim_id)
+    settings = request.app.state.settings
+    final = [status.value for status in ClaimStatus if status.is_final]
+    if not await claims.exists(pool, claim_id) and (
+        await claims.open_count(pool, owner=owner, owner_id=owner_id, final=final)
+        >= settings.claims_max_open
+    ):
+        raise limit_reached(
+            f"open claims and questions per {owner}", settings.claims_max_open, "claims_max_open"
+        )
     return await claims.insert_claim(
         pool,
         claim_id=claim_id,

@@ -3,8 +3,10 @@
 orders' payloads, which Temporal only ever holds encrypted.
 
 Two doors. An operator's credential (`Authorization: Bearer …`) on `/codec/{action}`: the
-CLI's `--codec-endpoint …/codec --codec-auth "Bearer oper_…"`. And the Web UI, which can send
-no credential of its own, on `/codec/ui/{key}/{action}` with the stack's `codec_ui_key`, taken
+CLI's `--codec-endpoint …/codec --codec-auth "Bearer oper_…"`, or the access token of an
+operator signed in to the Web UI through the merchant's OpenID Connect provider (passed by the
+UI with TEMPORAL_CODEC_PASS_ACCESS_TOKEN). And, outside production only, the development Web
+UI, which signs nobody in, on `/codec/ui/{key}/{action}` with the stack's `codec_ui_key`, taken
 only from the Web UI's own origin. Browsers get CORS for that one origin and nothing else.
 Every call leaves one audit line: who, which namespace, how many payloads, never their
 content."""
@@ -119,6 +121,9 @@ async def codec_preflight(request: Request) -> Response:
 
 @router.post("/ui/{key}/{action}")
 async def codec_for_the_web_ui(key: str, action: Action, request: Request) -> JSONResponse:
+    if request.app.state.settings.environment == "production":
+        # production's Web UI signs operators in and passes their token to `/codec/{action}`
+        raise Problem(404, "Not found", "the Web UI's path key is for development only")
     expected = request.app.state.settings.codec_ui_key.get_secret_value()
     if not secrets.compare_digest(key.encode(), expected.encode()):
         raise unauthorized("this is not the Web UI's codec key")
@@ -132,6 +137,9 @@ async def codec_for_the_web_ui(key: str, action: Action, request: Request) -> JS
 @router.post("/{action}")
 async def codec_for_operators(action: Action, request: Request) -> JSONResponse:
     name = operator_name(request)
+    oidc = request.app.state.oidc
+    if name is None and oidc is not None:
+        name = await oidc.who(bearer(request))
     if name is None:
         settings = request.app.state.settings
         if bearer(request) and secrets.compare_digest(

@@ -13,7 +13,7 @@ from adapters.storage import ALLOWED_TYPES, sniff
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
 from starter.orders import visible_order
-from starter.problems import Problem, read_limited
+from starter.problems import Problem, limit_reached, read_limited
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import Evidence
 from store import evidence
@@ -33,6 +33,31 @@ async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
     the same evidence."""
     await visible_order(request, order_id)
     return await keep_evidence(request, order_id=order_id)
+
+
+async def within_caps(
+    request: Request, order_id: str | None, subscription_id: str | None, size: int
+) -> None:
+    """An order or subscription holds at most so many files and bytes (the merchant's
+    settings): one more past them is a 409, and nothing is stored."""
+    settings = request.app.state.settings
+    owner, owner_id = ("order", order_id) if order_id else ("subscription", subscription_id)
+    assert owner_id is not None
+    files, held = await evidence.held(request.app.state.pool, owner, owner_id)
+    if files + 1 > settings.evidence_max_files_per_order:
+        raise limit_reached(
+            f"evidence files per {owner}",
+            settings.evidence_max_files_per_order,
+            "evidence_max_files_per_order",
+            "body",
+        )
+    if held + size > settings.evidence_max_bytes_per_order:
+        raise limit_reached(
+            f"bytes of evidence per {owner}",
+            settings.evidence_max_bytes_per_order,
+            "evidence_max_bytes_per_order",
+            "body",
+        )
 
 
 async def keep_evidence(
@@ -65,6 +90,8 @@ async def keep_evidence(
         )
     digest = hashlib.sha256(data).hexdigest()
     evidence_id = "ev_" + hashlib.sha256(f"{owner}:{digest}".encode()).hexdigest()[:24]
+    if not await evidence.exists(app.pool, evidence_id):  # the same file again is not counted
+        await within_caps(request, order_id, subscription_id, len(data))
     key = f"{owner}/{evidence_id}"
     await app.evidence.put(key, data, declared)
     row = await evidence.insert(

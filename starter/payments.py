@@ -24,7 +24,7 @@ from starter.launch import step_json
 from starter.openapi import problems
 from starter.orders import money_json, visible_order
 from starter.page import returning_to_page
-from starter.problems import Problem
+from starter.problems import Problem, limit_reached
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided
 from starter.schemas.orders import PaymentAttempt
@@ -69,6 +69,10 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
             422, "Card token missing", "a card payment needs a token", field="payment.token"
         )
     app = request.app.state
+    if await credentials.count_of(app.pool, order_id) > app.settings.payment_retries_max:
+        raise limit_reached(
+            "payment retries per order", app.settings.payment_retries_max, "payment_retries_max"
+        )
     ref = await credentials.keep(app.pool, app.sealer, order_id, token)
     step = await run_update(
         request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=ref), PaymentStep

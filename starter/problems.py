@@ -141,6 +141,18 @@ DEFAULT_KIND = {
 }
 
 
+def limit_reached(what: str, limit: int, setting: str, field: str | None = None) -> Problem:
+    """A per-order (or per-subscription) cap the merchant sets, reached: 409, naming the
+    setting (not a policy clause)."""
+    return Problem(
+        409,
+        "Limit reached",
+        f"at most {limit} {what} (the merchant's setting ORDERFLOW_{setting.upper()})",
+        field=field,
+        kind="limit-reached",
+    )
+
+
 def type_uri(request: Request, kind: str) -> str:
     """The problem kind's page, absolute under the API's public address."""
     base = request.app.state.settings.public_base_url.rstrip("/")

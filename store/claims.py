@@ -43,6 +43,22 @@ async def insert_claim(
     return dict(row)
 
 
+async def exists(pool: asyncpg.Pool, claim_id: str) -> bool:
+    return bool(await pool.fetchval("SELECT 1 FROM claims WHERE claim_id = $1", claim_id))
+
+
+async def open_count(pool: asyncpg.Pool, *, owner: str, owner_id: str, final: list[str]) -> int:
+    """How many claims and questions of this order or subscription are still open."""
+    column = "order_id" if owner == "order" else "subscription_id"
+    return int(
+        await pool.fetchval(
+            f"SELECT count(*) FROM claims WHERE {column} = $1 AND status <> ALL($2::text[])",
+            owner_id,
+            final,
+        )
+    )
+
+
 async def forget_refused(pool: asyncpg.Pool, claim_id: str) -> None:
     """A claim the policy refused leaves nothing behind."""
     await timeline.forget_refused(pool, CLAIMS, claim_id)

@@ -66,3 +66,10 @@ async def resolve(pool: asyncpg.Pool, sealer: Sealer, token: str, owner: str) ->
     if row is None:
         raise UnknownCredential(f"no payment credential {token} for {owner}")
     return sealer.open(row["key_id"], bytes(row["sealed"]), _context(token, owner))
+
+
+async def count_of(pool: asyncpg.Pool, owner: str) -> int:
+    """How many credentials were sealed for this order (or `subscription:<id>`)."""
+    return int(
+        await pool.fetchval("SELECT count(*) FROM payment_credentials WHERE owner = $1", owner)
+    )

@@ -52,3 +52,18 @@ async def of_owner(pool: asyncpg.Pool, owner: str, owner_id: str, ids: list[str]
         ids,
     )
     return {r["evidence_id"] for r in rows}
+
+
+async def held(pool: asyncpg.Pool, owner: str, owner_id: str) -> tuple[int, int]:
+    """How many files, and how many bytes, this order or subscription holds."""
+    column = "order_id" if owner == "order" else "subscription_id"
+    row = await pool.fetchrow(
+        f"SELECT count(*) AS files, coalesce(sum(size_bytes), 0) AS bytes FROM evidence"
+        f" WHERE {column} = $1",
+        owner_id,
+    )
+    return int(row["files"]), int(row["bytes"])
+
+
+async def exists(pool: asyncpg.Pool, evidence_id: str) -> bool:
+    return bool(await pool.fetchval("SELECT 1 FROM evidence WHERE evidence_id = $1", evidence_id))
