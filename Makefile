@@ -34,9 +34,11 @@ chaos: $(STAMP)  ## orders through a stack whose parts fail; audits states, mone
 lock: $(STAMP)  ## pin the image's runtime dependencies with their hashes (requirements.lock)
 	$(BIN)/python -m runtime.lockfile
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff; bandit (no high finding); pip-audit over requirements.lock (needs a vulnerability service)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r . -x ./.venv,./tests,./.data -lll
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -97,7 +97,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         mailer = SmtpMailer(
             settings.smtp_host,
             settings.smtp_port,
-            username=settings.smtp_username,
+            username=settings.smtp_username or None,  # unset (or empty): no login
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="the proxies whose X-Forwarded-For and X-Forwarded-Proto the API believes "
+        "(comma-separated addresses, `*` for any): the client address rate limits count by",
+    )
     public_base_url: str = "http://127.0.0.1:8000"
     storefront_api_key: SecretStr = SecretStr(DEV_SECRET)
     operator_api_key: SecretStr = SecretStr(DEV_SECRET)
@@ -460,6 +465,8 @@ def published_secrets(settings: Settings) -> list[str]:
             continue  # not used: other gateways take the payments
         default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else ""
         given = value.get_secret_value().split()
+        if field.default is None and not given:
+            continue  # an optional secret left empty is not set
         if not given or (default and default in given) or DEV_SECRET in given:
             published.append(name)
     return published

@@ -161,6 +161,8 @@ def main() -> None:
         port=settings.api_port,
         log_config=None,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.api_forwarded_allow_ips,
     )
 
 

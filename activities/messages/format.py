@@ -30,7 +30,7 @@ def as_money(value: Any) -> tuple[Decimal, str] | None:
 
 
 def money(value: Any, locale: str) -> str:
-    """`924.000 SAR` → `‏924.00 ر.س.‏` in Arabic, `924,00 SAR` in French."""
+    """`924.000 SAR` → `924.00 ر.س.` (between right-to-left marks) in Arabic, `924,00 SAR` in French."""
     parsed = as_money(value)
     if parsed is None:
         return "" if value is None else str(value)

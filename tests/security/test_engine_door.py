@@ -37,20 +37,22 @@ async def _failed_tasks(client: Client, workflow_id: str) -> int:
 
 
 async def test_a_worker_that_refuses_plaintext_never_applies_a_plain_signal(
-    time_env: WorkflowEnvironment,
+    dev_env: WorkflowEnvironment,
 ) -> None:
+    """On the dev server: a workflow task that keeps failing must not hold up the
+    time-skipping server the workflow tests share."""
     from workflows.order import OrderWorkflow
     from workflows.runner import workflow_runner
 
     keyring = Keyring(DEV_PAYLOAD_CODEC_KEYS)
-    namespace = time_env.client.namespace
+    namespace = dev_env.client.namespace
     refusing = Client(
-        time_env.client.service_client,
+        dev_env.client.service_client,
         namespace=namespace,
         data_converter=encrypted_converter(keyring, namespace, refuse_plaintext=True),
     )
     plain = Client(
-        time_env.client.service_client,
+        dev_env.client.service_client,
         namespace=namespace,
         data_converter=pydantic_data_converter,  # no codec: plaintext payloads
     )
@@ -64,22 +66,22 @@ async def test_a_worker_that_refuses_plaintext_never_applies_a_plain_signal(
         workflow_runner=workflow_runner(),
         activities=world.activities(),
     ):
-        handle = await time_env.client.start_workflow(
+        handle = await dev_env.client.start_workflow(
             OrderWorkflow.run, order, id=order_workflow_id(order.order_id), task_queue=queue
         )
         for _ in range(100):
             if any(c.startswith("authorize") for c in world.calls):
                 break
             await asyncio.sleep(0.05)
-        assert await _failed_tasks(time_env.client, handle.id) == 0  # encrypted: all well
+        assert await _failed_tasks(dev_env.client, handle.id) == 0  # encrypted: all well
         forged = PaymentEvent(event_id="evt_forged", type="payment.failed", payment_id="pay_1")
         await plain.get_workflow_handle(handle.id).signal(SIGNAL_PAYMENT_EVENT, forged)
         for _ in range(600):
-            if await _failed_tasks(time_env.client, handle.id):
+            if await _failed_tasks(dev_env.client, handle.id):
                 break
             await asyncio.sleep(0.05)
         history = await handle.fetch_history()
-        assert await _failed_tasks(time_env.client, handle.id) >= 1, [
+        assert await _failed_tasks(dev_env.client, handle.id) >= 1, [
             EventType.Name(e.event_type) for e in history.events
         ]
         await handle.terminate("test over")

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.policy import PaymentMethod
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
-from tests.workflows.fakes import FakeWorld, held_at_dispatch, running_order
+from tests.workflows.fakes import FakeWorld, held_at_dispatch, record_history, running_order
 from tests.workflows.test_payments import event, order, provider_says, status_is, step
 from workflows.names import SIGNAL_PAYMENT_EVENT
 
@@ -31,6 +31,7 @@ async def test_a_reversal_the_provider_denies_cancels_nothing(
         await time_env.sleep(60)
         snapshot = await status_is(handle, OrderStatus.PAID)
         await handle.terminate("test over")
+        await record_history(handle, "reversal_denied_by_the_provider")
     assert snapshot.reversed_at is None
     assert "chargeback" not in world.tasks
     assert [e.kind for e in world.events].count("payment_event_unconfirmed") == 1
@@ -53,5 +54,6 @@ async def test_a_forged_terminal_event_before_3ds_does_not_end_the_payment(
         await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "pay_1", "authorized"))
         paid = await status_is(handle, OrderStatus.PAID)
         await handle.terminate("test over")
+        await record_history(handle, f"3ds_after_a_forged_{forged.split('.')[1]}")
     assert paid.captured
     assert not any(c.startswith("void") for c in world.calls)

@@ -238,6 +238,7 @@ async def test_imalent_paypal_approval_captures_and_a_confirmed_reversal_is_a_ch
         )
         assert decided.cancelled and decided.clauses == ("IMA-PAY-1",)
         result = await handle.result()
+        await record_history(handle, "chargeback_accepted")
     assert result.status is OrderStatus.CANCELLED and result.shipments == []
     assert not any(c.startswith(("refund", "void", "label")) for c in world.calls)
     assert f"authorize:{result.order_id}:authorization:1" in world.calls
