@@ -165,6 +165,7 @@ class Bench:
             "ORDERFLOW_LOG_LEVEL": "WARNING",
             # every simulated customer comes from 127.0.0.1: one address, not one customer
             "ORDERFLOW_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
+            "ORDERFLOW_RATE_LIMIT_PER_TOKEN": "1000000/minute",
             "ORDERFLOW_WORKFLOW_SANDBOX": str(self.config.workflow_sandbox).lower(),
         }
         self.stack = Stack(self.folder, self.ports, overrides)

@@ -93,6 +93,7 @@ class ChaosStack:
             "ORDERFLOW_LOG_LEVEL": "WARNING",
             # every simulated customer comes from 127.0.0.1: one address, not one customer
             "ORDERFLOW_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
+            "ORDERFLOW_RATE_LIMIT_PER_TOKEN": "1000000/minute",
         }
         self.stack = Stack(folder, self.ports, overrides)
         env = self.stack.env  # the stack's keys, generated into its folder
