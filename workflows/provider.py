@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import ConfirmPayment, MovementResult
@@ -35,6 +36,7 @@ class ProviderStates:
         self._ctx, self._cancels = ctx, cancels
         self.states: dict[str, ProviderState] = {}
         self.checks: list[asyncio.Task[None]] = []
+        self.chargeback_open = False
         self.chargeback_decided = False
 
     def heard(self, event: PaymentEvent) -> None:
@@ -64,9 +66,23 @@ class ProviderStates:
             payment_id=payment_id,
             idempotency_key=f"{ctx.order_id}:reversal:{payment_id}",
         )
-        answer: MovementResult = await run(
-            PaymentActivities.confirm_payment, request, SHORT, "ask the provider about a reversal"
-        )
+        try:
+            answer: MovementResult = await run(
+                PaymentActivities.confirm_payment,
+                request,
+                SHORT,
+                "ask the provider about a reversal",
+            )
+        except ActivityError:
+            # The provider refused to answer for good: a person looks at it there.
+            self.chargeback_open = True
+            await ctx.task(
+                "chargeback",
+                f"a reversal of {payment_id} was reported and the provider could not confirm "
+                "it: look at the payment at the provider",
+                ctx.payment_clauses(),
+            )
+            return
         if answer.state != ProviderState.REVERSED:
             self.reset(payment_id, LEDGER_STATES.get(answer.state, ProviderState.CAPTURED))
             await ctx.record(
@@ -82,6 +98,7 @@ class ProviderStates:
         if order.reversed_at is not None:
             return
         order.reversed_at = workflow.now()
+        self.chargeback_open = True
         decided = chargeback(ctx.policy, shipped=order.shipped_at is not None)
         await ctx.record(
             "payment_reversed",
@@ -97,7 +114,7 @@ class ProviderStates:
         )
 
     def may_decide_chargeback(self) -> None:
-        if self._ctx.order.reversed_at is None or self.chargeback_decided:
+        if not self.chargeback_open or self.chargeback_decided:
             raise refusal(
                 "no chargeback of this order waits for a decision",
                 self._ctx.payment_clauses(),
@@ -111,6 +128,8 @@ class ProviderStates:
         self.chargeback_decided = True
         decided = chargeback(ctx.policy, shipped=order.shipped_at is not None)
         cancelling = decision.accept and decided.allowed
+        if decision.accept and order.reversed_at is None:  # the operator saw it at the provider
+            order.reversed_at = workflow.now()
         if cancelling:
             cancelled = reversal_cancellation(ctx.policy, shipped=False)
             assert cancelled is not None

@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from domain.decisions.aftercare import card_code_matches
 from runtime.log import configure_logging
@@ -120,3 +123,20 @@ async def test_the_public_port_serves_no_metrics_and_no_insides(system: System) 
     assert ready == {"status": "ready"}
     detailed = (await system.api.get("/readyz", headers=OPERATOR)).json()
     assert detailed["checks"] == {"postgresql": "ok", "temporal": "ok"}
+
+
+async def test_an_easypost_signature_that_is_not_ascii_is_a_400(
+    system_with: Callable[..., AbstractAsyncContextManager[System]],
+) -> None:
+    async with system_with(
+        with_worker=False,
+        tracking_service="easypost",
+        easypost_api_key=SecretStr("EZTK" + "0" * 32),
+        easypost_webhook_secret=SecretStr("easypost-webhook-secret"),
+    ) as running:
+        answer = await running.api.post(
+            "/v1/webhooks/carriers/easypost",
+            content=b'{"id": "evt_1", "description": "tracker.updated"}',
+            headers={"x-hmac-signature": "hmac-sha256-hex=\u00e9".encode()},
+        )
+        assert_problem(answer, 400, "x-hmac-signature")

@@ -10,6 +10,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain.policy import PaymentMethod
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
+from tests.integration.harness import OPERATOR, System
+from tests.integration.test_api_contract import assert_problem
+from tests.integration.test_order_changes_http import place, reaches
 from tests.workflows.fakes import FakeWorld, held_at_dispatch, record_history, running_order
 from tests.workflows.test_payments import event, order, provider_says, status_is, step
 from workflows.names import SIGNAL_PAYMENT_EVENT
@@ -57,3 +60,29 @@ async def test_a_forged_terminal_event_before_3ds_does_not_end_the_payment(
         await record_history(handle, f"3ds_after_a_forged_{forged.split('.')[1]}")
     assert paid.captured
     assert not any(c.startswith("void") for c in world.calls)
+
+
+def test_a_disputed_stripe_charge_and_a_reversed_paypal_capture_read_as_reversed() -> None:
+    """What confirming a reversal asks of each provider reads their own word for it."""
+    from adapters.payments import PaymentState, paypal_terms, stripe
+
+    disputed = {"id": "pi_1", "status": "succeeded", "latest_charge": {"disputed": True}}
+    assert stripe.result_of(disputed).state is PaymentState.REVERSED
+    kept = {"id": "pi_1", "status": "succeeded", "latest_charge": {"disputed": False}}
+    assert stripe.result_of(kept).state is PaymentState.CAPTURED
+    capture = {"id": "cap_1", "status": "REVERSED"}
+    assert paypal_terms.capture_result("o-1", capture).state is PaymentState.REVERSED
+
+
+async def test_no_chargeback_to_decide_is_a_409(system: System) -> None:
+    """The operators' endpoint acts only on a chargeback the provider confirmed."""
+    order_id, mine = await place(system, "holdshop")
+    await reaches(system, order_id, mine, "paid")
+    answer = await system.api.post(
+        f"/v1/ops/orders/{order_id}/chargeback",
+        headers=OPERATOR,
+        json={"accept": True, "operator": "amira"},
+    )
+    assert "no chargeback" in assert_problem(answer, 409)["detail"]
+    view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+    assert view["status"] == "paid"
