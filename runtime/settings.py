@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -351,40 +350,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_published_secrets_in_production(self) -> Settings:
-        if self.environment is not Environment.PRODUCTION:
-            return self
-        unset = (
-            ""
-            if self.model_fields_set & {"environment"}
-            else ("ORDERFLOW_ENVIRONMENT is not set, so this process runs as production; ")
-        )
-        published = published_secrets(self)
-        if published:
-            raise ValueError(
-                unset + "production needs secrets of its own, not the development and sandbox "
-                "defaults everyone can read: set "
-                + ", ".join(f"ORDERFLOW_{name.upper()}" for name in published)
-            )
-        sandboxes = sandbox_providers(self)
-        if sandboxes:
-            raise ValueError(
-                unset + "production takes no sandbox provider (their webhooks are not "
-                "received in production): set " + ", ".join(sandboxes)
-            )
-        weak = weak_secrets(self)
-        if weak:
-            raise ValueError(
-                unset + f"production needs secrets of at least {STRONG_BITS // 8} bytes of "
-                "entropy (`python -c 'import secrets; print(secrets.token_urlsafe(32))'`): "
-                "set " + ", ".join(f"ORDERFLOW_{name.upper()}" for name in weak)
-            )
-        if self.payload_codec_keys_file is not None:
-            held = set(self.payload_keyring().key_lines) & DEV_KEY_LINES
-            if held:
-                raise ValueError(
-                    f"the payload key file {self.payload_codec_keys_file} holds a development "
-                    "key: make new keys (`orderflow keys new`) and keep only those"
-                )
+        if self.environment is Environment.PRODUCTION:
+            from runtime.production import refusal
+
+            refused = refusal(self)
+            if refused and "environment" not in self.model_fields_set:
+                refused = f"ORDERFLOW_ENVIRONMENT is not set, so this runs as production; {refused}"
+            if refused:
+                raise ValueError(refused)
         return self
 
 
@@ -394,82 +367,6 @@ PROVIDER_KEYS = {
     ("wallet_gateway", "paypal"): ("paypal_client_id", "paypal_client_secret", "paypal_webhook_id"),
     ("tracking_service", "easypost"): ("easypost_api_key", "easypost_webhook_secret"),
 }
-SANDBOX_PAYMENTS = ("payment_provider_api_key", "payment_webhook_secret")
-# (setting, what production must set it to): a sandbox's webhooks are not taken in production
-REAL_PROVIDERS = {
-    "payment_gateway": "stripe",
-    "wallet_gateway": "paypal",
-    "tracking_service": "easypost",
-}
-# Secrets that the deployment makes for itself (provider-issued keys are what they are).
-OWN_SECRETS = ("storefront_api_key", "operator_api_key", "order_token_secret", "codec_ui_key")
-STRONG_BITS = 256
-DEV_KEY_LINES = {DEV_CARD_CODE_KEYS, DEV_PAYLOAD_CODEC_KEYS}
-
-
-def sandbox_providers(settings: Settings) -> list[str]:
-    """`ORDERFLOW_<SETTING>=<real provider>` for each kind the sandbox still serves."""
-    return [
-        f"ORDERFLOW_{name.upper()}={real}"
-        for name, real in REAL_PROVIDERS.items()
-        if getattr(settings, name) != real
-    ]
-
-
-def entropy_bits(secret: str) -> float:
-    """A secret's strength as guessing would see it: its length times the bits of the
-    alphabet its characters come from; a repetition of a few characters counts only them."""
-    if not secret:
-        return 0.0
-    if all(c in "0123456789abcdef" for c in secret.lower()):
-        alphabet = 16
-    else:
-        alphabet = sum(
-            size
-            for test, size in ((str.islower, 26), (str.isupper, 26), (str.isdigit, 10))
-            if any(test(c) for c in secret)
-        ) + (33 if any(not c.isalnum() for c in secret) else 0)
-    distinct = len(set(secret))
-    counted = len(secret) if distinct >= min(16, len(secret) // 2) else distinct
-    return counted * math.log2(alphabet)
-
-
-def weak_secrets(settings: Settings) -> list[str]:
-    """The deployment's own secrets weaker than `STRONG_BITS`; among several kept for a
-    rotation, any one."""
-    weak = []
-    for name in OWN_SECRETS:
-        values = getattr(settings, name).get_secret_value().split()
-        for value in values:
-            _, _, key = value.rpartition(":") if name == "order_token_secret" else ("", "", value)
-            if entropy_bits(key) < STRONG_BITS:
-                weak.append(name)
-                break
-    return weak
-
-
-def published_secrets(settings: Settings) -> list[str]:
-    """The secret settings still holding the value published with the code (the development
-    and sandbox defaults), or empty; among several space-separated keys (a rotation), any one."""
-    published = []
-    for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
-        if not isinstance(value, SecretStr):
-            continue
-        if name == "payload_codec_keys" and settings.payload_codec_keys_file is not None:
-            continue  # the keys come from the file
-        if name in SANDBOX_PAYMENTS and "sandbox" not in (
-            settings.payment_gateway,
-            settings.wallet_gateway,
-        ):
-            continue  # not used: other gateways take the payments
-        default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else ""
-        given = value.get_secret_value().split()
-        if field.default is None and not given:
-            continue  # an optional secret left empty is not set
-        if not given or (default and default in given) or DEV_SECRET in given:
-            published.append(name)
-    return published
 
 
 def load_settings() -> Settings:

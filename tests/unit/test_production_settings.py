@@ -12,7 +12,8 @@ import sys
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from runtime.settings import SANDBOX_PAYMENTS, Environment, Settings, published_secrets
+from runtime.production import SANDBOX_PAYMENTS, published_secrets
+from runtime.settings import Environment, Settings
 from tests.paths import ROOT
 
 SECRETS = sorted(
