@@ -32,22 +32,21 @@ def sandbox_providers(settings: Settings) -> list[str]:
     ]
 
 
+HEX = frozenset("0123456789abcdefABCDEF")
+BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
+
+
 def entropy_bits(secret: str) -> float:
-    """A secret's strength as guessing would see it: its length times the bits of the
-    alphabet its characters come from; a repetition of a few characters counts only them."""
+    """A secret's strength as a guess would find it, for the encodings random secrets are
+    written in: 4 bits a character in hex, 6 in base64 (either alphabet), 6.5 otherwise (any
+    printable character); a repetition of a few characters counts only those."""
     if not secret:
         return 0.0
-    if all(c in "0123456789abcdef" for c in secret.lower()):
-        alphabet = 16
-    else:
-        alphabet = sum(
-            size
-            for test, size in ((str.islower, 26), (str.isupper, 26), (str.isdigit, 10))
-            if any(test(c) for c in secret)
-        ) + (33 if any(not c.isalnum() for c in secret) else 0)
-    distinct = len(set(secret))
-    counted = len(secret) if distinct >= min(16, len(secret) // 2) else distinct
-    return counted * math.log2(alphabet)
+    chars = set(secret)
+    bits = 4.0 if chars <= HEX else 6.0 if chars <= BASE64 else math.log2(95)
+    enough = min(2 ** (bits - 1), len(secret) // 2)  # half the alphabet, or of the length
+    counted = len(secret) if len(chars) >= enough else len(chars)
+    return counted * bits
 
 
 def weak_secrets(settings: Settings) -> list[str]:

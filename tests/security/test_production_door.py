@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from runtime.keyring import Keyring
+from runtime.production import STRONG_BITS, entropy_bits
 from runtime.settings import DEV_PAYLOAD_CODEC_KEYS, Settings
 from sandbox.webhooks import signed_headers
 from starter.provider_events import reader_for
@@ -111,3 +113,13 @@ def test_a_process_with_no_environment_refuses_the_published_defaults() -> None:
     assert "ORDERFLOW_ENVIRONMENT is not set" in ended.stderr
     assert "ORDERFLOW_ORDER_TOKEN_SECRET" in ended.stderr
     assert "Traceback" not in ended.stderr
+
+
+def test_a_random_secret_of_32_bytes_is_never_refused_as_weak() -> None:
+    """The estimate reads the encodings random secrets come in (hex, base64): a secret drawn
+    at random is accepted however its characters happened to fall."""
+    for _ in range(2000):
+        for drawn in (secrets.token_urlsafe(32), secrets.token_hex(32)):
+            assert entropy_bits(drawn) >= STRONG_BITS, drawn
+    for weak in ("x", "change-me", "a" * 64, "ab" * 40, secrets.token_urlsafe(24)):
+        assert entropy_bits(weak) < STRONG_BITS, weak
