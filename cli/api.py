@@ -18,12 +18,19 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
+def cli_settings() -> Settings:
+    """The settings as the command line reads them: the API's address, the database for
+    operators' credentials, and `make run`'s development keys. It serves nothing, so with no
+    ORDERFLOW_ENVIRONMENT it reads them as development; the API refuses what it must."""
+    return Settings(environment=os.environ.get("ORDERFLOW_ENVIRONMENT") or "development")
+
+
 def configured(variable: str, setting: str) -> str:
     """A key from the environment, else from `make run`'s local keys, else the settings."""
     found = os.environ.get(variable) or read_env_file(LOCAL_ENV).get(f"ORDERFLOW_{setting.upper()}")
     if found:
         return found
-    value = getattr(Settings(), setting)
+    value = getattr(cli_settings(), setting)
     return str(value.get_secret_value())
 
 

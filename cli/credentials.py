@@ -12,8 +12,7 @@ import asyncpg
 import typer
 from rich.table import Table
 
-from cli.api import err, out
-from runtime.settings import Settings
+from cli.api import cli_settings, err, out
 from store import operators
 from store.db import create_pool, migrate
 
@@ -23,7 +22,7 @@ T = TypeVar("T")
 
 def _with_pool(work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     async def run() -> T:
-        pool = await create_pool(Settings().database_url, max_size=2)
+        pool = await create_pool(cli_settings().database_url, max_size=2)
         try:
             await migrate(pool)
             return await work(pool)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.api import api_of, configured, out
-from runtime.settings import Settings
+from cli.api import api_of, cli_settings, configured, out
 
 CUSTOMERS = [
     ("Anna Berzina", "LV", "Riga", "lv"),
@@ -18,7 +17,7 @@ CUSTOMERS = [
 def demo(ctx: typer.Context) -> None:
     """Place three demo orders (in Latvian, Arabic and French) and print their links."""
     api = api_of(ctx)
-    settings = Settings()
+    settings = cli_settings()
     storefront = configured("ORDERFLOW_STOREFRONT_API_KEY", "storefront_api_key")
     for i, (name, country, city, locale) in enumerate(CUSTOMERS, start=1):
         order = api.call(

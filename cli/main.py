@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from cli import credentials, demo
-from cli.api import Api, api_of, configured, out
-from runtime.settings import Settings
+from cli.api import Api, api_of, cli_settings, configured, out
 
 app = typer.Typer(
     help="Work orders from the terminal: find and show orders, work the task list, review, "
@@ -49,7 +48,7 @@ def main(
     as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON")] = False,
 ) -> None:
     ctx.obj = Api(
-        url=(url or Settings().public_base_url).rstrip("/"),
+        url=(url or cli_settings().public_base_url).rstrip("/"),
         credential=key or configured("ORDERFLOW_OPERATOR_API_KEY", "operator_api_key"),
         as_json=as_json,
     )
