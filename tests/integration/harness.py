@@ -29,6 +29,7 @@ from runtime.codec import EncryptionCodec
 from runtime.postgres import free_port
 from runtime.providers import customer_links
 from runtime.settings import Settings
+from runtime.temporal import data_converter
 from sandbox.app import create_app as create_sandbox
 from sandbox.smtp import MailFolder, start_sink
 from starter.app import create_app as create_api
@@ -188,7 +189,14 @@ async def running_system(
                 operators_email=settings.operators_email,
                 links=customer_links(settings),
             )
-            worker: Worker = build_worker(client, activities, settings.temporal_task_queue)
+            # The worker's own client, with the converter the settings make (a production
+            # worker refuses plaintext payloads), on the session's connection.
+            own = Client(
+                client.service_client,
+                namespace=client.namespace,
+                data_converter=data_converter(settings),
+            )
+            worker: Worker = build_worker(own, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -20,6 +22,7 @@ from runtime.settings import DEV_PAYLOAD_CODEC_KEYS, Settings
 from tests.domain.helpers import preset
 from tests.integration.harness import System
 from tests.integration.test_api_contract import assert_problem
+from tests.integration.test_returns_http import delivered_order
 from tests.security.conftest import production_settings
 from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input
 from workflows.names import SIGNAL_PAYMENT_EVENT, order_workflow_id
@@ -92,3 +95,23 @@ async def test_the_codec_without_an_operators_credential_is_401(system: System) 
     payloads = {"payloads": []}
     assert_problem(await system.api.post("/codec/decode", json=payloads), 401)
     assert_problem(await system.api.post("/codec/ui/not-the-key/decode", json=payloads), 401)
+
+
+async def test_a_whole_order_runs_on_a_worker_that_refuses_plaintext(
+    system_with: Callable[..., AbstractAsyncContextManager[System]],
+) -> None:
+    """Refusing plaintext costs nothing legitimate: paid, shipped, tracked and delivered,
+    every payload the worker reads is one orderflow encrypted."""
+    async with system_with(payload_refuse_plaintext=True) as system:
+        assert system.settings.refuses_plaintext
+        order_id, mine = await delivered_order(system)
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        kinds = [e["kind"] for e in view["timeline"]]
+        assert "paid" in kinds and view["status"] == "delivered"
+        history = await system.client.get_workflow_handle(
+            order_workflow_id(order_id)
+        ).fetch_history()
+        failed = [
+            e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+        ]
+        assert failed == []
