@@ -11,14 +11,27 @@ from zoneinfo import ZoneInfo
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import pin_calendar
-from domain.claims import ClaimInput, ClaimSnapshot, QuoteAnswer, QuoteOutcome
+from domain.claims import (
+    ClaimInput,
+    ClaimSnapshot,
+    QuoteAnswer,
+    QuoteOutcome,
+    WarrantyInspection,
+)
 from domain.decisions.aftercare import repair_deadline
 from domain.decisions.claims import Filing, open_claim
 from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.claims_kit import file, handle_reaches, reaches, repaired, to_the_workshop
+from tests.workflows.claims_kit import (
+    act,
+    file,
+    handle_reaches,
+    reaches,
+    repaired,
+    to_the_workshop,
+)
 from tests.workflows.fakes import FakeWorld, record_history, refused, running_claim
 from tests.workflows.returns_kit import delivered
 from workflows import names
@@ -258,3 +271,33 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
         last = world.claim_events[-1]
         assert "after its limit" in last.summary and "CRD-WAR-3" in last.clauses
         await record_history(handle, "cardnet_repair_across_eid", "claim")
+
+
+async def test_paralight_an_inspectors_malfunction_never_voids_a_covered_defect(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """PAR-WAR-3: "darbības kļūme" is an operating error; a malfunction is what the warranty
+    covers. An inspection naming "malfunction" as a void condition is refused (the field),
+    the claim stays covered and is repaired free; the preset names the operating error."""
+    async with delivered(own_time_env, "paralight", LASER) as o:
+        started = await file(o, ClaimKind.WARRANTY, sku="PL-LASER-50")
+        cid = started.claim_id
+        await reaches(o, cid, ClaimStatus.AWAITING_PRODUCT)
+        malfunction = to_the_workshop(
+            o, cid, defect_confirmed=True, void_conditions=("malfunction",)
+        )
+        assert (await refused(malfunction, "ClaimRefused"))[:2] == ["PAR-WAR-3", "void_conditions"]
+        covered = await act(
+            o,
+            cid,
+            names.UPDATE_INSPECT_WARRANTY,
+            WarrantyInspection(operator="Workshop", defect_confirmed=True),
+        )
+        assert covered.status is ClaimStatus.IN_REPAIR
+        assert covered.warranty is not None and covered.warranty.covered
+        assert (await repaired(o, cid)).status is ClaimStatus.RESOLVED
+        assert not [c for c in o.world.calls if "claim" in c]  # nothing charged
+    policy = preset("paralight")
+    assert policy.warranty is not None and policy.warranty.void is not None
+    assert "operating_error" in policy.warranty.void.conditions
+    assert "malfunction" not in policy.warranty.void.conditions
