@@ -123,13 +123,15 @@ def _in_window(policy: Policy, request: ReturnRequest, now: datetime) -> ReturnO
         return _refused(f"no return window for {request.reason.value}", (), "reason")
     if now <= window.at:
         return window
-    after = {w.after for w in _windows_for(policy, request.reason)} - {None}
+    windows = _windows_for(policy, request.reason)
+    after = {w.after for w in windows} - {None}
     why = (
         "the return window for this reason has closed: the product's warranty applies now"
         if "warranty" in after
         else "the return window has closed"
     )
-    return _refused(why, window.clauses, "reason", return_window_closes_at=window.at)
+    refusing = merged(*(w.closed_by for w in windows)) or window.clauses
+    return _refused(why, refusing, "reason", return_window_closes_at=window.at)
 
 
 def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:

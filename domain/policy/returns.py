@@ -40,6 +40,9 @@ class ReturnWindow(Rule):
     counted_from: Literal["purchase", "delivery"]
     reasons: tuple[ReturnReason, ...] = ()
     after: Literal["warranty"] | None = None
+    # the clauses that refuse a request past the window (its own clauses when empty): a
+    # refusal cites the clause that refuses, not the one that opened the window
+    closed_by: tuple[str, ...] = ()
 
 
 class ConditionRule(Rule):
