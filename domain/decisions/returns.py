@@ -107,6 +107,9 @@ def _excluded(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
                     "lines",
                 )
         for exclusion in policy.returns.exclusions:
+            sealed = not (item.opened or item.used)
+            if exclusion.unless_sealed and sealed:
+                continue
             if item.category in exclusion.categories and request.reason not in exclusion.unless:
                 return _refused(
                     f"{item.sku} ({item.category.replace('_', ' ')}) cannot be returned for "

@@ -78,6 +78,8 @@ class InspectionRule(Rule):
 class ExclusionRule(Rule):
     categories: tuple[str, ...] = Field(min_length=1)
     unless: tuple[ReturnReason, ...] = ()
+    # the exclusion spares an item still sealed (neither opened nor used): "used software"
+    unless_sealed: bool = False
 
 
 class RestockingRule(Rule):

@@ -180,3 +180,25 @@ async def test_cardnet_opened_products_are_exchanged_only_for_a_defect(
             exchange_sku="PHONE-2",
         )
         assert "CRD-RET-6" in taken.clauses
+
+
+async def test_cardnet_sealed_software_comes_back_and_used_software_does_not(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """CRD-EXC-2, CRD-RET-2: "used" qualifies the software: a box still sealed is returned
+    like any product in its original state; opened or used, it is excluded."""
+    boxed = [("OFFICE-BOX", "400.00", 2, "software")]
+    async with delivered(own_time_env, "cardnet", boxed) as o:
+        await own_time_env.sleep(timedelta(days=3))
+        sealed = await o.ask("change_of_mind", ("OFFICE-BOX", 1), has_original_invoice=True)
+        assert sealed.status is ReturnStatus.APPROVED
+        used = await refused(
+            o.ask(
+                "change_of_mind",
+                ("OFFICE-BOX", 1),
+                has_original_invoice=True,
+                line={"opened": True, "used": True},
+            ),
+            "ReturnRefused",
+        )
+        assert used[:2] == ["CRD-EXC-2", "lines"]
