@@ -46,11 +46,13 @@ def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOut
     if start is None:
         return WarrantyOutcome(decision=refuse("the warranty starts on receipt", *cover.clauses))
     period = cover.period_by_model.get(facts.model, cover.default_period)
-    ends = start + period
+    # no period of the merchant's own: the manufacturer's, which the store never decides by
+    ends = start + period if period is not None else None
+    deadline = {"warranty_ends_at": ends} if ends is not None else {}
     void = rules.void
     voided = [c for c in facts.void_conditions if void and c in void.conditions]
     out = rules.out_of_warranty
-    if voided or now > ends:
+    if voided or (ends is not None and now > ends):
         why = f"warranty void: {', '.join(voided)}" if voided else "the warranty period has ended"
         clauses = merged(cover.clauses, void.clauses if voided and void else ())
         if out is not None:
@@ -58,15 +60,16 @@ def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOut
                 decision=allow(
                     f"{why}; technical service at basic cost",
                     *merged(clauses, out.clauses),
-                    warranty_ends_at=ends,
+                    **deadline,
                 ),
                 remedies=("service",),
                 service_charge=out.charge,
             )
-        return WarrantyOutcome(decision=refuse(why, *clauses, warranty_ends_at=ends))
+        return WarrantyOutcome(decision=refuse(why, *clauses, **deadline))
     how = "through the authorised agent" if cover.via_authorised_agent else "by the merchant"
+    until = f"until {ends.date()}" if ends is not None else "for the manufacturer's period"
     return WarrantyOutcome(
-        decision=allow(f"covered {how} until {ends.date()}", *cover.clauses, warranty_ends_at=ends),
+        decision=allow(f"covered {how} {until}", *cover.clauses, **deadline),
         remedies=cover.remedies,
         customer_pays_shipping=facts.store_mediation and cover.store_mediation_shipping_by_customer,
     )

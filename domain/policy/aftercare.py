@@ -13,7 +13,9 @@ from domain.policy.rules import Rule, Section
 
 
 class WarrantyRule(Rule):
-    default_period: timedelta
+    # None: the period is the manufacturer's, which the merchant does not publish; the store
+    # never refuses a warranty claim by a period of its own
+    default_period: timedelta | None = None
     period_by_model: dict[str, timedelta] = Field(default_factory=dict)
     counted_from: Literal["purchase", "delivery"] = "delivery"
     remedies: tuple[Literal["replace", "repair", "service"], ...] = ("replace", "repair")

@@ -301,3 +301,22 @@ async def test_paralight_an_inspectors_malfunction_never_voids_a_covered_defect(
     assert policy.warranty is not None and policy.warranty.void is not None
     assert "operating_error" in policy.warranty.void.conditions
     assert "malfunction" not in policy.warranty.void.conditions
+
+
+async def test_cardnet_a_manufacturing_defect_after_a_year_goes_to_the_agent_never_refused(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """CRD-WAR-1: the period is the manufacturer's, which cardnet does not publish: on day 400
+    after purchase the claim is not refused by a period of the store's own; the customer is
+    pointed to the authorised agent with the invoice."""
+    async with delivered(own_time_env, "cardnet", [("PHONE-1", "900.00", 1, "general")]) as o:
+        # a claim the store mediates keeps the order open past its return window
+        mediated = await file(o, ClaimKind.WARRANTY, sku="PHONE-1", store_mediation=True)
+        await reaches(o, mediated.claim_id, ClaimStatus.AWAITING_PRODUCT)
+        await own_time_env.sleep(timedelta(days=400))
+        late = await file(o, ClaimKind.WARRANTY, sku="PHONE-1")
+        assert late.warranty is not None and late.warranty.via_agent
+        assert late.warranty.covered and late.warranty.ends_at is None
+        assert late.clauses[0] == "CRD-WAR-1"
+        closed = await reaches(o, late.claim_id, ClaimStatus.CLOSED)
+        assert closed.outcome == "to the manufacturer's authorised agent"
