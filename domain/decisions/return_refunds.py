@@ -145,8 +145,17 @@ def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
         lines.append(RefundLine(label="shipping", amount=shipping, clauses=rules.refund.clauses))
     route = policy.payment.refunds
     if route is not None and route.bank_fees_borne_by_customer:
+        fee = items_total.times(route.bank_fee_percent / 100) + Money(
+            amount=route.bank_fee_fixed, currency=currency
+        )
         lines.append(
             RefundLine(
+                label="intermediary and bank fees (the merchant's setting)",
+                amount=zero - fee,
+                clauses=route.clauses,
+            )
+            if fee.amount > 0
+            else RefundLine(
                 label="intermediary and bank fees, if any, are the customer's",
                 amount=zero,
                 clauses=route.clauses,

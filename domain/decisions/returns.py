@@ -154,6 +154,8 @@ def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome 
                 if condition.unopened and item.opened
                 else "it has been used"
                 if condition.unused and item.used
+                else f"it is damaged ({item.damage_cause.replace('_', ' ')})"
+                if condition.undamaged and item.damage_cause
                 else "it is not in its original packaging"
                 if condition.original_packaging and not item.original_packaging
                 else "accessories are missing"

@@ -65,6 +65,10 @@ class OwnershipRule(Rule):
 class RefundRule(Rule):
     to_original_method: bool = True
     bank_fees_borne_by_customer: bool = False
+    # What those fees come to: the merchant's settings (a seed that makes them the
+    # customer's may publish no amount); deducted from a return's refund when set.
+    bank_fee_percent: Decimal = Field(Decimal(0), ge=0, le=100)
+    bank_fee_fixed: Decimal = Field(Decimal(0), ge=0)
 
 
 class PaymentRules(Section):

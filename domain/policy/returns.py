@@ -50,6 +50,7 @@ class ConditionRule(Rule):
 
     unopened: bool = False
     unused: bool = True
+    undamaged: bool = False
     original_packaging: bool = False
     original_invoice: bool = False
     all_accessories: bool = False

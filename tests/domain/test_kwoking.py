@@ -222,3 +222,18 @@ def test_kwoking_cancel_at_exactly_24_hours_is_still_within_the_first_rule() -> 
     """KWO-CAN-1: "within 24 hours" includes the 24th hour itself."""
     outcome = cancellation(KWO, paid_order(), BOUGHT + timedelta(hours=24))
     assert "KWO-CAN-1" in outcome.decision.clauses
+
+
+def test_kwoking_bank_fees_set_by_the_merchant_are_deducted_and_shown() -> None:
+    """KWO-REF-1: the seed publishes no amount; a merchant that sets one (percent and fixed)
+    has it deducted from a return's refund, on a line of its own naming the setting."""
+    assert KWO.payment.refunds is not None
+    rule = KWO.payment.refunds.model_copy(
+        update={"bank_fee_percent": Decimal("2"), "bank_fee_fixed": Decimal("1.50")}
+    )
+    merchant = KWO.model_copy(update={"payment": KWO.payment.model_copy(update={"refunds": rule})})
+    breakdown = refund_breakdown(merchant, inspected(ReturnReason.CHANGE_OF_MIND))
+    fee = next(line for line in breakdown.lines if "bank fees" in line.label)
+    assert str(fee.amount) == "-7.50 EUR" and "merchant's setting" in fee.label  # 2% of 300 + 1.50
+    assert fee.clauses == ("KWO-REF-1",)
+    assert str(breakdown.total) == "292.50 EUR"

@@ -140,3 +140,23 @@ async def test_kwoking_shipping_damage_needs_photos_of_item_packaging_and_label(
             "damaged_in_shipping", ("DRONE-X", 1), described=True, evidence_kinds=EVIDENCE
         )
         assert opened.status is ReturnStatus.REQUESTED
+
+
+async def test_kwoking_a_change_of_mind_return_must_be_undamaged_and_in_its_packaging(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RET-1: the 60-day conditional return takes the product new, unused, undamaged and
+    in its original packaging; otherwise it is refused on the lines, with the clause."""
+    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+        unboxed = await refused(
+            o.ask("change_of_mind", ("DRONE-X", 1), line={"original_packaging": False}),
+            "ReturnRefused",
+        )
+        assert unboxed[:2] == ["KWO-RET-1", "lines"]
+        broken = await refused(
+            o.ask("change_of_mind", ("DRONE-X", 1), line={"damage_cause": "breakage"}),
+            "ReturnRefused",
+        )
+        assert broken[:2] == ["KWO-RET-1", "lines"]
+        boxed = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
+        assert boxed.rma_id
