@@ -166,6 +166,7 @@ class OperatorTask(BaseModel):
     closed: bool = False
     subscription_id: str | None = None
     ref: str | None = None  # what the task's action acts on: a return, a claim, a card
+    priority: int = 0  # higher first on the list: a case that met the policy's recommendations
 
 
 class Escalation(BaseModel):

@@ -89,6 +89,7 @@ class StoreActivities:
                 clauses=task.clauses,
                 subscription_id=task.subscription_id,
                 ref=task.ref,
+                priority=task.priority,
             )
 
     @activity.defn(name="record_claim_event")

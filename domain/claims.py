@@ -102,6 +102,7 @@ class ClaimInput(BaseModel):
     refundable: Money | None = None  # at most this is given back (the order bounds it again)
     goods: bool = True  # physical goods: they can be replaced or reshipped
     destination_country: str | None = None
+    priority: int = 0  # its place on the operators' list (recommended evidence given)
 
 
 def started(claim: ClaimInput) -> ClaimStarted:

@@ -122,6 +122,7 @@ class ReturnWorkflowInput(BaseModel):
     requested_at: datetime
     window_closes_at: datetime | None = None
     clauses: tuple[str, ...] = ()
+    priority: int = 0  # its tasks' place on the operators' list
 
 
 class ReturnReview(_Strict):

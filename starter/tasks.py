@@ -94,7 +94,7 @@ def _action(row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _mark(row: dict[str, Any]) -> list[Any]:
-    return [row["due_at"], row["opened_at"], row["task_key"]]
+    return [row["priority"], row["due_at"], row["opened_at"], row["task_key"]]
 
 
 @router.get("/tasks", response_model=TaskList)
@@ -103,10 +103,10 @@ async def open_tasks(
     limit: paging.Limit = 100,
     cursor: paging.Cursor = None,
 ) -> dict[str, Any]:
-    """Everything waiting on a person, the most urgent first (the earliest due time, then the
-    oldest without one), with the order, the due time, whether it is overdue or escalated,
-    and the action to take. `next_cursor` pages on."""
-    after = paging.decode(cursor, paging.when, paging.when, str)
+    """Everything waiting on a person, the most urgent first (a higher priority, then the
+    earliest due time, then the oldest without one), with the order, the due time, whether
+    it is overdue or escalated, and the action to take. `next_cursor` pages on."""
+    after = paging.decode(cursor, int, paging.when, paging.when, str)
     rows = await tasks.open_tasks(request.app.state.pool, limit, after)
     now = datetime.now().astimezone()
     items = [
@@ -123,6 +123,7 @@ async def open_tasks(
                     "due_at",
                     "opened_at",
                     "escalated_at",
+                    "priority",
                 )
             },
             "clauses": list(row["clauses"]),

@@ -19,12 +19,13 @@ async def open_task(
     clauses: tuple[str, ...],
     subscription_id: str | None = None,
     ref: str | None = None,
+    priority: int = 0,
 ) -> None:
     """Open a task once; opening it again under the same key moves only its due time (a
     moved deadline), and a moved task may be escalated again."""
     await pool.execute(
         "INSERT INTO operator_tasks (task_key, order_id, kind, summary, due_at, clauses,"
-        " subscription_id, ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " subscription_id, ref, priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT (task_key) DO UPDATE SET due_at = EXCLUDED.due_at,"
         " escalated_at = CASE WHEN operator_tasks.due_at IS DISTINCT FROM EXCLUDED.due_at"
         " THEN NULL ELSE operator_tasks.escalated_at END"
@@ -37,6 +38,7 @@ async def open_task(
         list(clauses),
         subscription_id,
         ref,
+        priority,
     )
 
 
@@ -59,21 +61,24 @@ async def escalate(pool: asyncpg.Pool, task_key: str) -> bool:
 
 
 async def open_tasks(
-    pool: asyncpg.Pool, limit: int = 100, after: tuple[datetime | None, datetime, str] | None = None
+    pool: asyncpg.Pool,
+    limit: int = 100,
+    after: tuple[int, datetime | None, datetime, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Open tasks, the most urgent first (those with a due time before those without, then
-    the oldest); `after` is the last row of the previous page."""
+    """Open tasks, the most urgent first: a higher priority first, then those with a due
+    time before those without, then the oldest; `after` is the last row of the previous page."""
     rows = await pool.fetch(
         "SELECT task_key, order_id, subscription_id, ref, kind, summary, clauses, due_at,"
-        " opened_at, escalated_at FROM operator_tasks WHERE closed_at IS NULL"
-        " AND ($2::boolean OR (COALESCE(due_at, 'infinity'), opened_at, task_key)"
-        "      > (COALESCE($3::timestamptz, 'infinity'), $4::timestamptz, $5::text))"
-        " ORDER BY COALESCE(due_at, 'infinity'), opened_at, task_key LIMIT $1",
+        " opened_at, escalated_at, priority FROM operator_tasks WHERE closed_at IS NULL"
+        " AND ($2::boolean OR (-priority, COALESCE(due_at, 'infinity'), opened_at, task_key)"
+        "      > (-$6::int, COALESCE($3::timestamptz, 'infinity'), $4::timestamptz, $5::text))"
+        " ORDER BY priority DESC, COALESCE(due_at, 'infinity'), opened_at, task_key LIMIT $1",
         limit,
         after is None,
-        after[0] if after else None,
         after[1] if after else None,
         after[2] if after else None,
+        after[3] if after else None,
+        after[0] if after else 0,
     )
     return [dict(r) for r in rows]
 

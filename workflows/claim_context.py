@@ -137,6 +137,7 @@ class ClaimContext:
             due_at=due_at,
             clauses=clauses,
             closed=closed,
+            priority=self.input.priority,
         )
 
     async def task(

@@ -117,5 +117,6 @@ class ReturnContext:
             clauses=clauses,
             closed=closed,
             ref=self.rma_id,
+            priority=self.input.priority,
         )
         await set_task(task)

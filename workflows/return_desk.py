@@ -158,6 +158,7 @@ class ReturnDesk:
             requested_at=workflow.now(),
             window_closes_at=outcome.window_closes_at,
             clauses=outcome.decision.clauses,
+            priority=outcome.priority,
         )
         handle = await workflow.start_child_workflow(
             "ReturnWorkflow",

@@ -98,7 +98,9 @@ class ReturnSteps:
                 "label": {"carrier": snap.carrier.value, "tracking_number": snap.tracking_number}
                 if snap.label_id and snap.carrier
                 else None,
-                "include": list(rules.rma.contents_required) if rules.rma else [],
+                "include": list(rules.rma.contents_required + rules.rma.contents_recommended)
+                if rules.rma
+                else [],
                 "tracking_requested": bool(rules.rma and rules.rma.tracking_number_requested),
             },
         )

@@ -118,11 +118,24 @@ def claim(policy: Policy, facts: ClaimFacts, now: datetime) -> Decision:
     missing = [e for e in rule.evidence if e not in facts.evidence]
     if missing:
         return refuse(f"evidence missing: {', '.join(missing)}", *rule.clauses)
+    if len(facts.evidence) < rule.evidence_at_least:
+        return refuse(
+            f"evidence missing: at least {rule.evidence_at_least} photo or video of the damage",
+            *rule.clauses,
+        )
     if rule.expectation_only_refused and facts.expectation_only:
         return refuse(
             "a claim resting only on the customer's expectations is refused", *rule.clauses
         )
     return allow("the claim is accepted for review", *rule.clauses)
+
+
+def claim_priority(policy: Policy, kind: ClaimKind, evidence: tuple[str, ...]) -> int:
+    """A case that brings every kind of evidence the policy recommends comes first on the
+    operators' list (1); any other, in its turn (0). A recommendation never refuses."""
+    rule = next((r for r in policy.claims if r.kind is kind), None)
+    recommended = rule.evidence_recommended if rule else ()
+    return int(bool(recommended) and all(kind in evidence for kind in recommended))
 
 
 def support_deadline(policy: Policy, asked_at: datetime, topic: str = "general") -> Deadline | None:

@@ -14,6 +14,7 @@ from domain.decisions.aftercare import (
     ClaimFacts,
     WarrantyFacts,
     claim,
+    claim_priority,
     support_deadline,
     unhappy_customer,
     warranty,
@@ -30,6 +31,7 @@ class ClaimOpening(BaseModel):
     answer_by: Deadline | None = None
     warranty: WarrantyTerms | None = None
     field: str | None = None
+    priority: int = 0  # its place on the operators' list: recommendations met come first
 
     def taken(self) -> dict[str, Any]:
         """What a claim's workflow input carries of this decision."""
@@ -39,6 +41,7 @@ class ClaimOpening(BaseModel):
             "answer_clauses": answer.clauses if answer else (),
             "clauses": self.decision.clauses,
             "warranty": self.warranty,
+            "priority": self.priority,
         }
 
 
@@ -171,7 +174,10 @@ def open_claim(policy: Policy, filing: Filing, now: datetime) -> ClaimOpening:
         )
     field = "evidence" if "evidence" in decision.reason else "kind"
     return ClaimOpening(
-        decision=decision, answer_by=answer, field=None if decision.allowed else field
+        decision=decision,
+        answer_by=answer,
+        field=None if decision.allowed else field,
+        priority=claim_priority(policy, kind, filing.evidence),
     )
 
 

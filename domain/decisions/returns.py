@@ -85,6 +85,7 @@ class ReturnOutcome(BaseModel):
     customer_pays_all_shipping: bool = False
     seller_label: bool = False  # the seller's return label, on its own courier account
     window_closes_at: datetime | None = None
+    priority: int = 0  # its place on the operators' list (what the policy recommends given)
 
 
 def _refused(
@@ -172,9 +173,9 @@ def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome 
             "the return must carry a short description of the problem", rma.clauses, "description"
         )
     for rule in rules.evidence:
-        missing = [
-            k for k in rule.kinds if request.reason in rule.reasons and k not in request.evidence
-        ]
+        if request.reason not in rule.reasons:
+            continue
+        missing = [k for k in rule.kinds if k not in request.evidence]
         if missing:
             return _refused(
                 "photos or videos are required of: "
@@ -182,7 +183,28 @@ def _condition_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome 
                 rule.clauses,
                 "evidence",
             )
+        if len(request.evidence) < rule.at_least:
+            return _refused(
+                f"at least {rule.at_least} photo or video of the damage is required",
+                rule.clauses,
+                "evidence",
+            )
     return None
+
+
+def return_priority(policy: Policy, request: ReturnRequest) -> int:
+    """A return that carries what the policy recommends (the note describing the problem,
+    every kind of photo it names) comes first on the operators' list (1); any other, in its
+    turn (0). A recommendation never refuses."""
+    rules = policy.returns
+    if rules is None:
+        return 0
+    wanted = rules.rma.contents_recommended if rules.rma else ()
+    kinds = [k for r in rules.evidence if request.reason in r.reasons for k in r.recommended]
+    if not wanted and not kinds:
+        return 0
+    noted = "problem_description" not in wanted or request.described
+    return int(noted and all(k in request.evidence for k in kinds))
 
 
 def _exchange_problem(policy: Policy, request: ReturnRequest) -> ReturnOutcome | None:
@@ -260,6 +282,7 @@ def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) ->
         customer_pays_all_shipping=all_shipping,
         seller_label=label,
         window_closes_at=window.at,
+        priority=return_priority(policy, request),
     )
 
 

@@ -63,7 +63,10 @@ class ClaimRule(Rule):
     within: timedelta | None = None
     counted_from: Literal["purchase", "delivery"] = "purchase"
     in_writing: bool = False
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # kinds of photos or videos each required
+    evidence_at_least: int = Field(0, ge=0)  # photos or videos of any kind required
+    # kinds that speed the case up: a higher place on the operators' list, never a condition
+    evidence_recommended: tuple[str, ...] = ()
     expectation_only_refused: bool = False
 
 

@@ -63,13 +63,23 @@ class RmaRule(Rule):
     return_address_after_approval: bool = True
     tracking_number_requested: bool = False
     contents_required: tuple[str, ...] = ()
+    # what a note in the parcel "speeds up" (KWO-RMA-5): asked for, and a higher place on
+    # the operators' list when given, never a condition
+    contents_recommended: tuple[str, ...] = ()
+
+
+EvidenceKind = Literal["item", "packaging", "outer_label"]
 
 
 class EvidenceRule(Rule):
-    """Files a request for these reasons must carry, one of each kind."""
+    """Files a request for these reasons must carry: one of each of `kinds`, and at least
+    `at_least` in all; `recommended` kinds speed the case up (a higher place on the
+    operators' list), never a condition."""
 
     reasons: tuple[ReturnReason, ...] = Field(min_length=1)
-    kinds: tuple[Literal["item", "packaging", "outer_label"], ...] = Field(min_length=1)
+    kinds: tuple[EvidenceKind, ...] = ()
+    at_least: int = Field(0, ge=0)
+    recommended: tuple[EvidenceKind, ...] = ()
 
 
 class InspectionRule(Rule):

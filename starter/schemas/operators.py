@@ -52,6 +52,9 @@ class Task(Answer):
     due_at: Instant | None
     opened_at: Instant
     escalated_at: Instant | None
+    priority: int = Field(
+        0, description="higher first: a case that met the policy's recommendations (evidence)"
+    )
     clauses: list[str]
     overdue: bool
     action: TaskAction | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from domain.decisions.aftercare import ClaimFacts, claim, help_topics
+from domain.decisions.aftercare import ClaimFacts, claim, claim_priority, help_topics
 from domain.decisions.changes import OrderFacts, cancellation
 from domain.decisions.fulfilment import lost_parcel
 from domain.decisions.payment import coupons, refund_route, requires_3ds
@@ -103,8 +103,9 @@ def test_kwoking_lost_parcel_is_reshipped_if_in_stock_else_refunded() -> None:
     assert str(defect.total) == "315.00 EUR"
 
 
-def test_kwoking_shipping_damage_claims_need_photos_of_item_packaging_and_label() -> None:
-    """KWO-DEF-2, KWO-RMA-3"""
+def test_kwoking_shipping_damage_claims_need_one_photo_and_the_three_kinds_speed_them_up() -> None:
+    """KWO-DEF-2, KWO-RMA-3: at least one photo or video of the damage; the item, its
+    packaging and the outer label "greatly speed up" the case: first on the list, not asked."""
     evidence = ("item", "packaging", "outer_label")
     facts = ClaimFacts(
         kind=ClaimKind.SHIPPING_DAMAGE,
@@ -114,8 +115,12 @@ def test_kwoking_shipping_damage_claims_need_photos_of_item_packaging_and_label(
     )
     accepted = claim(KWO, facts, DELIVERED + timedelta(days=2))
     assert accepted.allowed and accepted.clauses == ("KWO-DEF-2", "KWO-RMA-3")
-    partial = claim(KWO, facts.model_copy(update={"evidence": evidence[:1]}), DELIVERED)
-    assert not partial.allowed and "outer_label" in partial.reason
+    one = claim(KWO, facts.model_copy(update={"evidence": evidence[:1]}), DELIVERED)
+    assert one.allowed
+    none = claim(KWO, facts.model_copy(update={"evidence": ()}), DELIVERED)
+    assert not none.allowed and "at least 1 photo or video" in none.reason
+    assert claim_priority(KWO, ClaimKind.SHIPPING_DAMAGE, evidence) == 1
+    assert claim_priority(KWO, ClaimKind.SHIPPING_DAMAGE, evidence[:1]) == 0
 
 
 def test_kwoking_cancel_at_23h59_is_refunded_in_full() -> None:
@@ -177,10 +182,12 @@ def test_kwoking_returns_need_approval_first_and_then_get_the_address() -> None:
 
 
 def test_kwoking_asks_for_the_return_tracking_number_and_the_parcel_contents() -> None:
-    """KWO-RMA-2, KWO-RMA-5"""
+    """KWO-RMA-2, KWO-RMA-5: the note's contents are recommended (they speed the return up),
+    never required."""
     rma = KWO.returns.rma  # type: ignore[union-attr]
     assert rma.tracking_number_requested
-    assert set(rma.contents_required) == {
+    assert rma.contents_required == ()
+    assert set(rma.contents_recommended) == {
         "order_number",
         "product",
         "quantity",

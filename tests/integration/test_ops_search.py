@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from store import operators
+from store import operators, tasks
 from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
 from tests.integration.test_api_contract import assert_problem
 from workflows.names import ORDER_REFERENCE
@@ -210,3 +210,35 @@ async def test_countries_currencies_addresses_and_locales_are_checked_by_standar
         for o in (chosen, default)
     ]
     assert [v["locale"] for v in views] == ["fr_BE", "en"]  # the demo shop writes English
+
+
+async def test_tasks_that_met_the_policys_recommendations_come_first_and_page_on(
+    system: System, pool: asyncpg.Pool
+) -> None:
+    """KWO-DEF-2, KWO-RMA-5: a case that brought what the policy recommends is first on the
+    operators' list, before earlier due times; the cursor pages on past it."""
+    marker = uuid.uuid4().hex[:8]
+    order = await place(system, merchant="holdshop")
+    for n, priority in enumerate((1, 1, 0)):
+        await tasks.open_task(
+            pool,
+            task_key=f"task-{marker}-{n}",
+            order_id=order["order_id"],
+            kind="claim",
+            summary="decide the claim",
+            due_at=None,
+            clauses=("KWO-DEF-2",),
+            priority=priority,
+        )
+    first = (await system.api.get("/v1/ops/tasks?limit=2", headers=OPERATOR)).json()
+    assert [t["task_key"] for t in first["items"]] == [f"task-{marker}-0", f"task-{marker}-1"]
+    assert all(t["priority"] == 1 for t in first["items"])
+    after = (
+        await system.api.get(
+            f"/v1/ops/tasks?limit=100&cursor={first['next_cursor']}", headers=OPERATOR
+        )
+    ).json()
+    keys = [t["task_key"] for t in after["items"]]
+    assert f"task-{marker}-2" in keys and f"task-{marker}-0" not in keys
+    for n in range(3):
+        await tasks.close(pool, f"task-{marker}-{n}")

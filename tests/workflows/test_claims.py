@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -42,18 +43,23 @@ async def test_kwoking_dead_on_arrival_within_14_days_of_delivery_is_replaced(
         await record_history(o.order, "with_a_claim")
 
 
-async def test_kwoking_shipping_damage_needs_photos_and_is_refunded_by_the_order(
+async def test_kwoking_shipping_damage_needs_a_photo_and_is_refunded_by_the_order(
     own_time_env: WorkflowEnvironment,
 ) -> None:
-    """KWO-DEF-2, KWO-RMA-3, KWO-DEF-1: without the outer label's photo the claim is refused
-    naming the evidence; with item, packaging and label it is taken, and the operator's
-    partial refund is paid once by the order under the claim's key."""
+    """KWO-DEF-2, KWO-RMA-3, KWO-DEF-1: without any photo or video the claim is refused
+    naming the evidence; one photo is enough to take it, and item, packaging and label put it
+    first on the operators' list; the operator's partial refund is paid once by the order
+    under the claim's key."""
     async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
-        bare = await refused(
-            file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=("item",)), "ClaimRefused"
-        )
+        bare = await refused(file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=()), "ClaimRefused")
         assert bare == ["KWO-DEF-2", "evidence"]
+        one = await file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=("item",))
+        assert one.clauses == ("KWO-DEF-2", "KWO-RMA-3")
+        await wait_for(lambda: _task_of(o, one.claim_id), within=15)
+        assert o.world.tasks["claim"].priority == 0
         started = await file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=tuple(EVIDENCE))
+        await wait_for(lambda: _task_of(o, started.claim_id), within=15)
+        assert o.world.tasks["claim"].priority == 1
         too_much = ClaimVerdict(operator="Léa", outcome=Outcome.REFUND, amount=Decimal("900"))
         details = await refused(
             act(o, started.claim_id, names.UPDATE_DECIDE_CLAIM, too_much), "ClaimRefused"
@@ -228,3 +234,8 @@ async def test_a_question_is_answered_within_the_support_time_or_escalated(
         assert done.status is ClaimStatus.ANSWERED
         assert world.email_facts["question_answered"]["with_answer"] is True
         assert world.tasks["customer_message"].closed
+
+
+async def _task_of(o: Any, claim_id: str) -> bool:
+    task = o.world.tasks.get("claim")
+    return task is not None and task.task_key == f"{claim_id}:claim"
