@@ -144,3 +144,15 @@ async def test_paralight_shipping_damage_is_reported_within_5_days_of_receipt(
         )
         assert late == ["PAR-RET-6", "reason"]
         assert await o.ask("defective", ("PRISM", 1), has_original_invoice=True)
+
+
+async def test_paralight_a_custom_made_item_dead_on_arrival_is_returned_like_a_defective_one(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """PAR-RET-5: dead on arrival is defective on receipt: a custom-made lens that never
+    worked comes back, on the seller's label (PAR-RET-7)."""
+    lens = [("LENS-CUSTOM", "600.00", 1, "custom_made")]
+    async with delivered(own_time_env, "paralight", lens, shipping="30") as o:
+        opened = await o.ask("dead_on_arrival", ("LENS-CUSTOM", 1), has_original_invoice=True)
+        assert opened.status is ReturnStatus.REQUESTED  # waits for the seller's approval
+        assert opened.seller_label and "PAR-RET-7" in opened.clauses
