@@ -95,6 +95,9 @@ async def _of_ended_order(
         purchased_at=row["created_at"],
         delivered_at=delivered,
         model=filed.sku,
+        category=next(
+            (line.get("category") for line in row["lines"] if line.get("sku") == filed.sku), None
+        ),
         evidence=filed.evidence_kinds,
         has_invoice=True,
         store_mediation=filed.store_mediation,

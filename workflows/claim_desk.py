@@ -60,6 +60,9 @@ class ClaimDesk:
                 purchased_at=ctx.input.placed_at,
                 delivered_at=order.delivered_at,
                 model=filed.sku,
+                category=next(
+                    (line.category for line in ctx.input.lines if line.sku == filed.sku), None
+                ),
                 evidence=filed.evidence_kinds,
                 has_invoice=filed.has_invoice,
                 store_mediation=filed.store_mediation,

@@ -17,6 +17,7 @@ from domain.policy.aftercare import ClaimKind
 
 class WarrantyFacts(BaseModel):
     model: str
+    category: str | None = None
     purchased_at: datetime
     delivered_at: datetime | None = None
     void_conditions: tuple[str, ...] = ()
@@ -45,7 +46,9 @@ def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOut
     start = facts.purchased_at if cover.counted_from == "purchase" else facts.delivered_at
     if start is None:
         return WarrantyOutcome(decision=refuse("the warranty starts on receipt", *cover.clauses))
-    period = cover.period_by_model.get(facts.model, cover.default_period)
+    period = cover.period_by_model.get(facts.model) or cover.period_by_category.get(
+        facts.category or "", cover.default_period
+    )
     # no period of the merchant's own: the manufacturer's, which the store never decides by
     ends = start + period if period is not None else None
     deadline = {"warranty_ends_at": ends} if ends is not None else {}

@@ -52,6 +52,7 @@ class Filing(BaseModel):
     purchased_at: datetime
     delivered_at: datetime | None = None
     model: str | None = None
+    category: str | None = None  # the model's category: some warranties run by category
     evidence: tuple[str, ...] = ()
     has_invoice: bool = False
     store_mediation: bool = False
@@ -113,6 +114,7 @@ def _covered(
         policy,
         WarrantyFacts(
             model=filing.model or "",
+            category=filing.category,
             purchased_at=filing.purchased_at,
             delivered_at=filing.delivered_at,
             void_conditions=void,

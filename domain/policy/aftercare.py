@@ -17,6 +17,9 @@ class WarrantyRule(Rule):
     # never refuses a warranty claim by a period of its own
     default_period: timedelta | None = None
     period_by_model: dict[str, timedelta] = Field(default_factory=dict)
+    # the merchant's settings where a seed sends faults to "the category's warranty" without
+    # publishing its periods; a model's own period comes first
+    period_by_category: dict[str, timedelta] = Field(default_factory=dict)
     counted_from: Literal["purchase", "delivery"] = "delivery"
     remedies: tuple[Literal["replace", "repair", "service"], ...] = ("replace", "repair")
     invoice_is_warranty: bool = False

@@ -16,6 +16,7 @@ from domain.claims import (
     ClaimSnapshot,
     QuoteAnswer,
     QuoteOutcome,
+    RepairDone,
     WarrantyInspection,
 )
 from domain.decisions.aftercare import repair_deadline
@@ -320,3 +321,31 @@ async def test_cardnet_a_manufacturing_defect_after_a_year_goes_to_the_agent_nev
         assert late.clauses[0] == "CRD-WAR-1"
         closed = await reaches(o, late.claim_id, ClaimStatus.CLOSED)
         assert closed.outcome == "to the manufacturer's authorised agent"
+
+
+async def test_kwoking_a_fault_found_on_day_20_or_59_is_a_warranty_claim_with_a_remedy(
+    own_time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-DOA-1, KWO-DEF-1: after the 14 days a damaged or non-working product goes to its
+    category's warranty (the merchant's setting, none published): the return is refused
+    pointing there, and the warranty claim is taken, the product inspected and replaced, on
+    day 20 as on day 59."""
+    drones = [("DRONE-X", "300.00", 2, "general")]
+    async with delivered(own_time_env, "kwoking", drones, shipping="15") as o:
+        await own_time_env.sleep(timedelta(days=20))
+        late = await refused(o.ask("defective", ("DRONE-X", 1), described=True), "ReturnRefused")
+        assert late[:2] == ["KWO-DOA-1", "reason"]
+        for day in (20, 59):
+            if day == 59:
+                await own_time_env.sleep(timedelta(days=39))
+            started = await file(o, ClaimKind.WARRANTY, sku="DRONE-X")
+            assert started.warranty is not None and started.warranty.covered
+            assert started.clauses == ("KWO-DOA-1", "KWO-DEF-1")
+            await to_the_workshop(o, started.claim_id, defect_confirmed=True)
+            done = await act(
+                o,
+                started.claim_id,
+                names.UPDATE_FINISH_REPAIR,
+                RepairDone(operator="Workshop", outcome="replaced", tracking_number=f"NEW-{day}"),
+            )
+            assert done.status is ClaimStatus.RESOLVED, day
