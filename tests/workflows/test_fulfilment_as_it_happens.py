@@ -26,7 +26,7 @@ from domain.orders import (
     OrderSnapshot,
     OwnershipRejection,
 )
-from domain.status import OrderStatus, TrackingStatus
+from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import (
@@ -331,4 +331,4 @@ async def test_a_cancellation_during_capture_retries_refunds_what_was_captured(
     assert result.captured and str(result.refunded) == "39.80 EUR"
     assert money_calls(world) == [f"refund:{result.order_id}:refund:cancellation:39.80 EUR"]
     assert not any(c.startswith("label") for c in world.calls)
-    assert TrackingStatus.PICKED_UP  # nothing was labelled, so nothing was collected
+    assert result.shipments == [] and result.shipped_at is None  # nothing left the warehouse
