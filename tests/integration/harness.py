@@ -191,11 +191,7 @@ async def running_system(
             )
             # The worker's own client, with the converter the settings make (a production
             # worker refuses plaintext payloads), on the session's connection.
-            own = Client(
-                client.service_client,
-                namespace=client.namespace,
-                data_converter=data_converter(settings),
-            )
+            own = Client(**{**client.config(), "data_converter": data_converter(settings)})
             worker: Worker = build_worker(own, activities, settings.temporal_task_queue)
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(
