@@ -270,24 +270,6 @@ class OperatorRefund(BaseModel):
     operator: Operator = ""
 
 
-class ChargebackDecision(BaseModel):
-    """An operator's word on a payment the payer took back: accept it (an order not yet
-    shipped is cancelled, with nothing left to refund) or contest it at the provider (the
-    order goes on)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    accept: bool
-    note: Note = ""
-    operator: Operator = ""
-
-
-class ChargebackDecided(BaseModel):
-    accepted: bool
-    cancelled: bool
-    clauses: tuple[str, ...] = ()
-
-
 class OperatorRefunded(BaseModel):
     refund_id: str
     amount: Money

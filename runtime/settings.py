@@ -11,8 +11,13 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runtime.keyring import Keyring
+from runtime.production import (  # noqa: F401 (the settings' defaults, as the code publishes them)
+    DEV_CARD_CODE_KEYS,
+    DEV_PAYLOAD_CODEC_KEYS,
+    DEV_SECRET,
+    refusal,
+)
 
-DEV_SECRET = "change-me"
 # The keys `make run` generates for a checkout on first start (`runtime/devstack.py`).
 LOCAL_ENV = Path(__file__).resolve().parent.parent / ".data" / "local.env"
 
@@ -23,10 +28,6 @@ def read_env_file(path: Path) -> dict[str, str]:
         return {}
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {k.strip(): v.strip() for k, v in pairs}
-
-
-DEV_CARD_CODE_KEYS = "dev:ZGV2LW9ubHktY2FyZC1jb2RlLWtleS0zMi1ieXRlcyE="
-DEV_PAYLOAD_CODEC_KEYS = "dev:ZGV2LW9ubHktdGVtcG9yYWwtcGF5bG9hZC1rZXkhISE="
 
 
 class Environment(StrEnum):
@@ -351,8 +352,6 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_published_secrets_in_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
-            from runtime.production import refusal
-
             refused = refusal(self)
             if refused and "environment" not in self.model_fields_set:
                 refused = f"ORDERFLOW_ENVIRONMENT is not set, so this runs as production; {refused}"

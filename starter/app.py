@@ -21,6 +21,7 @@ from runtime.log import configure_logging
 from runtime.providers import paypal_gateway
 from runtime.settings import Settings, load_settings
 from runtime.temporal import connect
+from runtime.tokens import TokenKeys
 from runtime.tracing import configured_tracer, interceptors
 from starter import (
     cards,
@@ -83,6 +84,7 @@ def create_app(
         )
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
+        state.token_keys = TokenKeys(settings.order_token_secret.get_secret_value())
         state.codec = EncryptionCodec(settings.payload_keyring(), settings.temporal_namespace)
         state.oidc = OidcOperators(settings) if settings.codec_oidc_issuer else None
         state.paypal = paypal_gateway(settings)  # verifies PayPal's webhooks, when it is on

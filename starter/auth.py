@@ -49,7 +49,9 @@ SHARED_KEY = "development key"
 
 
 def token_keys(request: Request) -> TokenKeys:
-    return TokenKeys(request.app.state.settings.order_token_secret.get_secret_value())
+    """The customers' token keys, read once when the API starts."""
+    keys: TokenKeys = request.app.state.token_keys
+    return keys
 
 
 def storefront_token(request: Request, kind: str, resource_id: str, issued_at: datetime) -> str:

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.chargebacks import ChargebackDecided, ChargebackDecision
 from domain.money import Money
 from domain.orders import (
-    ChargebackDecided,
-    ChargebackDecision,
     Note,
     Operator,
     OperatorRefund,

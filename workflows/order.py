@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
+    from domain.chargebacks import ChargebackDecided, ChargebackDecision
     from domain.decisions.changes import cancellation, edit_window
     from domain.decisions.fraud import fraud_verdict
     from domain.decisions.payment import operator_refund, payment_retry
@@ -26,8 +27,6 @@ with workflow.unsafe.imports_passed_through():
         CancelOrigin,
         CancelOutcome,
         CancelRequest,
-        ChargebackDecided,
-        ChargebackDecision,
         FraudDecision,
         FraudOutcome,
         OperatorRefund,

@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.models import ConfirmPayment, MovementResult
     from activities.payments import PaymentActivities
+    from domain.chargebacks import ChargebackDecided, ChargebackDecision
     from domain.decisions.payment import (
         LEDGER_STATES,
         advance_payment,
@@ -22,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         payment_progress,
         reversal_cancellation,
     )
-    from domain.orders import CancelOrigin, ChargebackDecided, ChargebackDecision, PaymentEvent
+    from domain.orders import CancelOrigin, PaymentEvent
     from domain.status import ProviderState
     from workflows.cancellation import Cancellations
     from workflows.context import SHORT, OrderContext, refusal, run

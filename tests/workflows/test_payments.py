@@ -13,11 +13,10 @@ from typing import Any
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.chargebacks import ChargebackDecided, ChargebackDecision
 from domain.money import Money
 from domain.orders import (
     CancelOutcome,
-    ChargebackDecided,
-    ChargebackDecision,
     FraudDecision,
     FraudOutcome,
     FraudVerdict,
