@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import faulthandler
+import functools
 import os
 import sys
 import sysconfig
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +19,8 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import Calendar
+from domain.policy import load_presets
 from runtime.log import configure_logging
 from runtime.postgres import LocalPostgres, free_port
 from runtime.settings import Settings
@@ -54,18 +60,11 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-@pytest.fixture(scope="session")
-async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server: timers and windows pass in milliseconds."""
-    async for env in _time_skipping():
-        yield env
-
-
 @pytest.fixture
-async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping test server of the test's own, for orders with child workflows: the
-    test server stops skipping time for good after some ends of a child workflow, so such a
-    test must not share its server."""
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of the test's own: timers and windows pass in milliseconds.
+    The test server can stop skipping time for good after some ends of a child workflow
+    (temporalio/sdk-java#1540), so no test shares one; a server starts in about 0.1 s."""
     async for env in _time_skipping():
         yield env
 
@@ -83,8 +82,28 @@ async def _time_skipping() -> AsyncIterator[WorkflowEnvironment]:
             },
         )
     )
+    now = await env.get_current_time()
+    await env.sleep(quiet_monday(now) - now)
     yield env
     await env.shutdown()
+
+
+def quiet_monday(now: datetime) -> datetime:
+    """Where every test server's clock starts: the first Monday, 08:00 UTC, more than a day
+    ahead whose fortnight holds none of the merchants' public holidays. A test then starts at
+    the same weekday and hour wherever and whenever the suite runs."""
+    calendars = _merchant_calendars()
+    day = now.date() + timedelta(days=2)
+    while day.weekday() != 0 or any(
+        cal.is_holiday(day + timedelta(days=n)) for cal in calendars for n in range(14)
+    ):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(8), tzinfo=UTC)
+
+
+@functools.cache
+def _merchant_calendars() -> list[Calendar]:
+    return [Calendar(p.calendar, p.zone) for p in load_presets().values()]
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +122,34 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: object) -> bool:
+    """A test past its timeout (pyproject's `timeout`) ends the run with every thread's
+    stack and, on the last line, the test's name, where a CI log's tail shows it."""
+    timer = threading.Timer(settings.timeout, _timed_out, (item, settings.timeout))  # type: ignore[attr-defined]
+    timer.daemon = True
+
+    def cancel() -> None:
+        timer.cancel()
+        timer.join()
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]
+    timer.start()
+    return True
+
+
+def _timed_out(item: pytest.Item, seconds: float) -> None:
+    capture = item.config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture(item)
+    sys.stderr.write("\n+++ Timeout: every thread's stack +++\n")
+    sys.stderr.flush()
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    sys.stderr.write(f"\n+++ Timeout: {item.nodeid} ran past {seconds:g} s +++\n")
+    sys.stderr.flush()
+    os._exit(1)
 
 
 _exit_status = 0

@@ -25,15 +25,15 @@ LENS = [("PL-LASER-50", "120.00", 1, "general")]
 
 
 async def test_kwoking_dead_on_arrival_within_14_days_of_delivery_is_replaced(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-DOA-1, KWO-DEF-1: on day 14 after delivery the claim is taken and the drone
     replaced as a new parcel; a minute after day 14 it is refused with the clause."""
-    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
-        await own_time_env.sleep(timedelta(days=14) - timedelta(minutes=1))
+    async with delivered(time_env, "kwoking", DRONE, shipping="15") as o:
+        await time_env.sleep(timedelta(days=14) - timedelta(minutes=1))
         started = await file(o, ClaimKind.DEAD_ON_ARRIVAL, sku="DRONE-X")
         assert started.clauses == ("KWO-DOA-1",)
-        await own_time_env.sleep(timedelta(minutes=2))
+        await time_env.sleep(timedelta(minutes=2))
         late = await refused(file(o, ClaimKind.DEAD_ON_ARRIVAL, sku="DRONE-X"), "ClaimRefused")
         assert late[0] == "KWO-DOA-1"
         verdict = ClaimVerdict(operator="Léa (support)", outcome=Outcome.REPLACE)
@@ -44,13 +44,13 @@ async def test_kwoking_dead_on_arrival_within_14_days_of_delivery_is_replaced(
 
 
 async def test_kwoking_shipping_damage_needs_a_photo_and_is_refunded_by_the_order(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-DEF-2, KWO-RMA-3, KWO-DEF-1: without any photo or video the claim is refused
     naming the evidence; one photo is enough to take it, and item, packaging and label put it
     first on the operators' list; the operator's partial refund is paid once by the order
     under the claim's key."""
-    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+    async with delivered(time_env, "kwoking", DRONE, shipping="15") as o:
         bare = await refused(file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=()), "ClaimRefused")
         assert bare == ["KWO-DEF-2", "evidence"]
         one = await file(o, ClaimKind.SHIPPING_DAMAGE, evidence_kinds=("item",))
@@ -74,26 +74,26 @@ async def test_kwoking_shipping_damage_needs_a_photo_and_is_refunded_by_the_orde
 
 
 async def test_paralight_shipping_damage_within_5_days_of_receipt(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-6: reported on day 5 after receipt it is taken; later, refused."""
-    async with delivered(own_time_env, "paralight", LENS) as o:
-        await own_time_env.sleep(timedelta(days=5) - timedelta(minutes=1))
+    async with delivered(time_env, "paralight", LENS) as o:
+        await time_env.sleep(timedelta(days=5) - timedelta(minutes=1))
         taken = await file(o, ClaimKind.SHIPPING_DAMAGE, sku="PL-LASER-50")
         assert taken.clauses == ("PAR-RET-6",) and taken.answer_by is not None
-        await own_time_env.sleep(timedelta(minutes=2))
+        await time_env.sleep(timedelta(minutes=2))
         late = await refused(file(o, ClaimKind.SHIPPING_DAMAGE), "ClaimRefused")
         assert late[0] == "PAR-RET-6"
 
 
 async def test_paralight_claim_answered_within_24_hours_or_escalated(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-SUP-1: a claim is a task due 24 hours after it is filed; past that it is escalated
     (the operators e-mailed, the claim's timeline says so), and it can still be decided."""
-    async with delivered(own_time_env, "paralight", LENS) as o:
+    async with delivered(time_env, "paralight", LENS) as o:
         started = await file(o, ClaimKind.SHIPPING_DAMAGE, sku="PL-LASER-50")
-        now = await own_time_env.get_current_time()
+        now = await time_env.get_current_time()
 
         async def opened() -> object | None:
             return o.world.tasks.get("claim")
@@ -103,7 +103,7 @@ async def test_paralight_claim_answered_within_24_hours_or_escalated(
         assert task.due_at is not None and task.clauses == ("PAR-SUP-1",)
         assert timedelta(hours=23, minutes=59) < task.due_at - now <= timedelta(hours=24)
         assert o.world.escalated == []
-        await own_time_env.sleep(timedelta(hours=25))
+        await time_env.sleep(timedelta(hours=25))
 
         async def escalated() -> list[str] | None:
             return o.world.escalated or None
@@ -144,17 +144,17 @@ def _services_claim(kind: ClaimKind, paid_days_ago: int, now, **facts) -> ClaimI
 
 
 async def test_services_not_as_described_resting_on_expectations_is_refused(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-CLM-2, SVC-SUP-1: filed with evidence within 7 days of the payment; answered within
     48 hours; the operator's refusal for resting only on expectations names SVC-CLM-2, and a
     service is never 'replaced'."""
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
     claim = _services_claim(ClaimKind.NOT_AS_DESCRIBED, 6, now, evidence=("document",))
     assert claim.answer_clauses == ("SVC-SUP-1",)
     assert claim.answer_by is not None and claim.answer_by - now == timedelta(hours=48)
     world = FakeWorld()
-    async with running_claim(own_time_env, world, claim) as handle:
+    async with running_claim(time_env, world, claim) as handle:
         replace = ClaimVerdict(operator="Chloé", outcome=Outcome.REPLACE)
         await refused(handle.execute_update(names.UPDATE_DECIDE_CLAIM, replace), "ClaimRefused")
         verdict = ClaimVerdict(operator="Chloé", outcome=Outcome.REFUSE, expectation_only=True)
@@ -169,11 +169,11 @@ async def test_services_not_as_described_resting_on_expectations_is_refused(
 
 
 async def test_services_unhappy_within_7_days_gets_the_period_back_once(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-REF-1, SVC-CLM-1: an unhappy customer within 7 days; the operator's case-by-case
     solution is the period's refund, under the key a cancellation would use."""
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
     late = open_claim(
         preset("services"),
         Filing(kind=ClaimKind.UNHAPPY, purchased_at=now - timedelta(days=7, minutes=1)),
@@ -186,7 +186,7 @@ async def test_services_unhappy_within_7_days_gets_the_period_back_once(
     assert spoken.decision.allowed and spoken.decision.clauses == ("SVC-CLM-1",)
     world = FakeWorld()
     claim = _services_claim(ClaimKind.UNHAPPY, 3, now)
-    async with running_claim(own_time_env, world, claim) as handle:
+    async with running_claim(time_env, world, claim) as handle:
         verdict = ClaimVerdict(operator="Chloé", outcome=Outcome.REFUND, amount=Decimal("29"))
         done: ClaimSnapshot = await handle.execute_update(
             names.UPDATE_DECIDE_CLAIM, verdict, result_type=ClaimSnapshot
@@ -199,12 +199,12 @@ async def test_services_unhappy_within_7_days_gets_the_period_back_once(
 
 
 async def test_a_question_is_answered_within_the_support_time_or_escalated(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-SUP-1: a customer's question is a task due in 24 hours; unanswered, it is
     escalated; answered, the customer is e-mailed the answer (kept out of Temporal)."""
     par = preset("paralight")
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
     opening = open_claim(par, Filing(kind=ClaimKind.QUESTION, purchased_at=now), now)
     assert opening.answer_by is not None
     claim = ClaimInput(
@@ -219,8 +219,8 @@ async def test_a_question_is_answered_within_the_support_time_or_escalated(
         clauses=opening.decision.clauses,
     )
     world = FakeWorld()
-    async with running_claim(own_time_env, world, claim) as handle:
-        await own_time_env.sleep(timedelta(hours=24, minutes=1))
+    async with running_claim(time_env, world, claim) as handle:
+        await time_env.sleep(timedelta(hours=24, minutes=1))
 
         async def escalated() -> list[str] | None:
             return world.escalated or None

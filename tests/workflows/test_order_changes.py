@@ -17,7 +17,14 @@ from domain.policy.changes import EditRule
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, held_at_dispatch, order_input, refused, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    held_at_dispatch,
+    order_input,
+    picked_up,
+    refused,
+    running_order,
+)
 from workflows.names import (
     QUERY_ORDER,
     UPDATE_CANCEL,
@@ -108,13 +115,10 @@ async def test_kwoking_cancel_after_shipping_is_refused_and_edits_too(
     """KWO-CAN-3, IMA-EDT-1: once the parcel left, neither cancel nor edit is possible."""
     world = FakeWorld()
     async with paid_order(time_env, world) as handle:
-        await time_env.sleep(timedelta(hours=49))
-
-        async def shipped() -> bool:
-            snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
-            return snapshot.status in (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
-
-        await wait_for(shipped, within=30)
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.dispatch_at is not None
+        await time_env.sleep(snapshot.dispatch_at - await time_env.get_current_time())
+        await picked_up(time_env, handle)
         clauses = await refused(
             handle.execute_update(UPDATE_CANCEL, CancelRequest()), "CancelRefused"
         )

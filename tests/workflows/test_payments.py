@@ -393,16 +393,16 @@ async def test_imalent_review_may_require_an_e_invoice_instead_of_the_card(
 
 
 async def test_a_review_outlasting_the_cards_authorisation_asks_for_an_e_invoice(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """IMA-FRD-1: nobody reviewed the held order and the provider would let the card's
     authorisation lapse (its `capture_before`, 7 days on): 6 hours before, the card is
     released and the customer asked to pay by e-invoice, as the policy allows."""
     world = FakeWorld(authorization_lasts=timedelta(days=7))
-    async with running_order(own_time_env, world, risky(preset("imalent"))) as handle:
+    async with running_order(time_env, world, risky(preset("imalent"))) as handle:
         held = await status_is(handle, OrderStatus.FRAUD_REVIEW)
         assert held.authorization_lapses_at is not None
-        await own_time_env.sleep(timedelta(days=6, hours=18, minutes=1))
+        await time_env.sleep(timedelta(days=6, hours=18, minutes=1))
         invoiced = await status_is(handle, OrderStatus.AWAITING_INVOICE_PAYMENT)
         await record_history(handle, "fraud_review_authorization_lapsing")
         await handle.terminate("test over")
@@ -455,13 +455,13 @@ async def test_cardnet_card_not_the_buyers_own_is_refunded_less_the_gateway_comm
 
 
 async def test_a_fraud_review_left_past_its_due_time_is_escalated(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """IMA-FRD-1: a held order's review is due within the policy's review time (24 hours),
     so the card's authorisation never lapses unnoticed: past it the operators are e-mailed,
     the timeline says so, and the Web UI's details show the score and its signals."""
     world = FakeWorld()
-    async with running_order(own_time_env, world, risky(preset("imalent"))) as handle:
+    async with running_order(time_env, world, risky(preset("imalent"))) as handle:
         held = await step(handle)
         assert held.status is OrderStatus.FRAUD_REVIEW
         task = world.tasks["fraud_review"]
@@ -475,7 +475,7 @@ async def test_a_fraud_review_left_past_its_due_time_is_escalated(
         assert "**Fraud score:** 90 (signals: amount_at_or_above_threshold" in details
         assert "**Review by:**" in details
         assert world.escalated == []
-        await own_time_env.sleep(timedelta(hours=24, minutes=1))
+        await time_env.sleep(timedelta(hours=24, minutes=1))
 
         async def escalated() -> list[str] | None:
             return world.escalated or None

@@ -18,16 +18,16 @@ PHONE = [("PHONE", "1000.00", 1, "general"), ("GUIDE", "50.00", 1, "books")]
 
 
 async def test_cardnet_14_days_from_purchase_or_7_from_receipt_whichever_later(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-2, CRD-EXC-1, CRD-RTN-1: delivered 10 days after purchase, a request on day 16
     (6 days after receipt) is in time by the 7-day rule; day 18 (8 days after) is not."""
     phones = [("PHONE", "1000.00", 2, "general")]
-    async with delivered(own_time_env, "cardnet", phones, days_before_delivery=10) as o:
-        await own_time_env.sleep(timedelta(days=6))
+    async with delivered(time_env, "cardnet", phones, days_before_delivery=10) as o:
+        await time_env.sleep(timedelta(days=6))
         opened = await o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True)
         assert opened.status is ReturnStatus.APPROVED and not opened.needs_approval
-        await own_time_env.sleep(timedelta(days=2))
+        await time_env.sleep(timedelta(days=2))
         late = await refused(
             o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True), "ReturnRefused"
         )
@@ -35,10 +35,10 @@ async def test_cardnet_14_days_from_purchase_or_7_from_receipt_whichever_later(
 
 
 async def test_cardnet_needs_the_invoice_and_takes_no_books(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-1, CRD-EXC-2: no invoice, no return; a book is never returned."""
-    async with delivered(own_time_env, "cardnet", PHONE) as o:
+    async with delivered(time_env, "cardnet", PHONE) as o:
         assert await refused(o.ask("change_of_mind", ("PHONE", 1)), "ReturnRefused") == [
             "CRD-RET-1",
             "has_original_invoice",
@@ -50,12 +50,12 @@ async def test_cardnet_needs_the_invoice_and_takes_no_books(
 
 
 async def test_cardnet_refunds_the_price_only_within_14_days_after_inspection(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-3, CRD-RET-4, CRD-RET-7: approved at once, to Jeddah at the customer's cost;
     refunded after receipt and inspection, the price without the shipping, with the 14-day
     refund deadline recorded."""
-    async with delivered(own_time_env, "cardnet", PHONE, shipping="25") as o:
+    async with delivered(time_env, "cardnet", PHONE, shipping="25") as o:
         opened = await o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True)
         assert "CRD-RET-4" in opened.clauses
         await o.send_back(opened.rma_id, "RET-CRD-1")
@@ -69,12 +69,12 @@ async def test_cardnet_refunds_the_price_only_within_14_days_after_inspection(
 
 
 async def test_cardnet_exchange_out_of_stock_offers_another_product(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-5, CRD-RET-6: the exchange is out of stock: an operator task, the customer's
     choice of another product, which leaves as a new parcel."""
     world = FakeWorld(in_stock=False)
-    async with delivered(own_time_env, "cardnet", PHONE, world=world) as o:
+    async with delivered(time_env, "cardnet", PHONE, world=world) as o:
         opened = await o.ask(
             "defective",
             ("PHONE", 1),
@@ -100,11 +100,11 @@ async def test_cardnet_exchange_out_of_stock_offers_another_product(
 
 
 async def test_two_returns_never_refund_more_than_was_captured(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-7, KWO-RMA-7: a defective phone and its shipping, then the rest: the second
     return's grant is bounded by what remains refundable of the order."""
-    async with delivered(own_time_env, "kwoking", [("DRONE-X", "300.00", 2, "general")], "15") as o:
+    async with delivered(time_env, "kwoking", [("DRONE-X", "300.00", 2, "general")], "15") as o:
         first = await o.ask("defective", ("DRONE-X", 1), described=True)
         second = await o.ask("defective", ("DRONE-X", 1), described=True)
         for rma in (first.rma_id, second.rma_id):
@@ -122,13 +122,13 @@ async def test_two_returns_never_refund_more_than_was_captured(
 
 
 async def test_a_refund_whose_answer_was_lost_refunds_once(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-REF-1: the provider refunds, the answer is lost, the activity is retried under the
     same key: money moves once, to the original payment."""
     world = FakeWorld(refund_acts_then_fails=1)
     async with delivered(
-        own_time_env, "kwoking", [("DRONE-X", "300.00", 1, "general")], world=world
+        time_env, "kwoking", [("DRONE-X", "300.00", 1, "general")], world=world
     ) as o:
         opened = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
         await o.approve(opened.rma_id)
@@ -141,11 +141,11 @@ async def test_a_refund_whose_answer_was_lost_refunds_once(
 
 
 async def test_cardnet_opened_products_are_exchanged_only_for_a_defect(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-RET-6: an opened phone is not exchanged for a change of mind; for a defect it is,
     but not one damaged by water."""
-    async with delivered(own_time_env, "cardnet", [("PHONE", "1000.00", 2, "general")]) as o:
+    async with delivered(time_env, "cardnet", [("PHONE", "1000.00", 2, "general")]) as o:
         opened = {"opened": True}
         mind = await refused(
             o.ask(
@@ -183,13 +183,13 @@ async def test_cardnet_opened_products_are_exchanged_only_for_a_defect(
 
 
 async def test_cardnet_sealed_software_comes_back_and_used_software_does_not(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-EXC-2, CRD-RET-2: "used" qualifies the software: a box still sealed is returned
     like any product in its original state; opened or used, it is excluded."""
     boxed = [("OFFICE-BOX", "400.00", 2, "software")]
-    async with delivered(own_time_env, "cardnet", boxed) as o:
-        await own_time_env.sleep(timedelta(days=3))
+    async with delivered(time_env, "cardnet", boxed) as o:
+        await time_env.sleep(timedelta(days=3))
         sealed = await o.ask("change_of_mind", ("OFFICE-BOX", 1), has_original_invoice=True)
         assert sealed.status is ReturnStatus.APPROVED
         used = await refused(

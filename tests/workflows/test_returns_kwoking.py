@@ -18,14 +18,14 @@ DRONE = [("DRONE-X", "300.00", 1, "general"), ("CASE", "20.00", 1, "general")]
 
 
 async def test_kwoking_returns_within_60_days_of_delivery(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-RET-1, KWO-RET-2: day 60 is in time, day 61 is refused citing KWO-RET-2; the
     item's whole price comes back, not the shipping."""
-    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
-        await own_time_env.sleep(timedelta(days=60) - timedelta(minutes=1))
+    async with delivered(time_env, "kwoking", DRONE, shipping="15") as o:
+        await time_env.sleep(timedelta(days=60) - timedelta(minutes=1))
         opened = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
-        await own_time_env.sleep(timedelta(days=1))
+        await time_env.sleep(timedelta(days=1))
         details = await refused(
             o.ask("change_of_mind", ("CASE", 1), described=True), "ReturnRefused"
         )
@@ -42,12 +42,12 @@ async def test_kwoking_returns_within_60_days_of_delivery(
 
 
 async def test_kwoking_missing_accessory_charged_after_inspection(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-RMA-2, KWO-RMA-4, KWO-RMA-7, KWO-DOA-2, KWO-DEF-1: a defective drone, its
     tracking number given, inspected with its charger missing: the charger is charged, the
     shipping refunded (the seller's fault), the refund only after the inspection."""
-    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+    async with delivered(time_env, "kwoking", DRONE, shipping="15") as o:
         opened = await o.ask("defective", ("DRONE-X", 1), described=True)
         await o.approve(opened.rma_id)
         approval = o.world.email_facts["return_approved"]
@@ -75,10 +75,10 @@ async def test_kwoking_missing_accessory_charged_after_inspection(
 
 
 async def test_kwoking_unapproved_return_is_refused_and_refunds_nothing(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-RMA-1, KWO-RMA-8: without approval the return goes no further; nothing refunded."""
-    async with delivered(own_time_env, "kwoking", DRONE) as o:
+    async with delivered(time_env, "kwoking", DRONE) as o:
         opened = await o.ask("defective", ("DRONE-X", 1), described=True)
         assert opened.needs_approval and "KWO-RMA-1" in opened.clauses
         rejected = await o.approve(opened.rma_id, approve=False)
@@ -91,10 +91,10 @@ async def test_kwoking_unapproved_return_is_refused_and_refunds_nothing(
 
 
 async def test_kwoking_inspection_that_finds_nothing_wrong_refunds_nothing(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-RMA-7, KWO-RMA-8: the reported defect not confirmed: that line gets nothing."""
-    async with delivered(own_time_env, "kwoking", DRONE) as o:
+    async with delivered(time_env, "kwoking", DRONE) as o:
         opened = await o.ask("defective", ("DRONE-X", 1), described=True)
         await o.approve(opened.rma_id)
         await o.send_back(opened.rma_id, "RET-KWO-3")
@@ -106,33 +106,33 @@ async def test_kwoking_inspection_that_finds_nothing_wrong_refunds_nothing(
 
 
 async def test_kwoking_dead_on_arrival_within_14_days_then_warranty(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-DOA-1, KWO-RMA-5: a dead-on-arrival item is returned within 14 days of delivery;
     the note describing the problem speeds the return up (first on the operators' list) and
     is never a condition; on day 15 the request is refused: the warranty applies."""
     two = [("DRONE-X", "300.00", 2, "general"), ("CASE", "20.00", 1, "general")]
-    async with delivered(own_time_env, "kwoking", two) as o:
+    async with delivered(time_env, "kwoking", two) as o:
         undescribed = await o.ask("dead_on_arrival", ("DRONE-X", 1))
         assert "KWO-DOA-1" in undescribed.clauses
         await o.reaches(undescribed.rma_id, ReturnStatus.REQUESTED)
         assert o.world.tasks["return_approval"].priority == 0
-        await own_time_env.sleep(timedelta(days=14) - timedelta(minutes=1))
+        await time_env.sleep(timedelta(days=14) - timedelta(minutes=1))
         opened = await o.ask("dead_on_arrival", ("CASE", 1), described=True)
         assert "KWO-DOA-1" in opened.clauses
         await o.reaches(opened.rma_id, ReturnStatus.REQUESTED)
         assert o.world.tasks["return_approval"].priority == 1
-        await own_time_env.sleep(timedelta(days=1))
+        await time_env.sleep(timedelta(days=1))
         late = await refused(o.ask("defective", ("DRONE-X", 1), described=True), "ReturnRefused")
         assert late[0] == "KWO-DOA-1"
 
 
 async def test_kwoking_shipping_damage_needs_one_photo_and_the_three_kinds_speed_it_up(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-DEF-2: a damage return needs at least one photo or video of the damage; the
     item, its packaging and the outer label speed it up (first on the list), never asked."""
-    async with delivered(own_time_env, "kwoking", DRONE) as o:
+    async with delivered(time_env, "kwoking", DRONE) as o:
         bare = await refused(
             o.ask("damaged_in_shipping", ("DRONE-X", 1), described=True), "ReturnRefused"
         )
@@ -154,11 +154,11 @@ async def test_kwoking_shipping_damage_needs_one_photo_and_the_three_kinds_speed
 
 
 async def test_kwoking_a_change_of_mind_return_must_be_undamaged_and_in_its_packaging(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-RET-1: the 60-day conditional return takes the product new, unused, undamaged and
     in its original packaging; otherwise it is refused on the lines, with the clause."""
-    async with delivered(own_time_env, "kwoking", DRONE, shipping="15") as o:
+    async with delivered(time_env, "kwoking", DRONE, shipping="15") as o:
         unboxed = await refused(
             o.ask("change_of_mind", ("DRONE-X", 1), line={"original_packaging": False}),
             "ReturnRefused",

@@ -17,14 +17,14 @@ LENS = [("LENS-25", "250.00", 1, "general")]
 
 
 async def test_paralight_returns_are_asked_for_within_30_days_of_receipt(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-1: day 30 from receipt is in time; day 31 is refused with the clause."""
-    async with delivered(own_time_env, "paralight", LENS + [("PRISM", "40.00", 1, "general")]) as o:
-        await own_time_env.sleep(timedelta(days=30) - timedelta(minutes=1))
+    async with delivered(time_env, "paralight", LENS + [("PRISM", "40.00", 1, "general")]) as o:
+        await time_env.sleep(timedelta(days=30) - timedelta(minutes=1))
         opened = await o.ask("change_of_mind", ("LENS-25", 1), has_original_invoice=True)
         assert opened.needs_approval and opened.status is ReturnStatus.REQUESTED
-        await own_time_env.sleep(timedelta(days=1))
+        await time_env.sleep(timedelta(days=1))
         details = await refused(
             o.ask("change_of_mind", ("PRISM", 1), has_original_invoice=True), "ReturnRefused"
         )
@@ -32,11 +32,11 @@ async def test_paralight_returns_are_asked_for_within_30_days_of_receipt(
 
 
 async def test_paralight_approval_then_15_days_to_send_else_expired_without_refund(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-2, PAR-RET-4: the return waits for an operator's approval (a task); approved,
     the e-mail gives the address and the date; nothing sent in 15 days: expired, no refund."""
-    async with delivered(own_time_env, "paralight", LENS) as o:
+    async with delivered(time_env, "paralight", LENS) as o:
         opened = await o.ask("change_of_mind", ("LENS-25", 1), has_original_invoice=True)
         assert "PAR-RET-2" in opened.clauses
         await o.reaches(opened.rma_id, ReturnStatus.REQUESTED)
@@ -46,7 +46,7 @@ async def test_paralight_approval_then_15_days_to_send_else_expired_without_refu
         assert approved.ship_back_by is not None
         mail = o.world.email_facts["return_approved"]
         assert mail["address"]["city"] == "Shenzhen" and mail["label"] is None
-        await own_time_env.sleep(timedelta(days=15, minutes=1))
+        await time_env.sleep(timedelta(days=15, minutes=1))
         ended = await o.reaches(opened.rma_id, ReturnStatus.EXPIRED)
         assert all(line.parcel is ParcelPlace.EXPIRED for line in ended.lines)
         assert o.refunds() == [] and "return_expired" in o.world.emails
@@ -58,13 +58,13 @@ async def test_paralight_approval_then_15_days_to_send_else_expired_without_refu
 
 
 async def test_paralight_custom_made_only_for_a_defect_with_the_sellers_label(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-5, PAR-RET-7, PAR-RET-8: a custom-made lens is not returned for a change of
     mind (422 with the clause); defective, it is, on the seller's return label to its own
     address, and refunded in full: no restocking fee for a defect."""
     lens = [("LENS-CUSTOM", "600.00", 1, "custom_made")]
-    async with delivered(own_time_env, "paralight", lens, shipping="30") as o:
+    async with delivered(time_env, "paralight", lens, shipping="30") as o:
         details = await refused(
             o.ask("change_of_mind", ("LENS-CUSTOM", 1), has_original_invoice=True),
             "ReturnRefused",
@@ -90,11 +90,11 @@ async def test_paralight_custom_made_only_for_a_defect_with_the_sellers_label(
 
 
 async def test_paralight_restocking_fee_on_a_change_of_mind(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-8, PAR-RET-3: a change of mind in its original state pays 20%; shipping is not
     refunded; the order completes once its window closed and the return ended."""
-    async with delivered(own_time_env, "paralight", LENS, shipping="30") as o:
+    async with delivered(time_env, "paralight", LENS, shipping="30") as o:
         no_invoice = await refused(o.ask("change_of_mind", ("LENS-25", 1)), "ReturnRefused")
         assert no_invoice == ["PAR-RET-3", "has_original_invoice"]
         unpacked = await refused(
@@ -129,15 +129,15 @@ async def test_paralight_restocking_fee_on_a_change_of_mind(
 
 
 async def test_paralight_shipping_damage_is_reported_within_5_days_of_receipt(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-6: a return for shipping damage on day 5 is taken; on day 6 it is refused,
     while other reasons still have their 30 days."""
-    async with delivered(own_time_env, "paralight", LENS + [("PRISM", "40.00", 1, "general")]) as o:
-        await own_time_env.sleep(timedelta(days=5) - timedelta(minutes=1))
+    async with delivered(time_env, "paralight", LENS + [("PRISM", "40.00", 1, "general")]) as o:
+        await time_env.sleep(timedelta(days=5) - timedelta(minutes=1))
         opened = await o.ask("damaged_in_shipping", ("LENS-25", 1), has_original_invoice=True)
         assert "PAR-RET-6" in opened.clauses and opened.seller_label
-        await own_time_env.sleep(timedelta(days=1))
+        await time_env.sleep(timedelta(days=1))
         late = await refused(
             o.ask("damaged_in_shipping", ("PRISM", 1), has_original_invoice=True),
             "ReturnRefused",
@@ -147,12 +147,12 @@ async def test_paralight_shipping_damage_is_reported_within_5_days_of_receipt(
 
 
 async def test_paralight_a_custom_made_item_dead_on_arrival_is_returned_like_a_defective_one(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-RET-5: dead on arrival is defective on receipt: a custom-made lens that never
     worked comes back, on the seller's label (PAR-RET-7)."""
     lens = [("LENS-CUSTOM", "600.00", 1, "custom_made")]
-    async with delivered(own_time_env, "paralight", lens, shipping="30") as o:
+    async with delivered(time_env, "paralight", lens, shipping="30") as o:
         opened = await o.ask("dead_on_arrival", ("LENS-CUSTOM", 1), has_original_invoice=True)
         assert opened.status is ReturnStatus.REQUESTED  # waits for the seller's approval
         assert opened.seller_label and "PAR-RET-7" in opened.clauses

@@ -89,19 +89,19 @@ async def charged(world: FakeWorld, count: int) -> None:
 
 
 async def test_24_monthly_periods_are_charged_from_the_anchor_one_run_each(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-SUB-1: anchored on 31 January, the periods end on 28 February, 31 March, 30 April
     …: counted from the anchor, never drifting. 24 charges of 29.00 EUR, each under
     `<subscription>:period:<n>` at its period's start; each period is a run of its own that
     continues as new, so the first run's history holds one charge and ends continued."""
     world = FakeWorld()
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
     anchor = datetime(now.year + 1, 1, 31, 9, 0, tzinfo=UTC)
-    await own_time_env.sleep(anchor - now)
-    async with subscribed(own_time_env, world, anchor) as handle:
+    await time_env.sleep(anchor - now)
+    async with subscribed(time_env, world, anchor) as handle:
         await charged(world, 1)
-        await own_time_env.sleep(timedelta(days=31 * 23 + 5))
+        await time_env.sleep(timedelta(days=31 * 23 + 5))
         await charged(world, 24)
         charges = world.charges[:24]
         sid = handle.id.removeprefix("subscription-")
@@ -118,15 +118,15 @@ async def test_24_monthly_periods_are_charged_from_the_anchor_one_run_each(
         receipts = [e for e in world.subscription_events if e.kind in ("activated", "renewed")]
         assert [e.period for e in receipts[:24]] == list(range(1, 25))
         assert receipts[0].clauses == ("SVC-GEN-1", "SVC-SUB-1")
-        first = await own_time_env.client.get_workflow_handle(
+        first = await time_env.client.get_workflow_handle(
             handle.id, run_id=handle.first_execution_run_id
         ).fetch_history()
         types = [e.event_type for e in first.events]
         assert types[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
         assert types.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 1
-        assert (await state(own_time_env, handle)).status is SubscriptionStatus.ACTIVE
+        assert (await state(time_env, handle)).status is SubscriptionStatus.ACTIVE
         await record_history(
-            own_time_env.client.get_workflow_handle(
+            time_env.client.get_workflow_handle(
                 handle.id, run_id=handle.first_execution_run_id
             ),
             "first_period",
@@ -135,15 +135,15 @@ async def test_24_monthly_periods_are_charged_from_the_anchor_one_run_each(
 
 
 async def test_cancelled_6_days_23_hours_after_a_payment_it_is_refunded_and_stops(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-SUB-1: within 7 days after the last payment it is refunded, once, under its key,
     and (the reading) the refunded period stops at once though the customer asked to keep
     it. No charge follows."""
     world = FakeWorld()
-    async with subscribed(own_time_env, world) as handle:
+    async with subscribed(time_env, world) as handle:
         await charged(world, 1)
-        await own_time_env.sleep(timedelta(days=6, hours=23))
+        await time_env.sleep(timedelta(days=6, hours=23))
         answer: SubscriptionCancelled = await handle.execute_update(
             names.UPDATE_CANCEL_SUBSCRIPTION,
             SubscriptionCancel(stop="end_of_cycle"),
@@ -151,7 +151,7 @@ async def test_cancelled_6_days_23_hours_after_a_payment_it_is_refunded_and_stop
         )
         assert answer.status is SubscriptionStatus.CANCELLED and answer.refund == PRICE
         assert answer.clauses == ("SVC-SUB-1",)
-        assert answer.access_ends_at <= await own_time_env.get_current_time()
+        assert answer.access_ends_at <= await time_env.get_current_time()
         final: SubscriptionSnapshot = await handle.result()
         assert final.status is SubscriptionStatus.CANCELLED
         sid = handle.id.removeprefix("subscription-")
@@ -161,21 +161,21 @@ async def test_cancelled_6_days_23_hours_after_a_payment_it_is_refunded_and_stop
 
 
 async def test_cancelled_7_days_1_hour_after_it_is_kept_to_the_period_end_unrefunded(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-SUB-1: later than 7 days nothing is refunded; kept until the period's end it is
     `cancelling`, then `ended`, and the next period is never charged."""
     world = FakeWorld()
-    async with subscribed(own_time_env, world) as handle:
+    async with subscribed(time_env, world) as handle:
         await charged(world, 1)
-        await own_time_env.sleep(timedelta(days=7, hours=1))
+        await time_env.sleep(timedelta(days=7, hours=1))
         answer: SubscriptionCancelled = await handle.execute_update(
             names.UPDATE_CANCEL_SUBSCRIPTION,
             SubscriptionCancel(stop="end_of_cycle"),
             result_type=SubscriptionCancelled,
         )
         assert answer.status is SubscriptionStatus.CANCELLING and answer.refund.amount == 0
-        period = await state(own_time_env, handle)
+        period = await state(time_env, handle)
         assert answer.access_ends_at == period.period_end
         repeated: SubscriptionCancelled = await handle.execute_update(
             names.UPDATE_CANCEL_SUBSCRIPTION,
@@ -190,13 +190,13 @@ async def test_cancelled_7_days_1_hour_after_it_is_kept_to_the_period_end_unrefu
 
 
 async def test_cancelled_later_and_stopped_now_ends_at_once_unrefunded(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-SUB-1: the customer's other choice: stopped at once, nothing refunded."""
     world = FakeWorld()
-    async with subscribed(own_time_env, world) as handle:
+    async with subscribed(time_env, world) as handle:
         await charged(world, 1)
-        await own_time_env.sleep(timedelta(days=7, hours=1))
+        await time_env.sleep(timedelta(days=7, hours=1))
         answer: SubscriptionCancelled = await handle.execute_update(
             names.UPDATE_CANCEL_SUBSCRIPTION,
             SubscriptionCancel(stop="immediately"),
@@ -208,19 +208,19 @@ async def test_cancelled_later_and_stopped_now_ends_at_once_unrefunded(
 
 
 async def test_a_declined_renewal_goes_past_due_is_retried_on_schedule_then_ends(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """A renewal declined (the card was blocked) makes the subscription `past_due`; it is
     tried again 1, 3 and 7 days later, as the preset sets, each under its own key and
     e-mailed; when all fail it ends. A cancellation is then refused naming SVC-SUB-1."""
     world = FakeWorld(decline_from_period=2)
-    async with subscribed(own_time_env, world) as handle:
+    async with subscribed(time_env, world) as handle:
         await charged(world, 1)
-        await own_time_env.sleep(timedelta(days=32))
+        await time_env.sleep(timedelta(days=32))
         await charged(world, 2)
-        assert (await state(own_time_env, handle)).status is SubscriptionStatus.PAST_DUE
-        await own_time_env.sleep(timedelta(days=12))
-        final = await own_time_env.client.get_workflow_handle(
+        assert (await state(time_env, handle)).status is SubscriptionStatus.PAST_DUE
+        await time_env.sleep(timedelta(days=12))
+        final = await time_env.client.get_workflow_handle(
             handle.id, result_type=SubscriptionSnapshot
         ).result()
         assert final.status is SubscriptionStatus.ENDED
@@ -241,12 +241,12 @@ async def test_a_declined_renewal_goes_past_due_is_retried_on_schedule_then_ends
 
 
 async def test_a_declined_first_payment_never_activates_the_service(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """SVC-GEN-1 and SVC-SUB-1: the service is active only once the first payment is
     captured; declined, it ends at once (no retry schedule for money never taken), e-mailed."""
     world = FakeWorld(decline_from_period=1)
-    async with subscribed(own_time_env, world) as handle:
+    async with subscribed(time_env, world) as handle:
         final: SubscriptionSnapshot = await handle.result()
         assert final.status is SubscriptionStatus.ENDED and final.last_payment is None
         assert len(world.charges) == 1

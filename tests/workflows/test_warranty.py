@@ -41,11 +41,11 @@ LASER = [("PL-LASER-50", "120.00", 1, "general")]
 
 
 async def test_paralight_warranty_in_period_is_repaired_free(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-WAR-1: from receipt, for the model's period (two years for PL-LASER-50): the
     product sent in, inspected, repaired free and sent back; nothing is charged."""
-    async with delivered(own_time_env, "paralight", LASER) as o:
+    async with delivered(time_env, "paralight", LASER) as o:
         started = await file(o, ClaimKind.WARRANTY, sku="PL-LASER-50")
         assert started.warranty is not None and started.warranty.covered
         assert started.warranty.ends_at == o.snapshot.delivered_at + timedelta(days=730)
@@ -58,13 +58,13 @@ async def test_paralight_warranty_in_period_is_repaired_free(
 
 
 async def test_paralight_warranty_void_at_inspection_serviced_for_a_paid_quote(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-WAR-3, PAR-WAR-2: a missing serial number voids the warranty at inspection; the
     inspection must then quote the basic cost; the customer's declined card leaves the quote
     open, the next card pays it (authorised and captured once) and the repair starts."""
     world = FakeWorld()
-    async with delivered(own_time_env, "paralight", LASER, world=world) as o:
+    async with delivered(time_env, "paralight", LASER, world=world) as o:
         started = await file(o, ClaimKind.WARRANTY, sku="PL-LASER-50")
         cid = started.claim_id
         await reaches(o, cid, ClaimStatus.AWAITING_PRODUCT)
@@ -119,12 +119,12 @@ async def test_paralight_warranty_void_at_inspection_serviced_for_a_paid_quote(
 
 
 async def test_paralight_out_of_warranty_period_is_quoted(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-WAR-1, PAR-WAR-2: a default-period product a year and a day after receipt is not
     covered but still serviced at basic cost; the quote declined, the claim closes."""
     par = preset("paralight")
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
     received = now - timedelta(days=366)
     opening = open_claim(
         par,
@@ -153,7 +153,7 @@ async def test_paralight_out_of_warranty_period_is_quoted(
         warranty=opening.warranty,
     )
     world = FakeWorld()
-    async with running_claim(own_time_env, world, claim) as handle:
+    async with running_claim(time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
         await handle_reaches(handle, ClaimStatus.AWAITING_PRODUCT)
@@ -177,11 +177,11 @@ async def test_paralight_out_of_warranty_period_is_quoted(
 
 
 async def test_cardnet_warranty_goes_to_the_agent_unless_the_store_deals_with_it(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-WAR-1, CRD-WAR-2: without the store's mediation the customer takes the invoice to
     the agent; with it, the product is sent to Jeddah at the customer's cost."""
-    async with delivered(own_time_env, "cardnet", [("PHONE-1", "900.00", 1, "general")]) as o:
+    async with delivered(time_env, "cardnet", [("PHONE-1", "900.00", 1, "general")]) as o:
         agent = await file(o, ClaimKind.WARRANTY, sku="PHONE-1")
         assert agent.warranty is not None and agent.warranty.via_agent
         assert (await reaches(o, agent.claim_id, ClaimStatus.CLOSED)).outcome == (
@@ -195,7 +195,7 @@ async def test_cardnet_warranty_goes_to_the_agent_unless_the_store_deals_with_it
 
 
 async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escalated(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-WAR-3: received 11 May 2027, 14 days with Arafah and Eid al-Adha (15 to 19 May)
     added, then a 4-day wait for parts: the repair's timer moves with it, and when it passes
@@ -203,9 +203,9 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
     crd = preset("cardnet")
     riyadh = ZoneInfo(crd.timezone)
     start = datetime(2027, 5, 11, 7, 0, tzinfo=UTC)
-    now = await own_time_env.get_current_time()
-    await own_time_env.sleep(start - now)
-    now = await own_time_env.get_current_time()
+    now = await time_env.get_current_time()
+    await time_env.sleep(start - now)
+    now = await time_env.get_current_time()
     policy = pin_calendar(crd, now - timedelta(days=20))
     filing = Filing(
         kind=ClaimKind.WARRANTY,
@@ -231,14 +231,14 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
         warranty=opening.warranty,
     )
     world = FakeWorld()
-    async with running_claim(own_time_env, world, claim) as handle:
+    async with running_claim(time_env, world, claim) as handle:
         from domain.claims import ProductReceived, WarrantyInspection
 
         await handle_reaches(handle, ClaimStatus.AWAITING_PRODUCT)
         await handle.execute_update(
             names.UPDATE_RECEIVE_CLAIM_PRODUCT, ProductReceived(operator="W")
         )
-        received = await own_time_env.get_current_time()
+        received = await time_env.get_current_time()
         snap: ClaimSnapshot = await handle.execute_update(
             names.UPDATE_INSPECT_WARRANTY,
             WarrantyInspection(operator="W", defect_confirmed=True),
@@ -255,8 +255,8 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
         assert moved.repair_due_at.astimezone(riyadh).date().isoformat() == "2027-06-03"
         assert world.tasks["warranty_repair"].due_at == moved.repair_due_at
         assert world.escalated == []
-        await own_time_env.sleep(
-            moved.repair_due_at - await own_time_env.get_current_time() + timedelta(hours=1)
+        await time_env.sleep(
+            moved.repair_due_at - await time_env.get_current_time() + timedelta(hours=1)
         )
 
         async def escalated() -> list[str] | None:
@@ -275,12 +275,12 @@ async def test_cardnet_repair_deadline_across_eid_and_a_spare_part_wait_is_escal
 
 
 async def test_paralight_an_inspectors_malfunction_never_voids_a_covered_defect(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """PAR-WAR-3: "darbības kļūme" is an operating error; a malfunction is what the warranty
     covers. An inspection naming "malfunction" as a void condition is refused (the field),
     the claim stays covered and is repaired free; the preset names the operating error."""
-    async with delivered(own_time_env, "paralight", LASER) as o:
+    async with delivered(time_env, "paralight", LASER) as o:
         started = await file(o, ClaimKind.WARRANTY, sku="PL-LASER-50")
         cid = started.claim_id
         await reaches(o, cid, ClaimStatus.AWAITING_PRODUCT)
@@ -305,16 +305,16 @@ async def test_paralight_an_inspectors_malfunction_never_voids_a_covered_defect(
 
 
 async def test_cardnet_a_manufacturing_defect_after_a_year_goes_to_the_agent_never_refused(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """CRD-WAR-1: the period is the manufacturer's, which cardnet does not publish: on day 400
     after purchase the claim is not refused by a period of the store's own; the customer is
     pointed to the authorised agent with the invoice."""
-    async with delivered(own_time_env, "cardnet", [("PHONE-1", "900.00", 1, "general")]) as o:
+    async with delivered(time_env, "cardnet", [("PHONE-1", "900.00", 1, "general")]) as o:
         # a claim the store mediates keeps the order open past its return window
         mediated = await file(o, ClaimKind.WARRANTY, sku="PHONE-1", store_mediation=True)
         await reaches(o, mediated.claim_id, ClaimStatus.AWAITING_PRODUCT)
-        await own_time_env.sleep(timedelta(days=400))
+        await time_env.sleep(timedelta(days=400))
         late = await file(o, ClaimKind.WARRANTY, sku="PHONE-1")
         assert late.warranty is not None and late.warranty.via_agent
         assert late.warranty.covered and late.warranty.ends_at is None
@@ -324,20 +324,20 @@ async def test_cardnet_a_manufacturing_defect_after_a_year_goes_to_the_agent_nev
 
 
 async def test_kwoking_a_fault_found_on_day_20_or_59_is_a_warranty_claim_with_a_remedy(
-    own_time_env: WorkflowEnvironment,
+    time_env: WorkflowEnvironment,
 ) -> None:
     """KWO-DOA-1, KWO-DEF-1: after the 14 days a damaged or non-working product goes to its
     category's warranty (the merchant's setting, none published): the return is refused
     pointing there, and the warranty claim is taken, the product inspected and replaced, on
     day 20 as on day 59."""
     drones = [("DRONE-X", "300.00", 2, "general")]
-    async with delivered(own_time_env, "kwoking", drones, shipping="15") as o:
-        await own_time_env.sleep(timedelta(days=20))
+    async with delivered(time_env, "kwoking", drones, shipping="15") as o:
+        await time_env.sleep(timedelta(days=20))
         late = await refused(o.ask("defective", ("DRONE-X", 1), described=True), "ReturnRefused")
         assert late[:2] == ["KWO-DOA-1", "reason"]
         for day in (20, 59):
             if day == 59:
-                await own_time_env.sleep(timedelta(days=39))
+                await time_env.sleep(timedelta(days=39))
             started = await file(o, ClaimKind.WARRANTY, sku="DRONE-X")
             assert started.warranty is not None and started.warranty.covered
             assert started.clauses == ("KWO-DOA-1", "KWO-DEF-1")
