@@ -31,6 +31,7 @@ from starter import (
     codec,
     evidence,
     health,
+    help_centre,
     openapi,
     ops,
     orders,
@@ -146,6 +147,7 @@ def create_app(
         webhooks,
         ops,
         health,
+        help_centre,
         page,
     ):
         app.include_router(module.router)

@@ -18,6 +18,7 @@ from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, 
 from domain.status import OrderStatus
 from runtime.tokens import Links
 from starter.auth import grant
+from starter.help_answers import answered
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from store import nonces, orders
@@ -152,6 +153,7 @@ async def order_page(
             .get("next_action", {})
             .get("url"),
             "timeline": timeline,
+            "help": await answered(request.app.state.pool, row, language),
         },
     )
     return HTMLResponse(

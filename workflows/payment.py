@@ -115,7 +115,11 @@ class Payment:
             OrderStatus.PAYMENT_FAILED,
             f"payment attempt {state.attempt} failed: {decline}",
             ctx.payment_clauses(),
-            details={"payment_id": result.payment_id, "attempt": state.attempt},
+            details={
+                "payment_id": result.payment_id,
+                "attempt": state.attempt,
+                "decline_code": decline,
+            },
         )
         retry = payment_retry(ctx.policy, state.attempt)
         await ctx.email(

@@ -22,11 +22,18 @@ JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 OPTIONS = {"templates/**.html": JINJA, "pages/**.html": JINJA}
 
 
+# Texts the API translates that live beside the decision they answer: the help centre.
+DECISIONS = HERE.parent.parent / "domain" / "decisions"
+
+
 def template_catalog() -> Catalog:
     catalog = Catalog(project="orderflow", charset="utf-8")
-    for filename, line, message, comments, _ in extract_from_dir(
-        HERE, METHODS, OPTIONS, keywords={"_": None, "gettext": None, "N_": None}
-    ):
+    keywords = {"_": None, "gettext": None, "N_": None}
+    found = [
+        *extract_from_dir(HERE, METHODS, OPTIONS, keywords=keywords),
+        *extract_from_dir(DECISIONS, [("help.py", "python")], keywords={"N_": None}),
+    ]
+    for filename, line, message, comments, _ in found:
         catalog.add(message, locations=[(filename, line)], auto_comments=comments)
     return catalog
 

@@ -42,6 +42,10 @@ PHRASES = (
     N_("shipping"),
     N_("no refund: not approved"),
     N_("intermediary and bank fees, if any, are the customer's"),
+    N_("intermediary and bank fees (the merchant's setting)"),
+    # who pays customs duties, in the help centre's answer
+    N_("you"),
+    N_("us"),
     N_("bounded to what remains refundable"),
     # payment declines
     N_("insufficient_funds"),

@@ -266,7 +266,3 @@ def unhappy_customer(policy: Policy, purchased_at: datetime, now: datetime) -> D
     if now - purchased_at <= services.case_by_case_within:
         return allow("an operator offers a solution case by case", *clauses)
     return refuse("the goods are intangible and irrevocable; the 7 days have passed", *clauses)
-
-
-def help_topics(policy: Policy) -> tuple[str, ...]:
-    return policy.help.topics if policy.help else ()

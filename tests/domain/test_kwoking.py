@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from domain.decisions.aftercare import ClaimFacts, claim, claim_priority, help_topics
+from domain.decisions.aftercare import ClaimFacts, claim, claim_priority
 from domain.decisions.changes import OrderFacts, cancellation
 from domain.decisions.fulfilment import lost_parcel
+from domain.decisions.help import HelpFacts, ParcelFact, help_answers
 from domain.decisions.payment import coupons, refund_route, requires_3ds
 from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
 from domain.decisions.returns import ReturnedItem, ReturnRequest, return_eligibility
@@ -15,6 +16,7 @@ from domain.policy import PaymentMethod
 from domain.policy.aftercare import ClaimKind
 from domain.policy.changes import CancelRule
 from domain.policy.returns import ReturnReason
+from domain.status import OrderStatus
 from tests.domain.helpers import inspected_items, line, money, preset, utc
 
 KWO = preset("kwoking")
@@ -46,11 +48,24 @@ def paid_order(**changes: object) -> OrderFacts:
     ).model_copy(update=changes)
 
 
-def test_kwoking_help_topics_are_what_the_customer_api_answers() -> None:
+def test_kwoking_every_help_topic_has_an_answer_from_the_order() -> None:
     """KWO-FAQ-1: where is my order, edit or cancel, split parcels, tracking, customs, refunds,
     declined payment, payment verification, one coupon at a time."""
-    topics = help_topics(KWO)
-    assert len(topics) == 9 and "one_coupon_at_a_time" in topics and "split_parcels" in topics
+    facts = HelpFacts(
+        status=OrderStatus.PAYMENT_FAILED,
+        parcels=(ParcelFact(tracking_number="T1"), ParcelFact(tracking_number="T2")),
+        decline_code="insufficient_funds",
+        attempts=1,
+        currency="EUR",
+        destination_country="FR",
+        coupons=1,
+    )
+    answers = {a.topic: a for a in help_answers(KWO, facts, BOUGHT)}
+    assert list(answers) == list(KWO.help.topics) and len(answers) == 9  # type: ignore[union-attr]
+    assert answers["split_parcels"].values == {"count": "2"}
+    assert answers["declined_payment"].values == {"code": "insufficient_funds", "left": "2"}
+    assert answers["one_coupon_at_a_time"].values == {"count": "1", "used": "1"}
+    assert all("KWO-FAQ-1" in a.clauses for a in answers.values())
     assert not coupons(KWO, ["A", "B"]).allowed and "KWO-FAQ-1" in coupons(KWO, ["A"]).clauses
     assert requires_3ds(KWO, PaymentMethod.CARD).allowed
 

@@ -102,8 +102,8 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         '\n[[support]]\nrespond_within = "PT24H"\nclauses = ["PAR-SUP-1"]\n'
     )
     (folder / "returnshop.toml").write_text(returns)
-    # Two shipped presets as they are: a merchant of services and one of digital cards.
-    for shipped in ("services", "cardnet"):
+    # Shipped presets as they are: a merchant of services, one of digital cards, and kwoking.
+    for shipped in ("services", "cardnet", "kwoking"):
         (folder / f"{shipped}.toml").write_text((PRESETS_DIR / f"{shipped}.toml").read_text())
     return folder
 
