@@ -12,7 +12,7 @@ from activities.models import BuyLabel, LabelResult, ParcelScan, PollTracking, V
 from activities.payments import provider_refusals
 from activities.store import order_row
 from adapters.carriers import CarrierGateway, Destination
-from adapters.carriers.easypost import EasyPostTracking, status_of
+from adapters.carriers.easypost import EasyPostTracking, back_reason_of, status_of
 from adapters.errors import ProviderRejected
 from domain.policy import Carrier
 from store import parcels
@@ -86,14 +86,15 @@ class CarrierActivities:
         for index, tracking_number in enumerate(request.tracking_numbers):
             activity.heartbeat(index)
             with provider_refusals("TrackingRejected"):
-                status = await self._status(tracking_number)
-            scans.append(ParcelScan(tracking_number=tracking_number, status=status))
+                status, reason = await self._status(tracking_number)
+            scans.append(ParcelScan(tracking_number=tracking_number, status=status, reason=reason))
         return scans
 
-    async def _status(self, tracking_number: str) -> str:
-        """Where the parcel is, as orderflow names it ("unknown" when nobody knows yet)."""
+    async def _status(self, tracking_number: str) -> tuple[str, str | None]:
+        """Where the parcel is, as orderflow names it ("unknown" when nobody knows yet), and
+        why it comes back when the tracking service says."""
         if self._tracking is None:
-            return await self._carrier.track(tracking_number)
+            return await self._carrier.track(tracking_number), None
         parcel = await parcels.one(self._pool, tracking_number)
         tracker: dict[str, Any] | None
         if parcel is not None and parcel["tracker_id"]:
@@ -103,10 +104,10 @@ class CarrierActivities:
             carrier = Carrier(parcel["carrier"]) if parcel else Carrier.POST
             tracker = await self._register(tracking_number, carrier)
             if tracker is None:
-                return "unknown"
+                return "unknown", None
             if parcel is not None:
                 await parcels.keep(
                     self._pool, tracking_number, parcel["order_id"], carrier, str(tracker["id"])
                 )
         status = status_of(tracker)
-        return status.value if status else "unknown"
+        return (status.value if status else "unknown"), back_reason_of(tracker)

@@ -127,6 +127,7 @@ class PollTracking(BaseModel):
 class ParcelScan(BaseModel):
     tracking_number: str
     status: str
+    reason: str | None = None  # why it comes back, when the carrier says (`BackReason`)
 
 
 class ReserveReplacement(BaseModel):

@@ -112,6 +112,13 @@ class OrderWorkflowInput(BaseModel):
     billing_country: str | None = None
 
 
+class BackReason(StrEnum):
+    """Why a carrier sends a parcel back to the merchant."""
+
+    ADDRESS = "address"  # the address was insufficient or the customer could not be found
+    CUSTOMS = "customs"  # held or refused at customs (duties and taxes unpaid)
+
+
 class TrackingEvent(BaseModel):
     """A carrier's scan of a parcel, as relayed from its webhook."""
 
@@ -119,6 +126,8 @@ class TrackingEvent(BaseModel):
     tracking_number: str
     status: TrackingStatus
     occurred_at: datetime
+    # why a parcel comes back, when the carrier says: refused at customs, or the address
+    reason: BackReason | None = None
 
 
 class Shipment(BaseModel):
@@ -130,6 +139,7 @@ class Shipment(BaseModel):
     replaced: bool = False  # lost or sent back, and a replacement parcel left instead
     voided: bool = False  # the order was cancelled before the carrier collected it
     parcel: int = 1
+    back_reason: BackReason | None = None  # why the carrier sends it back, when it said
 
 
 class OrderSnapshot(BaseModel):

@@ -5,7 +5,7 @@ carrier collects it (at that pickup, or one step after the label when none is bo
 in_transit, out_for_delivery and delivered N seconds apart. A label not yet collected can
 be voided, and its parcel is never scanned. Like test cards at a payment gateway, a test address decides
 the outcome: a first address line starting with "Undeliverable" comes back to the sender
-after in_transit. A control endpoint posts any scan at once, for tests and demos.
+after in_transit, one starting with "Customs refused" comes back refused at customs. A control endpoint posts any scan at once, for tests and demos.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ log = structlog.get_logger("orderflow.sandbox.carrier")
 ROUTES = {
     "deliver": ("picked_up", "in_transit", "out_for_delivery", "delivered"),
     "back": ("picked_up", "in_transit", "return_to_sender"),
+    "customs": ("picked_up", "in_transit", "return_to_sender"),
 }
-UNDELIVERABLE = "undeliverable"
+# Why a route's parcel comes back, said with its return_to_sender scan.
+BACK_REASONS = {"back": "address", "customs": "customs"}
+TEST_ADDRESSES = {"undeliverable": "back", "customs refused": "customs"}
 Scan = Literal[
     "pre_transit",
     "picked_up",
@@ -62,10 +65,15 @@ class LabelIn(BaseModel):
 class ScanIn(BaseModel):
     status: Scan
     occurred_at: datetime | None = None
+    reason: Literal["address", "customs"] | None = None
 
 
 def emit_scan(
-    state: SandboxState, shipment: dict[str, Any], status: str, occurred_at: datetime | None = None
+    state: SandboxState,
+    shipment: dict[str, Any],
+    status: str,
+    occurred_at: datetime | None = None,
+    reason: str | None = None,
 ) -> str:
     event_id = new_id("trk")
     state.run(
@@ -84,6 +92,7 @@ def emit_scan(
                 "reference": shipment["reference"],
                 "status": status,
                 "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+                **({"reason": reason} if reason else {}),
             },
         },
     )
@@ -110,8 +119,10 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
             next_at = time.time() + step_seconds if step_seconds > 0 else None
             if next_at is not None and body.pickup_at is not None:
                 next_at = max(next_at, body.pickup_at.timestamp())
-            route = (
-                "back" if body.destination.line1.lower().startswith(UNDELIVERABLE) else "deliver"
+            line1 = body.destination.line1.lower()
+            route = next(
+                (route for start, route in TEST_ADDRESSES.items() if line1.startswith(start)),
+                "deliver",
             )
             state.run(
                 "INSERT INTO shipments (tracking_number, label_id, service, reference,"
@@ -161,7 +172,7 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
     async def scan_now(tracking_number: str, body: ScanIn) -> dict[str, str]:
         shipment = load(tracking_number)
         state.run("UPDATE shipments SET next_at = NULL WHERE tracking_number = ?", tracking_number)
-        return {"event_id": emit_scan(state, shipment, body.status, body.occurred_at)}
+        return {"event_id": emit_scan(state, shipment, body.status, body.occurred_at, body.reason)}
 
     return router
 
@@ -174,7 +185,13 @@ async def progress_parcels(state: SandboxState, step_seconds: float, interval: f
                 "SELECT * FROM shipments WHERE next_at IS NOT NULL AND next_at <= ?", time.time()
             ):
                 step, route = shipment["step"], ROUTES[shipment["route"]]
-                emit_scan(state, shipment, route[step])
+                back = route[step] == "return_to_sender"
+                emit_scan(
+                    state,
+                    shipment,
+                    route[step],
+                    reason=BACK_REASONS.get(shipment["route"]) if back else None,
+                )
                 done = step + 1 >= len(route)
                 state.run(
                     "UPDATE shipments SET step = ?, next_at = ? WHERE tracking_number = ?",

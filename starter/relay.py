@@ -64,6 +64,7 @@ def signal_for(row: dict[str, Any]) -> tuple[str, Any]:
                 tracking_number=data.get("tracking_number"),
                 status=data.get("status"),
                 occurred_at=data.get("occurred_at"),
+                reason=data.get("reason"),
             )
         except ValidationError as err:
             raise Unmatched(

@@ -1,7 +1,8 @@
 """Parcels that do not arrive: lost by the carrier (reshipped from stock or refunded,
 KWO-DEF-1) or sent back (reshipped once the customer pays for a corrected address, or
-refunded less the round trip, IMA-EDT-2). A parcel back at a merchant with no rule for it
-becomes an operator's task: the order waits for the operator's refund."""
+refunded less the round trip, IMA-EDT-2). A parcel refused at customs is a conversation
+about the duties (IMA-CUS-1), and one back at a merchant with no rule for it an operator's
+task: in both the order waits for the operator's refund."""
 
 from __future__ import annotations
 
@@ -19,16 +20,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.fulfilment import (
         lost_parcel,
         parcel_value,
+        refused_at_customs,
         reshipping_fee,
         reshipping_payable,
         returned_to_sender,
         unclaimed_parcel_refund,
     )
-    from domain.orders import ReshipOutcome, ReshipRequest, Shipment
+    from domain.orders import BackReason, ReshipOutcome, ReshipRequest, Shipment
     from domain.status import OrderStatus, ProviderState, TrackingStatus
     from workflows.context import SHORT, OrderContext, run
     from workflows.fulfilment import Fulfilment
     from workflows.money import MoneyMoves, authorise
+
+
+# A parcel refused at customs became a conversation about the duties (IMA-CUS-1) instead of
+# a reshipping offer (IMA-EDT-2).
+CUSTOMS_PATCH = "customs-refusal-is-a-conversation"
 
 
 @dataclass
@@ -126,6 +133,10 @@ class Parcels:
             for s in ctx.order.shipments
             if s.status is TrackingStatus.RETURN_TO_SENDER and not s.replaced
         )
+        if back.back_reason is BackReason.CUSTOMS:
+            customs = refused_at_customs(ctx.policy)
+            if customs.allowed and workflow.patched(CUSTOMS_PATCH):
+                return await self._refused_at_customs(back, customs)
         decision = returned_to_sender(ctx.policy, workflow.now())
         if not decision.allowed:
             return await self._back_without_rule(back)
@@ -202,12 +213,36 @@ class Parcels:
             (),
             details={"tracking_number": back.tracking_number},
         )
-        await ctx.task(
+        return await self._operator_settles(
             "returned_parcel", f"parcel {back.tracking_number} came back: refund what is due"
         )
+
+    async def _refused_at_customs(self, back: Shipment, decision: Decision) -> bool:
+        """Refused at customs: no reshipping fee; the customer is told, and an operator talks
+        the duties through with them and refunds what is due when the parcel stays here."""
+        ctx = self._ctx
+        back.replaced = True
+        details = {"tracking_number": back.tracking_number}
+        await ctx.record(
+            "parcel_refused_at_customs",
+            OrderStatus.RETURNED_TO_SENDER,
+            f"parcel {back.tracking_number} {decision.reason}",
+            decision.clauses,
+            details=details,
+        )
+        await ctx.email("parcel_held_at_customs", details, key=back.tracking_number)
+        return await self._operator_settles(
+            "customs_refusal",
+            f"parcel {back.tracking_number} refused at customs: talk the duties through with "
+            "the customer, then refund what is due",
+        )
+
+    async def _operator_settles(self, kind: str, summary: str) -> bool:
+        """An operator's task, and the order waiting until they refund what is due."""
+        await self._ctx.task(kind, summary)
         refunds = self.state.operator_refunds
         await workflow.wait_condition(lambda: self.state.operator_refunds > refunds)
-        await ctx.task("returned_parcel", closed=True)
+        await self._ctx.task(kind, closed=True)
         return self._left()
 
     async def pay_reshipping(self, request: ReshipRequest) -> ReshipOutcome:

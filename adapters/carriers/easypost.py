@@ -59,6 +59,21 @@ def status_of(tracker: dict[str, Any]) -> TrackingStatus | None:
     return STATUSES.get(str(tracker.get("status")))
 
 
+def back_reason_of(tracker: dict[str, Any]) -> str | None:
+    """`customs` when a parcel coming back was held or refused at customs, as the tracker's
+    status detail or the carrier's last message says; None when it does not say why."""
+    if status_of(tracker) is not TrackingStatus.RETURN_TO_SENDER:
+        return None
+    details = tracker.get("tracking_details") or []
+    last = details[-1] if details else {}
+    said = " ".join(
+        str(part)
+        for part in (tracker.get("status_detail"), last.get("status_detail"), last.get("message"))
+        if part
+    )
+    return "customs" if "customs" in said.lower() else None
+
+
 class EasyPostTracking:
     name = "easypost"
 
@@ -121,4 +136,7 @@ def event_of(payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         "status": status.value,
         "occurred_at": occurred or tracker.get("updated_at"),
     }
+    reason = back_reason_of(tracker)
+    if reason is not None:
+        data["reason"] = reason
     return str(payload["id"]), {"type": "tracking.updated", "data": data}

@@ -100,9 +100,25 @@ def customs_notice(policy: Policy, destination_country: str) -> Decision:
     return allow(f"international delivery: duties and taxes are paid by {payer}", *rule.clauses)
 
 
+def refused_at_customs(policy: Policy) -> Decision:
+    """`allowed` means: a parcel held or refused at customs is a conversation about the duties
+    with an operator, the customer told and charged no reshipping fee (IMA-CUS-1: the merchant
+    offers to talk about settling them). Refused: the policy has no customs rule, and the
+    parcel comes back as any other."""
+    rule = policy.shipping.customs if policy.shipping else None
+    if rule is None:
+        return refuse("no customs rule: the parcel comes back as any other")
+    payer = "the customer's" if rule.duties_paid_by == "customer" else "the merchant's"
+    return allow(
+        f"refused at customs: the duties are {payer}; an operator talks their settling through "
+        "with the customer, no reshipping fee",
+        *rule.clauses,
+    )
+
+
 def returned_to_sender(policy: Policy, came_back_at: datetime) -> Decision:
-    """A parcel back for an insufficient address (or refused at customs): reshipped to a
-    corrected address once the customer pays for it, within the policy's time."""
+    """A parcel back for an insufficient address: reshipped to a corrected address once the
+    customer pays for it, within the policy's time (IMA-EDT-2)."""
     rule = policy.shipping.returned_to_sender if policy.shipping else None
     if rule is None:
         return refuse("no reshipping rule: the merchant settles the returned parcel")

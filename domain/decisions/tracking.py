@@ -55,6 +55,7 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent, now: datetime) -> Sca
             summary=f"parcel {tn} declared lost by the carrier",
         )
     if event.status is TrackingStatus.RETURN_TO_SENDER:
+        moved.back_reason = event.reason
         return ScanOutcome(
             order=updated,
             status=OrderStatus.RETURNED_TO_SENDER,

@@ -49,6 +49,9 @@ class TrackingData(BaseModel):
     service: str | None = None
     status: ScanStatus  # type: ignore[valid-type]
     occurred_at: str | None = Field(None, description="RFC 3339")
+    reason: Literal["address", "customs"] | None = Field(
+        None, description="why a `return_to_sender` parcel comes back, when the carrier says"
+    )
 
 
 class TrackingEvent(_Event):

@@ -197,6 +197,17 @@ def test_easypost_events_are_told_as_tracking_events() -> None:
     )
 
 
+def test_a_parcel_easypost_says_is_refused_at_customs_comes_back_with_that_reason() -> None:
+    """IMA-CUS-1: a parcel back from customs is told apart from one back for its address."""
+    refused = tracker("return_to_sender")
+    refused["tracking_details"][-1]["message"] = "Shipment refused by customs: duties unpaid"
+    _, payload = event_of(easypost_event("evt_4", refused)) or ("", {})
+    assert payload["data"]["status"] == "return_to_sender"
+    assert payload["data"]["reason"] == "customs"
+    _, address = event_of(easypost_event("evt_5", tracker("return_to_sender"))) or ("", {})
+    assert "reason" not in address["data"]
+
+
 @pytest.fixture
 async def with_easypost_webhooks(
     system_with: Callable[..., AbstractAsyncContextManager[System]],

@@ -38,6 +38,7 @@ FACTS: dict[str, dict[str, Any]] = {
     "parcel_late": {"tracking_number": "TRK1", "expected_by": DUE},
     "parcel_lost": {"tracking_number": "TRK1", "reshipped": False, "refund": AMOUNT},
     "parcel_returned": {"tracking_number": "TRK1", "fee": AMOUNT, "pay_by": DUE},
+    "parcel_held_at_customs": {"tracking_number": "TRK1"},
     "returned_parcel_refunded": {"tracking_number": "TRK1", "refund": AMOUNT},
     "order_cancelled": {"refund": AMOUNT},
     "operator_refund": {"refund": AMOUNT},

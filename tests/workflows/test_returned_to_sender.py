@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.orders import OrderSnapshot, ReshipOutcome, ReshipRequest, TrackingEvent
+from domain.money import Money
+from domain.orders import (
+    BackReason,
+    OperatorRefund,
+    OrderSnapshot,
+    ReshipOutcome,
+    ReshipRequest,
+    TrackingEvent,
+)
 from domain.policy import Policy
 from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import FakeWorld, order_input, picked_up, record_history, running_order
-from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_RESHIP
+from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_REFUND, UPDATE_RESHIP
 
 
 def scan(tracking_number: str, status: TrackingStatus, minute: int) -> TrackingEvent:
@@ -170,3 +179,53 @@ async def test_a_declined_reshipping_payment_leaves_the_offer_open(
     assert "address:9" not in world.calls and "address:10" in world.calls
     assert f"capture:{order_id}:capture:reshipping:1" not in world.calls
     assert f"capture:{order_id}:capture:reshipping:2" in world.calls
+
+
+async def test_imalent_parcel_refused_at_customs_is_a_conversation_with_no_fee(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-CUS-1: refused at customs is not IMA-EDT-2's insufficient address. No reshipping
+    fee is offered or kept: the customer is told, an operator talks the duties through with
+    them, and the order waits for the operator's refund of what is due."""
+    world = FakeWorld()
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with running_order(
+        time_env, world, order_input(order_id, imalent_shipping_at_once())
+    ) as handle:
+        await picked_up(time_env, handle)
+        refused = scan("TRK1", TrackingStatus.RETURN_TO_SENDER, 2).model_copy(
+            update={"reason": BackReason.CUSTOMS}
+        )
+        await handle.signal(SIGNAL_CARRIER_EVENT, refused)
+
+        async def task_opened() -> bool:
+            return "customs_refusal" in world.tasks
+
+        await wait_for(task_opened, within=30)
+        now = await snapshot(handle)
+        assert now.status is OrderStatus.RETURNED_TO_SENDER and now.pay_reshipping_by is None
+        assert now.shipments[0].back_reason is BackReason.CUSTOMS
+        with pytest.raises(WorkflowUpdateFailedError) as reship:
+            await handle.execute_update(
+                UPDATE_RESHIP, ReshipRequest(change_id=3, payment_token="pm_card_approved")
+            )
+        assert isinstance(reship.value.cause, ApplicationError)
+        assert reship.value.cause.type == "ReshipRefused"
+        await handle.execute_update(
+            UPDATE_REFUND,
+            OperatorRefund(
+                refund_id="customs",
+                amount=Money(amount=Decimal("39.80"), currency="USD"),
+                reason="the customer would not pay the duties",
+                operator="ops-1",
+            ),
+        )
+        result = await handle.result()
+        await record_history(handle, "refused_at_customs")
+    assert result.status is OrderStatus.RETURNED_TO_SENDER and str(result.refunded) == "39.80 USD"
+    assert world.tasks["customs_refusal"].closed
+    assert "parcel_held_at_customs" in world.emails and "parcel_returned" not in world.emails
+    refused_event = next(e for e in world.events if e.kind == "parcel_refused_at_customs")
+    assert refused_event.clauses == ("IMA-CUS-1",)
+    assert not any(e.kind == "reshipping_offered" for e in world.events)
+    assert not any("reshipping" in call for call in world.calls)

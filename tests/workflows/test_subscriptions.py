@@ -126,9 +126,7 @@ async def test_24_monthly_periods_are_charged_from_the_anchor_one_run_each(
         assert types.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 1
         assert (await state(time_env, handle)).status is SubscriptionStatus.ACTIVE
         await record_history(
-            time_env.client.get_workflow_handle(
-                handle.id, run_id=handle.first_execution_run_id
-            ),
+            time_env.client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id),
             "first_period",
             "subscription",
         )
