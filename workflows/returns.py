@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.decisions import Decision
     from domain.decisions.fulfilment import choose_carrier
+    from domain.decisions.return_refunds import send_back
     from domain.decisions.returns import rma_ship_back
     from domain.orders import TrackingEvent
     from domain.policy.returns import FAULT_REASONS
@@ -23,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         ExchangeChoice,
         Inspection,
         InspectionResult,
+        LineInspection,
         ParcelPlace,
         Resolution,
         ReturnReceipt,
@@ -37,6 +41,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.context import refusal
     from workflows.return_context import ReturnContext
     from workflows.return_steps import ReturnSteps
+
+# A faulty item below the merchant's send-back value is settled where it is (KWO-DOA-2).
+KEPT_PATCH = "faulty-item-kept-below-its-value"
 
 SENT_SCANS = {
     TrackingStatus.PICKED_UP,
@@ -107,6 +114,11 @@ class ReturnWorkflow:
                 await ctx.email("return_rejected")
                 return snap
             snap.approved_by = self._review.operator
+        value = sum((line.unit_price * line.quantity for line in request.lines), Decimal(0))
+        kept = send_back(ctx.policy, request.reason, value, request.currency)
+        if not kept.allowed and workflow.patched(KEPT_PATCH):
+            await self._kept(kept)
+            return await self._settle(request)
         approved_at = workflow.now()
         lapse = rma_ship_back(ctx.policy, approved_at, None, approved_at)
         snap.ship_back_by = lapse.deadlines["ship_back_by"]
@@ -139,12 +151,33 @@ class ReturnWorkflow:
         await self._steps.received(self._arrived_by)
         await workflow.wait_condition(lambda: self._steps.inspection is not None)
         await self._steps.inspected()
+        return await self._settle(request)
+
+    async def _settle(self, request: ReturnWorkflowInput) -> ReturnSnapshot:
+        """The accepted lines replaced where the customer asked for it and stock allows,
+        else the refund the order grants."""
+        snap = self._ctx.snapshot
         accepted = [line for line in snap.lines if line.inspection is not InspectionResult.REJECTED]
         if accepted and request.resolution is not Resolution.REFUND:
             if await self._steps.replace(accepted):
                 return snap
         await self._steps.refund()
         return snap
+
+    async def _kept(self, decision: Decision) -> None:
+        """Below the merchant's setting the customer keeps the item: the merchant takes the
+        customer's word for the fault, as an inspection accepting every line would."""
+        ctx, snap = self._ctx, self._ctx.snapshot
+        self._steps.inspection = Inspection(
+            lines=[
+                LineInspection(sku=line.sku, acceptable=True, defect_confirmed=True)
+                for line in snap.lines
+            ],
+            operator=snap.approved_by or "",
+            note="kept by the customer",
+        )
+        await ctx.record("return_kept", None, decision.reason, decision.clauses)
+        await self._steps.inspected()
 
     # -- what the customer, operators and carriers tell ---------------------------------
 

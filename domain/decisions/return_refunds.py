@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.decisions import merged
+from domain.decisions import Decision, allow, merged, refuse
 from domain.money import Money
 from domain.policy import Policy
 from domain.policy.returns import FAULT_REASONS, ReturnReason
@@ -175,4 +175,26 @@ def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
         shipping=shipping,
         pay_by=facts.inspected_at + within if within else None,
         clauses=merged(*(line.clauses for line in lines), inspection),
+    )
+
+
+# The faults of an item that keeping it where it is may settle: it arrived dead or damaged,
+# or it does not work (a wrong item is sent back for the right one).
+KEPT_FAULTS = frozenset(
+    {ReturnReason.DEAD_ON_ARRIVAL, ReturnReason.DAMAGED_IN_SHIPPING, ReturnReason.DEFECTIVE}
+)
+
+
+def send_back(policy: Policy, reason: ReturnReason, value: Decimal, currency: str) -> Decision:
+    """`allowed`: the goods come back and are inspected before the return settles. Refused:
+    a dead or damaged item worth less than the merchant's setting is refunded or replaced
+    without being sent back (KWO-DOA-2's reading)."""
+    rules = policy.returns.shipping if policy.returns else None
+    below = rules.kept_below if rules else None
+    if rules is None or below is None or reason not in KEPT_FAULTS or value >= below:
+        return allow("the goods are sent back and inspected", *(rules.clauses if rules else ()))
+    return refuse(
+        f"{reason.value}, worth {value:.2f} {currency}: below {below:.2f} {currency} (merchant "
+        "setting) it is settled without being sent back",
+        *rules.clauses,
     )

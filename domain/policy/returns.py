@@ -112,6 +112,9 @@ class ReturnShippingRule(Rule):
     seller_pays_for_fault: bool = True
     international_all_shipping_by_customer: bool = False
     seller_label_for_fault: bool = False  # the seller's courier account, on a return label
+    # A dead, damaged or defective item worth less than this is refunded or replaced where it
+    # is, never sent back: the merchant's setting (a seed may say so and name no value).
+    kept_below: Decimal | None = Field(None, ge=0)
 
 
 class RefundCoverRule(Rule):

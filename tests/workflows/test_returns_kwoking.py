@@ -171,3 +171,28 @@ async def test_kwoking_a_change_of_mind_return_must_be_undamaged_and_in_its_pack
         assert broken[:2] == ["KWO-RET-1", "lines"]
         boxed = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
         assert boxed.rma_id
+
+
+async def test_kwoking_a_faulty_item_below_the_merchants_value_is_not_sent_back(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-DOA-2 (reading): below the value the merchant sets (kwoking's `kept_below`, 30 EUR,
+    a setting), a dead or damaged item is refunded without being sent back; at that value it
+    is sent back and inspected as before."""
+    lines = [("CASE", "20.00", 1, "general"), ("CABLE", "30.00", 1, "general")]
+    async with delivered(time_env, "kwoking", lines) as o:
+        kept = await o.ask("dead_on_arrival", ("CASE", 1), described=True)
+        await o.approve(kept.rma_id)
+        done = await o.reaches(kept.rma_id, ReturnStatus.REFUNDED)
+        assert str(done.refunded) == "20.00 EUR" and done.received_at is None
+        assert done.tracking_number is None and "return_approved" not in o.world.emails
+        events = [e for e in o.world.return_events if e.rma_id == kept.rma_id]
+        reasons = {e.kind: e for e in events}
+        assert "merchant setting" in reasons["return_kept"].summary
+        assert reasons["return_kept"].clauses == ("KWO-DOA-2",)
+        assert "return_received" not in reasons
+        await record_history(o.ret(kept.rma_id), "kept_below_its_value", "return")
+        sent = await o.ask("dead_on_arrival", ("CABLE", 1), described=True)
+        await o.approve(sent.rma_id)
+        waiting = await o.reaches(sent.rma_id, ReturnStatus.AWAITING_PARCEL)
+        assert waiting.ship_back_by is not None and "return_approved" in o.world.emails
