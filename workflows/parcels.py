@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         unclaimed_parcel_refund,
     )
     from domain.orders import BackReason, ReshipOutcome, ReshipRequest, Shipment
+    from domain.policy.rules import SETTING
     from domain.status import OrderStatus, ProviderState, TrackingStatus
     from workflows.context import SHORT, OrderContext, run
     from workflows.fulfilment import Fulfilment
@@ -146,7 +147,8 @@ class Parcels:
         await ctx.record(
             "reshipping_offered",
             OrderStatus.RETURNED_TO_SENDER,
-            f"{decision.reason}: {fee}, to be paid by {pay_by.isoformat()}",
+            f"{decision.reason}: {fee}, to be paid by {pay_by.isoformat()} (the fee and the "
+            f"time to pay: the {SETTING}s)",
             decision.clauses,
             details={"tracking_number": back.tracking_number, "fee": str(fee)},
             deadlines={"pay_reshipping_by": pay_by},

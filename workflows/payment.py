@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         RetryPayment,
     )
     from domain.policy import PaymentMethod
+    from domain.policy.rules import SETTING
     from domain.status import OrderStatus, ProviderState
     from workflows.cancellation import Cancellations
     from workflows.context import MONEY, OrderContext, run
@@ -170,7 +171,8 @@ class Payment:
         await ctx.record(
             "payment_action_required",
             waiting,
-            f"the customer must {'approve at PayPal' if paypal else 'pass a 3-D Secure check'}",
+            f"the customer must {'approve at PayPal' if paypal else 'pass a 3-D Secure check'} "
+            f"by {by.isoformat(timespec='minutes')} (the time to act: the {SETTING})",
             ctx.payment_clauses(),
             details={"payment_id": result.payment_id, "next_action_url": result.next_action_url},
             deadlines={"payment_action_by": by},
@@ -232,7 +234,8 @@ class Payment:
         await ctx.record(
             "invoice_sent",
             OrderStatus.AWAITING_INVOICE_PAYMENT,
-            f"e-invoice of {ctx.input.total} sent, payable until {expiry.at.isoformat()}",
+            f"e-invoice of {ctx.input.total} sent, payable until {expiry.at.isoformat()} "
+            f"(its lifetime: the {SETTING})",
             expiry.clauses,
             details={"payment_id": invoice.payment_id, "next_action_url": invoice.next_action_url},
             deadlines={"invoice_expires_at": expiry.at},

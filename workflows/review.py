@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.payment import review_rejection
     from domain.money import Money
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
+    from domain.policy.rules import SETTING
     from domain.status import OrderStatus
     from workflows.cancellation import Cancellations
     from workflows.context import SHORT, OrderContext, overdue, run
@@ -85,7 +86,8 @@ class FraudReview:
         await ctx.record(
             "fraud_review",
             OrderStatus.FRAUD_REVIEW,
-            f"held for review: score {screening.score} ({', '.join(screening.signals)})",
+            f"held for review: score {screening.score} ({', '.join(screening.signals)}), "
+            f"held from {fraud.review_score} (the {SETTING})",
             clauses,
             details={"score": screening.score, "signals": list(screening.signals)},
             deadlines={"review_by": ctx.order.review_by},

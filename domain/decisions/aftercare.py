@@ -13,6 +13,7 @@ from domain.decisions.fulfilment import calendar
 from domain.money import Money
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
+from domain.policy.rules import SETTING
 
 
 class WarrantyFacts(BaseModel):
@@ -56,7 +57,10 @@ def warranty(policy: Policy, facts: WarrantyFacts, now: datetime) -> WarrantyOut
     voided = [c for c in facts.void_conditions if void and c in void.conditions]
     out = rules.out_of_warranty
     if voided or (ends is not None and now > ends):
-        why = f"warranty void: {', '.join(voided)}" if voided else "the warranty period has ended"
+        ended = "the warranty period has ended"
+        if facts.model in cover.period_by_model:
+            ended += f" (this model's period: the {SETTING})"
+        why = f"warranty void: {', '.join(voided)}" if voided else ended
         clauses = merged(cover.clauses, void.clauses if voided and void else ())
         if out is not None:
             return WarrantyOutcome(

@@ -29,7 +29,6 @@ class Screening(BaseModel):
     review: bool
     signals: tuple[str, ...]
     may_require_invoice: bool
-    may_refund_card_for_invoice: bool
     clauses: tuple[str, ...]
 
 
@@ -42,7 +41,6 @@ def screen_for_fraud(policy: Policy, facts: ScreeningFacts) -> Screening:
             review=False,
             signals=(),
             may_require_invoice=False,
-            may_refund_card_for_invoice=False,
             clauses=(),
         )
     signals: dict[str, int] = {}
@@ -60,7 +58,6 @@ def screen_for_fraud(policy: Policy, facts: ScreeningFacts) -> Screening:
         review=score >= rule.review_score,
         signals=tuple(signals),
         may_require_invoice=rule.may_require_invoice,
-        may_refund_card_for_invoice=rule.may_refund_card_for_invoice,
         clauses=rule.clauses,
     )
 

@@ -10,6 +10,7 @@ from domain.decisions.changes import Cancellation
 from domain.money import Money
 from domain.policy import PaymentMethod, Policy
 from domain.policy.payment import CardRule
+from domain.policy.rules import SETTING, as_said
 from domain.status import ProviderState
 
 
@@ -25,7 +26,7 @@ def requires_3ds(policy: Policy, method: PaymentMethod) -> Decision:
     """`allowed` here means: a 3-D Secure challenge is required for this payment."""
     card = policy.payment.card
     if method is PaymentMethod.CARD and card is not None and card.requires_3ds:
-        return allow("card payments pass a 3-D Secure check", *card.clauses)
+        return allow(as_said(card, "card payments pass a 3-D Secure check"), *card.clauses)
     return refuse("no 3-D Secure check required", *(card.clauses if card else ()))
 
 
@@ -33,9 +34,13 @@ def payment_retry(policy: Policy, attempts_made: int) -> Decision:
     card = policy.payment.card
     limit = card.max_attempts if card else 1
     clauses = card.clauses if card else policy.payment.methods.clauses
+
+    def said(reason: str) -> str:
+        return as_said(card, reason) if card else reason
+
     if attempts_made >= limit:
-        return refuse(f"all {limit} payment attempts are used", *clauses)
-    return allow(f"attempt {attempts_made + 1} of {limit}", *clauses)
+        return refuse(said(f"all {limit} payment attempts are used"), *clauses)
+    return allow(said(f"attempt {attempts_made + 1} of {limit}"), *clauses)
 
 
 def action_window(policy: Policy) -> timedelta:
@@ -55,8 +60,10 @@ def coupons(policy: Policy, codes: list[str]) -> Decision:
     if rule is None:
         return allow("no coupon limit") if not codes else refuse("this shop takes no coupons")
     if len(codes) > rule.max_per_order:
-        return refuse(f"at most {rule.max_per_order} coupon code per order", *rule.clauses)
-    return allow("coupon count within the limit", *rule.clauses)
+        return refuse(
+            as_said(rule, f"at most {rule.max_per_order} coupon code per order"), *rule.clauses
+        )
+    return allow(as_said(rule, "coupon count within the limit"), *rule.clauses)
 
 
 def invoice_expiry(policy: Policy, sent_at: datetime) -> Deadline:
@@ -74,7 +81,9 @@ def ownership_refund(policy: Policy, paid: Money, ownership_proven: bool) -> tup
         return paid, allow("refund in full", *clauses)
     commission = paid.times(rule.gateway_commission_percent / 100)
     return paid - commission, allow(
-        f"ownership not proven: the gateway commission ({commission}) is deducted", *rule.clauses
+        f"ownership not proven: the gateway commission ({commission}, "
+        f"{rule.gateway_commission_percent}% as the {SETTING}) is deducted",
+        *rule.clauses,
     )
 
 

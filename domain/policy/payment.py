@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from domain.policy.rules import Rule, Section
 
@@ -41,13 +42,24 @@ class CouponRule(Rule):
 
 
 class FraudRule(Rule):
-    """Screening: orders scoring at or above `review_score` wait for an operator."""
+    """Screening: orders scoring at or above `review_score` wait for an operator. The score,
+    the amount and the velocity are the merchant's settings (no seed publishes them)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        """`may_refund_card_for_invoice` said what `may_require_invoice` does; the pinned
+        policy of an order placed while it existed still loads."""
+        if isinstance(data, dict) and "may_refund_card_for_invoice" in data:
+            data = {k: v for k, v in data.items() if k != "may_refund_card_for_invoice"}
+        return data
 
     review_score: int = Field(50, ge=1, le=100)
     amount_threshold: Decimal = Field(ge=0)
     max_orders_per_customer_per_day: int = Field(3, ge=1)
+    # Asking for the e-invoice instead releases the card's authorisation, still uncaptured
+    # while the order is held (IMA-FRD-1's "refunds a card payment and emails an e-invoice").
     may_require_invoice: bool = False
-    may_refund_card_for_invoice: bool = False
     # The merchant's own service level, no published clause: a held order is reviewed within
     # this long of its authorisation, well inside the card networks' hold (about 7 days), so
     # that the authorisation never lapses unnoticed.

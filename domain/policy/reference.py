@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from domain.policy import PRESETS_DIR, Policy, clauses_of, load_presets, models_in
+from domain.policy.rules import Rule
 
 DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "presets.md"
 
@@ -153,9 +154,93 @@ def _clauses_by_model() -> dict[str, set[str]]:
     return found
 
 
+# Numbers a rule holds that its clause does not publish: the merchant's settings (POLICIES.md:
+# "where a seed gives a rule but no number"). Rules marked `setting = true` are listed too.
+SETTING_FIELDS = {
+    "payment.card.max_attempts": "how many payment attempts a customer may make",
+    "payment.card.action_timeout": "how long a customer has to pass 3-D Secure or approve",
+    "payment.invoice.expires_after": "how long an e-invoice may be paid",
+    "payment.fraud.review_score": "the score from which an order waits for a person",
+    "payment.fraud.amount_threshold": "the amount from which an order scores as large",
+    "payment.fraud.max_orders_per_customer_per_day": "the orders a day that score as velocity",
+    "payment.ownership.gateway_commission_percent": "the gateway's commission, deducted",
+    "payment.refunds.bank_fee_percent": "intermediary and bank fees deducted, in percent",
+    "payment.refunds.bank_fee_fixed": "intermediary and bank fees deducted, fixed",
+    "shipping.returned_to_sender.reshipping_fee": "the price of sending a parcel again",
+    "shipping.returned_to_sender.pay_within": "the time to pay for it",
+    "returns.shipping.kept_below": "the value under which a faulty item is not sent back",
+    "warranty.coverage.period_by_model": "the warranty of particular models",
+    "warranty.coverage.period_by_category": "the warranty of product categories",
+}
+
+
+def _value_at(policy: Policy, path: str) -> Any:
+    value: Any = policy
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, timedelta):
+        return f"`{_iso_duration(value)}`"
+    if isinstance(value, dict):
+        return ", ".join(f"`{k}` {_shown(v)}" for k, v in value.items()) if value else ""
+    return f"`{value}`"
+
+
+def settings_of(policy: Policy) -> list[tuple[str, str, str]]:
+    """(field, value, what) of each setting the preset holds: every rule it marks as a
+    setting, and each number of `SETTING_FIELDS` that it sets."""
+    found = [
+        (path, "the whole rule", "the merchant's own rule, no clause publishes it")
+        for path, rule in _rules_by_path(policy)
+        if rule.setting
+    ]
+    for path, what in SETTING_FIELDS.items():
+        value = _value_at(policy, path)
+        parent = _value_at(policy, path.rpartition(".")[0])
+        if value in (None, {}) or parent is None:
+            continue
+        if path.rpartition(".")[2] not in parent.model_fields_set:
+            continue
+        found.append((path, _shown(value), what))
+    return found
+
+
+def _rules_by_path(model: BaseModel, prefix: str = "") -> list[tuple[str, Rule]]:
+    found: list[tuple[str, Rule]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, Rule):
+            found.append((path, value))
+        if isinstance(value, BaseModel):
+            found += _rules_by_path(value, path + ".")
+    return found
+
+
+def _settings_section() -> list[str]:
+    out = [
+        "## Merchant settings, not clauses\n",
+        "A number a seed does not publish (a fee, a period, a threshold), or a rule no clause "
+        "publishes, is the merchant's setting: its preset says so in a comment, and the "
+        "decisions that rest on it say `merchant setting` instead of citing a clause "
+        "(`setting = true` marks a whole rule). The shipped presets hold these:\n",
+        "| preset | field | value | what it sets |\n| --- | --- | --- | --- |",
+    ]
+    for name, policy in sorted(load_presets().items()):
+        for path, value, what in settings_of(policy):
+            out.append(f"| `{name}` | `{path}` | {value} | {what} |")
+    out.append("")
+    return out
+
+
 def render() -> str:
     clauses = _clauses_by_model()
-    out = [INTRO]
+    out = [INTRO, *_settings_section()]
     for model in _models(Policy):
         name = model.__name__
         out.append(f"## {name}\n")

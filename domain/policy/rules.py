@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 CLAUSE_ID = r"^(?:[A-Z]{3}-[A-Z]{3}-\d+|LIF-\d+)$"
 
@@ -13,17 +14,38 @@ CLAUSE_ID = r"^(?:[A-Z]{3}-[A-Z]{3}-\d+|LIF-\d+)$"
 class Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    clauses: tuple[str, ...] = Field(
-        min_length=1, description="the policy clause IDs this rule encodes"
+    setting: bool = Field(
+        False,
+        description="the whole rule is the merchant's own setting, published by no clause: "
+        "its decisions say `merchant setting` instead of citing one",
     )
+    clauses: tuple[str, ...] = Field(
+        (),
+        validate_default=True,
+        description="the policy clause IDs this rule encodes (none only for a setting)",
+    )
+
+    # A kind of rule whose clauses may be none (a merchant publishing none still has one).
+    clauses_optional: ClassVar[bool] = False
 
     @field_validator("clauses")
     @classmethod
-    def _clause_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _clause_ids(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         bad = [c for c in value if not re.match(CLAUSE_ID, c)]
         if bad:
             raise ValueError(f"not clause IDs: {', '.join(bad)}")
+        if not value and not info.data.get("setting") and not cls.clauses_optional:
+            raise ValueError("a rule names the clauses it encodes, or is marked `setting = true`")
         return value
+
+
+# What a decision resting on a number or a rule no clause publishes says of it.
+SETTING = "merchant setting"
+
+
+def as_said(rule: Rule, reason: str) -> str:
+    """A decision's reason, saying so when its rule is the merchant's setting."""
+    return f"{reason} ({SETTING})" if rule.setting else reason
 
 
 class Section(BaseModel):

@@ -49,7 +49,7 @@ class CarrierRule(Rule):
     """The carriers the merchant ships with; a merchant that publishes none still picks one,
     so this rule may name no clause."""
 
-    clauses: tuple[str, ...] = ()
+    clauses_optional = True
     carriers: tuple[Carrier, ...] = Field(min_length=1)
     by_destination: dict[str, Carrier] = Field(default_factory=dict)
     poll_after: timedelta = Field(

@@ -78,7 +78,7 @@ def test_imalent_fraud_review_is_case_by_case_with_invoice_fallback() -> None:
         ScreeningFacts(total=money("500.00", "USD"), billing_country="FR", shipping_country="NG"),
     )
     assert risky.review and risky.score >= IMA.payment.fraud.review_score  # type: ignore[union-attr]
-    assert risky.may_require_invoice and risky.may_refund_card_for_invoice
+    assert risky.may_require_invoice
     assert risky.clauses == ("IMA-FRD-1",)
 
 

@@ -78,6 +78,9 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
     ) as handle:
         offer = await came_back(time_env, handle)
         assert offer.status is OrderStatus.RETURNED_TO_SENDER
+        offered = next(e for e in world.events if e.kind == "reshipping_offered")
+        # the 25 USD and the 14 days are imalent's settings, not IMA-EDT-2's words
+        assert "25.00 USD" in offered.summary and "merchant settings" in offered.summary
         outcome = await handle.execute_update(
             UPDATE_RESHIP,
             ReshipRequest(change_id=7, payment_token="pm_card_approved"),
