@@ -12,6 +12,8 @@ from workflows.names import CARRIER, MERCHANT, ORDER_STATUS, order_workflow_id
 
 
 async def test_a_card_order_travels_from_payment_to_completed(system: System, pool: Any) -> None:
+    """LIF-1, LIF-2: the whole stack, the order's steps reaching the outside world only
+    through the payment, carrier and e-mail adapters' activities."""
     card = await system.sandbox.post(
         "/payments/v1/payment_methods",
         json={

@@ -91,6 +91,8 @@ async def test_a_signed_body_that_is_not_an_event_is_400(system: System) -> None
 
 
 async def test_the_same_webhook_three_times_is_stored_once(system: System, pool: Any) -> None:
+    """LIF-3: a provider's webhook drives the workflow, and the same one sent three times is
+    one event."""
     body = carrier_event("o-dup")
     headers = signed(system, body, "evt_dup_1")
     answers = [
