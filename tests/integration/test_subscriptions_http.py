@@ -5,6 +5,7 @@ off-session never activates the service."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.integration.harness import OPERATOR, STOREFRONT, System, wait_for
@@ -101,3 +102,54 @@ async def test_a_card_declined_off_session_never_activates_the_service(system: S
     assert started.status_code == 201, started.text
     assert started.json()["status"] == "ended"
     assert started.json()["decline_code"] == "card_declined"
+
+
+async def test_a_subscriptions_claim_and_question_are_answered_by_a_person_within_48_hours(
+    system: System,
+) -> None:
+    """SVC-CLM-1, SVC-SUP-1, through the whole stack: a written non-delivery claim on a
+    subscription's paid period and a question each become a task an operator answers, due
+    48 hours after they were filed (services' support time); the answer is mailed."""
+    token = await saved_card(system, "4242424242424242")
+    started = await system.api.post(
+        "/v1/subscriptions",
+        headers={**STOREFRONT, "Idempotency-Key": "sub-http-claims"},
+        json=subscription(token),
+    )
+    assert started.status_code == 201, started.text
+    sid, access = started.json()["subscription_id"], started.json()["access_token"]
+    mine = {"Authorization": f"Bearer {access}"}
+    filed_at = datetime.now(UTC)
+    filed = await system.api.post(
+        f"/v1/subscriptions/{sid}/claims",
+        headers=mine,
+        json={"kind": "non_delivery", "description": "The hosting was never set up."},
+    )
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()
+    assert claim["subscription_id"] == sid and "SVC-CLM-1" in claim["clauses"]
+    asked = await system.api.post(
+        f"/v1/subscriptions/{sid}/messages", headers=mine, json={"text": "Is my site backed up?"}
+    )
+    assert asked.status_code == 201, asked.text
+    question = asked.json()["claim_id"]
+
+    async def tasks() -> dict[str, dict[str, Any]] | None:
+        listed = (await system.api.get("/v1/ops/tasks", headers=OPERATOR)).json()["items"]
+        found = {t["ref"]: t for t in listed if t["ref"] in (claim["claim_id"], question)}
+        return found if len(found) == 2 else None
+
+    found = await wait_for(tasks, within=30)
+    assert found[claim["claim_id"]]["kind"] == "claim"
+    assert found[question]["kind"] == "customer_message"
+    for task in found.values():
+        due = datetime.fromisoformat(task["due_at"])
+        assert timedelta(hours=47) < due - filed_at < timedelta(hours=49)
+        assert "SVC-SUP-1" in task["clauses"]
+    answered = await system.api.post(
+        f"/v1/ops/claims/{question}/answer",
+        headers=OPERATOR,
+        json={"operator": "Anna", "text": "Every night, kept 30 days."},
+    )
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["status"] == "answered"

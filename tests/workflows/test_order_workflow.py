@@ -48,8 +48,9 @@ async def run_order(
 async def test_kwoking_return_window_of_60_days_closes_the_order(
     time_env: WorkflowEnvironment,
 ) -> None:
-    """LIF-1, KWO-RET-2: one workflow from payment to delivery; 60 days after delivery the
-    order completes (time skipped)."""
+    """LIF-1: one workflow from payment to delivery; a return window of 60 days, set on the
+    demo shop, closes the order after delivery (time skipped). kwoking's own window is proven
+    on its preset in test_returns_kwoking.py."""
     world = FakeWorld()
     statuses = [TrackingStatus.PICKED_UP, TrackingStatus.IN_TRANSIT, TrackingStatus.DELIVERED]
     order_id, handle, result = await run_order(

@@ -7,9 +7,10 @@ import uuid
 
 from temporalio.testing import WorkflowEnvironment
 
+from domain.policy import Carrier
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
-from tests.workflows.fakes import FakeWorld, order_input, record_history, running_order
+from tests.workflows.fakes import FakeWorld, labelled, order_input, record_history, running_order
 
 
 async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_daily(
@@ -34,3 +35,26 @@ async def test_imalent_late_parcel_is_reported_once_and_the_carrier_is_asked_dai
     # asked before the booked pickup passed, the carrier had nothing: no poll came before it
     first_poll = world.calls.index("poll:label_created")
     assert world.calls[first_poll - 1].startswith("label:")
+
+
+async def test_imalent_picks_its_carrier_by_destination(time_env: WorkflowEnvironment) -> None:
+    """IMA-SHP-4: DHL, post, FedEx or airmail; imalent's parcels to China go by post, the
+    others by its first carrier, DHL: the label is bought from the carrier chosen."""
+    imalent = preset("imalent")
+    assert imalent.shipping is not None
+    at_once = imalent.model_copy(
+        update={"shipping": imalent.shipping.model_copy(update={"dispatch": None})}
+    )
+    carriers = {}
+    for country in ("LV", "CN"):
+        world = FakeWorld()
+        order = order_input(f"wf-{uuid.uuid4().hex[:8]}", at_once).model_copy(
+            update={"destination_country": country}
+        )
+        async with running_order(time_env, world, order) as handle:
+            snapshot = await labelled(handle, 1)
+            await handle.terminate("test over")
+        carriers[country] = snapshot.shipments[0].carrier
+        handed_over = next(e for e in world.events if e.kind == "fulfilment_started")
+        assert "IMA-SHP-4" in handed_over.clauses
+    assert carriers == {"LV": Carrier.DHL, "CN": Carrier.POST}

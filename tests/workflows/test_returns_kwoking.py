@@ -10,7 +10,7 @@ from decimal import Decimal
 from temporalio.testing import WorkflowEnvironment
 
 from domain.returns import EvidenceKind, InspectionResult, LineInspection
-from domain.status import ReturnStatus
+from domain.status import OrderStatus, ReturnStatus
 from tests.workflows.fakes import record_history, refused
 from tests.workflows.returns_kit import EVIDENCE, delivered, good
 
@@ -196,3 +196,18 @@ async def test_kwoking_a_faulty_item_below_the_merchants_value_is_not_sent_back(
         await o.approve(sent.rma_id)
         waiting = await o.reaches(sent.rma_id, ReturnStatus.AWAITING_PARCEL)
         assert waiting.ship_back_by is not None and "return_approved" in o.world.emails
+
+
+async def test_kwoking_order_completes_when_its_60_days_after_delivery_close(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RET-2, on kwoking's preset as shipped: with no return asked, the order completes
+    when the 60 days after delivery close, and the window's deadline says when."""
+    async with delivered(time_env, "kwoking", DRONE) as o:
+        delivered_at = o.snapshot.delivered_at
+        assert delivered_at is not None
+        assert o.snapshot.return_window_closes_at == delivered_at + timedelta(days=60)
+        result = await o.order.result()
+    assert result.status is OrderStatus.COMPLETED
+    opened = next(e for e in o.world.events if e.kind == "return_window_opened")
+    assert "KWO-RET-2" in opened.clauses
