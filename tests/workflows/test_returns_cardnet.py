@@ -20,18 +20,29 @@ PHONE = [("PHONE", "1000.00", 1, "general"), ("GUIDE", "50.00", 1, "books")]
 async def test_cardnet_14_days_from_purchase_or_7_from_receipt_whichever_later(
     time_env: WorkflowEnvironment,
 ) -> None:
-    """CRD-RET-2, CRD-EXC-1, CRD-RTN-1: delivered 10 days after purchase, a request on day 16
-    (6 days after receipt) is in time by the 7-day rule; day 18 (8 days after) is not."""
-    phones = [("PHONE", "1000.00", 2, "general")]
+    """CRD-RET-2, CRD-EXC-1, CRD-RTN-1: delivered 10 days after purchase, an exchange and a
+    rescission asked on day 16 (6 days after receipt) are in time by the 7-day rule; on day
+    18 (8 days after) neither is."""
+    phones = [("PHONE", "1000.00", 4, "general")]
     async with delivered(time_env, "cardnet", phones, days_before_delivery=10) as o:
         await time_env.sleep(timedelta(days=6))
-        opened = await o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True)
-        assert opened.status is ReturnStatus.APPROVED and not opened.needs_approval
+        exchange = {"resolution": "exchange", "exchange_sku": "PHONE-2"}
+        swapped = await o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True, **exchange)
+        assert swapped.status is ReturnStatus.APPROVED and not swapped.needs_approval
+        assert "CRD-EXC-1" in swapped.clauses
+        rescinded = await o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True)
+        assert rescinded.status is ReturnStatus.APPROVED and "CRD-RTN-1" in rescinded.clauses
+        assert (await o.state(swapped.rma_id)).resolution.value == "exchange"
         await time_env.sleep(timedelta(days=2))
         late = await refused(
             o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True), "ReturnRefused"
         )
         assert late[0] == "CRD-RET-2"
+        late_swap = await refused(
+            o.ask("change_of_mind", ("PHONE", 1), has_original_invoice=True, **exchange),
+            "ReturnRefused",
+        )
+        assert late_swap[0] == "CRD-RET-2"
 
 
 async def test_cardnet_needs_the_invoice_and_takes_no_books(
