@@ -131,16 +131,11 @@ def _edit_or_cancel(policy: Policy, facts: HelpFacts, now: datetime) -> Said:
 
 def _split(policy: Policy, facts: HelpFacts, now: datetime) -> Said:
     if len(facts.parcels) > 1:
-        return (
-            (
-                N_(
-                    "Your order travels in %(count)s parcels: lines that cannot travel together (by "
-                    "size, stock or kind) leave in parcels of their own, each with its tracking number."
-                ),
-            ),
-            {"count": str(len(facts.parcels))},
-            (),
+        text = N_(
+            "Your order travels in %(count)s parcels: lines that cannot travel together (by "
+            "size, stock or kind) leave in parcels of their own, each with its tracking number."
         )
+        return (text,), {"count": str(len(facts.parcels))}, ()
     return (N_("Your order travels in one parcel."),), {}, ()
 
 
