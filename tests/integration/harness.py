@@ -102,6 +102,10 @@ def short_window_presets(folder: Path, return_window: str = "PT2S") -> Path:
         '\n[[support]]\nrespond_within = "PT24H"\nclauses = ["PAR-SUP-1"]\n'
     )
     (folder / "returnshop.toml").write_text(returns)
+    # A shop that ships from abroad: a parcel refused at customs is a conversation (IMA-CUS-1).
+    customs = text.replace('merchant = "demo"', 'merchant = "customsshop"')
+    customs += '\n[shipping.customs]\norigin_country = "CN"\nclauses = ["IMA-CUS-1"]\n'
+    (folder / "customsshop.toml").write_text(customs)
     # Shipped presets as they are: a merchant of services, one of digital cards, and kwoking.
     for shipped in ("services", "cardnet", "kwoking"):
         (folder / f"{shipped}.toml").write_text((PRESETS_DIR / f"{shipped}.toml").read_text())

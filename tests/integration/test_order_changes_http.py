@@ -7,7 +7,7 @@ from decimal import Decimal
 from email import message_from_bytes, policy
 from typing import Any
 
-from tests.integration.harness import STOREFRONT, System, order_body, wait_for
+from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
 from tests.integration.test_api_contract import assert_problem
 
 NEW_ADDRESS = {
@@ -158,3 +158,52 @@ async def test_a_parcel_sent_back_is_reshipped_once_the_customer_pays_over_http(
 
     again = await system.api.post(f"/v1/orders/{order_id}/reship", headers=mine, json=reship)
     assert assert_problem(again, 409)["clause"] == "IMA-EDT-2"
+
+
+async def test_a_parcel_refused_at_customs_waits_for_an_operator_with_no_fee_over_http(
+    system: System, pool: Any
+) -> None:
+    """IMA-CUS-1 end to end: the sandbox carrier sends a parcel back refused at customs; the
+    shop that ships from abroad offers no paid reshipping: the customer is told, an operator's
+    `customs_refusal` task waits on the list, and the operator's refund ends the order."""
+    body = order_body(merchant="customsshop")
+    body["shipping_address"] = {**NEW_ADDRESS, "line1": "Customs refused iela 0"}
+    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["order_id"]
+    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+
+    async def on_the_list() -> dict[str, Any] | None:
+        listed = (await system.api.get("/v1/ops/tasks", headers=OPERATOR)).json()["items"]
+        return next(
+            (t for t in listed if t["order_id"] == order_id and t["kind"] == "customs_refusal"),
+            None,
+        )
+
+    task = await wait_for(on_the_list, within=30)
+    assert task["action"]["path"] == f"/v1/ops/orders/{order_id}/refunds"
+    view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+    assert view["status"] == "returned_to_sender" and "pay_reshipping_by" not in view["deadlines"]
+    refused = next(e for e in view["timeline"] if e["kind"] == "parcel_refused_at_customs")
+    assert refused["clauses"] == ["IMA-CUS-1"]
+    reship = {
+        "shipping_address": NEW_ADDRESS,
+        "payment": {"method": "card", "token": "pm_card_approved"},
+    }
+    assert_problem(
+        await system.api.post(f"/v1/orders/{order_id}/reship", headers=mine, json=reship), 409
+    )
+    refund = {"amount": "39.80", "reason": "duties not paid", "operator": "ops-1"}
+    done = await system.api.post(task["action"]["path"], headers=OPERATOR, json=refund)
+    assert done.status_code == 201, done.text
+
+    async def settled() -> bool:
+        listed = (await system.api.get("/v1/ops/tasks", headers=OPERATOR)).json()["items"]
+        return not any(t["order_id"] == order_id for t in listed)
+
+    await wait_for(settled, within=30)
+    fees = await pool.fetchval(
+        "SELECT count(*) FROM ledger WHERE order_id = $1 AND idempotency_key LIKE '%reshipping%'",
+        order_id,
+    )
+    assert fees == 0
