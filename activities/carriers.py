@@ -14,6 +14,7 @@ from activities.store import order_row
 from adapters.carriers import CarrierGateway, Destination
 from adapters.carriers.easypost import EasyPostTracking, back_reason_of, status_of
 from adapters.errors import ProviderRejected
+from domain.orders import BackReason
 from domain.policy import Carrier
 from store import parcels
 
@@ -90,7 +91,7 @@ class CarrierActivities:
             scans.append(ParcelScan(tracking_number=tracking_number, status=status, reason=reason))
         return scans
 
-    async def _status(self, tracking_number: str) -> tuple[str, str | None]:
+    async def _status(self, tracking_number: str) -> tuple[str, BackReason | None]:
         """Where the parcel is, as orderflow names it ("unknown" when nobody knows yet), and
         why it comes back when the tracking service says."""
         if self._tracking is None:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.money import Money
+from domain.orders import BackReason
 from domain.policy import Carrier
 from domain.status import OrderStatus
 
@@ -127,7 +128,7 @@ class PollTracking(BaseModel):
 class ParcelScan(BaseModel):
     tracking_number: str
     status: str
-    reason: str | None = None  # why it comes back, when the carrier says (`BackReason`)
+    reason: BackReason | None = None  # why it comes back, when the carrier says
 
 
 class ReserveReplacement(BaseModel):

@@ -13,7 +13,7 @@ from activities.messages.phrases import ORDER_STATUS, PARCEL_STATUS
 from domain.decisions.help import HelpFacts, ParcelFact, help_answers
 from domain.policy import Policy
 from domain.status import OrderStatus
-from store import ledger, orders
+from store import ledger
 
 
 def declined(event: dict[str, Any]) -> str:
@@ -44,7 +44,6 @@ def facts_of(row: dict[str, Any], timeline: list[dict[str, Any]], refunded: Deci
             if s.get("tracking_number") and not s.get("voided")
         ),
         edit_window_closes_at=at("edit_window_closes_at"),
-        return_window_closes_at=at("return_window_closes_at"),
         decline_code=declined(failed[-1]) if failed and row["status"] == "payment_failed" else None,
         attempts=len(failed),
         refunded=refunded,
@@ -54,19 +53,12 @@ def facts_of(row: dict[str, Any], timeline: list[dict[str, Any]], refunded: Deci
     )
 
 
-async def answered(pool: Any, row: dict[str, Any], language: str) -> list[dict[str, Any]]:
-    """The merchant's help topics answered for the order `row`, in `language`: what the
-    endpoint returns and the order page shows."""
-    order_id = row["order_id"]
-    timeline = await orders.list_events(pool, order_id)
-    refunded = sum(
-        (
-            Decimal(str(m["amount"]))
-            for m in await ledger.movements(pool, order_id)
-            if m["movement"] == "refund" and m["status"] == "succeeded"
-        ),
-        Decimal(0),
-    )
+async def answered(
+    pool: Any, row: dict[str, Any], timeline: list[dict[str, Any]], language: str
+) -> list[dict[str, Any]]:
+    """The merchant's help topics answered for the order `row` (with its `timeline`), in
+    `language`: what the endpoint returns and the order page shows."""
+    refunded = await ledger.refunded(pool, row["order_id"])
     facts = facts_of(row, timeline, refunded)
     facts = facts.model_copy(
         update={

@@ -17,6 +17,7 @@ from starter.openapi import problems
 from starter.orders import visible_order
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Answer
+from store import orders
 
 router = APIRouter(
     route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, prefix="/v1/orders", tags=["orders"]
@@ -50,5 +51,6 @@ async def help_centre(
     and coupons, each with the clauses it rests on. Empty for a merchant with no help centre."""
     row = await visible_order(request, order_id)
     language = language_of(lang or locale_of(row))[1]
-    topics = await answered(request.app.state.pool, row, language)
+    pool = request.app.state.pool
+    topics = await answered(pool, row, await orders.list_events(pool, order_id), language)
     return {"order_id": order_id, "language": language, "topics": topics}

@@ -153,7 +153,7 @@ async def order_page(
             .get("next_action", {})
             .get("url"),
             "timeline": timeline,
-            "help": await answered(request.app.state.pool, row, language),
+            "help": await answered(request.app.state.pool, row, timeline, language),
         },
     )
     return HTMLResponse(

@@ -71,6 +71,16 @@ async def movements(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def refunded(pool: asyncpg.Pool, order_id: str) -> Decimal:
+    """What has been refunded of the order so far (refunds the provider confirmed)."""
+    total = await pool.fetchval(
+        "SELECT COALESCE(sum(amount), 0) FROM ledger"
+        " WHERE order_id = $1 AND movement = 'refund' AND status = 'succeeded'",
+        order_id,
+    )
+    return Decimal(total)
+
+
 async def of_subscription(pool: asyncpg.Pool, subscription_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT movement, amount, currency, provider, provider_ref, status, clauses,"

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         tracking_email_deadline,
     )
     from domain.decisions.tracking import apply_scan
-    from domain.orders import BackReason, Shipment, TrackingEvent
+    from domain.orders import Shipment, TrackingEvent
     from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
     from workflows.cancellation import Cancellations
@@ -37,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.names import CARRIER
 
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
-BACK_REASONS = {reason.value for reason in BackReason}
 # How long after the booked pickup a silent carrier is asked whether it collected the parcel.
 PICKUP_GRACE = timedelta(hours=1)
 
@@ -272,6 +271,6 @@ class Fulfilment:
                         tracking_number=scan.tracking_number,
                         status=TrackingStatus(scan.status),
                         occurred_at=workflow.now(),
-                        reason=scan.reason if scan.reason in BACK_REASONS else None,
+                        reason=scan.reason,
                     )
                 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -114,8 +113,7 @@ class ReturnWorkflow:
                 await ctx.email("return_rejected")
                 return snap
             snap.approved_by = self._review.operator
-        value = sum((line.unit_price * line.quantity for line in request.lines), Decimal(0))
-        kept = send_back(ctx.policy, request.reason, value, request.currency)
+        kept = send_back(ctx.policy, request.reason, request.lines)
         if not kept.allowed and workflow.patched(KEPT_PATCH):
             await self._kept(kept)
             return await self._settle(request)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from adapters.http import checked, sent
+from domain.orders import BackReason
 from domain.policy import Carrier
 from domain.status import TrackingStatus
 
@@ -59,7 +60,7 @@ def status_of(tracker: dict[str, Any]) -> TrackingStatus | None:
     return STATUSES.get(str(tracker.get("status")))
 
 
-def back_reason_of(tracker: dict[str, Any]) -> str | None:
+def back_reason_of(tracker: dict[str, Any]) -> BackReason | None:
     """`customs` when a parcel coming back was held or refused at customs, as the tracker's
     status detail or the carrier's last message says; None when it does not say why."""
     if status_of(tracker) is not TrackingStatus.RETURN_TO_SENDER:
@@ -71,7 +72,7 @@ def back_reason_of(tracker: dict[str, Any]) -> str | None:
         for part in (tracker.get("status_detail"), last.get("status_detail"), last.get("message"))
         if part
     )
-    return "customs" if "customs" in said.lower() else None
+    return BackReason.CUSTOMS if "customs" in said.lower() else None
 
 
 class EasyPostTracking:

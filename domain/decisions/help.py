@@ -32,7 +32,6 @@ class HelpFacts(BaseModel):
     status: OrderStatus
     parcels: tuple[ParcelFact, ...] = ()
     edit_window_closes_at: datetime | None = None
-    return_window_closes_at: datetime | None = None
     decline_code: str | None = None
     attempts: int = 0
     refunded: Decimal = Decimal(0)

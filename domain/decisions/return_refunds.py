@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +14,9 @@ from domain.money import Money
 from domain.policy import Policy
 from domain.policy.returns import FAULT_REASONS, ReturnReason
 from domain.status import InspectionResult
+
+if TYPE_CHECKING:
+    from domain.returns import ReturnLine
 
 
 class InspectedItem(BaseModel):
@@ -185,10 +189,12 @@ KEPT_FAULTS = frozenset(
 )
 
 
-def send_back(policy: Policy, reason: ReturnReason, value: Decimal, currency: str) -> Decision:
+def send_back(policy: Policy, reason: ReturnReason, lines: list[ReturnLine]) -> Decision:
     """`allowed`: the goods come back and are inspected before the return settles. Refused:
     a dead or damaged item worth less than the merchant's setting is refunded or replaced
     without being sent back (KWO-DOA-2's reading)."""
+    value = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+    currency = policy.currency
     rules = policy.returns.shipping if policy.returns else None
     below = rules.kept_below if rules else None
     if rules is None or below is None or reason not in KEPT_FAULTS or value >= below:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.decisions.payment import EVENT_STATES
+from domain.orders import BackReason
 from domain.status import TrackingStatus
 
 # The payment events orderflow acts on, as the payment decisions know them.
@@ -49,7 +50,7 @@ class TrackingData(BaseModel):
     service: str | None = None
     status: ScanStatus  # type: ignore[valid-type]
     occurred_at: str | None = Field(None, description="RFC 3339")
-    reason: Literal["address", "customs"] | None = Field(
+    reason: BackReason | None = Field(
         None, description="why a `return_to_sender` parcel comes back, when the carrier says"
     )
 

@@ -19,10 +19,14 @@ NEW_ADDRESS = {
 }
 
 
-async def place(system: System, merchant: str) -> tuple[str, dict[str, str]]:
-    placed = await system.api.post(
-        "/v1/orders", headers=STOREFRONT, json=order_body(merchant=merchant)
-    )
+async def place(
+    system: System, merchant: str, line1: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """An order placed, to `line1` (a sandbox carrier's test address) when given."""
+    body = order_body(merchant=merchant)
+    if line1 is not None:
+        body["shipping_address"] = {**NEW_ADDRESS, "line1": line1}
+    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
     assert placed.status_code == 201, placed.text
     return placed.json()["order_id"], {"Authorization": f"Bearer {placed.json()['access_token']}"}
 
@@ -119,12 +123,7 @@ async def test_a_parcel_sent_back_is_reshipped_once_the_customer_pays_over_http(
     """IMA-EDT-2 end to end: the sandbox carrier sends a parcel for an undeliverable address
     back; the customer gives a corrected address and pays the reshipping fee; the new
     parcel leaves to that address and is delivered."""
-    body = order_body(merchant="demo")
-    body["shipping_address"] = {**NEW_ADDRESS, "line1": "Undeliverable iela 0"}
-    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
-    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+    order_id, mine = await place(system, "demo", "Undeliverable iela 0")
 
     async def offered() -> dict[str, Any] | None:
         view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
@@ -166,12 +165,7 @@ async def test_a_parcel_refused_at_customs_waits_for_an_operator_with_no_fee_ove
     """IMA-CUS-1 end to end: the sandbox carrier sends a parcel back refused at customs; the
     shop that ships from abroad offers no paid reshipping: the customer is told, an operator's
     `customs_refusal` task waits on the list, and the operator's refund ends the order."""
-    body = order_body(merchant="customsshop")
-    body["shipping_address"] = {**NEW_ADDRESS, "line1": "Customs refused iela 0"}
-    placed = await system.api.post("/v1/orders", headers=STOREFRONT, json=body)
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
-    mine = {"Authorization": f"Bearer {placed.json()['access_token']}"}
+    order_id, mine = await place(system, "customsshop", "Customs refused iela 0")
 
     async def on_the_list() -> dict[str, Any] | None:
         listed = (await system.api.get("/v1/ops/tasks", headers=OPERATOR)).json()["items"]
