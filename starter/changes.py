@@ -24,11 +24,12 @@ from domain.orders import (
 from domain.policy import Policy
 from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
-from starter.orders import money_json, visible_order
+from starter.orders import visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
+from starter.views import money_json
 from store import credentials, ledger, orders
 from workflows.names import (
     UPDATE_CANCEL,

@@ -29,11 +29,12 @@ from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
 from starter.auth import CUSTOMER_OR_OPERATOR, may_read
 from starter.openapi import problems
-from starter.orders import body_hash, money_json, refused_at_intake
+from starter.orders import body_hash, refused_at_intake
 from starter.problems import Problem, limit_reached
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimAnswer, QuoteAnswered
 from starter.updates import IdempotencyKey, run_update
+from starter.views import money_json
 from store import claims, credentials, evidence
 from workflows.names import UPDATE_ANSWER_QUOTE, claim_workflow_id
 

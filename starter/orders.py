@@ -20,7 +20,6 @@ from domain.decisions import Decision
 from domain.decisions.payment import coupons, payment_method
 from domain.decisions.quote import order_amount, quote_order
 from domain.decisions.routing import Routing, route_lines
-from domain.money import Money
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
 from domain.policy import PaymentMethod, Policy
 from starter.auth import (
@@ -37,6 +36,7 @@ from starter.page import next_action, page_path, returning_to_page
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import OrderAnswer, Placed
+from starter.views import money_json, return_json
 from store import cards, emails, ledger, orders
 from workflows.names import order_workflow_id
 
@@ -85,12 +85,6 @@ def same_request(row: dict[str, Any], request_hash: str, what: str) -> None:
             field="Idempotency-Key",
             kind="idempotency-key-reused",
         )
-
-
-def money_json(value: Any, currency: str) -> dict[str, str]:
-    """An amount as the API shows it: a decimal string in the currency's minor unit."""
-    money = Money(amount=value, currency=currency)
-    return {"amount": str(money.amount), "currency": money.currency}
 
 
 async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
@@ -279,7 +273,6 @@ async def cards_json(request: Request, row: dict[str, Any]) -> list[dict[str, An
 
 async def _returns_of(pool: Any, order_id: str) -> list[dict[str, Any]]:
     """The order's returns, each with its deadlines, refund breakdown and timeline."""
-    from starter.returns import return_json
     from store import returns
 
     rows = await returns.returns_of_order(pool, order_id)

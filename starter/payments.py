@@ -22,13 +22,14 @@ from domain.policy import Policy
 from starter.auth import CUSTOMER_OR_OPERATOR, acting, require_operator
 from starter.launch import step_json
 from starter.openapi import problems
-from starter.orders import money_json, visible_order
+from starter.orders import visible_order
 from starter.page import returning_to_page
 from starter.problems import Problem, limit_reached
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided
 from starter.schemas.orders import PaymentAttempt
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
+from starter.views import money_json
 from store import credentials
 from workflows.names import (
     UPDATE_REJECT_CARD,

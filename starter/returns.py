@@ -24,11 +24,12 @@ from domain.returns import (
 )
 from starter.auth import CUSTOMER_OR_OPERATOR, may_read_order
 from starter.openapi import problems
-from starter.orders import money_json, same_request, visible_order
+from starter.orders import same_request, visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ReturnAnswer, ReturnOpenedAnswer
 from starter.updates import IdempotencyKey, run_update
+from starter.views import return_json
 from store import evidence, returns
 from workflows.names import (
     UPDATE_CHOOSE_EXCHANGE,
@@ -151,48 +152,6 @@ async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
         order_id=row["order_id"], rma_id=rma_id, workflow_id=return_workflow_id(rma_id)
     )
     return row
-
-
-def return_json(row: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str, Any]:
-    snap = ReturnSnapshot.model_validate(row["snapshot"])
-    breakdown = snap.breakdown
-    return {
-        "rma_id": snap.rma_id,
-        "order_id": snap.order_id,
-        "status": row["status"],
-        "reason": snap.reason.value,
-        "resolution": snap.resolution.value,
-        "lines": [line.model_dump(mode="json") for line in snap.lines],
-        "approved_by": snap.approved_by,
-        "parcel": {
-            "carrier": snap.carrier.value if snap.carrier else None,
-            "tracking_number": snap.tracking_number,
-            "seller_label": snap.label_id is not None,
-            "received_at": snap.received_at,
-        },
-        "deadlines": row["deadlines"],
-        "refund": None
-        if breakdown is None
-        else {
-            "lines": [
-                {
-                    "label": line.label,
-                    **money_json(line.amount.amount, line.amount.currency),
-                    "clauses": line.clauses,
-                }
-                for line in breakdown.lines
-            ],
-            "total": money_json(breakdown.total.amount, breakdown.total.currency),
-            "refunded": money_json(snap.refunded.amount, snap.refunded.currency)
-            if snap.refunded
-            else None,
-            "pay_by": breakdown.pay_by,
-            "clauses": breakdown.clauses,
-        },
-        "replacement_tracking_number": snap.replacement_tracking_number,
-        "evidence": row["evidence"],
-        "timeline": [e for e in timeline if e["rma_id"] == snap.rma_id],
-    }
 
 
 @router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer)

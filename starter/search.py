@@ -13,9 +13,9 @@ from domain.policy import Carrier, PaymentMethod
 from domain.status import OrderStatus
 from starter import paging
 from starter.auth import operator_router
-from starter.orders import money_json
 from starter.problems import Problem
 from starter.schemas.operators import OrderList, UnmatchedList
+from starter.views import money_json
 from store import inbox, search
 from store.orders import customer_ref
 

@@ -31,11 +31,12 @@ from domain.subscriptions import (
 from starter.auth import CUSTOMER_OR_OPERATOR, may_read, require_storefront, storefront_token
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
 from starter.openapi import problems
-from starter.orders import body_hash, merchant_policy, money_json, new_id, same_request
+from starter.orders import body_hash, merchant_policy, new_id, same_request
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.subscriptions import Subscribed, SubscriptionAnswer, SubscriptionCancelAnswer
 from starter.updates import IdempotencyKey, run_update, update_id
+from starter.views import money_json
 from store import emails, ledger, subscriptions
 from workflows.names import (
     MERCHANT,
