@@ -14,8 +14,8 @@ from activities.store import order_row
 from adapters.carriers import CarrierGateway, Destination
 from adapters.carriers.easypost import EasyPostTracking, back_reason_of, status_of
 from adapters.errors import ProviderRejected
-from domain.orders import BackReason
 from domain.policy import Carrier
+from domain.status import BackReason
 from store import parcels
 
 log = structlog.get_logger("orderflow.activities.carriers")

@@ -8,9 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.money import Money
-from domain.orders import BackReason
 from domain.policy import Carrier
-from domain.status import OrderStatus
+from domain.status import BackReason, OrderStatus
 
 
 class OrderEvent(BaseModel):

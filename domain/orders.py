@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from domain.money import Money
 from domain.policy import Carrier, PaymentMethod, Policy
 from domain.standards import CountryCode, CurrencyCode, Email, LocaleId, OneLine
-from domain.status import OrderStatus, TrackingStatus
+from domain.status import BackReason, OrderStatus, TrackingStatus
 
 DIGITAL_CATEGORIES = frozenset({"digital_card"})
 
@@ -110,13 +110,6 @@ class OrderWorkflowInput(BaseModel):
     destination_country: str
     placed_at: datetime
     billing_country: str | None = None
-
-
-class BackReason(StrEnum):
-    """Why a carrier sends a parcel back to the merchant."""
-
-    ADDRESS = "address"  # the address was insufficient or the customer could not be found
-    CUSTOMS = "customs"  # held or refused at customs (duties and taxes unpaid)
 
 
 class TrackingEvent(BaseModel):

@@ -141,3 +141,10 @@ class ProviderState(StrEnum):
     FAILED = "failed"
     VOIDED = "voided"
     REVERSED = "reversed"
+
+
+class BackReason(StrEnum):
+    """Why a carrier sends a parcel back to the merchant."""
+
+    ADDRESS = "address"  # the address was insufficient or the customer could not be found
+    CUSTOMS = "customs"  # held or refused at customs (duties and taxes unpaid)

@@ -26,16 +26,15 @@ with workflow.unsafe.imports_passed_through():
         returned_to_sender,
         unclaimed_parcel_refund,
     )
-    from domain.orders import BackReason, ReshipOutcome, ReshipRequest, Shipment
+    from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.policy.rules import SETTING
-    from domain.status import OrderStatus, ProviderState, TrackingStatus
+    from domain.status import BackReason, OrderStatus, ProviderState, TrackingStatus
     from workflows.context import SHORT, OrderContext, run
     from workflows.fulfilment import Fulfilment
     from workflows.money import MoneyMoves, authorise
 
 
-# A parcel refused at customs became a conversation about the duties (IMA-CUS-1) instead of
-# a reshipping offer (IMA-EDT-2).
+# Refused at customs: a conversation about the duties, not a reshipping offer (IMA-CUS-1).
 CUSTOMS_PATCH = "customs-refusal-is-a-conversation"
 
 
@@ -125,9 +124,8 @@ class Parcels:
         return left
 
     async def came_back(self) -> bool:
-        """A parcel came back (insufficient address, refused at customs): the customer may
-        pay for sending it again to a corrected address until the policy's deadline; else
-        its items are refunded less the round trip. True when there are parcels left."""
+        """A parcel came back: refused at customs, a conversation (IMA-CUS-1); else paid to go
+        again or refunded less the round trip (IMA-EDT-2). True when parcels are left."""
         ctx, state = self._ctx, self.state
         back = next(
             s

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions import Decision
     from domain.decisions.fulfilment import choose_carrier
     from domain.decisions.return_refunds import send_back
-    from domain.decisions.returns import rma_ship_back
+    from domain.decisions.rma import rma_ship_back
     from domain.orders import TrackingEvent
     from domain.policy.returns import FAULT_REASONS
     from domain.returns import (

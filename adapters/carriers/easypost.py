@@ -20,9 +20,8 @@ from typing import Any
 import httpx
 
 from adapters.http import checked, sent
-from domain.orders import BackReason
 from domain.policy import Carrier
-from domain.status import TrackingStatus
+from domain.status import BackReason, TrackingStatus
 
 LIVE_API = "https://api.easypost.com"
 SIGNATURE_HEADER = "x-hmac-signature"

@@ -8,8 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.decisions.payment import EVENT_STATES
-from domain.orders import BackReason
-from domain.status import TrackingStatus
+from domain.status import BackReason, TrackingStatus
 
 # The payment events orderflow acts on, as the payment decisions know them.
 PaymentEventType = Literal[tuple(sorted(EVENT_STATES))]  # type: ignore[valid-type]

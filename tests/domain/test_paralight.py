@@ -11,8 +11,8 @@ from domain.decisions.returns import (
     ReturnedItem,
     ReturnRequest,
     return_eligibility,
-    rma_ship_back,
 )
+from domain.decisions.rma import rma_ship_back
 from domain.policy.aftercare import ClaimKind
 from domain.policy.returns import ReturnReason
 from tests.domain.helpers import inspected_items, money, preset, utc

@@ -15,7 +15,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.money import Money
 from domain.orders import (
-    BackReason,
     OperatorRefund,
     OrderSnapshot,
     ReshipOutcome,
@@ -23,7 +22,7 @@ from domain.orders import (
     TrackingEvent,
 )
 from domain.policy import Policy
-from domain.status import OrderStatus, TrackingStatus
+from domain.status import BackReason, OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import FakeWorld, order_input, picked_up, record_history, running_order
