@@ -28,11 +28,11 @@ from runtime.temporal import connect, sdk_runtime
 from runtime.tracing import configured_tracer, interceptors
 from store.db import create_pool, migrate
 from store.sealing import Sealer
-from workflows.claims import ClaimWorkflow
-from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow
+from workflows.claims.workflow import ClaimWorkflow
+from workflows.order.workflow import OrderWorkflow
+from workflows.returns.workflow import ReturnWorkflow
 from workflows.runner import precompile, workflow_runner
-from workflows.subscription import SubscriptionWorkflow
+from workflows.subscriptions.workflow import SubscriptionWorkflow
 
 log = structlog.get_logger("orderflow.worker")
 

@@ -9,6 +9,7 @@ from temporalio import activity
 from activities.payments import provider_refusals
 from adapters.cards import CardIssuer
 from domain.digital import CardLookup, CardMarks, CardState, CardToIssue, IssuedCard
+from domain.errors import ErrorType
 from store import cards
 from store.sealing import Sealer
 
@@ -34,7 +35,7 @@ class CardActivities:
         kept = await cards.by_key(self._pool, request.idempotency_key)
         if kept is not None:
             return IssuedCard(card_id=kept["card_id"], issued_at=kept["issued_at"])
-        with provider_refusals("CardRejected"):
+        with provider_refusals(ErrorType.CARD_REJECTED):
             card = await self._issuer.issue(
                 card_type=request.sku,
                 value=request.value,
@@ -64,7 +65,7 @@ class CardActivities:
     @activity.defn(name="digital_card_state")
     async def digital_card_state(self, request: CardLookup) -> CardState:
         """The issuer's word on whether, and when, the card was redeemed."""
-        with provider_refusals("CardRejected"):
+        with provider_refusals(ErrorType.CARD_REJECTED):
             card = await self._issuer.lookup(request.card_id)
         return CardState(card_id=card.card_id, redeemed_at=card.redeemed_at)
 

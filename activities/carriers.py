@@ -14,6 +14,7 @@ from activities.store import order_row
 from adapters.carriers import CarrierGateway, Destination
 from adapters.carriers.easypost import EasyPostTracking, back_reason_of, status_of
 from adapters.errors import ProviderRejected
+from domain.errors import ErrorType
 from domain.policy import Carrier
 from domain.status import BackReason
 from store import parcels
@@ -53,7 +54,7 @@ class CarrierActivities:
         else:
             order = await order_row(self._pool, request.order_id)
             destination = Destination.model_validate(order["shipping_address"])
-        with provider_refusals("LabelRejected"):
+        with provider_refusals(ErrorType.LABEL_REJECTED):
             label = await self._carrier.buy_label(
                 carrier=request.carrier,
                 reference=request.order_id,
@@ -61,7 +62,7 @@ class CarrierActivities:
                 idempotency_key=request.idempotency_key,
                 pickup_at=request.pickup_at,
             )
-        with provider_refusals("TrackingRejected"):  # a Retry-After is kept to
+        with provider_refusals(ErrorType.TRACKING_REJECTED):  # a Retry-After is kept to
             tracker = await self._register(label.tracking_number, label.carrier)
         await parcels.keep(
             self._pool,
@@ -77,7 +78,7 @@ class CarrierActivities:
     @activity.defn(name="void_shipping_label")
     async def void_shipping_label(self, request: VoidLabel) -> bool:
         """Cancel a label the carrier has not picked up; False when it already has."""
-        with provider_refusals("LabelRejected"):
+        with provider_refusals(ErrorType.LABEL_REJECTED):
             return await self._carrier.void_label(request.label_id)
 
     @activity.defn(name="poll_tracking")
@@ -86,7 +87,7 @@ class CarrierActivities:
         scans: list[ParcelScan] = []
         for index, tracking_number in enumerate(request.tracking_numbers):
             activity.heartbeat(index)
-            with provider_refusals("TrackingRejected"):
+            with provider_refusals(ErrorType.TRACKING_REJECTED):
                 status, reason = await self._status(tracking_number)
             scans.append(ParcelScan(tracking_number=tracking_number, status=status, reason=reason))
         return scans

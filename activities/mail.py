@@ -16,6 +16,7 @@ from activities.messages.context import Letter, order_letter, subscription_lette
 from activities.models import Escalation, SendOrderEmail
 from activities.store import order_row
 from adapters.email import Mailer
+from domain.errors import ErrorType
 from domain.subscriptions import SendSubscriptionEmail
 from runtime.tokens import Links
 from store import claims, emails, subscriptions, tasks
@@ -71,7 +72,7 @@ class MailActivities:
         if row is None:
             raise ApplicationError(
                 f"subscription {request.subscription_id} is not in the database",
-                type="SubscriptionNotFound",
+                type=ErrorType.SUBSCRIPTION_NOT_FOUND,
                 non_retryable=True,
             )
         facts = await self._with_answer(dict(request.facts))

@@ -24,6 +24,7 @@ from activities.models import (
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
 from adapters.payments.routing import PaymentRouter
+from domain.errors import ErrorType
 from domain.subscriptions import ChargeSaved, RefundCharge
 from store import credentials, ledger
 from store.sealing import Sealer
@@ -44,7 +45,9 @@ def provider_refusals(kind: str) -> Iterator[None]:
         if err.retry_after is None:
             raise
         wait = min(timedelta(seconds=err.retry_after), MAX_RETRY_AFTER)
-        raise ApplicationError(str(err), type="ProviderUnavailable", next_retry_delay=wait) from err
+        raise ApplicationError(
+            str(err), type=ErrorType.PROVIDER_UNAVAILABLE, next_retry_delay=wait
+        ) from err
 
 
 # What a ledger row is opened from: every money-moving request, an order's or a subscription's.
@@ -81,7 +84,9 @@ class PaymentActivities:
         try:
             return await credentials.resolve(self._pool, self._sealer, token, owner)
         except credentials.UnknownCredential as err:
-            raise ApplicationError(str(err), type="PaymentRejected", non_retryable=True) from err
+            raise ApplicationError(
+                str(err), type=ErrorType.PAYMENT_REJECTED, non_retryable=True
+            ) from err
 
     async def _ledger_row(self, request: Movement, movement: str) -> dict[str, Any]:
         """The movement's ledger row, an order's or a subscription's."""
@@ -120,7 +125,7 @@ class PaymentActivities:
         """Start a provider payment once: an earlier attempt that reached the provider left
         its reference on the ledger row, and the provider is asked about that one instead."""
         row = await self._ledger_row(request, movement)
-        with provider_refusals("PaymentRejected"):
+        with provider_refusals(ErrorType.PAYMENT_REJECTED):
             if row["status"] != "pending" and row["provider_ref"]:
                 result = await self._payments.lookup(str(row["provider_ref"]))
             else:
@@ -159,7 +164,7 @@ class PaymentActivities:
     @activity.defn(name="confirm_payment")
     async def confirm_payment(self, request: ConfirmPayment) -> MovementResult:
         """A webhook is a hint; the provider's own answer is what the order acts on."""
-        with provider_refusals("PaymentRejected"):
+        with provider_refusals(ErrorType.PAYMENT_REJECTED):
             result = await self._payments.lookup(request.payment_id)
         await self._settle(request.idempotency_key, result.state.value, result.payment_id)
         return _movement(result)
@@ -169,7 +174,7 @@ class PaymentActivities:
         row = await self._ledger_row(request, "capture")
         if row["status"] == PaymentState.CAPTURED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.CAPTURED)
-        with provider_refusals("PaymentRejected"):
+        with provider_refusals(ErrorType.PAYMENT_REJECTED):
             # An earlier attempt may have captured before it was cut off: ask before moving
             # money again. The first attempt has nothing to ask about.
             current = (
@@ -193,7 +198,7 @@ class PaymentActivities:
         row = await self._ledger_row(request, "refund")
         if row["status"] == "succeeded":
             return MovementResult(payment_id=request.payment_id, state="refunded")
-        with provider_refusals("PaymentRejected"):
+        with provider_refusals(ErrorType.PAYMENT_REJECTED):
             refund = await self._payments.refund(
                 payment_id=request.payment_id,
                 amount=request.amount,
@@ -207,7 +212,7 @@ class PaymentActivities:
         row = await self._ledger_row(request, "void")
         if row["status"] == PaymentState.VOIDED:
             return MovementResult(payment_id=request.payment_id, state=PaymentState.VOIDED)
-        with provider_refusals("PaymentRejected"):
+        with provider_refusals(ErrorType.PAYMENT_REJECTED):
             result = await self._payments.lookup(request.payment_id)
             if result.state in (PaymentState.AUTHORIZED, PaymentState.REQUIRES_ACTION):
                 result = await self._payments.void(

@@ -17,6 +17,7 @@ from activities.models import (
     ReserveReplacement,
     ReturnEvent,
 )
+from domain.errors import ErrorType
 from domain.subscriptions import SubscriptionEvent
 from store import claims, orders, returns, stock, subscriptions, tasks
 
@@ -25,7 +26,9 @@ async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
     order = await orders.get_order(pool, order_id)
     if order is None:
         raise ApplicationError(
-            f"order {order_id} is not in the database", type="OrderNotFound", non_retryable=True
+            f"order {order_id} is not in the database",
+            type=ErrorType.ORDER_NOT_FOUND,
+            non_retryable=True,
         )
     return order
 
@@ -48,7 +51,7 @@ class StoreActivities:
         if not await orders.apply_address(self._pool, request.order_id, request.change_id):
             raise ApplicationError(
                 f"address change {request.change_id} is not one of order {request.order_id}",
-                type="AddressChangeUnknown",
+                type=ErrorType.ADDRESS_CHANGE_UNKNOWN,
                 non_retryable=True,
             )
 

@@ -16,26 +16,13 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.errors import REFUSALS
 from starter.auth import acting
 from starter.problems import Problem
 from store import idempotency
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.updates")
-
-REFUSALS = (
-    "EditRefused",
-    "CancelRefused",
-    "ReshipRefused",
-    "PaymentRetryRefused",
-    "ReviewRefused",
-    "RefundRefused",
-    "ReturnRefused",
-    "CardReportRefused",
-    "VerificationRefused",
-    "ClaimRefused",
-    "ChargebackRefused",
-)
 
 
 # The client's key for an act: the same key sent again is the same workflow update, answered

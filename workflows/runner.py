@@ -34,9 +34,10 @@ def workflow_runner(sandboxed: bool = True) -> WorkflowRunner:
 
 
 def precompile(*workflows: type) -> None:
-    """Write the bytecode of the packages the given workflow classes live in (best effort: a
-    folder that cannot be written is left as it is)."""
-    for cls in workflows:
-        source = getattr(sys.modules[cls.__module__], "__file__", None)
+    """Write the bytecode of the packages the given workflow classes live in, with every
+    context package beside them (best effort: a folder that cannot be written is left as it
+    is)."""
+    for root in {cls.__module__.split(".")[0] for cls in workflows}:
+        source = getattr(sys.modules.get(root), "__file__", None)
         if source:
-            compileall.compile_dir(Path(source).parent, maxlevels=0, quiet=2)
+            compileall.compile_dir(Path(source).parent, quiet=2)

@@ -22,8 +22,8 @@ from tests.integration.harness import (
 )
 from tests.integration.test_api_contract import assert_problem
 from tests.workflows.fakes import FakeWorld
-from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow
+from workflows.order.workflow import OrderWorkflow
+from workflows.returns.workflow import ReturnWorkflow
 from workflows.runner import workflow_runner
 
 CARDNET = {

@@ -25,8 +25,8 @@ from tests.conftest import SCRIPTS
 from tests.integration.harness import STOREFRONT, order_body, running_system, wait_for
 from tests.workflows.fakes import FakeWorld
 from workflows.names import QUERY_ORDER, SEARCH_ATTRIBUTES, order_workflow_id
-from workflows.order import OrderWorkflow
-from workflows.returns import ReturnWorkflow
+from workflows.order.workflow import OrderWorkflow
+from workflows.returns.workflow import ReturnWorkflow
 from workflows.runner import workflow_runner
 
 # The settings' development keys: what every test client and worker encrypts with.

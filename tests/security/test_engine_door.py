@@ -44,7 +44,7 @@ async def test_a_worker_that_refuses_plaintext_never_applies_a_plain_signal(
 ) -> None:
     """On the dev server: a workflow task that keeps failing must not hold up the
     time-skipping server the workflow tests share."""
-    from workflows.order import OrderWorkflow
+    from workflows.order.workflow import OrderWorkflow
     from workflows.runner import workflow_runner
 
     keyring = Keyring(DEV_PAYLOAD_CODEC_KEYS)

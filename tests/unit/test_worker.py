@@ -36,8 +36,9 @@ def test_every_activity_the_workflows_may_schedule_is_registered() -> None:
 def test_precompiled_workflow_modules_are_not_compiled_again_per_run(
     tmp_path: Any, monkeypatch: Any
 ) -> None:
-    """The sandbox imports a workflow's module for every run; with its bytecode written once,
-    that import compiles nothing, even where the environment forbids writing bytecode."""
+    """The sandbox imports a workflow's module for every run, and the context packages beside
+    it; with their bytecode written once, that import compiles nothing, even where the
+    environment forbids writing bytecode."""
     import builtins
     import importlib
     import shutil
@@ -48,7 +49,12 @@ def test_precompiled_workflow_modules_are_not_compiled_again_per_run(
     package = tmp_path / "shopflows"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "flow.py").write_text("class Flow:\n    pass\n")
+    (package / "flow.py").write_text(
+        "from shopflows.shared import steps\n\nclass Flow:\n    pass\n"
+    )
+    (package / "shared").mkdir()
+    (package / "shared" / "__init__.py").write_text("")
+    (package / "shared" / "steps.py").write_text("STEPS = ()\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     flow = importlib.import_module("shopflows.flow")
@@ -64,9 +70,10 @@ def test_precompiled_workflow_modules_are_not_compiled_again_per_run(
         return real_compile(source, filename, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "compile", counting)
-    del sys.modules["shopflows.flow"]
+    del sys.modules["shopflows.flow"], sys.modules["shopflows.shared.steps"]
     importlib.import_module("shopflows.flow")  # as the sandbox does, once per workflow run
-    assert not [name for name in compiled if name.endswith("flow.py")]
+    assert not [name for name in compiled if name.endswith(("flow.py", "steps.py"))]
     assert (package / "__pycache__").exists()
     shutil.rmtree(package)
-    del sys.modules["shopflows.flow"], sys.modules["shopflows"]
+    for name in [m for m in sys.modules if m.split(".")[0] == "shopflows"]:
+        del sys.modules[name]

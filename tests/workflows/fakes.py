@@ -368,10 +368,10 @@ async def running_order(
     env: WorkflowEnvironment, world: FakeWorld, order: OrderWorkflowInput
 ) -> AsyncIterator[WorkflowHandle[Any, Any]]:
     """A worker with the stood-in activities, and the order's workflow started on it."""
-    from workflows.claims import ClaimWorkflow
+    from workflows.claims.workflow import ClaimWorkflow
     from workflows.names import order_workflow_id
-    from workflows.order import OrderWorkflow
-    from workflows.returns import ReturnWorkflow
+    from workflows.order.workflow import OrderWorkflow
+    from workflows.returns.workflow import ReturnWorkflow
     from workflows.runner import workflow_runner
 
     queue = f"q-{uuid.uuid4()}"
@@ -400,7 +400,7 @@ async def running_claim(
 ) -> AsyncIterator[WorkflowHandle[Any, Any]]:
     """A claim with no running order (a subscription's, or of a completed order) on a worker
     with the stood-in activities."""
-    from workflows.claims import ClaimWorkflow
+    from workflows.claims.workflow import ClaimWorkflow
     from workflows.names import claim_workflow_id
     from workflows.runner import workflow_runner
 

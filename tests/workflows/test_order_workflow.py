@@ -18,7 +18,7 @@ from tests.workflows.fakes import (
     running_order,
 )
 from workflows.names import ORDER_STATUS, SIGNAL_CARRIER_EVENT
-from workflows.order import OrderWorkflow
+from workflows.order.workflow import OrderWorkflow
 
 SIXTY_DAYS = timedelta(days=60)
 

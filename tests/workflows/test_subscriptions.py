@@ -31,7 +31,7 @@ from tests.integration.harness import wait_for
 from tests.workflows.fakes import FakeWorld, record_history
 from workflows import names
 from workflows.runner import workflow_runner
-from workflows.subscription import SubscriptionWorkflow
+from workflows.subscriptions.workflow import SubscriptionWorkflow
 
 # Each test has a time-skipping server of its own: a subscription sleeps through months, which
 # a shared server cannot skip while other tests' workflows wait on it.

@@ -20,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.payment import operator_refund
     from domain.money import Money
     from domain.orders import OperatorRefund, OperatorRefunded
-    from workflows.context import MONEY, SHORT, OrderContext, run
+    from workflows.order.state import OrderContext
+    from workflows.shared.options import MONEY, SHORT, run
 
 
 async def authorise(

@@ -31,10 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import Shipment, TrackingEvent
     from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
-    from workflows.cancellation import Cancellations
-    from workflows.context import POLL, SHORT, OrderContext, run
-    from workflows.edits import AddressEdits
     from workflows.names import CARRIER
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.edits import AddressEdits
+    from workflows.order.state import OrderContext
+    from workflows.shared.deadlines import until, within
+    from workflows.shared.options import POLL, SHORT, run
 
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
 # How long after the booked pickup a silent carrier is asked whether it collected the parcel.
@@ -80,14 +82,7 @@ class Fulfilment:
             slot.clauses or ctx.payment_clauses(),
             deadlines={"dispatch_at": slot.at, **closes},
         )
-        wait = slot.at - workflow.now()
-        if wait > timedelta(0):
-            try:
-                await workflow.wait_condition(
-                    lambda: self._cancels.requested, timeout=wait, timeout_summary="dispatch slot"
-                )
-            except TimeoutError:
-                pass  # the slot came
+        await until(lambda: self._cancels.requested, slot.at, "dispatch slot")
         await workflow.wait_condition(lambda: self._edits.running == 0)
         return not self._cancels.requested
 
@@ -215,18 +210,15 @@ class Fulfilment:
         watch_late = estimate is not None and not order.late
         if estimate is not None and watch_late:
             timeout = min(timeout, max(estimate.latest - workflow.now(), timedelta(seconds=1)))
-        try:
-            await workflow.wait_condition(
-                lambda: (
-                    bool(self.state.inbox)
-                    or (ctx.order.shipped_at is None and self._cancels.requested)
-                ),
-                timeout=timeout,
-                timeout_summary="carrier quiet",
-            )
+        heard = await within(
+            lambda: (
+                bool(self.state.inbox) or (ctx.order.shipped_at is None and self._cancels.requested)
+            ),
+            timeout,
+            "carrier quiet",
+        )
+        if heard:
             return
-        except TimeoutError:
-            pass
         if estimate is not None and watch_late and workflow.now() >= estimate.latest:
             order.late = True
             expected = estimate.latest

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.changes import cancellation, edit_window
     from domain.decisions.fraud import fraud_verdict
     from domain.decisions.payment import operator_refund, payment_retry
+    from domain.errors import ErrorType
     from domain.orders import (
         AddressChange,
         AddressChanged,
@@ -44,17 +45,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.returns import ReturnOpened, ReturnRefundAsk, ReturnRequested
     from domain.status import OrderStatus
     from workflows import names
-    from workflows.aftercare import return_window
-    from workflows.cancellation import Cancellations
-    from workflows.card_desk import CardDesk
-    from workflows.claim_desk import ClaimDesk
-    from workflows.context import OrderContext, refusal
-    from workflows.edits import AddressEdits
-    from workflows.fulfilment import Fulfilment, Leg
-    from workflows.money import MoneyMoves
-    from workflows.parcels import Parcels
-    from workflows.payment import Paid, Payment
-    from workflows.return_desk import ReturnDesk
+    from workflows.claims.desk import ClaimDesk
+    from workflows.digital.desk import CardDesk
+    from workflows.fulfilment.parcels import Parcels
+    from workflows.fulfilment.workflow import Fulfilment, Leg
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.edits import AddressEdits
+    from workflows.order.state import OrderContext
+    from workflows.order.steps import return_window
+    from workflows.payment.money import MoneyMoves
+    from workflows.payment.workflow import Paid, Payment
+    from workflows.returns.desk import ReturnDesk
+    from workflows.shared.refusals import refusal
 
 
 @workflow.defn(name="OrderWorkflow")
@@ -97,7 +99,8 @@ class OrderWorkflow:
         ctx = self._ctx
         if not is_pinned(ctx.policy.calendar):
             raise ApplicationError(
-                "the order's policy carries no pinned holiday dates", type="PolicyNotPinned"
+                "the order's policy carries no pinned holiday dates",
+                type=ErrorType.POLICY_NOT_PINNED,
             )
         paid = await self._payment.take()
         if paid is Paid.CANCEL:
@@ -172,13 +175,13 @@ class OrderWorkflow:
         state = self._payment.state
         decision = payment_retry(self._ctx.policy, state.attempt)
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "PaymentRetryRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.PAYMENT_RETRY_REFUSED)
         status = self._ctx.order.status
         if status is not OrderStatus.PAYMENT_FAILED or state.retry is not None or state.settled:
             raise refusal(
                 f"the order is {status.value}: there is no failed payment to retry",
                 decision.clauses,
-                "PaymentRetryRefused",
+                ErrorType.PAYMENT_RETRY_REFUSED,
             )
 
     @workflow.update(name=names.UPDATE_REVIEW_FRAUD)
@@ -206,10 +209,10 @@ class OrderWorkflow:
             raise refusal(
                 f"the order is {status.value}: it is not held for review",
                 verdict.clauses,
-                "ReviewRefused",
+                ErrorType.REVIEW_REFUSED,
             )
         if not verdict.allowed:
-            raise refusal(verdict.reason, verdict.clauses, "ReviewRefused")
+            raise refusal(verdict.reason, verdict.clauses, ErrorType.REVIEW_REFUSED)
 
     @workflow.update(name=names.UPDATE_REJECT_CARD)
     async def reject_card_ownership(self, rejection: OwnershipRejection) -> CancelOutcome:
@@ -222,7 +225,7 @@ class OrderWorkflow:
     def _may_reject_card(self, rejection: OwnershipRejection) -> None:
         decision = self._cancels.card_ownership(self._cards.delivery.state.issued)
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "ReviewRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.REVIEW_REFUSED)
 
     @workflow.update(name=names.UPDATE_DECIDE_CHARGEBACK)
     async def decide_chargeback(self, decision: ChargebackDecision) -> ChargebackDecided:
@@ -245,7 +248,7 @@ class OrderWorkflow:
             self._ctx.policy, self._money.captured(), self._money.refunded(), request.amount
         )
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "RefundRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.REFUND_REFUSED)
 
     # -- customer actions ---------------------------------------------------------------
 
@@ -258,7 +261,7 @@ class OrderWorkflow:
         facts = self._ctx.facts(cancelling=self._cancels.requested)
         decision = edit_window(self._ctx.policy, facts, workflow.now())
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "EditRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.EDIT_REFUSED)
 
     @workflow.update(name=names.UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> CancelOutcome:
@@ -274,7 +277,7 @@ class OrderWorkflow:
             return  # a repeated request gets the same outcome
         decision = cancellation(self._ctx.policy, self._ctx.facts(), workflow.now()).decision
         if not decision.allowed or self._ctx.order.status.is_final:
-            raise refusal(decision.reason, decision.clauses, "CancelRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.CANCEL_REFUSED)
 
     @workflow.update(name=names.UPDATE_RESHIP)
     async def reship(self, request: ReshipRequest) -> ReshipOutcome:
@@ -285,7 +288,7 @@ class OrderWorkflow:
     def _may_reship(self, request: ReshipRequest) -> None:
         decision = self._parcels.reshipping_open()
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "ReshipRefused")
+            raise refusal(decision.reason, decision.clauses, ErrorType.RESHIP_REFUSED)
 
     # -- returns ------------------------------------------------------------------------
 

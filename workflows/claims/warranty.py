@@ -21,9 +21,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.claims import inspected_warranty
     from domain.money import Money
     from domain.status import ClaimStatus, ProviderState
-    from workflows.claim_context import ClaimContext
-    from workflows.context import overdue
-    from workflows.money import authorise, capture
+    from workflows.claims.state import ClaimContext
+    from workflows.payment.money import authorise, capture
+    from workflows.shared.deadlines import overdue
 
 
 class WarrantySteps:

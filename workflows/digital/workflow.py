@@ -34,7 +34,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.status import OrderStatus
-    from workflows.context import MONEY, OrderContext, run, run_local
+    from workflows.order.state import OrderContext
+    from workflows.shared.deadlines import within
+    from workflows.shared.options import MONEY, run, run_local
 
 
 @dataclass
@@ -104,11 +106,7 @@ class DigitalDelivery:
         issuing = asyncio.ensure_future(self._issue_all())
         wait = plan.deliver_by - workflow.now()
         if not late and wait.total_seconds() > 0:
-            try:
-                await workflow.wait_condition(
-                    issuing.done, timeout=wait, timeout_summary="gift cards due"
-                )
-            except TimeoutError:
+            if not await within(issuing.done, wait, "gift cards due"):
                 late = True
                 await self._late(plan, "the card issuer has not issued the cards in time")
         elif not late:
@@ -138,15 +136,12 @@ class DigitalDelivery:
             due_at=due,
         )
         await ctx.email("digital_verification", {"by": due.isoformat()})
-        overdue = False
-        try:
-            await workflow.wait_condition(
-                lambda: state.verification is not None,
-                timeout=due - workflow.now(),
-                timeout_summary="purchase verification due",
-            )
-        except TimeoutError:
-            overdue = True
+        overdue = not await within(
+            lambda: state.verification is not None,
+            due - workflow.now(),
+            "purchase verification due",
+        )
+        if overdue:
             await self._late(
                 plan, "the purchase was not verified in time; nothing is issued unverified"
             )

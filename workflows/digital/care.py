@@ -21,12 +21,15 @@ with workflow.unsafe.imports_passed_through():
         FaultyCardVerdict,
         ReportStatus,
     )
+    from domain.errors import ErrorType
     from domain.money import Money
-    from workflows.context import SHORT, OrderContext, refusal, run
-    from workflows.digital import DigitalDelivery, card_facts
-    from workflows.money import MoneyMoves
+    from workflows.digital.workflow import DigitalDelivery, card_facts
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.shared.options import SHORT, run
+    from workflows.shared.refusals import refusal
 
-REFUSED = "CardReportRefused"
+REFUSED = ErrorType.CARD_REPORT_REFUSED
 VERDICTS = {
     FaultyCardVerdict.REPLACE: ReportStatus.REPLACED,
     FaultyCardVerdict.REFUND: ReportStatus.REFUNDED,

@@ -12,14 +12,16 @@ with workflow.unsafe.imports_passed_through():
         VerificationOutcome,
         VerificationVerdict,
     )
+    from domain.errors import ErrorType
     from domain.orders import OrderSnapshot
     from domain.status import OrderStatus
     from workflows import names
-    from workflows.cancellation import Cancellations
-    from workflows.card_care import CardCare
-    from workflows.context import OrderContext, refusal
-    from workflows.digital import DigitalDelivery
-    from workflows.money import MoneyMoves
+    from workflows.digital.care import CardCare
+    from workflows.digital.workflow import DigitalDelivery
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.shared.refusals import refusal
 
 
 class CardDesk:
@@ -92,9 +94,9 @@ class CardDesk:
             raise refusal(
                 "no gift card purchase of this order is waiting for verification",
                 self._clauses(),
-                "VerificationRefused",
+                ErrorType.VERIFICATION_REFUSED,
             )
         if check.verdict is VerificationVerdict.REJECT:
             decision = self._cancels.card_ownership(gone=False)
             if not decision.allowed:
-                raise refusal(decision.reason, decision.clauses, "VerificationRefused")
+                raise refusal(decision.reason, decision.clauses, ErrorType.VERIFICATION_REFUSED)

@@ -30,11 +30,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import PaymentMethod
     from domain.policy.rules import SETTING
     from domain.status import OrderStatus, ProviderState
-    from workflows.cancellation import Cancellations
-    from workflows.context import MONEY, OrderContext, run
-    from workflows.money import MoneyMoves
-    from workflows.provider import ProviderStates
-    from workflows.review import FraudReview, Paid
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.payment.provider import ProviderStates
+    from workflows.payment.review import FraudReview, Paid
+    from workflows.shared.deadlines import within
+    from workflows.shared.options import MONEY, run
 
 PAID = (ProviderState.AUTHORIZED, ProviderState.CAPTURED)
 # A failed or voided webhook during the customer's action is confirmed by the provider first.
@@ -131,13 +133,12 @@ class Payment:
         self.set_step(OrderStatus.PAYMENT_FAILED, decline_code=decline)
         if not retry.allowed:
             return False
-        try:
-            await workflow.wait_condition(
-                lambda: state.retry is not None or self._cancels.requested,
-                timeout=retry_window(ctx.policy),
-                timeout_summary="payment retry",
-            )
-        except TimeoutError:
+        asked = await within(
+            lambda: state.retry is not None or self._cancels.requested,
+            retry_window(ctx.policy),
+            "payment retry",
+        )
+        if not asked:
             return False
         return not self._cancels.requested
 

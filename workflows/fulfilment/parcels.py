@@ -29,9 +29,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.policy.rules import SETTING
     from domain.status import BackReason, OrderStatus, ProviderState, TrackingStatus
-    from workflows.context import SHORT, OrderContext, run
-    from workflows.fulfilment import Fulfilment
-    from workflows.money import MoneyMoves, authorise
+    from workflows.fulfilment.workflow import Fulfilment
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves, authorise
+    from workflows.shared.deadlines import within
+    from workflows.shared.options import SHORT, run
 
 
 # Refused at customs: a conversation about the duties, not a reshipping offer (IMA-CUS-1).
@@ -160,14 +162,7 @@ class Parcels:
             },
             key=back.tracking_number,
         )
-        try:
-            await workflow.wait_condition(
-                lambda: state.reshipping_paid,
-                timeout=pay_by - workflow.now(),
-                timeout_summary="reshipping payment",
-            )
-        except TimeoutError:
-            pass
+        await within(lambda: state.reshipping_paid, pay_by - workflow.now(), "reshipping payment")
         await workflow.wait_condition(lambda: state.reshipping_running == 0)
         ctx.order.pay_reshipping_by = None
         back.replaced = True

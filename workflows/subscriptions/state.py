@@ -3,26 +3,28 @@ timeline (read model, `SubscriptionStatus`, the Web UI's details) and e-mails.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.mail import MailActivities
     from activities.store import StoreActivities
     from domain.decisions.subscriptions import period_bounds
     from domain.status import SubscriptionStatus
     from domain.subscriptions import (
-        SendSubscriptionEmail,
         SubscriptionEvent,
         SubscriptionInput,
         SubscriptionSnapshot,
     )
     from workflows import names
-    from workflows.context import iso_deadlines, run_local
+    from workflows.shared.recorder import Entry, Owner, Recorder
 
 
-class SubscriptionContext:
+class SubscriptionContext(Recorder):
+    status_attribute = names.SUBSCRIPTION_STATUS
+
     def __init__(self, sub: SubscriptionInput) -> None:
         self.input = sub
         self.policy = sub.policy
@@ -33,6 +35,7 @@ class SubscriptionContext:
         self.next_charge_at: datetime | None = None
         self.access_ends_at: datetime | None = None
         self.decline: str | None = None
+        self.owner = Owner(key=sub.subscription_id, subscription_id=sub.subscription_id)
         self._seq = sub.seq
 
     def next_period(self) -> SubscriptionInput:
@@ -72,43 +75,22 @@ class SubscriptionContext:
             rows.append(f"**Last charge declined:** {self.decline}")
         return "\n\n".join(rows)
 
-    async def record(
-        self,
-        kind: str,
-        status: SubscriptionStatus | None,
-        summary: str,
-        clauses: tuple[str, ...] | None = None,
-        *,
-        details: dict[str, object] | None = None,
-        deadlines: dict[str, datetime] | None = None,
-    ) -> None:
-        """One timeline entry: the read model, the `SubscriptionStatus` attribute, the UI."""
-        self._seq += 1
-        if status is not None:
-            self.status = status
-            workflow.upsert_search_attributes([names.SUBSCRIPTION_STATUS.value_set(status.value)])
-        workflow.set_current_details(self.details())
+    def _set_status(self, status: Any) -> None:
+        self.status = status
+
+    def _entry(
+        self, entry: Entry
+    ) -> tuple[Callable[[Any, SubscriptionEvent], Awaitable[None]], Any]:
         event = SubscriptionEvent(
             subscription_id=self.input.subscription_id,
-            seq=self._seq,
+            seq=entry.seq,
             at=workflow.now(),
-            kind=kind,
-            summary=summary,
-            status=status,
-            clauses=self.clauses if clauses is None else clauses,
-            details=details or {},
-            deadlines=iso_deadlines(deadlines),
+            kind=entry.kind,
+            summary=entry.summary,
+            status=entry.status,
+            clauses=self.clauses if entry.clauses is None else entry.clauses,
+            details=entry.details,
+            deadlines=entry.deadlines,
             period=self.input.period,
         )
-        await run_local(StoreActivities.record_subscription_event, event, kind)
-
-    async def email(self, template: str, facts: dict[str, str], key: str | None = None) -> None:
-        """One of the subscription's e-mails, sent once: `key` tells apart several."""
-        sid = self.input.subscription_id
-        message = SendSubscriptionEmail(
-            subscription_id=sid,
-            template=template,
-            idempotency_key=f"{sid}:email:{template}" + (f":{key}" if key else ""),
-            facts=facts,
-        )
-        await run_local(MailActivities.send_subscription_email, message, template)
+        return StoreActivities.record_subscription_event, event

@@ -30,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import ReturnStatus
     from workflows import names
-    from workflows.context import SHORT, run
-    from workflows.return_context import ReturnContext
+    from workflows.returns.state import ReturnContext
+    from workflows.shared.options import SHORT, run
 
 
 class ReturnSteps:

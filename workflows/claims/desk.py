@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from domain.claims import (
@@ -21,14 +21,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.claims import started as claim_started
     from domain.decisions.claims import ClaimOpening, Filing, open_claim
+    from domain.errors import ErrorType
     from domain.money import Money
     from workflows import names
-    from workflows.context import OrderContext, refusal
-    from workflows.money import MoneyMoves
-
-
-def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
-    return refusal(reason, clauses, "ClaimRefused", field)
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.shared.refusals import refusal
 
 
 class ClaimDesk:
@@ -52,7 +50,9 @@ class ClaimDesk:
             return None
         order = ctx.order
         if filed.sku is not None and filed.sku not in {line.sku for line in ctx.input.lines}:
-            raise refused(f"{filed.sku} is not a line of this order", (), "sku")
+            raise refusal(
+                f"{filed.sku} is not a line of this order", (), ErrorType.CLAIM_REFUSED, "sku"
+            )
         opening = open_claim(
             ctx.policy,
             Filing(
@@ -73,8 +73,11 @@ class ClaimDesk:
             workflow.now(),
         )
         if not opening.decision.allowed:
-            raise refused(
-                opening.decision.reason, opening.decision.clauses, opening.field or "kind"
+            raise refusal(
+                opening.decision.reason,
+                opening.decision.clauses,
+                ErrorType.CLAIM_REFUSED,
+                opening.field or "kind",
             )
         return opening
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnRequest,
         return_eligibility,
     )
+    from domain.errors import ErrorType
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.returns import (
@@ -34,16 +35,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import OrderStatus, ReturnStatus
     from workflows import names
-    from workflows.context import OrderContext, refusal
-    from workflows.money import MoneyMoves
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.shared.refusals import refusal
 
 # Returns that end this way gave nothing back: their lines may be asked for again.
 NOTHING_CAME_BACK = {ReturnStatus.REJECTED, ReturnStatus.EXPIRED}
-
-
-def refused(reason: str, clauses: tuple[str, ...], field: str) -> ApplicationError:
-    """A request the policy refuses: the reason, the deciding clause and the field."""
-    return refusal(reason, clauses, "ReturnRefused", field)
 
 
 class ReturnDesk:
@@ -74,10 +71,11 @@ class ReturnDesk:
         rules = ctx.policy.returns
         window = tuple(c for w in rules.windows for c in w.clauses) if rules else ()
         if ctx.order.status is not OrderStatus.DELIVERED or self.closed:
-            raise refused(
+            raise refusal(
                 f"the order is {ctx.order.status.value}: returns are asked for after delivery "
                 "and within the return window",
                 window,
+                ErrorType.RETURN_REFUSED,
                 "order",
             )
         by_sku = {line.sku: line for line in ctx.input.lines}
@@ -85,11 +83,17 @@ class ReturnDesk:
         for asked in request.lines:
             line = by_sku.get(asked.sku)
             if line is None:
-                raise refused(f"{asked.sku} is not a line of this order", (), "lines")
+                raise refusal(
+                    f"{asked.sku} is not a line of this order",
+                    (),
+                    ErrorType.RETURN_REFUSED,
+                    "lines",
+                )
             if asked.quantity > self._available(line):
-                raise refused(
+                raise refusal(
                     f"only {self._available(line)} x {asked.sku} can still be returned",
                     (),
+                    ErrorType.RETURN_REFUSED,
                     "lines",
                 )
             items.append(
@@ -120,7 +124,12 @@ class ReturnDesk:
             workflow.now(),
         )
         if not outcome.decision.allowed:
-            raise refused(outcome.decision.reason, outcome.decision.clauses, outcome.field or "")
+            raise refusal(
+                outcome.decision.reason,
+                outcome.decision.clauses,
+                ErrorType.RETURN_REFUSED,
+                outcome.field or "",
+            )
         return outcome
 
     async def start(self, request: ReturnRequested) -> ReturnOpened:

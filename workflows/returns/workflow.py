@@ -8,17 +8,16 @@ every refund of one order is bounded by the same captured amount."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.decisions import Decision
     from domain.decisions.fulfilment import choose_carrier
     from domain.decisions.return_refunds import send_back
     from domain.decisions.rma import rma_ship_back
+    from domain.errors import ErrorType
     from domain.orders import TrackingEvent
     from domain.policy.returns import FAULT_REASONS
     from domain.returns import (
@@ -37,9 +36,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import ReturnStatus, TrackingStatus
     from workflows import names
-    from workflows.context import refusal
-    from workflows.return_context import ReturnContext
-    from workflows.return_steps import ReturnSteps
+    from workflows.returns.state import ReturnContext
+    from workflows.returns.steps import ReturnSteps
+    from workflows.shared.deadlines import until
+    from workflows.shared.refusals import refusal
 
 # A faulty item below the merchant's send-back value is settled where it is (KWO-DOA-2).
 KEPT_PATCH = "faulty-item-kept-below-its-value"
@@ -50,21 +50,6 @@ SENT_SCANS = {
     TrackingStatus.OUT_FOR_DELIVERY,
     TrackingStatus.EXCEPTION,
 }
-
-
-def refused(reason: str, *clauses: str) -> ApplicationError:
-    return refusal(reason, clauses, "ReturnRefused")
-
-
-async def until(condition: Callable[[], bool], at: datetime, summary: str) -> bool:
-    """Wait for `condition` until `at`; whether it held."""
-    wait = at - workflow.now()
-    if wait.total_seconds() > 0:
-        try:
-            await workflow.wait_condition(condition, timeout=wait, timeout_summary=summary)
-        except TimeoutError:
-            pass
-    return condition()
 
 
 @workflow.defn(name="ReturnWorkflow")
@@ -217,9 +202,17 @@ class ReturnWorkflow:
         rules = self._ctx.policy.returns
         clauses = rules.rma.clauses if rules and rules.rma else ()
         if not self._ctx.input.needs_approval:
-            raise refused("this return needed no approval: it was approved at once", *clauses)
+            raise refusal(
+                "this return needed no approval: it was approved at once",
+                clauses,
+                ErrorType.RETURN_REFUSED,
+            )
         if self._review is not None:
-            raise refused(f"the return is {self._ctx.snapshot.status.value}: already reviewed")
+            raise refusal(
+                f"the return is {self._ctx.snapshot.status.value}: already reviewed",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
 
     @workflow.update(name=names.UPDATE_RETURN_SHIPMENT)
     async def give_shipment(self, shipment: ReturnShipment) -> ReturnSnapshot:
@@ -236,11 +229,17 @@ class ReturnWorkflow:
         rules = self._ctx.policy.returns
         clauses = rules.rma.clauses if rules and rules.rma else ()
         if snap.status is not ReturnStatus.AWAITING_PARCEL or self._sent_at is not None:
-            raise refused(
-                f"the return is {snap.status.value}: it is not waiting for a parcel", *clauses
+            raise refusal(
+                f"the return is {snap.status.value}: it is not waiting for a parcel",
+                clauses,
+                ErrorType.RETURN_REFUSED,
             )
         if self._ctx.input.seller_label:
-            raise refused("this return travels on the seller's return label", *clauses)
+            raise refusal(
+                "this return travels on the seller's return label",
+                clauses,
+                ErrorType.RETURN_REFUSED,
+            )
 
     @workflow.update(name=names.UPDATE_RECEIVE_RETURN)
     async def receive(self, receipt: ReturnReceipt) -> ReturnSnapshot:
@@ -255,7 +254,11 @@ class ReturnWorkflow:
     def _may_receive(self, receipt: ReturnReceipt) -> None:
         snap = self._ctx.snapshot
         if snap.status is not ReturnStatus.AWAITING_PARCEL or self._arrived_by is not None:
-            raise refused(f"the return is {snap.status.value}: it is not waiting for a parcel")
+            raise refusal(
+                f"the return is {snap.status.value}: it is not waiting for a parcel",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
 
     @workflow.update(name=names.UPDATE_INSPECT_RETURN)
     async def inspect(self, inspection: Inspection) -> ReturnSnapshot:
@@ -268,14 +271,26 @@ class ReturnWorkflow:
     def _may_inspect(self, inspection: Inspection) -> None:
         snap = self._ctx.snapshot
         if snap.status is not ReturnStatus.RECEIVED or self._steps.inspection is not None:
-            raise refused(f"the return is {snap.status.value}: nothing to inspect")
+            raise refusal(
+                f"the return is {snap.status.value}: nothing to inspect",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
         given = [line.sku for line in inspection.lines]
         expected = [line.sku for line in snap.lines]
         if sorted(given) != sorted(expected):
-            raise refused("inspect each returned line once: " + ", ".join(expected))
+            raise refusal(
+                "inspect each returned line once: " + ", ".join(expected),
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
         fault = snap.reason in FAULT_REASONS
         if fault and any(line.defect_confirmed is None for line in inspection.lines):
-            raise refused("say for each line whether the reported problem was confirmed")
+            raise refusal(
+                "say for each line whether the reported problem was confirmed",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
 
     @workflow.update(name=names.UPDATE_CHOOSE_EXCHANGE)
     async def choose(self, choice: ExchangeChoice) -> ReturnSnapshot:
@@ -290,6 +305,10 @@ class ReturnWorkflow:
     @choose.validator
     def _may_choose(self, choice: ExchangeChoice) -> None:
         if not self._steps.choosing or self._steps.choice is not None:
-            raise refused("the return is not waiting for the customer's choice")
+            raise refusal(
+                "the return is not waiting for the customer's choice", (), ErrorType.RETURN_REFUSED
+            )
         if choice.refund == (choice.sku is not None):
-            raise refused("choose either the refund or another product's SKU")
+            raise refusal(
+                "choose either the refund or another product's SKU", (), ErrorType.RETURN_REFUSED
+            )

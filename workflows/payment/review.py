@@ -22,9 +22,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.policy.rules import SETTING
     from domain.status import OrderStatus
-    from workflows.cancellation import Cancellations
-    from workflows.context import SHORT, OrderContext, overdue, run
-    from workflows.money import MoneyMoves
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.state import OrderContext
+    from workflows.payment.money import MoneyMoves
+    from workflows.shared.deadlines import overdue, within
+    from workflows.shared.options import SHORT, run
 
 # From this version on, a fraud review is due within the policy's review time and escalated
 # when that passes.
@@ -149,21 +151,16 @@ class FraudReview:
         ctx = self._ctx
         lapse = before_authorization_lapses(ctx.policy, ctx.order.authorization_lapses_at)
         if lapse is not None and workflow.patched(AUTHORIZATION_LAPSE):
-            try:
-                await workflow.wait_condition(
-                    reviewed,
-                    timeout=max(lapse.at - workflow.now(), timedelta(seconds=1)),
-                    timeout_summary="card authorisation lapsing",
-                )
+            wait = max(lapse.at - workflow.now(), timedelta(seconds=1))
+            if await within(reviewed, wait, "card authorisation lapsing"):
                 return
-            except TimeoutError:
-                await ctx.record(
-                    "authorization_lapsing",
-                    None,
-                    "no review before the card's authorisation lapses at "
-                    f"{ctx.order.authorization_lapses_at}: {lapse.verdict.value}",
-                    lapse.clauses,
-                )
-                self.decision = FraudDecision(verdict=lapse.verdict, operator="orderflow")
-                return
+            await ctx.record(
+                "authorization_lapsing",
+                None,
+                "no review before the card's authorisation lapses at "
+                f"{ctx.order.authorization_lapses_at}: {lapse.verdict.value}",
+                lapse.clauses,
+            )
+            self.decision = FraudDecision(verdict=lapse.verdict, operator="orderflow")
+            return
         await workflow.wait_condition(reviewed)

@@ -23,10 +23,14 @@ with workflow.unsafe.imports_passed_through():
         payment_progress,
         reversal_cancellation,
     )
+    from domain.errors import ErrorType
     from domain.orders import CancelOrigin, PaymentEvent
     from domain.status import ProviderState
-    from workflows.cancellation import Cancellations
-    from workflows.context import SHORT, OrderContext, refusal, run
+    from workflows.order.cancellation import Cancellations
+    from workflows.order.state import OrderContext
+    from workflows.shared.deadlines import within
+    from workflows.shared.options import SHORT, run
+    from workflows.shared.refusals import refusal
 
 # A reversal webhook is confirmed with the provider before anything follows from it.
 CONFIRMED_REVERSALS = "reversal-asks-the-provider"
@@ -119,7 +123,7 @@ class ProviderStates:
             raise refusal(
                 "no chargeback of this order waits for a decision",
                 self._ctx.payment_clauses(),
-                "ChargebackRefused",
+                ErrorType.CHARGEBACK_REFUSED,
             )
 
     async def decide_chargeback(self, decision: ChargebackDecision) -> ChargebackDecided:
@@ -164,18 +168,17 @@ class ProviderStates:
         self.states[payment_id] = state
 
     async def wait_for(
-        self, payment_id: str, within: timedelta, wanted: tuple[ProviderState, ...]
+        self, payment_id: str, wait: timedelta, wanted: tuple[ProviderState, ...]
     ) -> ProviderState | None:
         """Wait for the provider to report one of `wanted` for this payment (the customer
         acting on a 3-D Secure, PayPal or invoice page); None when the time ran out or a
         cancellation came first."""
-        try:
-            await workflow.wait_condition(
-                lambda: self.states.get(payment_id) in wanted or self._cancels.requested,
-                timeout=max(within, timedelta(seconds=1)),
-                timeout_summary="customer's payment action",
-            )
-        except TimeoutError:
+        acted = await within(
+            lambda: self.states.get(payment_id) in wanted or self._cancels.requested,
+            max(wait, timedelta(seconds=1)),
+            "customer's payment action",
+        )
+        if not acted:
             return None
         state = self.states.get(payment_id)
         return state if state in wanted else None

@@ -4,19 +4,19 @@ operator tasks with their due times and escalation."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.mail import MailActivities
     from activities.models import ClaimEvent, OperatorTask
     from activities.store import StoreActivities
     from domain.claims import ClaimInput, ClaimSnapshot
     from domain.status import ClaimStatus
-    from domain.subscriptions import SendSubscriptionEmail
-    from workflows.context import iso_deadlines, overdue, run_local, send_email, set_task
+    from workflows.shared.deadlines import overdue
+    from workflows.shared.recorder import Entry, Owner, Recorder
 
 
 def _at(moment: datetime) -> str:
@@ -54,7 +54,7 @@ def claim_details(snap: ClaimSnapshot) -> str:
     return "\n\n".join(rows)
 
 
-class ClaimContext:
+class ClaimContext(Recorder):
     def __init__(self, claim: ClaimInput) -> None:
         self.input = claim
         self.policy = claim.policy
@@ -68,91 +68,46 @@ class ClaimContext:
             answer_by=claim.answer_by,
             warranty=claim.warranty,
         )
+        self.owner = Owner(
+            key=claim.claim_id,
+            order_id=claim.order_id,
+            subscription_id=claim.subscription_id,
+            ref=claim.claim_id,
+            priority=claim.priority,
+            facts={"claim_id": claim.claim_id},
+        )
         self._seq = 0
 
     @property
     def claim_id(self) -> str:
         return self.input.claim_id
 
-    async def record(
-        self,
-        kind: str,
-        status: ClaimStatus | None,
-        summary: str,
-        clauses: tuple[str, ...],
-        *,
-        details: dict[str, Any] | None = None,
-        deadlines: dict[str, datetime | None] | None = None,
-    ) -> None:
-        """One timeline entry of the claim, and its read model as it stands after it."""
-        self._seq += 1
-        if status is not None:
-            self.snapshot.status = status
-        workflow.set_current_details(claim_details(self.snapshot))
-        entry = ClaimEvent(
+    def _set_status(self, status: Any) -> None:
+        self.snapshot.status = status
+
+    def details(self) -> str:
+        return claim_details(self.snapshot)
+
+    def _entry(self, entry: Entry) -> tuple[Callable[[Any, ClaimEvent], Awaitable[None]], Any]:
+        event = ClaimEvent(
             claim_id=self.claim_id,
-            seq=self._seq,
+            seq=entry.seq,
             at=workflow.now(),
-            kind=kind,
-            summary=summary,
-            status=status.value if status else None,
-            clauses=clauses,
-            details=details or {},
+            kind=entry.kind,
+            summary=entry.summary,
+            status=entry.status.value if entry.status else None,
+            clauses=entry.clauses or (),
+            details=entry.details,
             snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines=iso_deadlines(deadlines),
+            deadlines=entry.deadlines,
         )
-        await run_local(StoreActivities.record_claim_event, entry, kind)
+        return StoreActivities.record_claim_event, event
 
-    async def email(self, template: str, facts: dict[str, Any] | None = None) -> None:
-        """One of the claim's e-mails to the customer, sent once."""
-        facts = {"claim_id": self.claim_id, **(facts or {})}
-        key = f"{self.claim_id}:{template}"
-        if self.input.order_id is not None:
-            await send_email(self.input.order_id, template, facts, key=key)
-            return
-        assert self.input.subscription_id is not None
-        message = SendSubscriptionEmail(
-            subscription_id=self.input.subscription_id,
-            template=template,
-            idempotency_key=f"{self.input.subscription_id}:email:{key}",
-            facts={k: str(v) for k, v in facts.items() if v is not None},
-        )
-        await run_local(MailActivities.send_subscription_email, message, f"e-mail {template}")
+    def _mail_key(self, template: str, key: str | None) -> str | None:
+        return f"{self.claim_id}:{template}"
 
-    def task_of(
-        self,
-        kind: str,
-        summary: str = "",
-        clauses: tuple[str, ...] = (),
-        due_at: datetime | None = None,
-        closed: bool = False,
-    ) -> OperatorTask:
-        return OperatorTask(
-            task_key=f"{self.claim_id}:{kind}",
-            order_id=self.input.order_id,
-            subscription_id=self.input.subscription_id,
-            ref=self.claim_id,
-            kind=kind,
-            summary=summary,
-            due_at=due_at,
-            clauses=clauses,
-            closed=closed,
-            priority=self.input.priority,
-        )
-
-    async def task(
-        self,
-        kind: str,
-        summary: str = "",
-        clauses: tuple[str, ...] = (),
-        *,
-        due_at: datetime | None = None,
-        closed: bool = False,
-    ) -> OperatorTask:
-        """Open (or close) the claim's task of this kind on the operators' list."""
-        task = self.task_of(kind, summary, clauses, due_at, closed)
-        await set_task(task)
-        return task
+    def _subscription_mail_key(self, template: str, key: str | None) -> str:
+        return f"{self.claim_id}:{template}"
 
     async def watch(self, task: OperatorTask, done: Any) -> None:
         """Escalate the task when its due time passes with it still open, on the timeline."""

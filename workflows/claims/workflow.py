@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.claims import (
@@ -29,20 +28,15 @@ with workflow.unsafe.imports_passed_through():
         WarrantyInspection,
     )
     from domain.decisions.claims import VerdictCheck, claim_verdict, void_conditions_known
+    from domain.errors import ErrorType
     from domain.money import Money
     from domain.policy.aftercare import ClaimKind
     from domain.status import ClaimStatus
     from workflows import names
-    from workflows.claim_context import ClaimContext
-    from workflows.claim_steps import ClaimSteps
-    from workflows.context import refusal
-    from workflows.warranty import WarrantySteps
-
-
-def refused(
-    reason: str, clauses: tuple[str, ...] = (), field: str | None = None
-) -> ApplicationError:
-    return refusal(reason, clauses, "ClaimRefused", field)
+    from workflows.claims.state import ClaimContext
+    from workflows.claims.steps import ClaimSteps
+    from workflows.claims.warranty import WarrantySteps
+    from workflows.shared.refusals import refusal
 
 
 @workflow.defn(name="ClaimWorkflow")
@@ -143,7 +137,7 @@ class ClaimWorkflow:
     def _expect(self, *statuses: ClaimStatus) -> None:
         snap = self._ctx.snapshot
         if snap.status not in statuses:
-            raise refused(f"the claim is {snap.status.value}")
+            raise refusal(f"the claim is {snap.status.value}", (), ErrorType.CLAIM_REFUSED)
 
     @workflow.update(name=names.UPDATE_DECIDE_CLAIM)
     async def decide(self, verdict: ClaimVerdict) -> ClaimSnapshot:
@@ -158,10 +152,10 @@ class ClaimWorkflow:
     def _may_decide(self, verdict: ClaimVerdict) -> None:
         self._expect(ClaimStatus.OPEN)
         if self._verdict is not None:
-            raise refused("the claim is being decided")
+            raise refusal("the claim is being decided", (), ErrorType.CLAIM_REFUSED)
         decision = self._check(verdict).decision
         if not decision.allowed:
-            raise refused(decision.reason, decision.clauses, "outcome")
+            raise refusal(decision.reason, decision.clauses, ErrorType.CLAIM_REFUSED, "outcome")
 
     @workflow.update(name=names.UPDATE_ANSWER_QUESTION)
     async def answer(self, answered: Answered) -> ClaimSnapshot:
@@ -172,9 +166,11 @@ class ClaimWorkflow:
     @answer.validator
     def _may_answer(self, answered: Answered) -> None:
         if self._ctx.input.kind is not ClaimKind.QUESTION:
-            raise refused("only a question is answered; a claim is decided")
+            raise refusal(
+                "only a question is answered; a claim is decided", (), ErrorType.CLAIM_REFUSED
+            )
         if self._answered is not None:
-            raise refused("the question was answered")
+            raise refusal("the question was answered", (), ErrorType.CLAIM_REFUSED)
 
     @workflow.update(name=names.UPDATE_RECEIVE_CLAIM_PRODUCT)
     async def receive(self, received: ProductReceived) -> ClaimSnapshot:
@@ -201,14 +197,15 @@ class ClaimWorkflow:
         self._expect(ClaimStatus.INSPECTING)
         known = void_conditions_known(self._ctx.policy, inspection.void_conditions)
         if not known.allowed:
-            raise refused(known.reason, known.clauses, "void_conditions")
+            raise refusal(known.reason, known.clauses, ErrorType.CLAIM_REFUSED, "void_conditions")
         terms = self._ctx.snapshot.warranty
         offers = self._ctx.policy.warranty and self._ctx.policy.warranty.out_of_warranty
         not_covered = bool(inspection.void_conditions) or (terms is not None and not terms.covered)
         if not_covered and offers and inspection.quote is None:
-            raise refused(
+            raise refusal(
                 "not covered: give the basic cost of the service as the quote",
                 offers.clauses,
+                ErrorType.CLAIM_REFUSED,
                 "quote",
             )
 
@@ -231,7 +228,11 @@ class ClaimWorkflow:
         self._expect(ClaimStatus.IN_REPAIR)
         repair = self._ctx.policy.warranty and self._ctx.policy.warranty.repair
         if not repair or not repair.excludes_spare_part_delivery:
-            raise refused("this warranty's repair has no time limit that spare parts move")
+            raise refusal(
+                "this warranty's repair has no time limit that spare parts move",
+                (),
+                ErrorType.CLAIM_REFUSED,
+            )
 
     @workflow.update(name=names.UPDATE_FINISH_REPAIR)
     async def finish_repair(self, done: RepairDone) -> ClaimSnapshot:
@@ -259,8 +260,13 @@ class ClaimWorkflow:
     def _may_answer_quote(self, answer: QuoteAnswer) -> None:
         self._expect(ClaimStatus.QUOTED)
         if self._warranty.quote_answer is not None or self._ctx.snapshot.quote_paid:
-            raise refused("the quote was answered")
+            raise refusal("the quote was answered", (), ErrorType.CLAIM_REFUSED)
         if self._paying:
-            raise refused("a payment of the quote is under way")
+            raise refusal("a payment of the quote is under way", (), ErrorType.CLAIM_REFUSED)
         if answer.accept and not answer.payment_token:
-            raise refused("accepting the quote pays it: give a payment_token", (), "payment_token")
+            raise refusal(
+                "accepting the quote pays it: give a payment_token",
+                (),
+                ErrorType.CLAIM_REFUSED,
+                "payment_token",
+            )

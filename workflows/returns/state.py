@@ -3,18 +3,19 @@ the `ReturnStatus` attribute, the Web UI's details), its e-mails and its operato
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import OperatorTask, ReturnEvent
+    from activities.models import ReturnEvent
     from activities.store import StoreActivities
     from domain.returns import ReturnSnapshot, ReturnWorkflowInput
     from domain.status import ReturnStatus
-    from workflows.context import iso_deadlines, run_local, send_email, set_task
     from workflows.names import RETURN_STATUS
+    from workflows.shared.recorder import Entry, Owner, Recorder
 
 
 def _at(moment: datetime) -> str:
@@ -45,7 +46,9 @@ def return_details(snapshot: ReturnSnapshot) -> str:
     return "\n\n".join(rows)
 
 
-class ReturnContext:
+class ReturnContext(Recorder):
+    status_attribute = RETURN_STATUS
+
     def __init__(self, request: ReturnWorkflowInput) -> None:
         self.input = request
         self.policy = request.policy
@@ -57,66 +60,39 @@ class ReturnContext:
             resolution=request.resolution,
             lines=request.lines,
         )
+        self.owner = Owner(
+            key=request.rma_id,
+            order_id=request.order_id,
+            ref=request.rma_id,
+            priority=request.priority,
+            facts={"rma_id": request.rma_id},
+        )
         self._seq = 0
 
     @property
     def rma_id(self) -> str:
         return self.input.rma_id
 
-    async def record(
-        self,
-        kind: str,
-        status: ReturnStatus | None,
-        summary: str,
-        clauses: tuple[str, ...],
-        *,
-        details: dict[str, Any] | None = None,
-        deadlines: dict[str, datetime] | None = None,
-    ) -> None:
-        """One timeline entry of the return, and its read model as it stands after it."""
-        self._seq += 1
-        if status is not None:
-            self.snapshot.status = status
-            workflow.upsert_search_attributes([RETURN_STATUS.value_set(status.value)])
-        workflow.set_current_details(return_details(self.snapshot))
-        entry = ReturnEvent(
+    def _set_status(self, status: Any) -> None:
+        self.snapshot.status = status
+
+    def details(self) -> str:
+        return return_details(self.snapshot)
+
+    def _entry(self, entry: Entry) -> tuple[Callable[[Any, ReturnEvent], Awaitable[None]], Any]:
+        event = ReturnEvent(
             rma_id=self.rma_id,
-            seq=self._seq,
+            seq=entry.seq,
             at=workflow.now(),
-            kind=kind,
-            summary=summary,
-            status=status.value if status else None,
-            clauses=clauses,
-            details=details or {},
+            kind=entry.kind,
+            summary=entry.summary,
+            status=entry.status.value if entry.status else None,
+            clauses=entry.clauses or (),
+            details=entry.details,
             snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines=iso_deadlines(deadlines),
+            deadlines=entry.deadlines,
         )
-        await run_local(StoreActivities.record_return_event, entry, kind)
+        return StoreActivities.record_return_event, event
 
-    async def email(self, template: str, facts: dict[str, Any] | None = None) -> None:
-        """One of the return's e-mails, sent once."""
-        facts = {"rma_id": self.rma_id, **(facts or {})}
-        await send_email(self.input.order_id, template, facts, key=self.rma_id)
-
-    async def task(
-        self,
-        kind: str,
-        summary: str = "",
-        clauses: tuple[str, ...] = (),
-        *,
-        due_at: datetime | None = None,
-        closed: bool = False,
-    ) -> None:
-        """Open (or close) the return's task of this kind on the operators' list."""
-        task = OperatorTask(
-            task_key=f"{self.rma_id}:{kind}",
-            order_id=self.input.order_id,
-            kind=kind,
-            summary=summary,
-            due_at=due_at,
-            clauses=clauses,
-            closed=closed,
-            ref=self.rma_id,
-            priority=self.input.priority,
-        )
-        await set_task(task)
+    def _mail_key(self, template: str, key: str | None) -> str | None:
+        return self.rma_id

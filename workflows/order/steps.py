@@ -10,8 +10,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.decisions.returns import returns_close_at
     from domain.status import OrderStatus
-    from workflows.context import OrderContext
-    from workflows.return_desk import ReturnDesk
+    from workflows.order.state import OrderContext
+    from workflows.returns.desk import ReturnDesk
 
 
 async def return_window(

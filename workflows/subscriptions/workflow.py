@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         renewal_retry,
         subscription_cancellation,
     )
+    from domain.errors import ErrorType
     from domain.status import SubscriptionStatus
     from domain.subscriptions import (
         ChargeSaved,
@@ -34,8 +35,10 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionSnapshot,
     )
     from workflows import names
-    from workflows.context import MONEY, refusal, run
-    from workflows.subscription_context import SubscriptionContext
+    from workflows.shared.deadlines import until
+    from workflows.shared.options import MONEY, run
+    from workflows.shared.refusals import refusal
+    from workflows.subscriptions.state import SubscriptionContext
 
 Status = SubscriptionStatus
 
@@ -67,17 +70,7 @@ class SubscriptionWorkflow:
 
     async def _until(self, moment: datetime) -> None:
         """Wait for `moment`, or until a cancellation stops the service at once."""
-        wait = moment - workflow.now()
-        if wait.total_seconds() <= 0:
-            return
-        try:
-            await workflow.wait_condition(
-                lambda: self._ctx.status is Status.CANCELLED,
-                timeout=wait,
-                timeout_summary="period end",
-            )
-        except TimeoutError:
-            pass
+        await until(lambda: self._ctx.status is Status.CANCELLED, moment, "period end")
 
     async def _charge(self) -> bool:
         """This period's price, captured; declined attempts retried on the preset's schedule.
@@ -225,7 +218,7 @@ class SubscriptionWorkflow:
             return
         decision = may_cancel(self._ctx.policy, self._ctx.status, ask.stop)
         if not decision.allowed:
-            raise refusal(decision.reason, decision.clauses, "CancelRefused", field="stop")
+            raise refusal(decision.reason, decision.clauses, ErrorType.CANCEL_REFUSED, field="stop")
 
     @workflow.update(name=names.UPDATE_SUBSCRIPTION_STARTED)
     async def started(self) -> SubscriptionSnapshot:

@@ -17,8 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.status import ClaimStatus
     from workflows import names
-    from workflows.claim_context import ClaimContext
-    from workflows.context import MONEY, SHORT, run
+    from workflows.claims.state import ClaimContext
+    from workflows.shared.options import MONEY, SHORT, run
 
 
 class ClaimSteps:
