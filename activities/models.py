@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from domain.money import Money
 from domain.policy import Carrier
-from domain.status import BackReason, OrderStatus
+from domain.status import BackReason, MovementState, OrderStatus
 
 
 class OrderEvent(BaseModel):
@@ -63,7 +63,7 @@ class CapturePayment(BaseModel):
 
 class MovementResult(BaseModel):
     payment_id: str
-    state: str
+    state: MovementState
     decline_code: str | None = None
     next_action_url: str | None = None
     card_country: str | None = None

@@ -25,6 +25,7 @@ from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.payments import PaymentGateway, PaymentResult, PaymentState
 from adapters.payments.routing import PaymentRouter
 from domain.errors import ErrorType
+from domain.status import MovementState
 from domain.subscriptions import ChargeSaved, RefundCharge
 from store import credentials, ledger
 from store.sealing import Sealer
@@ -197,7 +198,7 @@ class PaymentActivities:
         """Refund once under the key: a row already settled is not refunded again."""
         row = await self._ledger_row(request, "refund")
         if row["status"] == "succeeded":
-            return MovementResult(payment_id=request.payment_id, state="refunded")
+            return MovementResult(payment_id=request.payment_id, state=MovementState.REFUNDED)
         with provider_refusals(ErrorType.PAYMENT_REJECTED):
             refund = await self._payments.refund(
                 payment_id=request.payment_id,
@@ -205,7 +206,7 @@ class PaymentActivities:
                 idempotency_key=request.idempotency_key,
             )
         await self._settle(request.idempotency_key, refund.state, refund.refund_id)
-        return MovementResult(payment_id=request.payment_id, state="refunded")
+        return MovementResult(payment_id=request.payment_id, state=MovementState.REFUNDED)
 
     @activity.defn(name="void_payment")
     async def void_payment(self, request: VoidPayment) -> MovementResult:

@@ -143,6 +143,20 @@ class ProviderState(StrEnum):
     REVERSED = "reversed"
 
 
+class MovementState(StrEnum):
+    """Where a payment stands after orderflow asked its provider to move money (authorise,
+    capture, void, refund, or look it up)."""
+
+    REQUIRES_ACTION = "requires_action"  # the customer must act (3-D Secure, PayPal, invoice)
+    AUTHORIZED = "authorized"
+    DECLINED = "declined"
+    FAILED = "failed"  # the customer did not act in time
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    REFUNDED = "refunded"
+    REVERSED = "reversed"  # taken back by the payer's bank or wallet after capture
+
+
 class BackReason(StrEnum):
     """Why a carrier sends a parcel back to the merchant."""
 

@@ -468,7 +468,7 @@ async def test_a_fraud_review_left_past_its_due_time_is_escalated(
         assert task.due_at is not None and "score 90" in task.summary
         from domain.orders import OrderSnapshot
         from workflows.names import QUERY_ORDER
-        from workflows.order.details import current_details
+        from workflows.shared.order import current_details
 
         snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
         details = current_details(snapshot)

@@ -24,8 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.money import Money
     from workflows import names
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
+    from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.aftercare import repair_deadline
     from domain.decisions.claims import inspected_warranty
     from domain.money import Money
-    from domain.status import ClaimStatus, ProviderState
+    from domain.status import ClaimStatus, MovementState
     from workflows.claims.state import ClaimContext
     from workflows.payment.money import authorise, capture
     from workflows.shared.deadlines import overdue
@@ -187,7 +187,7 @@ class WarrantySteps:
             clauses,
             "authorise the service quote",
         )
-        if auth.state != ProviderState.AUTHORIZED:
+        if auth.state is not MovementState.AUTHORIZED:
             return QuoteOutcome(
                 paid=False,
                 amount=snap.quote,

@@ -24,9 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.money import Money
     from workflows.digital.workflow import DigitalDelivery, card_facts
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
     from workflows.shared.options import SHORT, run
+    from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 REFUSED = ErrorType.CARD_REPORT_REFUSED
@@ -138,7 +138,7 @@ class CardCare:
 
     async def _ask_issuer(self, card: DigitalCard) -> CardState:
         lookup = CardLookup(order_id=self._ctx.order_id, card_id=card.card_id)
-        found: CardState = await run(
+        found = await run(
             CardActivities.digital_card_state, lookup, SHORT, f"ask the issuer about {card.card_id}"
         )
         return found

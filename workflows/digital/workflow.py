@@ -27,16 +27,15 @@ with workflow.unsafe.imports_passed_through():
         CardStatus,
         CardToIssue,
         DigitalCard,
-        IssuedCard,
         PurchaseVerification,
         VerificationVerdict,
     )
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.status import OrderStatus
-    from workflows.order.state import OrderContext
     from workflows.shared.deadlines import within
     from workflows.shared.options import MONEY, run, run_local
+    from workflows.shared.order import OrderContext
 
 
 @dataclass
@@ -192,7 +191,7 @@ class DigitalDelivery:
             value=value,
             idempotency_key=key,
         )
-        issued: IssuedCard = await run(
+        issued = await run(
             CardActivities.issue_digital_card, request, MONEY, f"issue gift card {item.sku}"
         )
         expiry = digital_card_expiry(ctx.policy, issued.issued_at)

@@ -28,12 +28,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.policy.rules import SETTING
-    from domain.status import BackReason, OrderStatus, ProviderState, TrackingStatus
+    from domain.status import BackReason, MovementState, OrderStatus, TrackingStatus
     from workflows.fulfilment.workflow import Fulfilment
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves, authorise
     from workflows.shared.deadlines import within
     from workflows.shared.options import SHORT, run
+    from workflows.shared.order import OrderContext
 
 
 # Refused at customs: a conversation about the duties, not a reshipping offer (IMA-CUS-1).
@@ -53,6 +53,10 @@ class Parcels:
     def __init__(self, ctx: OrderContext, money: MoneyMoves, fulfilment: Fulfilment) -> None:
         self._ctx, self._money, self._fulfilment = ctx, money, fulfilment
         self.state = ParcelsState()
+
+    def note_operator_refund(self) -> None:
+        """An operator refunded some of the order: a parcel waiting for one may end."""
+        self.state.operator_refunds += 1
 
     def _label_no(self) -> int:
         return len({s.parcel for s in self._ctx.order.shipments}) + self.state.replacements
@@ -258,7 +262,7 @@ class Parcels:
                     decision.clauses,
                     "authorise reshipping",
                 )
-                if auth.state != ProviderState.AUTHORIZED:
+                if auth.state is not MovementState.AUTHORIZED:
                     decline = auth.decline_code or auth.state
                     return ReshipOutcome(
                         paid=False, fee=fee, clauses=decision.clauses, decline_code=decline

@@ -15,7 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
-    from activities.models import BuyLabel, LabelResult, PollTracking
+    from activities.models import BuyLabel, PollTracking
     from domain.decisions import merged
     from domain.decisions.changes import edit_window
     from domain.decisions.fulfilment import (
@@ -31,12 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import Shipment, TrackingEvent
     from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
+    from workflows.fulfilment.edits import AddressEdits
     from workflows.names import CARRIER
-    from workflows.order.cancellation import Cancellations
-    from workflows.order.edits import AddressEdits
-    from workflows.order.state import OrderContext
+    from workflows.shared.cancels import Cancels
     from workflows.shared.deadlines import until, within
     from workflows.shared.options import POLL, SHORT, run
+    from workflows.shared.order import OrderContext
 
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
 # How long after the booked pickup a silent carrier is asked whether it collected the parcel.
@@ -59,7 +59,7 @@ class FulfilmentState:
 
 
 class Fulfilment:
-    def __init__(self, ctx: OrderContext, cancels: Cancellations, edits: AddressEdits) -> None:
+    def __init__(self, ctx: OrderContext, cancels: Cancels, edits: AddressEdits) -> None:
         self._ctx, self._cancels, self._edits = ctx, cancels, edits
         self.state = FulfilmentState()
 
@@ -113,7 +113,7 @@ class Fulfilment:
         """Buy a label for one parcel, with the carrier's pickup booked."""
         ctx = self._ctx
         assert self.state.carrier is not None
-        label: LabelResult = await run(
+        label = await run(
             CarrierActivities.buy_shipping_label,
             BuyLabel(
                 order_id=ctx.order_id,

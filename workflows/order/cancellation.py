@@ -22,9 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import CancelOrigin, CancelOutcome, OrderSnapshot
     from domain.status import OrderStatus, TrackingStatus
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
     from workflows.shared.options import SHORT, run
+    from workflows.shared.order import OrderContext
 
 # Cancellations whose refund follows the policy's bands and what was captured.
 BY_THE_BANDS = (CancelOrigin.CUSTOMER, CancelOrigin.OPERATOR)

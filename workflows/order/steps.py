@@ -1,24 +1,99 @@
-"""After delivery: the return window runs, and the order completes when it has closed and
-no return of it is still open."""
+"""The order's life, step by step: paid, handed to the warehouse at the dispatch slot,
+collected by the carrier, followed to delivery (or reshipped, refunded, or settled by an
+operator when a parcel is lost or comes back), then the return window; an order of gift cards
+only lives as long as its cards. A cancellation asked meanwhile is carried out at the next of
+these checkpoints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.calendar import is_pinned
     from domain.decisions.returns import returns_close_at
+    from domain.errors import ErrorType
+    from domain.orders import OrderSnapshot
     from domain.status import OrderStatus
-    from workflows.order.state import OrderContext
-    from workflows.returns.desk import ReturnDesk
+    from workflows.fulfilment.workflow import Leg
+    from workflows.order.state import OrderState
+    from workflows.payment.state import Paid
 
 
-async def return_window(
-    ctx: OrderContext, returns: ReturnDesk, others_done: Callable[[], bool]
-) -> None:
+async def life(state: OrderState) -> OrderSnapshot:
+    ctx, cancels = state.order, state.cancels
+    if not is_pinned(ctx.policy.calendar):
+        raise ApplicationError(
+            "the order's policy carries no pinned holiday dates",
+            type=ErrorType.POLICY_NOT_PINNED.value,
+        )
+    paid = await state.payment.take()
+    if paid is Paid.CANCEL:
+        return await cancels.carry_out()
+    if paid is Paid.UNPAID:
+        return ctx.order
+    await ctx.record(
+        "paid",
+        OrderStatus.PAID,
+        f"payment of {ctx.input.total} captured",
+        ctx.payment_clauses(),
+        details={"payment_id": ctx.order.payment_id},
+        deadlines={"paid_at": workflow.now()},
+    )
+    await ctx.email("order_confirmation")
+    state.payment.set_step(OrderStatus.PAID)
+    if state.cards.only:
+        return await gift_cards_alone(state)
+    if state.cards.any:  # each line its own way: the cards beside the parcels
+        asyncio.ensure_future(state.cards.life())
+    if not await state.fulfilment.wait_for_slot():
+        return await cancels.carry_out()
+    await state.fulfilment.hand_over()
+    if not await delivered(state):
+        return await cancels.carry_out()
+    if ctx.order.status is OrderStatus.DELIVERED:
+        await return_window(state)
+    return ctx.order
+
+
+async def delivered(state: OrderState) -> bool:
+    """Follow the parcels until they arrive or end otherwise; False when a cancellation is to
+    be carried out before the carrier collected them."""
+    while True:
+        if await state.fulfilment.follow() is Leg.CANCEL:
+            return False
+        status = state.order.order.status
+        if status is OrderStatus.LOST and await state.parcels.lost():
+            continue
+        if status is OrderStatus.RETURNED_TO_SENDER and await state.parcels.came_back():
+            continue
+        return True
+
+
+async def gift_cards_alone(state: OrderState) -> OrderSnapshot:
+    """An order of gift cards only: it completes when every card is used or expired."""
+    ctx = state.order
+    if not await state.cards.life():
+        return await state.cancels.carry_out()
+    await ctx.record(
+        "completed",
+        OrderStatus.COMPLETED,
+        "every gift card was used or has expired",
+        state.cards.delivery.expiry_clauses(),
+    )
+    return ctx.order
+
+
+async def return_window(state: OrderState) -> None:
     """Open the policy's return window from delivery, wait it out, complete the order once
-    nothing else of it (its gift cards) is still running."""
+    no return or claim of it is still open and its gift cards are done."""
+    ctx, returns = state.order, state.returns
+
+    def others_done() -> bool:
+        return state.cards.done and state.claims.open == 0
+
     assert ctx.order.delivered_at is not None
     window = returns_close_at(ctx.policy, ctx.input.placed_at, ctx.order.delivered_at)
     if window is None:
@@ -36,5 +111,5 @@ async def return_window(
     if window.at > workflow.now():
         await workflow.sleep(window.at - workflow.now(), summary="return window")
     await workflow.wait_condition(lambda: returns.open == 0 and others_done())
-    returns.closed = True
+    returns.close()
     await ctx.record("completed", OrderStatus.COMPLETED, "return window closed", window.clauses)

@@ -18,10 +18,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.payments import PaymentActivities
     from domain.decisions.payment import operator_refund
+    from domain.errors import ErrorType
     from domain.money import Money
     from domain.orders import OperatorRefund, OperatorRefunded
-    from workflows.order.state import OrderContext
     from workflows.shared.options import MONEY, SHORT, run
+    from workflows.shared.order import OrderContext
+    from workflows.shared.refusals import refusal
 
 
 async def authorise(
@@ -31,7 +33,7 @@ async def authorise(
     request = AuthorizePayment(
         order_id=order_id, amount=amount, payment_token=token, idempotency_key=key, clauses=clauses
     )
-    result: MovementResult = await run(PaymentActivities.authorize_payment, request, MONEY, summary)
+    result = await run(PaymentActivities.authorize_payment, request, MONEY, summary)
     return result
 
 
@@ -117,6 +119,14 @@ class MoneyMoves:
         return await run(
             PaymentActivities.confirm_payment, request, SHORT, "confirm payment with the provider"
         )
+
+    def check_operator_refund(self, request: OperatorRefund) -> None:
+        """Refuse an operator's refund above what is refundable (the update's validator)."""
+        decision = operator_refund(
+            self._ctx.policy, self.captured(), self.refunded(), request.amount
+        )
+        if not decision.allowed:
+            raise refusal(decision.reason, decision.clauses, ErrorType.REFUND_REFUSED)
 
     async def refund_for_operator(self, request: OperatorRefund) -> OperatorRefunded:
         """An operator gives money back, up to what is refundable, under its own ledger key."""

@@ -13,7 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import ConfirmPayment, MovementResult
+    from activities.models import ConfirmPayment
     from activities.payments import PaymentActivities
     from domain.chargebacks import ChargebackDecided, ChargebackDecision
     from domain.decisions.payment import (
@@ -25,11 +25,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import ErrorType
     from domain.orders import CancelOrigin, PaymentEvent
-    from domain.status import ProviderState
-    from workflows.order.cancellation import Cancellations
-    from workflows.order.state import OrderContext
+    from domain.status import MovementState, ProviderState
+    from workflows.shared.cancels import Cancels
     from workflows.shared.deadlines import within
     from workflows.shared.options import SHORT, run
+    from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 # A reversal webhook is confirmed with the provider before anything follows from it.
@@ -37,7 +37,7 @@ CONFIRMED_REVERSALS = "reversal-asks-the-provider"
 
 
 class ProviderStates:
-    def __init__(self, ctx: OrderContext, cancels: Cancellations) -> None:
+    def __init__(self, ctx: OrderContext, cancels: Cancels) -> None:
         self._ctx, self._cancels = ctx, cancels
         self.states: dict[str, ProviderState] = {}
         self.checks: list[asyncio.Task[None]] = []
@@ -72,7 +72,7 @@ class ProviderStates:
             idempotency_key=f"{ctx.order_id}:reversal:{payment_id}",
         )
         try:
-            answer: MovementResult = await run(
+            answer = await run(
                 PaymentActivities.confirm_payment,
                 request,
                 SHORT,
@@ -88,7 +88,7 @@ class ProviderStates:
                 ctx.payment_clauses(),
             )
             return
-        if answer.state != ProviderState.REVERSED:
+        if answer.state is not MovementState.REVERSED:
             self.reset(payment_id, LEDGER_STATES.get(answer.state, ProviderState.CAPTURED))
             await ctx.record(
                 "payment_event_unconfirmed",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from enum import StrEnum
 
 from temporalio import workflow
 
@@ -15,18 +14,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.fraud import (
         ScreeningFacts,
         before_authorization_lapses,
+        fraud_verdict,
         screen_for_fraud,
     )
     from domain.decisions.payment import review_rejection
+    from domain.errors import ErrorType
     from domain.money import Money
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.policy.rules import SETTING
     from domain.status import OrderStatus
-    from workflows.order.cancellation import Cancellations
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
+    from workflows.payment.state import Paid
+    from workflows.shared.cancels import Cancels
     from workflows.shared.deadlines import overdue, within
     from workflows.shared.options import SHORT, run
+    from workflows.shared.order import OrderContext
+    from workflows.shared.refusals import refusal
 
 # From this version on, a fraud review is due within the policy's review time and escalated
 # when that passes.
@@ -36,25 +39,38 @@ REVIEW_DUE = "fraud-review-due"
 AUTHORIZATION_LAPSE = "authorization-lapse"
 
 
-class Paid(StrEnum):
-    """How the payment phase ended."""
-
-    PAID = "paid"  # captured, checks passed
-    UNPAID = "unpaid"  # failed for good or the invoice expired: the order ends here
-    CANCEL = "cancel"  # a cancellation is to be carried out
-
-
 class FraudReview:
     def __init__(
         self,
         ctx: OrderContext,
         money: MoneyMoves,
-        cancels: Cancellations,
+        cancels: Cancels,
         set_step: Callable[[OrderStatus], None],
     ) -> None:
         self._ctx, self._money, self._cancels, self._set_step = ctx, money, cancels, set_step
         self.decision: FraudDecision | None = None
         self.outcome: FraudOutcome | None = None
+
+    def check(self, decision: FraudDecision) -> None:
+        """Refuse a verdict unless the order is held for review and the verdict is one the
+        policy knows."""
+        verdict = fraud_verdict(self._ctx.policy, decision.verdict.value)
+        status = self._ctx.order.status
+        if status is not OrderStatus.FRAUD_REVIEW or self.decision is not None:
+            raise refusal(
+                f"the order is {status.value}: it is not held for review",
+                verdict.clauses,
+                ErrorType.REVIEW_REFUSED,
+            )
+        if not verdict.allowed:
+            raise refusal(verdict.reason, verdict.clauses, ErrorType.REVIEW_REFUSED)
+
+    async def decide(self, decision: FraudDecision) -> FraudOutcome:
+        """An operator's verdict, and the outcome once the review has acted on it."""
+        self.decision = decision
+        await workflow.wait_condition(lambda: self.outcome is not None)
+        assert self.outcome is not None
+        return self.outcome
 
     async def screen(self, card_country: str | None) -> Paid | None:
         """Score the authorised order; at or above the policy's score it waits for an

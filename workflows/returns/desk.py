@@ -35,8 +35,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import OrderStatus, ReturnStatus
     from workflows import names
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
+    from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 # Returns that end this way gave nothing back: their lines may be asked for again.
@@ -201,6 +201,10 @@ class ReturnDesk:
         )
         asyncio.ensure_future(self._until_closed(request.rma_id, handle))
         return opened
+
+    def close(self) -> None:
+        """The order is completing: no return can start any more."""
+        self.closed = True
 
     async def _until_closed(
         self, rma_id: str, handle: workflow.ChildWorkflowHandle[Any, ReturnSnapshot]

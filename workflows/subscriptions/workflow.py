@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         subscription_cancellation,
     )
     from domain.errors import ErrorType
-    from domain.status import SubscriptionStatus
+    from domain.status import MovementState, SubscriptionStatus
     from domain.subscriptions import (
         ChargeSaved,
         LastPayment,
@@ -92,7 +92,7 @@ class SubscriptionWorkflow:
                 PaymentActivities.charge_saved_card, charge, MONEY, f"charge period {sub.period}"
             )
             self._charging = False
-            if result.state == "captured":
+            if result.state is MovementState.CAPTURED:
                 await self._paid(result.payment_id)
                 return True
             failures += 1

@@ -1,5 +1,6 @@
-"""The order's gift-card desk: delivery and care composed, and the handlers operators, the
-customer and the card issuer reach them through, registered on the order's workflow."""
+"""The order's gift cards as one component: delivery and care composed, and what the order
+workflow's handlers for them call (the purchase verification, the faulty-card reports, the
+issuer's events)."""
 
 from __future__ import annotations
 
@@ -13,35 +14,37 @@ with workflow.unsafe.imports_passed_through():
         VerificationVerdict,
     )
     from domain.errors import ErrorType
-    from domain.orders import OrderSnapshot
-    from domain.status import OrderStatus
-    from workflows import names
     from workflows.digital.care import CardCare
     from workflows.digital.workflow import DigitalDelivery
-    from workflows.order.cancellation import Cancellations
-    from workflows.order.state import OrderContext
     from workflows.payment.money import MoneyMoves
+    from workflows.shared.cancels import Cancels
+    from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 
-class CardDesk:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves, cancels: Cancellations) -> None:
+class GiftCards:
+    def __init__(self, ctx: OrderContext, money: MoneyMoves, cancels: Cancels) -> None:
         self._ctx, self._cancels = ctx, cancels
         self.delivery = DigitalDelivery(ctx)
         self.care = CardCare(ctx, money, self.delivery)
-        workflow.set_query_handler(names.QUERY_DIGITAL_CARDS, self.cards)
-        workflow.set_signal_handler(names.SIGNAL_CARD_EVENT, self.delivery.note_event)
-        workflow.set_update_handler(
-            names.UPDATE_VERIFY_PURCHASE, self.verify, validator=self._may_verify
-        )
-        workflow.set_update_handler(
-            names.UPDATE_REPORT_FAULTY_CARD, self.care.report, validator=self.care.check_report
-        )
-        workflow.set_update_handler(
-            names.UPDATE_RESOLVE_FAULTY_CARD,
-            self.care.resolve,
-            validator=self.care.check_decision,
-        )
+
+    @property
+    def only(self) -> bool:
+        """Whether the order sells nothing but gift cards."""
+        return self.delivery.only
+
+    @property
+    def any(self) -> bool:
+        return self.delivery.any
+
+    @property
+    def done(self) -> bool:
+        """Whether every card's life is over (or there are none)."""
+        return self.delivery.state.done
+
+    @property
+    def issued(self) -> bool:
+        return self.delivery.state.issued
 
     async def life(self) -> bool:
         """Issue the order's cards and look after them until each is used or expired; False
@@ -50,18 +53,6 @@ class CardDesk:
             return False
         await self.care.until_expiry()
         return True
-
-    async def alone(self) -> OrderSnapshot:
-        """An order of gift cards only: it completes when every card is used or expired."""
-        if not await self.life():
-            return await self._cancels.carry_out()
-        await self._ctx.record(
-            "completed",
-            OrderStatus.COMPLETED,
-            "every gift card was used or has expired",
-            self.delivery.expiry_clauses(),
-        )
-        return self._ctx.order
 
     def cards(self) -> list[DigitalCard]:
         return self.delivery.state.cards
@@ -88,7 +79,7 @@ class CardDesk:
             clauses=outcome.clauses,
         )
 
-    def _may_verify(self, check: PurchaseVerification) -> None:
+    def check_verify(self, check: PurchaseVerification) -> None:
         state = self.delivery.state
         if not state.verifying or state.verification is not None:
             raise refusal(
