@@ -19,7 +19,7 @@ from temporalio.converter import (
     PayloadCodec,
 )
 
-from runtime.keyring import Keyring
+from store.keyring import Keyring
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"

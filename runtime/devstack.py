@@ -19,10 +19,10 @@ import threading
 import time
 from pathlib import Path
 
-from runtime.keyring import new_key_line
 from runtime.postgres import LocalPostgres
 from runtime.settings import read_env_file
 from runtime.supervise import RestartPolicy
+from store.keyring import new_key_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"

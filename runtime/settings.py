@@ -10,13 +10,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from runtime.keyring import Keyring
 from runtime.production import (  # noqa: F401 (the settings' defaults, as the code publishes them)
     DEV_CARD_CODE_KEYS,
     DEV_PAYLOAD_CODEC_KEYS,
     DEV_SECRET,
     refusal,
 )
+from store.keyring import Keyring
 
 # The keys `make run` generates for a checkout on first start (`runtime/devstack.py`).
 LOCAL_ENV = Path(__file__).resolve().parent.parent / ".data" / "local.env"

@@ -75,8 +75,3 @@ async def of_order(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
         "SELECT * FROM digital_cards WHERE order_id = $1 ORDER BY line, unit, issued_at", order_id
     )
     return [dict(r) for r in rows]
-
-
-async def order_of_card(conn: asyncpg.Connection, card_id: str) -> str | None:
-    value = await conn.fetchval("SELECT order_id FROM digital_cards WHERE card_id = $1", card_id)
-    return str(value) if value is not None else None

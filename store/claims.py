@@ -68,16 +68,6 @@ async def get_claim(pool: asyncpg.Pool, claim_id: str) -> dict[str, Any] | None:
     return await timeline.get(pool, CLAIMS, claim_id)
 
 
-async def claims_of(pool: asyncpg.Pool, *, owner: str, owner_id: str) -> list[dict[str, Any]]:
-    """An order's or a subscription's claims and questions, oldest first."""
-    column = "order_id" if owner == "order" else "subscription_id"
-    rows = await pool.fetch(
-        f"SELECT * FROM claims WHERE {column} = $1 AND status_seq > 0 ORDER BY created_at",
-        owner_id,
-    )
-    return [dict(r) for r in rows]
-
-
 async def set_answer(pool: asyncpg.Pool, claim_id: str, answer: str) -> str:
     """Keep an operator's answer to a question; the first answer stays."""
     return str(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from runtime.keyring import Keyring
+from store.keyring import Keyring
 
 
 class Sealer:

@@ -195,36 +195,6 @@ def card_code_matches(policy: Policy, given: str, issued: str) -> Decision:
     return refuse("the code does not match (codes are case-sensitive)", *clauses)
 
 
-class DigitalCardFacts(BaseModel):
-    issued_at: datetime
-    used_at: datetime | None = None
-    faulty_on_company_side: bool = False
-    wrong_purchase: bool = False
-
-
-def digital_card_remedy(policy: Policy, facts: DigitalCardFacts, now: datetime) -> Decision:
-    rules = policy.digital
-    if rules is None:
-        raise ValueError(f"{policy.merchant} sells no digital cards")
-    if facts.faulty_on_company_side:
-        return allow(
-            "the card is faulty on the company's side: replaced or refunded",
-            *rules.no_returns_unless_faulty.clauses,
-        )
-    if facts.used_at is not None:
-        return refuse(
-            "the card was used after the purchase: no compensation",
-            *rules.used_after_purchase_no_compensation.clauses,
-        )
-    expiry = digital_card_expiry(policy, facts.issued_at)
-    if now > expiry.at and not rules.expiry.expired_unused_refunded:
-        return refuse("the card expired unused: no refund", *expiry.clauses, expired_at=expiry.at)
-    return refuse(
-        "delivered digital cards are not returned; a wrong purchase is the buyer's",
-        *rules.no_returns_unless_faulty.clauses,
-    )
-
-
 class SubscriptionCancellation(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -260,3 +260,10 @@ def void_conditions_known(policy: Policy, given: tuple[str, ...]) -> Decision:
             *(void.clauses if void else ()),
         )
     return allow("known conditions", *(void.clauses if void else ()))
+
+
+def claim_refund(granted: Money, captured: Money, refunded: Money) -> Money:
+    """What a claim's refund pays: what its decision granted, capped at what the order still
+    holds (captured less refunded), so that no claim gives back more than was paid."""
+    left = captured - refunded
+    return granted if granted.amount <= left.amount else left

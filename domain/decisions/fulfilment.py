@@ -3,7 +3,7 @@ customs, and parcels that come back or get lost."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -184,3 +184,26 @@ def lost_parcel(policy: Policy, in_stock: bool) -> Decision:
     if rule is not None and rule.reship_if_in_stock and in_stock:
         return allow("the lost item is in stock: reshipped", *clauses)
     return refuse("the lost item is refunded", *clauses)
+
+
+# How long after the booked pickup a silent carrier is asked whether it collected the parcel.
+PICKUP_GRACE = timedelta(hours=1)
+
+
+def carrier_quiet_for(
+    policy: Policy,
+    now: datetime,
+    shipped_at: datetime | None,
+    pickup_at: datetime | None,
+    late_after: datetime | None,
+) -> timedelta:
+    """How long the order waits for the carrier's next scan before asking the carrier itself:
+    the preset's polling interval, at least until an hour past the booked pickup while the
+    parcel is not yet collected, and no later than `late_after` (the delivery estimate, when
+    the customer is still to be told the parcel is late)."""
+    wait = policy.shipping.carriers.poll_after if policy.shipping else timedelta(days=1)
+    if shipped_at is None and pickup_at is not None:
+        wait = max(pickup_at + PICKUP_GRACE - now, wait)
+    if late_after is not None:
+        wait = min(wait, max(late_after - now, timedelta(seconds=1)))
+    return wait

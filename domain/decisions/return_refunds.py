@@ -3,9 +3,10 @@ line, never more than the order still has refundable."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,8 +16,15 @@ from domain.policy import Policy
 from domain.policy.returns import FAULT_REASONS, ReturnReason
 from domain.status import InspectionResult
 
-if TYPE_CHECKING:
-    from domain.returns import ReturnLine
+
+class Priced(Protocol):
+    """A line with its price and quantity (a return's line)."""
+
+    @property
+    def unit_price(self) -> Decimal: ...
+
+    @property
+    def quantity(self) -> int: ...
 
 
 class InspectedItem(BaseModel):
@@ -189,7 +197,7 @@ KEPT_FAULTS = frozenset(
 )
 
 
-def send_back(policy: Policy, reason: ReturnReason, lines: list[ReturnLine]) -> Decision:
+def send_back(policy: Policy, reason: ReturnReason, lines: Sequence[Priced]) -> Decision:
     """`allowed`: the goods come back and are inspected before the return settles. Refused:
     a dead or damaged item worth less than the merchant's setting is refunded or replaced
     without being sent back (KWO-DOA-2's reading)."""

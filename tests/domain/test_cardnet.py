@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from domain.decisions.aftercare import (
     ClaimFacts,
-    DigitalCardFacts,
     WarrantyFacts,
     card_code_matches,
     claim,
     digital_card_expiry,
-    digital_card_remedy,
     digital_delivery,
     repair_deadline,
     support_deadline,
     warranty,
 )
 from domain.decisions.changes import OrderFacts, cancellation, edit_window
+from domain.decisions.digital import faulty_card_report, faulty_card_verdict
 from domain.decisions.fraud import ScreeningFacts, before_authorization_lapses, screen_for_fraud
 from domain.decisions.payment import ownership_refund
 from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
@@ -28,6 +27,7 @@ from domain.decisions.returns import (
     exchange_out_of_stock,
     return_eligibility,
 )
+from domain.digital import DigitalCard, FaultyCardVerdict
 from domain.orders import FraudVerdict
 from domain.policy.aftercare import ClaimKind
 from domain.policy.returns import ReturnReason
@@ -48,6 +48,19 @@ def request(
         delivered_at=BOUGHT + timedelta(days=delivered_days),
     )
     return base.model_copy(update=changes)
+
+
+def gift_card(issued_at: datetime = BOUGHT) -> DigitalCard:
+    """A cardnet gift card as the issuer gave it, never used."""
+    return DigitalCard(
+        card_id="card_1",
+        line=0,
+        unit=0,
+        sku="GIFT50",
+        value=money("50", CRD.currency),
+        issued_at=issued_at,
+        expires_at=digital_card_expiry(CRD, issued_at).at,
+    )
 
 
 def test_cardnet_no_return_without_the_original_invoice() -> None:
@@ -258,15 +271,11 @@ def test_cardnet_delivered_digital_cards_are_not_returned_unless_faulty() -> Non
     card = ReturnedItem(sku="GIFT50", category="digital_card", unit_price=Decimal("50"))
     refused = return_eligibility(CRD, request(items=[card]), BOUGHT + timedelta(days=1))
     assert not refused.decision.allowed and refused.decision.clauses == ("CRD-DIG-4",)
-    faulty = digital_card_remedy(
-        CRD,
-        DigitalCardFacts(issued_at=BOUGHT, faulty_on_company_side=True),
-        BOUGHT + timedelta(days=1),
-    )
-    assert faulty.allowed
-    wrong = digital_card_remedy(
-        CRD, DigitalCardFacts(issued_at=BOUGHT, wrong_purchase=True), BOUGHT + timedelta(days=1)
-    )
+    reported, _ = faulty_card_report(CRD, gift_card(), BOUGHT + timedelta(days=1))
+    assert reported.allowed and "CRD-DIG-4" in reported.clauses
+    faulty = faulty_card_verdict(CRD, FaultyCardVerdict.REPLACE)
+    assert faulty.allowed and faulty.clauses == ("CRD-DIG-4",)
+    wrong = faulty_card_verdict(CRD, FaultyCardVerdict.REFUSE)
     assert not wrong.allowed and "buyer's" in wrong.reason
 
 
@@ -282,10 +291,8 @@ def test_cardnet_digital_cards_expire_two_months_after_issue_unrefunded() -> Non
     issued = utc(2026, 12, 31, 12)
     expiry = digital_card_expiry(CRD, issued)
     assert expiry.at == utc(2027, 2, 28, 12) and expiry.clauses == ("CRD-DIG-6",)
-    late = digital_card_remedy(
-        CRD, DigitalCardFacts(issued_at=issued), expiry.at + timedelta(seconds=1)
-    )
-    assert not late.allowed and "expired" in late.reason
+    late, _ = faulty_card_report(CRD, gift_card(issued), expiry.at + timedelta(seconds=1))
+    assert not late.allowed and "expired" in late.reason and late.clauses == ("CRD-DIG-6",)
 
 
 def test_cardnet_faulty_card_support_answers_within_5_business_days() -> None:
@@ -300,12 +307,9 @@ def test_cardnet_faulty_card_support_answers_within_5_business_days() -> None:
 
 def test_cardnet_card_used_after_purchase_gets_no_compensation() -> None:
     """CRD-DIG-8"""
-    used = digital_card_remedy(
-        CRD,
-        DigitalCardFacts(issued_at=BOUGHT, used_at=BOUGHT + timedelta(hours=1)),
-        BOUGHT + timedelta(days=1),
-    )
-    assert not used.allowed and used.clauses == ("CRD-DIG-8",)
+    card = gift_card().model_copy(update={"redeemed_at": BOUGHT + timedelta(hours=1)})
+    used, due = faulty_card_report(CRD, card, BOUGHT + timedelta(days=1))
+    assert not used.allowed and used.clauses == ("CRD-DIG-8",) and due is None
 
 
 def test_a_review_outlasting_the_authorisation_refuses_where_no_e_invoice_may_be_required() -> None:

@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 
 from domain.orders import PaymentEvent
 from runtime.codec import encrypted_converter
-from runtime.keyring import Keyring
 from runtime.settings import DEV_PAYLOAD_CODEC_KEYS, Settings
+from store.keyring import Keyring
 from tests.domain.helpers import preset
 from tests.integration.harness import System
 from tests.integration.test_api_contract import assert_problem

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from runtime.keyring import Keyring
 from runtime.production import STRONG_BITS, entropy_bits
 from runtime.settings import DEV_PAYLOAD_CODEC_KEYS, Settings
 from sandbox.webhooks import signed_headers
 from starter.provider_events import reader_for
+from store.keyring import Keyring
 from tests.integration.harness import System
 from tests.integration.test_api_contract import assert_problem
 from tests.paths import ROOT

@@ -10,9 +10,9 @@ from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
 from domain.orders import CancelRequest
 from runtime.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadNotDecodable
-from runtime.keyring import Keyring, new_key_line
 from runtime.settings import Settings
 from runtime.temporal import data_converter
+from store.keyring import Keyring, new_key_line
 
 OLD, NEW = new_key_line("k2025"), new_key_line("k2026")
 

@@ -20,10 +20,11 @@ with workflow.unsafe.imports_passed_through():
         ClaimStarted,
     )
     from domain.claims import started as claim_started
-    from domain.decisions.claims import ClaimOpening, Filing, open_claim
+    from domain.decisions.claims import ClaimOpening, Filing, claim_refund, open_claim
     from domain.errors import ErrorType
     from domain.money import Money
     from workflows import names
+    from workflows.claims.messages import answer_refund
     from workflows.payment.money import MoneyMoves
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
@@ -36,8 +37,6 @@ class ClaimDesk:
         self._running: set[str] = set()
         self._paid: dict[str, ClaimRefundPaid] = {}
         self._lock = asyncio.Lock()
-        workflow.set_update_handler(names.UPDATE_OPEN_CLAIM, self.start, validator=self.check)
-        workflow.set_signal_handler(names.SIGNAL_CLAIM_REFUND, self.settle)
 
     @property
     def open(self) -> int:
@@ -137,14 +136,11 @@ class ClaimDesk:
             if paid is None:
                 paid = await self._pay(ask)
                 self._paid[ask.claim_id] = paid
-        await workflow.get_external_workflow_handle(names.claim_workflow_id(ask.claim_id)).signal(
-            names.SIGNAL_CLAIM_REFUND_PAID, paid
-        )
+        await answer_refund(paid)
 
     async def _pay(self, ask: ClaimRefundAsk) -> ClaimRefundPaid:
         money = self._money
-        left = money.captured() - money.refunded()
-        amount = ask.amount if ask.amount.amount <= left.amount else left
+        amount = claim_refund(ask.amount, money.captured(), money.refunded())
         try:
             refunded = await money.refund(
                 amount, f"claim:{ask.claim_id}", ask.clauses, f"claim {ask.claim_id}"

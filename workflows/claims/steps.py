@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.fulfilment import choose_carrier
     from domain.money import Money
     from domain.status import ClaimStatus
-    from workflows import names
+    from workflows.claims.messages import ask_refund
     from workflows.claims.state import ClaimContext
     from workflows.shared.options import MONEY, SHORT, run
 
@@ -75,12 +75,7 @@ class ClaimSteps:
             )
             refunded = charge.amount
         else:
-            parent = workflow.info().parent
-            assert parent is not None, "a claim's refund is paid by its running order"
-            ask = ClaimRefundAsk(claim_id=ctx.claim_id, amount=amount, clauses=clauses)
-            await workflow.get_external_workflow_handle(parent.workflow_id).signal(
-                names.SIGNAL_CLAIM_REFUND, ask
-            )
+            await ask_refund(ClaimRefundAsk(claim_id=ctx.claim_id, amount=amount, clauses=clauses))
             await workflow.wait_condition(lambda: self.paid is not None)
             assert self.paid is not None
             refunded, failed = self.paid.refunded, self.paid.failed

@@ -11,7 +11,6 @@ and reach the customer by e-mail and on the order's page.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 from temporalio import workflow
 
@@ -27,27 +26,15 @@ with workflow.unsafe.imports_passed_through():
         CardStatus,
         CardToIssue,
         DigitalCard,
-        PurchaseVerification,
         VerificationVerdict,
     )
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.status import OrderStatus
+    from workflows.digital.state import DigitalState
     from workflows.shared.deadlines import within
     from workflows.shared.options import MONEY, run, run_local
     from workflows.shared.order import OrderContext
-
-
-@dataclass
-class DigitalState:
-    cards: list[DigitalCard] = field(default_factory=list)
-    issued: bool = False
-    done: bool = True  # nothing digital left to wait for
-    verification: PurchaseVerification | None = None
-    verifying: bool = False
-    seen: set[str] = field(default_factory=set)
-    news: list[DigitalCard] = field(default_factory=list)  # redeemed, not yet on the timeline
-    changed: bool = False
 
 
 class DigitalDelivery:

@@ -6,8 +6,6 @@ task: in both the order waits for the operator's refund."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -29,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.policy.rules import SETTING
     from domain.status import BackReason, MovementState, OrderStatus, TrackingStatus
+    from workflows.fulfilment.state import ParcelsState
     from workflows.fulfilment.workflow import Fulfilment
     from workflows.payment.money import MoneyMoves, authorise
     from workflows.shared.deadlines import within
@@ -38,15 +37,6 @@ with workflow.unsafe.imports_passed_through():
 
 # Refused at customs: a conversation about the duties, not a reshipping offer (IMA-CUS-1).
 CUSTOMS_PATCH = "customs-refusal-is-a-conversation"
-
-
-@dataclass
-class ParcelsState:
-    replacements: int = 0
-    reshipping_paid: bool = False
-    reshipping_running: int = 0
-    reshipping_attempts: int = 0
-    operator_refunds: int = 0  # refunds an operator made, counted to end a wait for one
 
 
 class Parcels:

@@ -6,9 +6,6 @@ parcel is delivered, or one is lost or comes back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
 from temporalio import workflow
@@ -19,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions import merged
     from domain.decisions.changes import edit_window
     from domain.decisions.fulfilment import (
+        carrier_quiet_for,
         choose_carrier,
         customs_notice,
         delivery_estimate,
@@ -29,9 +27,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.decisions.tracking import apply_scan
     from domain.orders import Shipment, TrackingEvent
-    from domain.policy import Carrier
     from domain.status import OrderStatus, TrackingStatus
     from workflows.fulfilment.edits import AddressEdits
+    from workflows.fulfilment.state import FulfilmentState, Leg
     from workflows.names import CARRIER
     from workflows.shared.cancels import Cancels
     from workflows.shared.deadlines import until, within
@@ -39,23 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.shared.order import OrderContext
 
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
-# How long after the booked pickup a silent carrier is asked whether it collected the parcel.
-PICKUP_GRACE = timedelta(hours=1)
-
-
-class Leg(StrEnum):
-    """How following the parcels ended."""
-
-    CANCEL = "cancel"  # a cancellation came before the carrier collected the parcels
-    ENDED = "ended"  # delivered, lost or back: the order's status says which
-
-
-@dataclass
-class FulfilmentState:
-    inbox: list[TrackingEvent] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    carrier: Carrier | None = None
-    clauses: tuple[str, ...] = ()
 
 
 class Fulfilment:
@@ -204,12 +185,11 @@ class Fulfilment:
         ctx, order = self._ctx, self._ctx.order
         policy = ctx.policy
         estimate = delivery_estimate(policy, order.shipped_at) if order.shipped_at else None
-        timeout = policy.shipping.carriers.poll_after if policy.shipping else timedelta(days=1)
-        if order.shipped_at is None and order.pickup_at is not None:
-            timeout = max(order.pickup_at + PICKUP_GRACE - workflow.now(), timeout)
         watch_late = estimate is not None and not order.late
-        if estimate is not None and watch_late:
-            timeout = min(timeout, max(estimate.latest - workflow.now(), timedelta(seconds=1)))
+        late_after = estimate.latest if estimate is not None and watch_late else None
+        timeout = carrier_quiet_for(
+            policy, workflow.now(), order.shipped_at, order.pickup_at, late_after
+        )
         heard = await within(
             lambda: (
                 bool(self.state.inbox) or (ctx.order.shipped_at is None and self._cancels.requested)

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.orders import OrderSnapshot
     from domain.status import OrderStatus
-    from workflows.fulfilment.workflow import Leg
+    from workflows.fulfilment.state import Leg
     from workflows.order.state import OrderState
     from workflows.payment.state import Paid
 

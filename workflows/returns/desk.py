@@ -13,16 +13,15 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.decisions.return_lines import returnable
     from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
     from domain.decisions.returns import (
-        ReturnedItem,
         ReturnOutcome,
         ReturnRequest,
         return_eligibility,
     )
     from domain.errors import ErrorType
     from domain.money import Money
-    from domain.orders import OrderLine
     from domain.returns import (
         Resolution,
         ReturnLine,
@@ -36,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.status import OrderStatus, ReturnStatus
     from workflows import names
     from workflows.payment.money import MoneyMoves
+    from workflows.returns.messages import answer_refund
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
@@ -58,10 +58,13 @@ class ReturnDesk:
     def open(self) -> int:
         return len(self._open)
 
-    def _available(self, line: OrderLine) -> int:
-        taken = sum(q.get(line.sku, 0) for q in (*self._open.values(), *self._kept.values()))
-        ordered = sum(x.quantity for x in self._ctx.input.lines if x.sku == line.sku)
-        return ordered - taken
+    def _taken(self) -> dict[str, int]:
+        """The quantity of each SKU the returns still open or already settled hold."""
+        taken: dict[str, int] = {}
+        for quantities in (*self._open.values(), *self._kept.values()):
+            for sku, quantity in quantities.items():
+                taken[sku] = taken.get(sku, 0) + quantity
+        return taken
 
     def check(self, request: ReturnRequested) -> ReturnOutcome | None:
         """Whether the order takes this return now; None for a request it already took."""
@@ -78,36 +81,9 @@ class ReturnDesk:
                 ErrorType.RETURN_REFUSED,
                 "order",
             )
-        by_sku = {line.sku: line for line in ctx.input.lines}
-        items: list[ReturnedItem] = []
-        for asked in request.lines:
-            line = by_sku.get(asked.sku)
-            if line is None:
-                raise refusal(
-                    f"{asked.sku} is not a line of this order",
-                    (),
-                    ErrorType.RETURN_REFUSED,
-                    "lines",
-                )
-            if asked.quantity > self._available(line):
-                raise refusal(
-                    f"only {self._available(line)} x {asked.sku} can still be returned",
-                    (),
-                    ErrorType.RETURN_REFUSED,
-                    "lines",
-                )
-            items.append(
-                ReturnedItem(
-                    sku=line.sku,
-                    category=line.category,
-                    unit_price=line.unit_price,
-                    quantity=asked.quantity,
-                    **asked.model_dump(
-                        include={"opened", "used", "original_packaging", "all_accessories"}
-                    ),
-                    damage_cause=asked.damage_cause,
-                )
-            )
+        items, lines = returnable(ctx.input.lines, self._taken(), request.lines)
+        if not lines.allowed:
+            raise refusal(lines.reason, lines.clauses, ErrorType.RETURN_REFUSED, "lines")
         outcome = return_eligibility(
             ctx.policy,
             ReturnRequest(
@@ -224,9 +200,7 @@ class ReturnDesk:
             if paid is None:
                 paid = await self._grant(ask)
                 self._paid[ask.rma_id] = paid
-        await workflow.get_external_workflow_handle(names.return_workflow_id(ask.rma_id)).signal(
-            names.SIGNAL_RETURN_REFUND_PAID, paid
-        )
+        await answer_refund(paid)
 
     async def _grant(self, ask: ReturnRefundAsk) -> ReturnRefundPaid:
         """The grant is recorded first, with its breakdown and clauses; then the refund runs

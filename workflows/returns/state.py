@@ -4,6 +4,7 @@ the `ReturnStatus` attribute, the Web UI's details), its e-mails and its operato
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,10 +13,22 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.models import ReturnEvent
     from activities.store import StoreActivities
-    from domain.returns import ReturnSnapshot, ReturnWorkflowInput
+    from domain.decisions.rma import inspection_complete
+    from domain.errors import ErrorType
+    from domain.returns import (
+        ExchangeChoice,
+        Inspection,
+        ReturnReceipt,
+        ReturnRefundPaid,
+        ReturnReview,
+        ReturnShipment,
+        ReturnSnapshot,
+        ReturnWorkflowInput,
+    )
     from domain.status import ReturnStatus
     from workflows.names import RETURN_STATUS
     from workflows.shared.recorder import Entry, Owner, Recorder
+    from workflows.shared.refusals import refusal
 
 
 def _at(moment: datetime) -> str:
@@ -46,6 +59,23 @@ def return_details(snapshot: ReturnSnapshot) -> str:
     return "\n\n".join(rows)
 
 
+@dataclass
+class ReturnProgress:
+    """Where the return's steps stand, as its handlers and steps move it."""
+
+    review: ReturnReview | None = None  # the operator's, where approval comes first
+    sent_at: datetime | None = None  # the parcel left the customer
+    arrived_by: str | None = None  # the scan or the operator that saw it arrive
+    lost: bool = False  # the carrier lost the parcel on its way back
+    seen: set[str] = field(default_factory=set)  # carrier event IDs applied
+    sent_recorded: bool = False
+    inspection: Inspection | None = None
+    choice: ExchangeChoice | None = None  # the customer's, when the exchange is out of stock
+    choosing: bool = False
+    paid: ReturnRefundPaid | None = None  # the order's answer to the refund asked
+    settled: bool = False
+
+
 class ReturnContext(Recorder):
     status_attribute = RETURN_STATUS
 
@@ -67,6 +97,7 @@ class ReturnContext(Recorder):
             priority=request.priority,
             facts={"rma_id": request.rma_id},
         )
+        self.progress = ReturnProgress()
         self._seq = 0
 
     @property
@@ -96,3 +127,73 @@ class ReturnContext(Recorder):
 
     def _mail_key(self, template: str, key: str | None) -> str | None:
         return self.rma_id
+
+    # -- the validators of the return's updates ----------------------------------------
+
+    def check_review(self, review: ReturnReview) -> None:
+        rules = self.policy.returns
+        clauses = rules.rma.clauses if rules and rules.rma else ()
+        if not self.input.needs_approval:
+            raise refusal(
+                "this return needed no approval: it was approved at once",
+                clauses,
+                ErrorType.RETURN_REFUSED,
+            )
+        if self.progress.review is not None:
+            raise refusal(
+                f"the return is {self.snapshot.status.value}: already reviewed",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
+
+    def check_give_shipment(self, shipment: ReturnShipment) -> None:
+        snap = self.snapshot
+        rules = self.policy.returns
+        clauses = rules.rma.clauses if rules and rules.rma else ()
+        if snap.status is not ReturnStatus.AWAITING_PARCEL or self.progress.sent_at is not None:
+            raise refusal(
+                f"the return is {snap.status.value}: it is not waiting for a parcel",
+                clauses,
+                ErrorType.RETURN_REFUSED,
+            )
+        if self.input.seller_label:
+            raise refusal(
+                "this return travels on the seller's return label",
+                clauses,
+                ErrorType.RETURN_REFUSED,
+            )
+
+    def check_receive(self, receipt: ReturnReceipt) -> None:
+        snap = self.snapshot
+        if snap.status is not ReturnStatus.AWAITING_PARCEL or self.progress.arrived_by is not None:
+            raise refusal(
+                f"the return is {snap.status.value}: it is not waiting for a parcel",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
+
+    def check_inspect(self, inspection: Inspection) -> None:
+        snap = self.snapshot
+        if snap.status is not ReturnStatus.RECEIVED or self.progress.inspection is not None:
+            raise refusal(
+                f"the return is {snap.status.value}: nothing to inspect",
+                (),
+                ErrorType.RETURN_REFUSED,
+            )
+        complete = inspection_complete(
+            snap.reason,
+            [line.sku for line in snap.lines],
+            [(line.sku, line.defect_confirmed) for line in inspection.lines],
+        )
+        if not complete.allowed:
+            raise refusal(complete.reason, complete.clauses, ErrorType.RETURN_REFUSED)
+
+    def check_choose(self, choice: ExchangeChoice) -> None:
+        if not self.progress.choosing or self.progress.choice is not None:
+            raise refusal(
+                "the return is not waiting for the customer's choice", (), ErrorType.RETURN_REFUSED
+            )
+        if choice.refund == (choice.sku is not None):
+            raise refusal(
+                "choose either the refund or another product's SKU", (), ErrorType.RETURN_REFUSED
+            )

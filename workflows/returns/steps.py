@@ -18,30 +18,22 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.returns import exchange_out_of_stock
     from domain.policy import Carrier
     from domain.returns import (
-        ExchangeChoice,
-        Inspection,
         ParcelPlace,
         Resolution,
         ReturnLine,
         ReturnRefundAsk,
-        ReturnRefundPaid,
         ReturnSnapshot,
         inspected_items,
     )
     from domain.status import ReturnStatus
-    from workflows import names
+    from workflows.returns.messages import ask_refund
     from workflows.returns.state import ReturnContext
     from workflows.shared.options import SHORT, run
 
 
 class ReturnSteps:
     def __init__(self, ctx: ReturnContext) -> None:
-        self._ctx = ctx
-        self.inspection: Inspection | None = None
-        self.choice: ExchangeChoice | None = None
-        self.choosing = False
-        self.paid: ReturnRefundPaid | None = None
-        self.settled = False
+        self._ctx, self._p = ctx, ctx.progress
 
     @property
     def _rules(self) -> Any:
@@ -155,8 +147,8 @@ class ReturnSteps:
     async def inspected(self) -> None:
         """Each line as the operator found it (KWO-RMA-7, CRD-RET-3, KWO-DOA-2)."""
         ctx, snap = self._ctx, self._ctx.snapshot
-        assert self.inspection is not None
-        found = inspected_items(snap.lines, self.inspection)
+        assert self._p.inspection is not None
+        found = inspected_items(snap.lines, self._p.inspection)
         for line, item in zip(snap.lines, found, strict=True):
             line.inspection = inspection_result(ctx.policy, snap.reason, item)
         snap.inspected_at = workflow.now()
@@ -165,12 +157,12 @@ class ReturnSteps:
         await ctx.record(
             "return_inspected",
             ReturnStatus.INSPECTED,
-            f"inspected by {self.inspection.operator}: "
+            f"inspected by {self._p.inspection.operator}: "
             + ", ".join(f"{line.sku} {line.inspection.value}" for line in snap.lines),
             rules.inspection.clauses if rules.inspection else (),
             details={
-                "operator": self.inspection.operator,
-                "lines": [line.model_dump(mode="json") for line in self.inspection.lines],
+                "operator": self._p.inspection.operator,
+                "lines": [line.model_dump(mode="json") for line in self._p.inspection.lines],
             },
         )
 
@@ -209,14 +201,14 @@ class ReturnSteps:
                 offer.clauses,
             )
             await ctx.email("return_out_of_stock", {"skus": sorted(wanted)})
-            self.choosing, self.choice = True, None
-            await workflow.wait_condition(lambda: self.choice is not None)
-            assert self.choice is not None
+            self._p.choosing, self._p.choice = True, None
+            await workflow.wait_condition(lambda: self._p.choice is not None)
+            assert self._p.choice is not None
             await ctx.task("exchange_out_of_stock", closed=True)
-            if self.choice.refund or self.choice.sku is None:
-                self.choosing = False
+            if self._p.choice.refund or self._p.choice.sku is None:
+                self._p.choosing = False
                 return False
-            wanted = {self.choice.sku: quantity}
+            wanted = {self._p.choice.sku: quantity}
         return False
 
     async def _send_replacement(self, items: dict[str, int], attempt: int) -> None:
@@ -233,7 +225,7 @@ class ReturnSteps:
             "buy the replacement's label",
         )
         snap.replacement_tracking_number = label.tracking_number
-        self.choosing, self.settled = False, True
+        self._p.choosing, self._p.settled = False, True
         rules = self._rules
         await ctx.record(
             "return_replaced",
@@ -252,30 +244,26 @@ class ReturnSteps:
         """The order decides the refund from the inspection and pays it once, under the
         return's key; the return records the breakdown and whether it was paid in time."""
         ctx, snap = self._ctx, self._ctx.snapshot
-        assert self.inspection is not None and snap.inspected_at is not None
+        assert self._p.inspection is not None and snap.inspected_at is not None
         ask = ReturnRefundAsk(
             rma_id=ctx.rma_id,
             reason=snap.reason,
-            items=inspected_items(snap.lines, self.inspection),
+            items=inspected_items(snap.lines, self._p.inspection),
             inspected_at=snap.inspected_at,
         )
-        parent = workflow.info().parent
-        assert parent is not None, "a return is always a child of its order"
-        await workflow.get_external_workflow_handle(parent.workflow_id).signal(
-            names.SIGNAL_RETURN_REFUND, ask
-        )
-        await workflow.wait_condition(lambda: self.paid is not None)
-        assert self.paid is not None
-        breakdown = self.paid.breakdown
+        await ask_refund(ask)
+        await workflow.wait_condition(lambda: self._p.paid is not None)
+        assert self._p.paid is not None
+        breakdown = self._p.paid.breakdown
         snap.breakdown, snap.refund_pay_by = breakdown, breakdown.pay_by
-        if self.paid.failed:
-            await ctx.record("return_refund_failed", ReturnStatus.CLOSED, self.paid.failed, ())
-            await ctx.task("return_refund_failed", self.paid.failed, breakdown.clauses)
-            self.settled = True
+        if self._p.paid.failed:
+            await ctx.record("return_refund_failed", ReturnStatus.CLOSED, self._p.paid.failed, ())
+            await ctx.task("return_refund_failed", self._p.paid.failed, breakdown.clauses)
+            self._p.settled = True
             return
-        snap.refunded = self.paid.refunded
+        snap.refunded = self._p.paid.refunded
         late = breakdown.pay_by is not None and workflow.now() > breakdown.pay_by
-        self.settled = True
+        self._p.settled = True
         await ctx.record(
             "return_refunded",
             ReturnStatus.REFUNDED if snap.refunded.amount > 0 else ReturnStatus.CLOSED,

@@ -1,0 +1,2 @@
+"""Subscriptions: `SubscriptionWorkflow` (`subscription-<subscription_id>`), one run per
+billing period (continue-as-new)."""
