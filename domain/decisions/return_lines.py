@@ -1,6 +1,7 @@
 """What a return may take back of its order: each line asked for is one of the order's, in
 no greater quantity than is left of it once the returns still open or already settled are
-counted (a line rejected or lapsed may be asked for again)."""
+counted (a line rejected or lapsed may be asked for again); and, where the product to
+exchange for is out of stock, whether another is offered (CRD-RET-5)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from domain.decisions import Decision, allow, refuse
 from domain.decisions.returns import ReturnedItem
 from domain.orders import OrderLine
+from domain.policy import Policy
 from domain.returns import ReturnLineAsk
 
 
@@ -40,3 +42,11 @@ def returnable(
             )
         )
     return items, allow("every line asked for can be returned")
+
+
+def exchange_out_of_stock(policy: Policy) -> Decision:
+    """The product to exchange for is out of stock: the customer is offered another."""
+    exchange = policy.returns.exchange if policy.returns else None
+    if exchange is None or not exchange.out_of_stock_offer_alternative:
+        return refuse("no exchange alternative is offered: the return is refunded")
+    return allow("the customer is contacted and offered another product", *exchange.clauses)

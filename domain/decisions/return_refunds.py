@@ -119,6 +119,23 @@ def _item_lines(policy: Policy, facts: InspectionFacts) -> list[RefundLine]:
     return lines
 
 
+def _bank_fees(policy: Policy, items_total: Money) -> list[RefundLine]:
+    """Intermediary and bank fees, where the customer bears them (KWO-REF-1): deducted at the
+    merchant's rates, or noted when it sets none."""
+    route = policy.payment.refunds
+    if route is None or not route.bank_fees_borne_by_customer:
+        return []
+    zero = Money.zero(items_total.currency)
+    fee = items_total.times(route.bank_fee_percent / 100) + Money(
+        amount=route.bank_fee_fixed, currency=items_total.currency
+    )
+    if fee.amount > 0:
+        label = "intermediary and bank fees (the merchant's setting)"
+        return [RefundLine(label=label, amount=zero - fee, clauses=route.clauses)]
+    label = "intermediary and bank fees, if any, are the customer's"
+    return [RefundLine(label=label, amount=zero, clauses=route.clauses)]
+
+
 def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
     """The refund a return grants: the items' price, the restocking fee (PAR-RET-8, not for
     the seller's fault), shipping only where the seller was at fault (CRD-RET-7, KWO-RET-1),
@@ -155,24 +172,7 @@ def refund_breakdown(policy: Policy, facts: InspectionFacts) -> RefundBreakdown:
     if (rules.refund.includes_shipping or seller_fault) and facts.shipping_refundable.amount:
         shipping = facts.shipping_refundable
         lines.append(RefundLine(label="shipping", amount=shipping, clauses=rules.refund.clauses))
-    route = policy.payment.refunds
-    if route is not None and route.bank_fees_borne_by_customer:
-        fee = items_total.times(route.bank_fee_percent / 100) + Money(
-            amount=route.bank_fee_fixed, currency=currency
-        )
-        lines.append(
-            RefundLine(
-                label="intermediary and bank fees (the merchant's setting)",
-                amount=zero - fee,
-                clauses=route.clauses,
-            )
-            if fee.amount > 0
-            else RefundLine(
-                label="intermediary and bank fees, if any, are the customer's",
-                amount=zero,
-                clauses=route.clauses,
-            )
-        )
+    lines.extend(_bank_fees(policy, items_total))
     raw = sum((line.amount for line in lines), zero)
     total = max(zero, min(raw, facts.refundable, key=lambda m: m.amount), key=lambda m: m.amount)
     if total != raw:

@@ -286,14 +286,6 @@ def return_eligibility(policy: Policy, request: ReturnRequest, now: datetime) ->
     )
 
 
-def exchange_out_of_stock(policy: Policy) -> Decision:
-    """The product to exchange for is out of stock: the customer is offered another."""
-    exchange = policy.returns.exchange if policy.returns else None
-    if exchange is None or not exchange.out_of_stock_offer_alternative:
-        return refuse("no exchange alternative is offered: the return is refunded")
-    return allow("the customer is contacted and offered another product", *exchange.clauses)
-
-
 def returns_close_at(
     policy: Policy, purchased_at: datetime, delivered_at: datetime
 ) -> Deadline | None:

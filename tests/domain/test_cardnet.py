@@ -20,11 +20,11 @@ from domain.decisions.changes import OrderFacts, cancellation, edit_window
 from domain.decisions.digital import faulty_card_report, faulty_card_verdict
 from domain.decisions.fraud import ScreeningFacts, before_authorization_lapses, screen_for_fraud
 from domain.decisions.payment import ownership_refund
+from domain.decisions.return_lines import exchange_out_of_stock
 from domain.decisions.return_refunds import InspectionFacts, refund_breakdown
 from domain.decisions.returns import (
     ReturnedItem,
     ReturnRequest,
-    exchange_out_of_stock,
     return_eligibility,
 )
 from domain.digital import DigitalCard, FaultyCardVerdict

@@ -1,10 +1,13 @@
 """A warranty claim after it is taken: to the manufacturer's agent (CRD-WAR-1), or the product
 sent in (at the customer's cost where the policy says so, CRD-WAR-2), received, inspected
 (void conditions, PAR-WAR-3), then repaired or replaced free (PAR-WAR-1) or, not covered,
-serviced at basic cost once the customer pays the quote (PAR-WAR-2). A repair has its limit
-(CRD-WAR-3: calendar days, holidays and spare-part waits added): a timer; past it, escalated."""
+serviced at basic cost once the customer pays the quote (PAR-WAR-2). The repair itself is
+`repair.py`."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
 
 from temporalio import workflow
 
@@ -12,18 +15,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.claims import (
         QuoteAnswer,
         QuoteOutcome,
-        RepairDone,
         WarrantyInspection,
         WarrantyTerms,
     )
-    from domain.decisions import Deadline
-    from domain.decisions.aftercare import repair_deadline
     from domain.decisions.claims import inspected_warranty
     from domain.money import Money
     from domain.status import ClaimStatus, MovementState
+    from workflows.claims.repair import Repair
     from workflows.claims.state import ClaimContext
     from workflows.payment.money import authorise, capture
-    from workflows.shared.deadlines import overdue
 
 
 class WarrantySteps:
@@ -32,8 +32,7 @@ class WarrantySteps:
         self.received_by: str | None = None
         self.inspection: WarrantyInspection | None = None
         self.quote_answer: QuoteAnswer | None = None
-        self.waits = 0  # days spent waiting for spare parts
-        self.done: RepairDone | None = None
+        self.repair = Repair(ctx)
 
     @property
     def _terms(self) -> WarrantyTerms:
@@ -129,7 +128,7 @@ class WarrantySteps:
                 terms.clauses,
                 details=details,
             )
-            await self._repair(terms.clauses)
+            await self.repair.run(terms.clauses)
             return
         why = (
             f"warranty void: {', '.join(found.void_conditions)}"
@@ -143,7 +142,14 @@ class WarrantySteps:
             )
             await ctx.email("claim_decided", {"outcome": "refused", "reason": why})
             return
-        snap.quote = Money(amount=found.quote, currency=ctx.policy.currency)
+        await self._quoted(terms, why, found.quote, details)
+
+    async def _quoted(
+        self, terms: WarrantyTerms, why: str, quote: Decimal, details: dict[str, Any]
+    ) -> None:
+        """Not covered: serviced at basic cost once the customer pays the quote (PAR-WAR-2)."""
+        ctx, snap = self._ctx, self._ctx.snapshot
+        snap.quote = Money(amount=quote, currency=ctx.policy.currency)
         await ctx.record(
             "warranty_quoted",
             ClaimStatus.QUOTED,
@@ -166,7 +172,7 @@ class WarrantySteps:
                 terms.clauses,
             )
             return
-        await self._repair(terms.clauses)
+        await self.repair.run(terms.clauses)
 
     async def pay_quote(self, answer: QuoteAnswer, attempt: int) -> QuoteOutcome:
         """The customer's answer to the quote: paid through the gateway (authorised, then
@@ -206,92 +212,3 @@ class WarrantySteps:
             details={"payment_id": auth.payment_id},
         )
         return QuoteOutcome(paid=True, amount=snap.quote, status=ClaimStatus.IN_REPAIR)
-
-    def _due(self) -> Deadline | None:
-        """The repair's limit, where the policy sets one (CRD-WAR-3)."""
-        snap = self._ctx.snapshot
-        rules = self._ctx.policy.warranty
-        if rules is None or rules.repair is None or snap.received_at is None:
-            return None
-        return repair_deadline(self._ctx.policy, snap.received_at, self.waits)
-
-    async def _repair(self, clauses: tuple[str, ...]) -> None:
-        ctx, snap = self._ctx, self._ctx.snapshot
-        limit = self._due()
-        due_clauses = limit.clauses if limit else ()
-        snap.repair_due_at = limit.at if limit else None
-        await ctx.record(
-            "warranty_repair_started",
-            ClaimStatus.IN_REPAIR,
-            "in repair"
-            + (f", due by {snap.repair_due_at.isoformat()}" if snap.repair_due_at else ""),
-            (*clauses, *due_clauses),
-            deadlines={"repair_due_at": snap.repair_due_at},
-        )
-        await ctx.email(
-            "warranty_repair_started",
-            {
-                "remedy": "repair or replacement",
-                "waits": "",
-                "repair_due_at": snap.repair_due_at.isoformat(timespec="minutes")
-                if snap.repair_due_at
-                else "as soon as possible",
-            },
-        )
-        while self.done is None:
-            seen = self.waits
-            task = await ctx.task(
-                "warranty_repair",
-                "repair or replace the product",
-                due_clauses or clauses,
-                due_at=snap.repair_due_at,
-            )
-
-            def changed(seen: int = seen) -> bool:
-                return self.done is not None or self.waits != seen
-
-            if task.due_at is not None and await overdue(task, changed):
-                snap.escalated = (*snap.escalated, "warranty_repair")
-                await ctx.record(
-                    "warranty_repair_overdue",
-                    None,
-                    f"the repair was due at {task.due_at.isoformat()}: escalated",
-                    due_clauses,
-                )
-            await workflow.wait_condition(changed)
-            if self.waits != seen:
-                limit = self._due()
-                snap.repair_due_at = limit.at if limit else None
-                snap.spare_part_wait_days = self.waits
-                await ctx.record(
-                    "spare_part_wait",
-                    None,
-                    f"{self.waits} days waiting for spare parts: due by {snap.repair_due_at.isoformat() if snap.repair_due_at else '-'}",
-                    due_clauses,
-                    deadlines={"repair_due_at": snap.repair_due_at},
-                )
-        await ctx.task("warranty_repair", closed=True)
-        done = self.done
-        snap.operator = done.operator
-        back = " at the customer's cost" if self._terms.customer_pays_shipping else ""
-        snap.outcome = f"{done.outcome}, sent back{back}"
-        late = snap.repair_due_at is not None and workflow.now() > snap.repair_due_at
-        await ctx.record(
-            "warranty_done",
-            ClaimStatus.RESOLVED,
-            f"{done.outcome} by {done.operator}; sent back{back}"
-            + (" (after its limit)" if late else ""),
-            (*clauses, *due_clauses),
-            details={
-                "operator": done.operator,
-                "tracking_number": done.tracking_number,
-                "late": late,
-            },
-        )
-        await ctx.email(
-            "warranty_done",
-            {
-                "outcome": done.outcome,
-                "tracking": f" ({done.tracking_number})" if done.tracking_number else "",
-            },
-        )

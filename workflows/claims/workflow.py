@@ -84,35 +84,43 @@ class ClaimWorkflow:
         watch = asyncio.ensure_future(
             ctx.watch(task, lambda: self._answered is not None or self._verdict is not None)
         )
-        if question:
-            await workflow.wait_condition(lambda: self._answered is not None)
-            assert self._answered is not None
-            snap.operator, snap.outcome = self._answered.operator, "answered"
-            await ctx.task(kind, closed=True)
-            await ctx.record(
-                "question_answered",
-                ClaimStatus.ANSWERED,
-                f"answered by {snap.operator}",
-                claim.answer_clauses,
-            )
-            await ctx.email("question_answered", {"operator": snap.operator, "with_answer": True})
-        else:
-            while not snap.status.is_final:
-                await workflow.wait_condition(lambda: self._verdict is not None)
-                verdict = self._verdict
-                assert verdict is not None
-                await ctx.task(kind, closed=True)
-                check = self._check(verdict)
-                await self._steps.carry_out(verdict, check.decision, check.refund)
-                if not snap.status.is_final:  # out of stock, or the refund failed
-                    self._verdict = None
-                    await ctx.task(
-                        kind,
-                        "decide again: " + (snap.outcome or "the remedy failed"),
-                        claim.clauses,
-                    )
+        await (self._answer(claim) if question else self._decide(claim, kind))
         await watch
         return snap
+
+    async def _answer(self, claim: ClaimInput) -> None:
+        """A question: answered by an operator, and the customer told."""
+        ctx, snap = self._ctx, self._ctx.snapshot
+        await workflow.wait_condition(lambda: self._answered is not None)
+        assert self._answered is not None
+        snap.operator, snap.outcome = self._answered.operator, "answered"
+        await ctx.task("customer_message", closed=True)
+        await ctx.record(
+            "question_answered",
+            ClaimStatus.ANSWERED,
+            f"answered by {snap.operator}",
+            claim.answer_clauses,
+        )
+        await ctx.email("question_answered", {"operator": snap.operator, "with_answer": True})
+
+    async def _decide(self, claim: ClaimInput, kind: str) -> None:
+        """A claim: decided by an operator and carried out; decided again when its remedy
+        could not be carried out (out of stock, or the refund failed)."""
+        ctx, snap = self._ctx, self._ctx.snapshot
+        while not snap.status.is_final:
+            await workflow.wait_condition(lambda: self._verdict is not None)
+            verdict = self._verdict
+            assert verdict is not None
+            await ctx.task(kind, closed=True)
+            check = self._check(verdict)
+            await self._steps.carry_out(verdict, check.decision, check.refund)
+            if not snap.status.is_final:  # out of stock, or the refund failed
+                self._verdict = None
+                await ctx.task(
+                    kind,
+                    "decide again: " + (snap.outcome or "the remedy failed"),
+                    claim.clauses,
+                )
 
     def _check(self, verdict: ClaimVerdict) -> VerdictCheck:
         c = self._ctx.input
@@ -213,8 +221,8 @@ class ClaimWorkflow:
     async def spare_part_wait(self, wait: SparePartWait) -> ClaimSnapshot:
         """Days spent waiting for the manufacturer's spare parts: the repair's limit moves by
         them (CRD-WAR-3)."""
-        self._warranty.waits += wait.days
-        expected = self._warranty.waits
+        self._warranty.repair.waits += wait.days
+        expected = self._warranty.repair.waits
         await workflow.wait_condition(
             lambda: (
                 self._ctx.snapshot.spare_part_wait_days >= expected
@@ -236,7 +244,7 @@ class ClaimWorkflow:
 
     @workflow.update(name=names.UPDATE_FINISH_REPAIR)
     async def finish_repair(self, done: RepairDone) -> ClaimSnapshot:
-        self._warranty.done = done
+        self._warranty.repair.done = done
         await workflow.wait_condition(lambda: self._ctx.snapshot.status.is_final)
         return self._ctx.snapshot
 

@@ -12,6 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.decisions.fraud import (
+        Screening,
         ScreeningFacts,
         before_authorization_lapses,
         fraud_verdict,
@@ -96,7 +97,13 @@ class FraudReview:
         )
         if not screening.review:
             return None
-        clauses = screening.clauses
+        await self._hold(screening)
+        return await self._verdict(screening.clauses)
+
+    async def _hold(self, screening: Screening) -> None:
+        """Hold the order for review until the operator's verdict (or the policy's stand-in
+        when the card's authorisation is about to lapse), escalated past its due time."""
+        ctx, clauses = self._ctx, screening.clauses
         fraud = ctx.policy.payment.fraud
         assert fraud is not None
         ctx.order.fraud_score, ctx.order.fraud_signals = screening.score, list(screening.signals)
@@ -134,6 +141,10 @@ class FraudReview:
                 )
         await self._until_reviewed(reviewed)
         await ctx.task("fraud_review", closed=True)
+
+    async def _verdict(self, clauses: tuple[str, ...]) -> Paid | None:
+        """Act on the verdict: go on to capture, ask for an e-invoice instead, or cancel."""
+        ctx = self._ctx
         if self.decision is None:
             return Paid.CANCEL
         verdict, operator = self.decision.verdict, self.decision.operator

@@ -108,12 +108,9 @@ class ReturnDesk:
             )
         return outcome
 
-    async def start(self, request: ReturnRequested) -> ReturnOpened:
-        """Start the return's workflow; asked again with the same RMA, the same answer."""
+    def _input(self, request: ReturnRequested, outcome: ReturnOutcome) -> ReturnWorkflowInput:
+        """The return's workflow input: its lines as the order sold them, and the decision."""
         ctx = self._ctx
-        outcome = self.check(request)
-        if outcome is None:
-            return self._opened[request.rma_id]
         by_sku = {line.sku: line for line in ctx.input.lines}
         lines = [
             ReturnLine(
@@ -127,8 +124,7 @@ class ReturnDesk:
             )
             for asked in request.lines
         ]
-        self._open[request.rma_id] = {line.sku: line.quantity for line in lines}
-        started = ReturnWorkflowInput(
+        return ReturnWorkflowInput(
             rma_id=request.rma_id,
             order_id=ctx.order_id,
             policy=ctx.policy,
@@ -145,6 +141,15 @@ class ReturnDesk:
             clauses=outcome.decision.clauses,
             priority=outcome.priority,
         )
+
+    async def start(self, request: ReturnRequested) -> ReturnOpened:
+        """Start the return's workflow; asked again with the same RMA, the same answer."""
+        ctx = self._ctx
+        outcome = self.check(request)
+        if outcome is None:
+            return self._opened[request.rma_id]
+        started = self._input(request, outcome)
+        self._open[request.rma_id] = {line.sku: line.quantity for line in started.lines}
         handle = await workflow.start_child_workflow(
             "ReturnWorkflow",
             started,

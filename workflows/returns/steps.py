@@ -14,8 +14,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.decisions import Decision, merged
     from domain.decisions.fulfilment import choose_carrier
+    from domain.decisions.return_lines import exchange_out_of_stock
     from domain.decisions.return_refunds import inspection_result
-    from domain.decisions.returns import exchange_out_of_stock
     from domain.policy import Carrier
     from domain.returns import (
         ParcelPlace,
