@@ -11,6 +11,7 @@ COPY domain ./domain
 COPY policies ./policies
 COPY workflows ./workflows
 COPY activities ./activities
+COPY messages ./messages
 COPY adapters ./adapters
 COPY store ./store
 COPY starter ./starter

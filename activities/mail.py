@@ -12,12 +12,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.cards import card_codes
-from activities.messages.context import Letter, order_letter, subscription_letter
 from activities.models import Escalation, SendOrderEmail
 from activities.store import order_row
 from adapters.email import Mailer
 from domain.errors import ErrorType
 from domain.subscriptions import SendSubscriptionEmail
+from messages.context import Letter, order_letter, subscription_letter
 from runtime.tokens import Links
 from store import claims, emails, subscriptions, tasks
 from store.sealing import Sealer

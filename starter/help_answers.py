@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from activities.messages import phrase
-from activities.messages.phrases import ORDER_STATUS, PARCEL_STATUS
 from domain.decisions.help import HelpFacts, ParcelFact, help_answers
 from domain.policy import Policy
 from domain.status import OrderStatus
+from messages import phrase
+from messages.phrases import ORDER_STATUS, PARCEL_STATUS
 from store import ledger
 
 

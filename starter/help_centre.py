@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
-from activities.messages import language_of
-from activities.messages.context import locale_of
+from messages import language_of
+from messages.context import locale_of
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.help_answers import answered
 from starter.openapi import problems

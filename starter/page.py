@@ -12,10 +12,10 @@ import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from activities.messages import language_of, phrase, render_page
-from activities.messages.context import locale_of
-from activities.messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
 from domain.status import OrderStatus
+from messages import language_of, phrase, render_page
+from messages.context import locale_of
+from messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
 from runtime.tokens import Links
 from starter.auth import grant
 from starter.help_answers import answered

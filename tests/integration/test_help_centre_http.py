@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.messages.phrases import ORDER_STATUS
+from messages.phrases import ORDER_STATUS
 from runtime.tokens import Links
 from tests.integration.harness import STOREFRONT, System, order_body, wait_for
 from tests.integration.test_api_contract import assert_problem

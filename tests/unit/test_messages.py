@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
-from activities.messages import kinds, languages
-from activities.messages.catalogs import catalog_path, template_catalog
-from activities.messages.context import order_letter, sender, subscription_letter
-from activities.messages.text import plain_text
+from messages import kinds, languages
+from messages.catalogs import catalog_path, template_catalog
+from messages.context import order_letter, sender, subscription_letter
+from messages.text import plain_text
 from runtime.tokens import Links
 
 AMOUNT = "1234.500 EUR"
@@ -196,7 +196,7 @@ def test_every_text_of_the_templates_is_translated(language: str) -> None:
         catalog = read_po(source, locale=language)
     wanted = {m.id for m in template_catalog() if m.id}
     missing = sorted(i for i in wanted if not (catalog.get(i) and catalog.get(i).string))
-    assert missing == [], f"untranslated in {language}: run python -m activities.messages.catalogs"
+    assert missing == [], f"untranslated in {language}: run python -m messages.catalogs"
     for message in catalog:
         if message.id and message.string:
             assert set(_placeholders(message.id)) == set(_placeholders(message.string)), message.id

@@ -8,8 +8,8 @@ from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 from typing import Any
 
-from activities.messages import Rendered, language_of, phrase, render
-from activities.messages.phrases import N_
+from messages import Rendered, language_of, phrase, render
+from messages.phrases import N_
 from runtime.tokens import Links
 
 DIGITAL = "digital_card"

@@ -1,4 +1,4 @@
-"""The message catalogs: `python -m activities.messages.catalogs` extracts every text of the
+"""The message catalogs: `python -m messages.catalogs` extracts every text of the
 templates and of `phrases.py` and merges it into each language's `messages.po` (new texts
 arrive untranslated, and the catalog test names them)."""
 
@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from activities.messages import HERE, LOCALES, SOURCE, languages
+from messages import HERE, LOCALES, SOURCE, languages
 
 METHODS = [
     ("templates/**.html", "jinja2.ext:babel_extract"),

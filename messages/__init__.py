@@ -20,8 +20,8 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from activities.messages import format
-from activities.messages.text import plain_text
+from messages import format
+from messages.text import plain_text
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
