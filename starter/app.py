@@ -23,32 +23,15 @@ from runtime.settings import Settings, load_settings
 from runtime.temporal import connect
 from runtime.tokens import TokenKeys
 from runtime.tracing import configured_tracer, interceptors
-from starter import (
-    cards,
-    changes,
-    claim_filing,
-    claims,
-    codec,
-    evidence,
-    health,
-    help_centre,
-    openapi,
-    ops,
-    orders,
-    page,
-    payments,
-    problems,
-    returns,
-    search,
-    subscriptions,
-    tasks,
-    webhooks,
-)
+from starter import openapi, problems
+from starter.api import ROUTERS, health
 from starter.auth import OperatorIdentity
+from starter.codec import server as codec
 from starter.limits import RateLimits
 from starter.observe import RequestObservation
 from starter.oidc import OidcOperators
-from starter.relay import Relay
+from starter.page import routes as page
+from starter.relay.relay import Relay
 from starter.schemas.webhooks import EVENTS
 from store.db import create_pool, migrate
 from store.sealing import Sealer
@@ -132,26 +115,8 @@ def create_app(
     app.add_middleware(RateLimits, settings=settings)
     app.add_middleware(RequestObservation, tracer=tracer)
 
-    for module in (
-        orders,
-        changes,
-        evidence,
-        returns,
-        cards,
-        subscriptions,
-        claim_filing,
-        claims,
-        tasks,
-        search,
-        payments,
-        webhooks,
-        ops,
-        health,
-        help_centre,
-        page,
-    ):
-        app.include_router(module.router)
-    app.include_router(cards.ops)
+    for router in (*ROUTERS, page.router):
+        app.include_router(router)
     app.include_router(codec.router)
     return app
 

@@ -16,11 +16,22 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.claims import (
+    ClaimSnapshot,
+)
 from domain.errors import REFUSALS
+from domain.returns import (
+    ReturnSnapshot,
+)
 from starter.auth import acting
 from starter.problems import Problem
-from store import idempotency
-from workflows.names import order_workflow_id
+from starter.views import return_json
+from store import idempotency, returns
+from workflows.names import (
+    claim_workflow_id,
+    order_workflow_id,
+    return_workflow_id,
+)
 
 log = structlog.get_logger("orderflow.api.updates")
 
@@ -129,3 +140,47 @@ def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Probl
         f"the order is {row['status']}: it can no longer be {what}",
         clause=clauses[0] if clauses else None,
     )
+
+
+async def act_on_claim(
+    request: Request,
+    row: dict[str, Any],
+    name: str,
+    arg: Any,
+    key: str | None,
+    result_type: type = ClaimSnapshot,
+) -> Any:
+    """Run one of the claim workflow's updates; a refusal is a 409 with the clause."""
+    done = await run_update(
+        request,
+        row["order_id"] or row["subscription_id"],
+        name,
+        arg,
+        result_type,
+        id=f"{name}:{key}" if key else None,
+        workflow_id=claim_workflow_id(row["claim_id"]),
+    )
+    if done is None:
+        raise Problem(409, "Claim closed", f"the claim is {row['status']}: it has ended")
+    return done
+
+
+async def act_on_return(
+    request: Request, row: dict[str, Any], name: str, arg: Any, key: str | None
+) -> dict[str, Any]:
+    snap = await run_update(
+        request,
+        row["order_id"],
+        name,
+        arg,
+        ReturnSnapshot,
+        id=f"{name}:{key}" if key else None,
+        workflow_id=return_workflow_id(row["rma_id"]),
+    )
+    if snap is None:
+        raise Problem(409, "Return closed", f"the return is {row['status']}: it has ended")
+    fresh = await returns.get_return(request.app.state.pool, row["rma_id"])
+    assert fresh is not None
+    fresh["status"] = snap.status.value
+    fresh["snapshot"] = snap.model_dump(mode="json")
+    return return_json(fresh, await returns.events(request.app.state.pool, [row["rma_id"]]))

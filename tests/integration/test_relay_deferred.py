@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from starter import relay
-from starter.relay import Relay
+from starter.relay import relay
+from starter.relay.relay import Relay
 from store import inbox
 from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
 from workflows.names import order_workflow_id

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from adapters.storage import ALLOWED_TYPES, sniff
+from starter.api.access import visible_order
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
-from starter.orders import visible_order
 from starter.problems import Problem, limit_reached, read_limited
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import Evidence

@@ -20,22 +20,21 @@ from domain.returns import (
     ReturnOpened,
     ReturnRequested,
     ReturnShipment,
-    ReturnSnapshot,
 )
-from starter.auth import CUSTOMER_OR_OPERATOR, may_read_order
+from starter.api.access import visible_order, visible_return
+from starter.api.intake import same_request
+from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
-from starter.orders import same_request, visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ReturnAnswer, ReturnOpenedAnswer
-from starter.updates import IdempotencyKey, run_update
+from starter.updates import IdempotencyKey, act_on_return, run_update
 from starter.views import return_json
 from store import evidence, returns
 from workflows.names import (
     UPDATE_CHOOSE_EXCHANGE,
     UPDATE_REQUEST_RETURN,
     UPDATE_RETURN_SHIPMENT,
-    return_workflow_id,
 )
 
 log = structlog.get_logger("orderflow.api.returns")
@@ -141,44 +140,10 @@ async def request_return(
     )
 
 
-async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
-    """The return, if these credentials may see its order; otherwise a 404."""
-    row = await returns.get_return(request.app.state.pool, rma_id)
-    if row is None or row["status_seq"] == 0 or not may_read_order(request, row["order_id"]):
-        raise Problem(
-            404, "Return not found", "no return with this ID is visible with the credentials given"
-        )
-    structlog.contextvars.bind_contextvars(
-        order_id=row["order_id"], rma_id=rma_id, workflow_id=return_workflow_id(rma_id)
-    )
-    return row
-
-
 @router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer)
 async def get_return(rma_id: str, request: Request) -> dict[str, Any]:
     row = await visible_return(request, rma_id)
     return return_json(row, await returns.events(request.app.state.pool, [rma_id]))
-
-
-async def act_on_return(
-    request: Request, row: dict[str, Any], name: str, arg: Any, key: str | None
-) -> dict[str, Any]:
-    snap = await run_update(
-        request,
-        row["order_id"],
-        name,
-        arg,
-        ReturnSnapshot,
-        id=f"{name}:{key}" if key else None,
-        workflow_id=return_workflow_id(row["rma_id"]),
-    )
-    if snap is None:
-        raise Problem(409, "Return closed", f"the return is {row['status']}: it has ended")
-    fresh = await returns.get_return(request.app.state.pool, row["rma_id"])
-    assert fresh is not None
-    fresh["status"] = snap.status.value
-    fresh["snapshot"] = snap.model_dump(mode="json")
-    return return_json(fresh, await returns.events(request.app.state.pool, [row["rma_id"]]))
 
 
 @router.post(

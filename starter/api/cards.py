@@ -18,55 +18,24 @@ from domain.digital import (
     CardStatus,
     DigitalCard,
     FaultyCardAnswer,
-    FaultyCardDecision,
     FaultyCardReport,
-    FaultyCardVerdict,
-    PurchaseVerification,
-    VerificationOutcome,
 )
 from domain.money import Money
-from domain.orders import Note, Operator
 from domain.policy import Policy
-from starter.auth import CUSTOMER_OR_OPERATOR, operator_router
+from starter.api.access import visible_order
+from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
-from starter.orders import visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
-from starter.schemas.orders import CardReport, DigitalVerification
+from starter.schemas.orders import CardReport
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
+from starter.views import card_answer_json, digital_clauses
 from store import cards
 from workflows.names import (
     UPDATE_REPORT_FAULTY_CARD,
-    UPDATE_RESOLVE_FAULTY_CARD,
-    UPDATE_VERIFY_PURCHASE,
 )
 
 router = APIRouter(route_class=AnswerRoute, tags=["digital cards"])
-
-
-class CardVerdictIn(BaseModel):
-    """Support's verdict on a reported card, and who gave it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    verdict: FaultyCardVerdict
-    operator: Operator = ""
-    note: Note = ""
-
-
-ops = operator_router(409, 503)
-
-
-def _digital_clauses(row: dict[str, Any]) -> tuple[str, ...]:
-    digital = Policy.model_validate(row["policy"]).digital
-    return digital.no_returns_unless_faulty.clauses if digital else ()
-
-
-def _answer(order_id: str, done: FaultyCardAnswer) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        **done.model_dump(mode="json", exclude_none=True),
-    }
 
 
 class CardReportIn(BaseModel):
@@ -109,7 +78,7 @@ async def report_faulty_card(
     )
     if done is None:
         raise await _ended_report(request, row, card_id)
-    return _answer(order_id, done)
+    return card_answer_json(order_id, done)
 
 
 async def _same_code(request: Request, row: dict[str, Any], card_id: str, tried: str) -> None:
@@ -161,56 +130,8 @@ async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> 
     )
     decision, _ = faulty_card_report(policy, card, datetime.now(UTC))
     if decision.allowed:
-        return no_longer(row, _digital_clauses(row), "reported")
+        return no_longer(row, digital_clauses(row), "reported")
     clause = decision.clauses[0] if decision.clauses else None
     return Problem(
         422, "Refused by the merchant's policy", decision.reason, clause=clause, field="card_id"
     )
-
-
-@ops.post("/orders/{order_id}/digital-verification", response_model=DigitalVerification)
-async def verify_purchase(
-    order_id: str,
-    body: PurchaseVerification,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    """Approve a large card purchase (its cards are then issued), or reject it as paid with
-    a card not the buyer's own: cancelled and refunded as CRD-DIG-2 grants."""
-    row = await visible_order(request, order_id)
-    done = await run_update(
-        request,
-        order_id,
-        UPDATE_VERIFY_PURCHASE,
-        body,
-        VerificationOutcome,
-        id=update_id("verify", idempotency_key),
-    )
-    if done is None:
-        raise no_longer(row, _digital_clauses(row), "verified")
-    return {"order_id": order_id, **done.model_dump(mode="json", exclude_none=True)}
-
-
-@ops.post("/orders/{order_id}/digital-cards/{card_id}/decision", response_model=CardReport)
-async def decide_faulty_card(
-    order_id: str,
-    card_id: Annotated[str, Path(pattern=CARD_ID)],
-    body: CardVerdictIn,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    """Support's answer to a faulty-card report: replace, refund, or refuse (no fault on the
-    company's side)."""
-    row = await visible_order(request, order_id)
-    decision = FaultyCardDecision(card_id=card_id, **body.model_dump())
-    done = await run_update(
-        request,
-        order_id,
-        UPDATE_RESOLVE_FAULTY_CARD,
-        decision,
-        FaultyCardAnswer,
-        id=update_id(f"card-decision:{card_id}", idempotency_key),
-    )
-    if done is None:
-        raise no_longer(row, _digital_clauses(row), "answered")
-    return _answer(order_id, done)

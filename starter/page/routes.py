@@ -18,7 +18,7 @@ from messages.context import locale_of
 from messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
 from runtime.tokens import Links
 from starter.auth import grant
-from starter.help_answers import answered
+from starter.page.answers import answered
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from store import nonces, orders

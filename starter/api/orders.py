@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from activities.cards import card_codes
 from domain.calendar import pin_calendar
-from domain.decisions import Decision
 from domain.decisions.payment import coupons, payment_method
 from domain.decisions.quote import order_amount, quote_order
-from domain.decisions.routing import Routing, route_lines
+from domain.decisions.routing import route_lines
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
-from domain.policy import PaymentMethod, Policy
+from domain.policy import PaymentMethod
+from starter.api.access import merchant_policy, visible_order
+from starter.api.intake import body_hash, new_id, refused_at_intake, same_request
 from starter.auth import (
     CUSTOMER_OR_OPERATOR,
     is_order_owner,
-    may_read_order,
     require_storefront,
     storefront_token,
 )
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.openapi import problems
-from starter.page import next_action, page_path, returning_to_page
+from starter.page.routes import next_action, page_path, returning_to_page
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import OrderAnswer, Placed
@@ -42,74 +37,6 @@ from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.orders")
 router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"])
-
-
-def new_id() -> str:
-    """An order's or a subscription's ID: time-ordered and unguessable, 11 hex digits of
-    milliseconds and 10 of randomness."""
-    return f"{int(time.time() * 1000):011x}{secrets.token_hex(5)}"
-
-
-def merchant_policy(request: Request, merchant: str, currency: str) -> Policy:
-    """The merchant's preset, when it exists and prices in `currency`; else a 422 naming the
-    field."""
-    policy: Policy | None = request.app.state.presets.get(merchant)
-    if policy is None:
-        raise Problem(
-            422, "Unknown merchant", f"no policy preset named {merchant!r}", field="merchant"
-        )
-    if currency != policy.currency:
-        raise Problem(
-            422,
-            "Wrong currency",
-            f"{policy.display_name} prices in {policy.currency}, not {currency}",
-            field="currency",
-        )
-    return policy
-
-
-def body_hash(body: BaseModel) -> str:
-    """What tells a repeated request from a different one under the same Idempotency-Key."""
-    return hashlib.sha256(
-        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
-
-
-def same_request(row: dict[str, Any], request_hash: str, what: str) -> None:
-    """A stored row found by its Idempotency-Key must come from the same request body."""
-    if row["request_hash"] != request_hash:
-        raise Problem(
-            422,
-            "Idempotency key reused",
-            f"this Idempotency-Key was used for a different {what}",
-            field="Idempotency-Key",
-            kind="idempotency-key-reused",
-        )
-
-
-async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
-    """The order, if these credentials may see it (its own token, or the operator key);
-    otherwise a 404 that reveals nothing. Binds the order to the request's log context."""
-    row = (
-        await orders.get_order(request.app.state.pool, order_id)
-        if may_read_order(request, order_id)
-        else None
-    )
-    if row is None:
-        raise Problem(
-            404, "Order not found", "no order with this ID is visible with the credentials given"
-        )
-    structlog.contextvars.bind_contextvars(
-        order_id=order_id, workflow_id=order_workflow_id(order_id)
-    )
-    return row
-
-
-def refused_at_intake(title: str, decided: Decision | Routing, field: str) -> Problem:
-    """The 422 for an order the merchant's policy refuses at placement: the field and the
-    clause that decided it."""
-    clause = decided.clauses[0] if decided.clauses else None
-    return Problem(422, title, decided.reason, field=field, clause=clause)
 
 
 @router.post(

@@ -19,11 +19,11 @@ from domain.orders import (
     RetryPayment,
 )
 from domain.policy import Policy
+from starter.api.access import visible_order
 from starter.auth import CUSTOMER_OR_OPERATOR, acting, require_operator
 from starter.launch import step_json
 from starter.openapi import problems
-from starter.orders import visible_order
-from starter.page import returning_to_page
+from starter.page.routes import returning_to_page
 from starter.problems import Problem, limit_reached
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided

@@ -11,10 +11,10 @@ from pydantic import Field
 
 from messages import language_of
 from messages.context import locale_of
+from starter.api.access import visible_order
 from starter.auth import CUSTOMER_OR_OPERATOR
-from starter.help_answers import answered
 from starter.openapi import problems
-from starter.orders import visible_order
+from starter.page.answers import answered
 from starter.schemas import AnswerRoute
 from starter.schemas.common import Answer
 from store import orders

@@ -28,10 +28,11 @@ from domain.subscriptions import (
     SubscriptionInput,
     SubscriptionSnapshot,
 )
-from starter.auth import CUSTOMER_OR_OPERATOR, may_read, require_storefront, storefront_token
+from starter.api.access import merchant_policy, visible_subscription
+from starter.api.intake import body_hash, new_id, same_request
+from starter.auth import CUSTOMER_OR_OPERATOR, require_storefront, storefront_token
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
 from starter.openapi import problems
-from starter.orders import body_hash, merchant_policy, new_id, same_request
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.subscriptions import Subscribed, SubscriptionAnswer, SubscriptionCancelAnswer
@@ -48,25 +49,6 @@ from workflows.names import (
 
 log = structlog.get_logger("orderflow.api.subscriptions")
 router = APIRouter(route_class=AnswerRoute, prefix="/v1/subscriptions", tags=["subscriptions"])
-
-
-async def visible_subscription(request: Request, subscription_id: str) -> dict[str, Any]:
-    """The subscription, for its own token or the operator key; otherwise a 404."""
-    row = (
-        await subscriptions.get(request.app.state.pool, subscription_id)
-        if may_read(request, "subscription", subscription_id)
-        else None
-    )
-    if row is None:
-        raise Problem(
-            404,
-            "Subscription not found",
-            "no subscription with this ID is visible with the credentials given",
-        )
-    structlog.contextvars.bind_contextvars(
-        subscription_id=subscription_id, workflow_id=subscription_workflow_id(subscription_id)
-    )
-    return row
 
 
 def _workflow_input(row: dict[str, Any]) -> SubscriptionInput:

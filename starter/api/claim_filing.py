@@ -20,15 +20,14 @@ from domain.decisions.claims import Filing
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.subscriptions import RefundCharge, SubscriptionSnapshot
+from starter.api.access import visible_order, visible_subscription
+from starter.api.evidence import keep_evidence
+from starter.api.intake import created, decided, keep_claim, start_alone
 from starter.auth import CUSTOMER_OR_OPERATOR
-from starter.claims import created, decided, keep_claim, start_alone
-from starter.evidence import keep_evidence
 from starter.openapi import problems
-from starter.orders import visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimFiledAnswer, Evidence
-from starter.subscriptions import visible_subscription
 from starter.updates import IdempotencyKey, run_update
 from store import claims, orders
 from workflows.names import QUERY_SUBSCRIPTION, UPDATE_OPEN_CLAIM, subscription_workflow_id

@@ -22,9 +22,9 @@ from domain.orders import (
     ReshipRequest,
 )
 from domain.policy import Policy
+from starter.api.access import visible_order
 from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
-from starter.orders import visible_order
 from starter.problems import Problem
 from starter.schemas import AnswerRoute
 from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped

@@ -18,13 +18,12 @@ from domain.orders import (
 )
 from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
+from starter.api.access import visible_order, visible_return
 from starter.auth import acting, operator_router
-from starter.orders import visible_order
 from starter.problems import Problem
-from starter.returns import act_on_return, visible_return
 from starter.schemas.operators import Refunded, Requeued, Stock
 from starter.schemas.returns import ReturnAnswer
-from starter.updates import IdempotencyKey, content_key, no_longer, run_update
+from starter.updates import IdempotencyKey, act_on_return, content_key, no_longer, run_update
 from starter.views import money_json
 from store import inbox, stock
 from workflows.names import (
