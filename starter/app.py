@@ -24,7 +24,8 @@ from runtime.temporal import connect
 from runtime.tokens import TokenKeys
 from runtime.tracing import configured_tracer, interceptors
 from starter import openapi, problems
-from starter.api import ROUTERS, health
+from starter.api import health
+from starter.api.routers import ROUTERS
 from starter.auth import OperatorIdentity
 from starter.codec import server as codec
 from starter.limits import RateLimits

@@ -11,9 +11,10 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.tokens import Grant, TokenKeys
+from starter.api import deps
+from starter.api.routing import AnswerRoute
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from store import operators
 
 # The callers, as the OpenAPI document names them. Each only documents and reads the header;
@@ -50,14 +51,14 @@ SHARED_KEY = "development key"
 
 def token_keys(request: Request) -> TokenKeys:
     """The customers' token keys, read once when the API starts."""
-    keys: TokenKeys = request.app.state.token_keys
+    keys: TokenKeys = deps.token_keys(request)
     return keys
 
 
 def storefront_token(request: Request, kind: str, resource_id: str, issued_at: datetime) -> str:
     """The `full` token placement answers the storefront with; derived from when the order
     or subscription was placed, so a retried placement answers the same one."""
-    days = request.app.state.settings.customer_token_lifetime_days
+    days = deps.settings(request).customer_token_lifetime_days
     expires = issued_at + timedelta(days=days)
     return token_keys(request).issue(kind, resource_id, "full", expires)
 
@@ -82,7 +83,7 @@ def _require(request: Request, expected: str, who: str) -> None:
 
 
 def require_storefront(request: Request, _: object = Depends(STOREFRONT)) -> None:
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     _require(request, settings.storefront_api_key.get_secret_value(), "storefront")
 
 
@@ -92,7 +93,7 @@ def operator_name(request: Request) -> str | None:
     named: str | None = getattr(request.state, "operator", None)
     if named:
         return named
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     if settings.environment != "production" and _matches(
         bearer(request), settings.operator_api_key.get_secret_value()
     ):
@@ -129,7 +130,7 @@ class OperatorIdentity:
             request = Request(scope)
             credential = bearer(request)
             if credential.startswith(operators.PREFIX):
-                name = await operators.who(request.app.state.pool, credential)
+                name = await operators.who(deps.pool(request), credential)
                 scope.setdefault("state", {})["operator"] = name
         await self.app(scope, receive, send)
 

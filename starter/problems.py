@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from starter.api import deps
 from starter.observe import loggable_path
 
 log = structlog.get_logger("orderflow.api")
@@ -155,7 +156,7 @@ def limit_reached(what: str, limit: int, setting: str, field: str | None = None)
 
 def type_uri(request: Request, kind: str) -> str:
     """The problem kind's page, absolute under the API's public address."""
-    base = request.app.state.settings.public_base_url.rstrip("/")
+    base = deps.settings(request).public_base_url.rstrip("/")
     return f"{base}/problems/{kind}"
 
 

@@ -19,6 +19,7 @@ from adapters.payments import paypal_terms as paypal
 from adapters.payments import stripe as stripe_payments
 from runtime.settings import Environment
 from starter import plainjson
+from starter.api import deps
 from starter.problems import Problem
 
 Read = tuple[str, dict[str, Any]] | None
@@ -78,7 +79,7 @@ async def standard_event(body: bytes, request: Request, secrets: list[str]) -> R
 
 async def stripe_event(body: bytes, request: Request) -> Read:
     """A Stripe event, verified on the raw body (`Stripe-Signature`, 300 s tolerance)."""
-    secrets = _secrets(request.app.state.settings.stripe_webhook_secret)
+    secrets = _secrets(deps.settings(request).stripe_webhook_secret)
     try:
         event = stripe_payments.event_of(body, request.headers.get("stripe-signature", ""), secrets)
     except stripe_payments.stripe.SignatureVerificationError as err:
@@ -95,13 +96,14 @@ async def stripe_event(body: bytes, request: Request) -> Read:
 async def paypal_event(body: bytes, request: Request) -> Read:
     """A PayPal event, sent within the last 5 minutes and verified by PayPal itself for this
     endpoint's webhook ID. PayPal unreachable: 503, and PayPal sends it again."""
-    state = request.app.state
     headers = {name.lower(): value for name, value in request.headers.items()}
     if not paypal.transmitted_recently(headers, time.time()):
         raise invalid_signature("the PayPal transmission time is missing or over 5 minutes away")
     payload = plain(body, "PayPal")
     try:
-        genuine = await state.paypal.verified(payload, headers, state.settings.paypal_webhook_id)
+        gateway, settings = deps.paypal(request), deps.settings(request)
+        assert gateway is not None, "PayPal's webhooks are read only where PayPal takes payments"
+        genuine = await gateway.verified(payload, headers, settings.paypal_webhook_id)
     except ProviderUnavailable as err:
         raise Problem(503, "PayPal unreachable", "the event could not be verified yet") from err
     except ProviderRejected as err:
@@ -114,7 +116,7 @@ async def paypal_event(body: bytes, request: Request) -> Read:
 async def easypost_event(body: bytes, request: Request) -> Read:
     """An EasyPost event, its HMAC checked on the raw body (no timestamp: the inbox's event
     IDs catch a replay)."""
-    secrets = _secrets(request.app.state.settings.easypost_webhook_secret)
+    secrets = _secrets(deps.settings(request).easypost_webhook_secret)
     header = request.headers.get(easypost.SIGNATURE_HEADER, "")
     if not easypost.signed_by(body, header, secrets):
         raise invalid_signature("the X-Hmac-Signature header does not match this body")

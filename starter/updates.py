@@ -23,6 +23,7 @@ from domain.errors import REFUSALS
 from domain.returns import (
     ReturnSnapshot,
 )
+from starter.api import deps
 from starter.auth import acting
 from starter.problems import Problem
 from starter.views import return_json
@@ -62,7 +63,7 @@ async def same_body_as_first(request: Request, scope: str) -> None:
     sent = hashlib.sha256(
         f"{request.method} {request.url.path}\n".encode() + await request.body()
     ).hexdigest()
-    if await idempotency.first_sent(request.app.state.pool, scope, key, sent) != sent:
+    if await idempotency.first_sent(deps.pool(request), scope, key, sent) != sent:
         raise Problem(
             422,
             "Idempotency key reused",
@@ -89,10 +90,10 @@ async def run_update(
     the same request (the same update ID) gets its one outcome."""
     target = workflow_id or order_workflow_id(order_id)
     await same_body_as_first(request, f"{target}:{name}")
-    handle = request.app.state.temporal.get_workflow_handle(target)
+    handle = deps.temporal(request).get_workflow_handle(target)
     if isinstance(arg, BaseModel) and "operator" in type(arg).model_fields:
         arg = arg.model_copy(update={"operator": acting(request, arg.operator)})
-    timeout = timedelta(seconds=request.app.state.settings.update_timeout_seconds)
+    timeout = timedelta(seconds=deps.settings(request).update_timeout_seconds)
     try:
         return await handle.execute_update(
             name, arg, id=id, result_type=result_type, rpc_timeout=timeout
@@ -179,8 +180,8 @@ async def act_on_return(
     )
     if snap is None:
         raise Problem(409, "Return closed", f"the return is {row['status']}: it has ended")
-    fresh = await returns.get_return(request.app.state.pool, row["rma_id"])
+    fresh = await returns.get_return(deps.pool(request), row["rma_id"])
     assert fresh is not None
     fresh["status"] = snap.status.value
     fresh["snapshot"] = snap.model_dump(mode="json")
-    return return_json(fresh, await returns.events(request.app.state.pool, [row["rma_id"]]))
+    return return_json(fresh, await returns.events(deps.pool(request), [row["rma_id"]]))

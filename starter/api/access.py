@@ -9,6 +9,7 @@ import structlog
 from fastapi import Request
 
 from domain.policy import Policy
+from starter.api import deps
 from starter.auth import (
     may_read,
     may_read_order,
@@ -26,7 +27,7 @@ from workflows.names import (
 def merchant_policy(request: Request, merchant: str, currency: str) -> Policy:
     """The merchant's preset, when it exists and prices in `currency`; else a 422 naming the
     field."""
-    policy: Policy | None = request.app.state.presets.get(merchant)
+    policy: Policy | None = deps.presets(request).get(merchant)
     if policy is None:
         raise Problem(
             422, "Unknown merchant", f"no policy preset named {merchant!r}", field="merchant"
@@ -45,7 +46,7 @@ async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
     """The order, if these credentials may see it (its own token, or the operator key);
     otherwise a 404 that reveals nothing. Binds the order to the request's log context."""
     row = (
-        await orders.get_order(request.app.state.pool, order_id)
+        await orders.get_order(deps.pool(request), order_id)
         if may_read_order(request, order_id)
         else None
     )
@@ -61,7 +62,7 @@ async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
 
 async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
     """The return, if these credentials may see its order; otherwise a 404."""
-    row = await returns.get_return(request.app.state.pool, rma_id)
+    row = await returns.get_return(deps.pool(request), rma_id)
     if row is None or row["status_seq"] == 0 or not may_read_order(request, row["order_id"]):
         raise Problem(
             404, "Return not found", "no return with this ID is visible with the credentials given"
@@ -74,7 +75,7 @@ async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
 
 async def visible_claim(request: Request, claim_id: str) -> dict[str, Any]:
     """The claim, for its order's or subscription's own token or the operator key; else 404."""
-    row = await claims.get_claim(request.app.state.pool, claim_id)
+    row = await claims.get_claim(deps.pool(request), claim_id)
     visible = (
         row is not None
         and row["status_seq"] > 0
@@ -98,7 +99,7 @@ async def visible_claim(request: Request, claim_id: str) -> dict[str, Any]:
 async def visible_subscription(request: Request, subscription_id: str) -> dict[str, Any]:
     """The subscription, for its own token or the operator key; otherwise a 404."""
     row = (
-        await subscriptions.get(request.app.state.pool, subscription_id)
+        await subscriptions.get(deps.pool(request), subscription_id)
         if may_read(request, "subscription", subscription_id)
         else None
     )

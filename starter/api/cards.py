@@ -22,11 +22,12 @@ from domain.digital import (
 )
 from domain.money import Money
 from domain.policy import Policy
+from starter.api import deps
 from starter.api.access import visible_order
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.orders import CardReport
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
 from starter.views import card_answer_json, digital_clauses
@@ -84,8 +85,9 @@ async def report_faulty_card(
 async def _same_code(request: Request, row: dict[str, Any], card_id: str, tried: str) -> None:
     """A code that does not work because it was entered otherwise than issued (case
     included) is no fault of the card: the answer says how to enter it."""
-    app = request.app.state
-    issued = (await card_codes(app.pool, app.sealer, row["order_id"], [card_id])).get(card_id)
+    issued = (
+        await card_codes(deps.pool(request), deps.sealer(request), row["order_id"], [card_id])
+    ).get(card_id)
     if issued is None:
         return  # the workflow answers for a card it does not know
     decision = card_code_matches(Policy.model_validate(row["policy"]), tried, issued)
@@ -106,7 +108,7 @@ async def _ended_report(request: Request, row: dict[str, Any], card_id: str) -> 
     kept = next(
         (
             c
-            for c in await cards.of_order(request.app.state.pool, row["order_id"])
+            for c in await cards.of_order(deps.pool(request), row["order_id"])
             if c["card_id"] == card_id
         ),
         None,

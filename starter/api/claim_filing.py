@@ -20,13 +20,14 @@ from domain.decisions.claims import Filing
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.subscriptions import RefundCharge, SubscriptionSnapshot
+from starter.api import deps
 from starter.api.access import visible_order, visible_subscription
 from starter.api.evidence import keep_evidence
 from starter.api.intake import created, decided, keep_claim, start_alone
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimFiledAnswer, Evidence
 from starter.updates import IdempotencyKey, run_update
 from store import claims, orders
@@ -45,7 +46,7 @@ async def _file_on_order(
     key: str | None,
 ) -> JSONResponse:
     row = await visible_order(request, order_id)
-    pool = request.app.state.pool
+    pool = deps.pool(request)
     stored = await keep_claim(
         request, owner="order", owner_id=order_id, kind=kind, ask=ask, text=text, key=key
     )
@@ -86,7 +87,7 @@ async def _of_ended_order(
     """A question, or a claim of an order whose workflow has ended: decided from the read
     model (the pinned policy, the order's timeline) and started on its own."""
     policy = Policy.model_validate(row["policy"])
-    timeline = await orders.list_events(request.app.state.pool, row["order_id"])
+    timeline = await orders.list_events(deps.pool(request), row["order_id"])
     delivered = next((e["at"] for e in timeline if e["status"] == "delivered"), None)
     shipped = next((e["at"] for e in timeline if e["status"] == "shipped"), None)
     filing = Filing(
@@ -153,7 +154,7 @@ async def ask_question(
 
 
 async def _last_charge(subscription_id: str, request: Request) -> SubscriptionSnapshot:
-    handle: WorkflowHandle[Any, Any] = request.app.state.temporal.get_workflow_handle(
+    handle: WorkflowHandle[Any, Any] = deps.temporal(request).get_workflow_handle(
         subscription_workflow_id(subscription_id)
     )
     try:

@@ -14,9 +14,10 @@ from domain.claims import (
 )
 from domain.money import Money
 from starter.api.access import visible_claim
+from starter.api.deps import PoolDep, SealerDep
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
-from starter.schemas import AnswerRoute
 from starter.schemas.returns import ClaimAnswer, QuoteAnswered
 from starter.updates import IdempotencyKey, act_on_claim
 from starter.views import claim_json, money_json
@@ -27,22 +28,26 @@ router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, t
 
 
 @router.get("/v1/claims/{claim_id}", response_model=ClaimAnswer)
-async def get_claim(claim_id: str, request: Request) -> dict[str, Any]:
+async def get_claim(claim_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
     row = await visible_claim(request, claim_id)
-    return claim_json(row, await claims.events(request.app.state.pool, claim_id))
+    return claim_json(row, await claims.events(pool, claim_id))
 
 
 @router.post(
     "/v1/claims/{claim_id}/quote", response_model=QuoteAnswered, responses=problems(409, 503)
 )
 async def answer_quote(
-    claim_id: str, body: QuoteAnswer, request: Request, idempotency_key: IdempotencyKey = None
+    claim_id: str,
+    body: QuoteAnswer,
+    request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Accept (and pay, with a card token) or decline an out-of-warranty quote (PAR-WAR-2)."""
     row = await visible_claim(request, claim_id)
     if body.payment_token and row["order_id"]:
-        app = request.app.state
-        ref = await credentials.keep(app.pool, app.sealer, row["order_id"], body.payment_token)
+        ref = await credentials.keep(pool, sealer, row["order_id"], body.payment_token)
         body = body.model_copy(update={"payment_token": ref})
     outcome: QuoteOutcome = await act_on_claim(
         request, row, UPDATE_ANSWER_QUOTE, body, idempotency_key, QuoteOutcome

@@ -10,11 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from adapters.storage import ALLOWED_TYPES, sniff
+from starter.api import deps
 from starter.api.access import visible_order
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
 from starter.problems import Problem, limit_reached, read_limited
-from starter.schemas import AnswerRoute
 from starter.schemas.returns import Evidence
 from store import evidence
 
@@ -40,10 +41,10 @@ async def within_caps(
 ) -> None:
     """An order or subscription holds at most so many files and bytes (the merchant's
     settings): one more past them is a 409, and nothing is stored."""
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     owner, owner_id = ("order", order_id) if order_id else ("subscription", subscription_id)
     assert owner_id is not None
-    files, held = await evidence.held(request.app.state.pool, owner, owner_id)
+    files, held = await evidence.held(deps.pool(request), owner, owner_id)
     if files + 1 > settings.evidence_max_files_per_order:
         raise limit_reached(
             f"evidence files per {owner}",
@@ -65,7 +66,6 @@ async def keep_evidence(
 ) -> dict[str, Any]:
     """Check a file's type by its content, keep it in the evidence store, and record it for
     its order or subscription."""
-    app = request.app.state
     owner = order_id or subscription_id
     declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if declared not in ALLOWED_TYPES:
@@ -76,7 +76,7 @@ async def keep_evidence(
             field="Content-Type",
         )
     data = await read_limited(
-        request, app.settings.evidence_max_bytes, "evidence files", field="body"
+        request, deps.settings(request).evidence_max_bytes, "evidence files", field="body"
     )
     if not data:
         raise Problem(422, "Empty file", "the request carries no file", field="body")
@@ -90,12 +90,14 @@ async def keep_evidence(
         )
     digest = hashlib.sha256(data).hexdigest()
     evidence_id = "ev_" + hashlib.sha256(f"{owner}:{digest}".encode()).hexdigest()[:24]
-    if not await evidence.exists(app.pool, evidence_id):  # the same file again is not counted
+    if not await evidence.exists(
+        deps.pool(request), evidence_id
+    ):  # the same file again is not counted
         await within_caps(request, order_id, subscription_id, len(data))
     key = f"{owner}/{evidence_id}"
-    await app.evidence.put(key, data, declared)
+    await deps.evidence(request).put(key, data, declared)
     row = await evidence.insert(
-        app.pool,
+        deps.pool(request),
         evidence_id=evidence_id,
         order_id=order_id,
         subscription_id=subscription_id,

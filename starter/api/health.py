@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import start_http_server
 
+from starter.api.deps import PoolDep, TemporalDep
+from starter.api.routing import AnswerRoute
 from starter.auth import operator_name
 from starter.metrics import TASKS_ESCALATED, TASKS_OVERDUE
-from starter.schemas import AnswerRoute
 from starter.schemas.operators import Health, Readiness
 from store import inbox
 from store.tasks import overdue_counts
@@ -29,16 +30,15 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-async def readyz(request: Request) -> JSONResponse:
-    app = request.app.state
+async def readyz(request: Request, pool: PoolDep, temporal: TemporalDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
-        await asyncio.wait_for(app.pool.fetchval("SELECT 1"), timeout=2)
+        await asyncio.wait_for(pool.fetchval("SELECT 1"), timeout=2)
         checks["postgresql"] = "ok"
     except Exception as err:  # any failure means not ready; the reason is reported
         checks["postgresql"] = f"unreachable: {type(err).__name__}"
     try:
-        await asyncio.wait_for(app.temporal.service_client.check_health(), timeout=2)
+        await asyncio.wait_for(temporal.service_client.check_health(), timeout=2)
         checks["temporal"] = "ok"
     except Exception as err:
         checks["temporal"] = f"unreachable: {type(err).__name__}"
@@ -49,7 +49,7 @@ async def readyz(request: Request) -> JSONResponse:
     answer["checks"] = checks
     if checks["postgresql"] == "ok":
         # Reported, not judged: a backlog is the relay's (any replica's), not this process's.
-        answer["webhooks"] = await asyncio.wait_for(inbox.backlog(app.pool), timeout=2)
+        answer["webhooks"] = await asyncio.wait_for(inbox.backlog(pool), timeout=2)
     return JSONResponse(answer, status_code=200 if ready else 503)
 
 

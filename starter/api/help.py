@@ -12,10 +12,11 @@ from pydantic import Field
 from messages import language_of
 from messages.context import locale_of
 from starter.api.access import visible_order
+from starter.api.deps import PoolDep
+from starter.api.help_answers import answered
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
-from starter.page.answers import answered
-from starter.schemas import AnswerRoute
 from starter.schemas.common import Answer
 from store import orders
 
@@ -41,6 +42,7 @@ class HelpCentre(Answer):
 async def help_centre(
     order_id: str,
     request: Request,
+    pool: PoolDep,
     lang: Annotated[
         str | None,
         Query(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$", description="another language"),
@@ -51,6 +53,5 @@ async def help_centre(
     and coupons, each with the clauses it rests on. Empty for a merchant with no help centre."""
     row = await visible_order(request, order_id)
     language = language_of(lang or locale_of(row))[1]
-    pool = request.app.state.pool
     topics = await answered(pool, row, await orders.list_events(pool, order_id), language)
     return {"order_id": order_id, "language": language, "topics": topics}

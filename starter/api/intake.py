@@ -28,6 +28,7 @@ from domain.decisions.routing import Routing
 from domain.policy import Policy
 from domain.policy.aftercare import ClaimKind
 from domain.status import ClaimStatus
+from starter.api import deps
 from starter.problems import Problem, limit_reached
 from store import claims, evidence
 from workflows.names import claim_workflow_id
@@ -88,7 +89,7 @@ async def keep_claim(
     """Store what the customer filed (their words and files stay in PostgreSQL) once under its
     ID, which comes from the client's Idempotency-Key so that a repeated request is the same
     claim; its files must be the order's or the subscription's own."""
-    pool = request.app.state.pool
+    pool = deps.pool(request)
     if ask is not None:
         ids = [e.evidence_id for e in ask.evidence]
         unknown = set(ids) - await evidence.of_owner(pool, owner, owner_id, ids)
@@ -106,7 +107,7 @@ async def keep_claim(
         else f"{prefix}_" + hashlib.sha256(f"{owner_id}:{prefix}:{key}".encode()).hexdigest()[:16]
     )
     structlog.contextvars.bind_contextvars(claim_id=claim_id)
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     final = [status.value for status in ClaimStatus if status.is_final]
     if not await claims.exists(pool, claim_id) and (
         await claims.open_count(pool, owner=owner, owner_id=owner_id, final=final)
@@ -147,14 +148,13 @@ def created(started: ClaimStarted, owner: str, owner_id: str) -> JSONResponse:
 
 async def start_alone(request: Request, claim: ClaimInput) -> None:
     """A claim with no running order to be the child of: its own workflow, started once."""
-    app = request.app.state
     owner = f"order {claim.order_id}" if claim.order_id else f"subscription {claim.subscription_id}"
     try:
-        await app.temporal.start_workflow(
+        await deps.temporal(request).start_workflow(
             "ClaimWorkflow",
             claim,
             id=claim_workflow_id(claim.claim_id),
-            task_queue=app.settings.temporal_task_queue,
+            task_queue=deps.settings(request).temporal_task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             static_summary=f"Claim {claim.claim_id} of {owner} · {claim.kind.value}",
         )

@@ -22,11 +22,13 @@ from domain.orders import (
     ReshipRequest,
 )
 from domain.policy import Policy
+from starter.api import deps
 from starter.api.access import visible_order
+from starter.api.deps import PoolDep, SealerDep
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
 from starter.views import money_json
@@ -63,7 +65,7 @@ async def _with_proposed_address(
 ) -> tuple[Any, int]:
     """Store a proposed address (the workflow sees only its ID), run the update that takes
     it, and mark it refused unless the update took it. Returns the answer and the ID."""
-    pool, order_id = request.app.state.pool, row["order_id"]
+    pool, order_id = deps.pool(request), row["order_id"]
     proposed = address.model_dump(mode="json")
     change_id = await orders.propose_address(pool, order_id, proposed)
     try:
@@ -125,11 +127,11 @@ async def change_shipping_address(
 
 @router.post("/{order_id}/cancel", response_model=Cancelled, responses=problems(409, 503))
 async def cancel_order(
-    order_id: str, request: Request, body: CancelRequest | None = None
+    order_id: str, request: Request, pool: PoolDep, body: CancelRequest | None = None
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
     if body is not None and body.reason:
-        await orders.note_cancel_reason(request.app.state.pool, order_id, body.reason)
+        await orders.note_cancel_reason(pool, order_id, body.reason)
     # An order is cancelled once: every cancellation request of it is the same update.
     outcome = await run_update(
         request, order_id, UPDATE_CANCEL, CancelRequest(), CancelOutcome, id=UPDATE_CANCEL
@@ -137,9 +139,7 @@ async def cancel_order(
     if outcome is None:
         if row["status"] == "cancelled":  # asked again: the same answer
             refunds = [
-                m
-                for m in await ledger.movements(request.app.state.pool, order_id)
-                if m["movement"] == "refund"
+                m for m in await ledger.movements(pool, order_id) if m["movement"] == "refund"
             ]
             return {
                 "order_id": order_id,
@@ -161,7 +161,12 @@ async def cancel_order(
 
 @router.post("/{order_id}/reship", response_model=Reshipped, responses=problems(402, 409, 503))
 async def reship_returned_parcel(
-    order_id: str, body: Reshipping, request: Request, idempotency_key: IdempotencyKey = None
+    order_id: str,
+    body: Reshipping,
+    request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     row = await visible_order(request, order_id)
     if body.payment.token is None:
@@ -173,8 +178,7 @@ async def reship_returned_parcel(
         )
     shipping = Policy.model_validate(row["policy"]).shipping
     back = shipping.returned_to_sender if shipping else None
-    app = request.app.state
-    token = await credentials.keep(app.pool, app.sealer, order_id, body.payment.token)
+    token = await credentials.keep(pool, sealer, order_id, body.payment.token)
     outcome, change_id = await _with_proposed_address(
         request,
         row,
@@ -186,7 +190,7 @@ async def reship_returned_parcel(
         idempotency_key=idempotency_key,
     )
     if not outcome.paid:
-        await orders.refuse_address(request.app.state.pool, change_id)
+        await orders.refuse_address(pool, change_id)
         raise Problem(
             402,
             "Reshipping payment declined",

@@ -16,8 +16,12 @@ from domain.decisions.quote import order_amount, quote_order
 from domain.decisions.routing import route_lines
 from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
 from domain.policy import PaymentMethod
+from starter.api import deps
 from starter.api.access import merchant_policy, visible_order
+from starter.api.deps import PoolDep, SealerDep, SettingsDep, TemporalDep
 from starter.api.intake import body_hash, new_id, refused_at_intake, same_request
+from starter.api.links import next_action, page_path, returning_to_page
+from starter.api.routing import AnswerRoute
 from starter.auth import (
     CUSTOMER_OR_OPERATOR,
     is_order_owner,
@@ -27,9 +31,7 @@ from starter.auth import (
 from starter.launch import payment_step, place_order_workflow, step_json
 from starter.metrics import ORDERS_PLACED
 from starter.openapi import problems
-from starter.page.routes import next_action, page_path, returning_to_page
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.orders import OrderAnswer, Placed
 from starter.views import money_json, return_json
 from store import cards, emails, ledger, orders
@@ -49,9 +51,12 @@ router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"]
 async def place_order(
     body: PlaceOrder,
     request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
-    app = request.app.state
     policy = merchant_policy(request, body.merchant, body.currency)
     method = payment_method(policy, body.payment.method)
     if not method.allowed:
@@ -79,7 +84,7 @@ async def place_order(
     request_hash = body_hash(body)
     try:
         row, created = await orders.insert_order(
-            app.pool,
+            pool,
             order_id=new_id(),
             order=body,
             quote=quote,
@@ -87,7 +92,7 @@ async def place_order(
             idempotency_key=idempotency_key,
             request_hash=request_hash,
             placed_at=placed_at,
-            sealer=app.sealer,
+            sealer=sealer,
         )
     except orders.ReferenceTaken as taken:
         raise Problem(
@@ -105,16 +110,14 @@ async def place_order(
     if created:
         ORDERS_PLACED.labels(merchant=body.merchant).inc()
     if row["workflow_started_at"] is None:
-        started, step = await place_order_workflow(
-            app.temporal, row, app.settings.temporal_task_queue
-        )
+        started, step = await place_order_workflow(temporal, row, settings.temporal_task_queue)
         if started:
-            await orders.mark_workflow_started(app.pool, order_id)
+            await orders.mark_workflow_started(pool, order_id)
         else:
             # The order is stored: the relay starts its workflow once Temporal answers again.
             log.warning("order accepted, workflow start deferred")
     else:
-        step = await payment_step(app.temporal, order_id)
+        step = await payment_step(temporal, order_id)
     token = storefront_token(request, "order", order_id, row["created_at"])
     return JSONResponse(
         {
@@ -134,11 +137,10 @@ async def place_order(
 
 
 @router.get("/{order_id}", response_model=OrderAnswer, dependencies=CUSTOMER_OR_OPERATOR)
-async def get_order(order_id: str, request: Request) -> dict[str, Any]:
-    app = request.app.state
+async def get_order(order_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
     row = await visible_order(request, order_id)
     currency = row["currency"]
-    timeline = await orders.list_events(app.pool, order_id)
+    timeline = await orders.list_events(pool, order_id)
     return {
         "order_id": order_id,
         "merchant": row["merchant"],
@@ -159,13 +161,13 @@ async def get_order(order_id: str, request: Request) -> dict[str, Any]:
         "shipping_address": row["shipping_address"],
         "payments": [
             {**m, "amount": money_json(m["amount"], m["currency"])}
-            for m in await ledger.movements(app.pool, order_id)
+            for m in await ledger.movements(pool, order_id)
         ],
         "shipments": row["shipments"],
         "deadlines": row["deadlines"],
-        "emails": await emails.for_order(app.pool, order_id),
+        "emails": await emails.for_order(pool, order_id),
         "coupons": row["coupons"],
-        "returns": await _returns_of(app.pool, order_id),
+        "returns": await _returns_of(pool, order_id),
         "digital_cards": await cards_json(request, row),
         "timeline": timeline,
     }
@@ -175,10 +177,10 @@ async def cards_json(request: Request, row: dict[str, Any]) -> list[dict[str, An
     """The order's gift cards; with the order's own token, each with its code as issued."""
     if not any(line.get("category") in DIGITAL_CATEGORIES for line in row["lines"]):
         return []
-    app, order_id = request.app.state, row["order_id"]
-    kept = await cards.of_order(app.pool, order_id)
+    order_id = row["order_id"]
+    kept = await cards.of_order(deps.pool(request), order_id)
     codes = (
-        await card_codes(app.pool, app.sealer, order_id)
+        await card_codes(deps.pool(request), deps.sealer(request), order_id)
         if kept and is_order_owner(request, order_id)
         else {}
     )

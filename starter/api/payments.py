@@ -20,12 +20,13 @@ from domain.orders import (
 )
 from domain.policy import Policy
 from starter.api.access import visible_order
+from starter.api.deps import PoolDep, SealerDep, SettingsDep
+from starter.api.links import returning_to_page
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR, acting, require_operator
 from starter.launch import step_json
 from starter.openapi import problems
-from starter.page.routes import returning_to_page
 from starter.problems import Problem, limit_reached
-from starter.schemas import AnswerRoute
 from starter.schemas.common import Decided
 from starter.schemas.orders import PaymentAttempt
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
@@ -54,7 +55,14 @@ class PaymentRetry(BaseModel):
     responses=problems(409, 503),
     dependencies=CUSTOMER_OR_OPERATOR,
 )
-async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> dict[str, Any]:
+async def retry_payment(
+    order_id: str,
+    body: PaymentRetry,
+    request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
     """A new payment attempt after a failed one, within the policy's number of attempts."""
     row = await visible_order(request, order_id)
     if body.payment.method.value != row["payment_method"]:
@@ -69,12 +77,11 @@ async def retry_payment(order_id: str, body: PaymentRetry, request: Request) -> 
         raise Problem(
             422, "Card token missing", "a card payment needs a token", field="payment.token"
         )
-    app = request.app.state
-    if await credentials.count_of(app.pool, order_id) > app.settings.payment_retries_max:
+    if await credentials.count_of(pool, order_id) > settings.payment_retries_max:
         raise limit_reached(
-            "payment retries per order", app.settings.payment_retries_max, "payment_retries_max"
+            "payment retries per order", settings.payment_retries_max, "payment_retries_max"
         )
-    ref = await credentials.keep(app.pool, app.sealer, order_id, token)
+    ref = await credentials.keep(pool, sealer, order_id, token)
     step = await run_update(
         request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=ref), PaymentStep
     )

@@ -22,11 +22,12 @@ from domain.returns import (
     ReturnShipment,
 )
 from starter.api.access import visible_order, visible_return
+from starter.api.deps import PoolDep
 from starter.api.intake import same_request
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.returns import ReturnAnswer, ReturnOpenedAnswer
 from starter.updates import IdempotencyKey, act_on_return, run_update
 from starter.views import return_json
@@ -55,14 +56,17 @@ def _rma_id(order_id: str, key: str | None) -> str:
     responses=problems(409, 503),
 )
 async def request_return(
-    order_id: str, body: ReturnAsk, request: Request, idempotency_key: IdempotencyKey = None
+    order_id: str,
+    body: ReturnAsk,
+    request: Request,
+    pool: PoolDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Ask for a return of some lines. Decided at once: 201 with the RMA and its status, or
     422 with the clause that makes it ineligible and the field it is about."""
-    app = request.app.state
     row = await visible_order(request, order_id)
     ids = [e.evidence_id for e in body.evidence]
-    unknown = set(ids) - await evidence.of_order(app.pool, order_id, ids)
+    unknown = set(ids) - await evidence.of_order(pool, order_id, ids)
     if unknown:
         raise Problem(
             422,
@@ -75,7 +79,7 @@ async def request_return(
         json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
     ).hexdigest()
     stored = await returns.insert_return(
-        app.pool,
+        pool,
         rma_id=rma_id,
         order_id=order_id,
         reason=body.reason.value,
@@ -107,10 +111,10 @@ async def request_return(
         )
     except Problem as problem:
         if problem.status != 503:
-            await returns.forget_refused(app.pool, rma_id)
+            await returns.forget_refused(pool, rma_id)
         raise
     if opened is None:
-        await returns.forget_refused(app.pool, rma_id)
+        await returns.forget_refused(pool, rma_id)
         rules = Policy.model_validate(row["policy"]).returns
         clauses = [c for w in rules.windows for c in w.clauses] if rules else []
         raise Problem(
@@ -141,29 +145,31 @@ async def request_return(
 
 
 @router.get("/v1/returns/{rma_id}", response_model=ReturnAnswer)
-async def get_return(rma_id: str, request: Request) -> dict[str, Any]:
+async def get_return(rma_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
     row = await visible_return(request, rma_id)
-    return return_json(row, await returns.events(request.app.state.pool, [rma_id]))
+    return return_json(row, await returns.events(pool, [rma_id]))
 
 
 @router.post(
     "/v1/returns/{rma_id}/shipment", response_model=ReturnAnswer, responses=problems(409, 503)
 )
 async def give_shipment(
-    rma_id: str, body: ReturnShipment, request: Request, idempotency_key: IdempotencyKey = None
+    rma_id: str,
+    body: ReturnShipment,
+    request: Request,
+    pool: PoolDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """The parcel is on its way back: its carrier, tracking number and receipt (KWO-RMA-2)."""
     row = await visible_return(request, rma_id)
-    if await returns.parcel_owner(request.app.state.pool, body.tracking_number, rma_id):
+    if await returns.parcel_owner(pool, body.tracking_number, rma_id):
         raise Problem(
             422,
             "Tracking number taken",
             "this tracking number is another parcel's: give the one of the parcel you sent back",
             field="tracking_number",
         )
-    if body.receipt and not await evidence.of_order(
-        request.app.state.pool, row["order_id"], [body.receipt]
-    ):
+    if body.receipt and not await evidence.of_order(pool, row["order_id"], [body.receipt]):
         raise Problem(
             422, "Unknown evidence", "the receipt is not a file of this order", field="receipt"
         )

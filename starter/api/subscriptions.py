@@ -28,13 +28,15 @@ from domain.subscriptions import (
     SubscriptionInput,
     SubscriptionSnapshot,
 )
+from starter.api import deps
 from starter.api.access import merchant_policy, visible_subscription
+from starter.api.deps import PoolDep, SealerDep
 from starter.api.intake import body_hash, new_id, same_request
+from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR, require_storefront, storefront_token
 from starter.launch import STEP_TIMEOUT, STEP_UNKNOWN
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from starter.schemas.subscriptions import Subscribed, SubscriptionAnswer, SubscriptionCancelAnswer
 from starter.updates import IdempotencyKey, run_update, update_id
 from starter.views import money_json
@@ -64,13 +66,12 @@ def _workflow_input(row: dict[str, Any]) -> SubscriptionInput:
 
 async def _start(request: Request, row: dict[str, Any]) -> SubscriptionSnapshot | None:
     """Start `subscription-<id>` and learn how its first payment went, in one request."""
-    app = request.app.state
     sub = _workflow_input(row)
     start = WithStartWorkflowOperation(
         "SubscriptionWorkflow",
         sub,
         id=subscription_workflow_id(sub.subscription_id),
-        task_queue=app.settings.temporal_task_queue,
+        task_queue=deps.settings(request).temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=TypedSearchAttributes(
@@ -83,7 +84,7 @@ async def _start(request: Request, row: dict[str, Any]) -> SubscriptionSnapshot 
         f"{sub.plan} {sub.price} monthly",
     )
     try:
-        return await app.temporal.execute_update_with_start_workflow(
+        return await deps.temporal(request).execute_update_with_start_workflow(
             UPDATE_SUBSCRIPTION_STARTED,
             start_workflow_operation=start,
             result_type=SubscriptionSnapshot,
@@ -104,9 +105,10 @@ async def _start(request: Request, row: dict[str, Any]) -> SubscriptionSnapshot 
 async def subscribe(
     body: Subscribe,
     request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
-    app = request.app.state
     policy = merchant_policy(request, body.merchant, body.currency)
     if policy.services is None:
         raise Problem(
@@ -119,7 +121,7 @@ async def subscribe(
     request_hash = body_hash(body)
     pinned = pin_calendar(policy, now)
     row, created = await subscriptions.insert(
-        app.pool,
+        pool,
         subscription_id=new_id(),
         ask=body,
         anchor=now,
@@ -127,7 +129,7 @@ async def subscribe(
         policy_version=pinned.version,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
-        sealer=app.sealer,
+        sealer=sealer,
     )
     if not created:
         same_request(row, request_hash, "subscription")
@@ -145,7 +147,7 @@ async def subscribe(
             headers={"Retry-After": "5"},
         )
     if row["workflow_started_at"] is None:
-        await subscriptions.mark_started(app.pool, sid)
+        await subscriptions.mark_started(pool, sid)
     token = storefront_token(request, "subscription", sid, row["created_at"])
     return JSONResponse(
         {
@@ -171,8 +173,8 @@ async def subscribe(
 @router.get(
     "/{subscription_id}", response_model=SubscriptionAnswer, dependencies=CUSTOMER_OR_OPERATOR
 )
-async def get_subscription(subscription_id: str, request: Request) -> dict[str, Any]:
-    pool = request.app.state.pool
+async def get_subscription(subscription_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
+    pool = pool
     row = await visible_subscription(request, subscription_id)
     return {
         "subscription_id": subscription_id,

@@ -7,12 +7,13 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, Request
 
+from starter.api.deps import PoolDep, RelayDep, SettingsDep
+from starter.api.routing import AnswerRoute
 from starter.auth import WEBHOOK
 from starter.metrics import WEBHOOKS_RECEIVED
 from starter.openapi import REF, problems
 from starter.problems import Problem, read_limited
 from starter.provider_events import reader_for
-from starter.schemas import AnswerRoute
 from starter.schemas.operators import WebhookReceived
 from starter.schemas.webhooks import EVENTS
 from store import inbox, ledger, parcels
@@ -70,15 +71,21 @@ EVENT_SCHEMAS = {"oneOf": [{"$ref": REF.format(model=event.__name__)} for event 
         ],
     },
 )
-async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
-    app = request.app.state
-    read_event = reader_for(kind, provider, app.settings)
+async def receive(
+    kind: str,
+    provider: str,
+    request: Request,
+    pool: PoolDep,
+    relay: RelayDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    read_event = reader_for(kind, provider, settings)
     if read_event is None:
         raise Problem(404, "Unknown webhook source", f"no {kind} provider named {provider!r}")
     for name in SIGNATURE_HEADERS:
         if not request.headers.get(name, "").isascii():
             raise Problem(400, "Malformed signature", f"the {name} header is not ASCII", field=name)
-    body = await read_limited(request, app.settings.webhook_max_body_bytes, "webhook bodies")
+    body = await read_limited(request, settings.webhook_max_body_bytes, "webhook bodies")
     try:
         read = await read_event(body, request)
     except Problem as refused:
@@ -90,9 +97,9 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
         return {"received": True, "duplicate": False}
     event_id, payload = read
     event_type = payload["type"]
-    order_id = order_reference(payload) or await order_named_elsewhere(app.pool, kind, payload)
+    order_id = order_reference(payload) or await order_named_elsewhere(pool, kind, payload)
     new = await inbox.insert_webhook(
-        app.pool,
+        pool,
         kind=kind,
         provider=provider,
         event_id=event_id,
@@ -112,6 +119,6 @@ async def receive(kind: str, provider: str, request: Request) -> dict[str, Any]:
         order_id=order_id,
         duplicate=not new,
     )
-    if new and app.relay is not None:
-        app.relay.poke()
+    if new and relay is not None:
+        relay.poke()
     return {"received": True, "duplicate": not new}

@@ -24,6 +24,8 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from runtime.codec import ENCODING, EncryptionCodec, PayloadNotDecodable
+from starter.api import deps
+from starter.api.deps import OidcDep, SettingsDep
 from starter.auth import bearer, operator_name
 from starter.problems import Problem, read_limited
 
@@ -36,7 +38,7 @@ ALLOWED_HEADERS = "authorization, content-type, x-namespace"
 
 def web_ui_origin(request: Request) -> str:
     """The Web UI's origin (`scheme://host:port`), from `ORDERFLOW_TEMPORAL_UI_URL`."""
-    parts = urlsplit(request.app.state.settings.temporal_ui_url)
+    parts = urlsplit(deps.settings(request).temporal_ui_url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -57,10 +59,10 @@ def unauthorized(what: str) -> Problem:
 
 
 async def answer(request: Request, action: Action, caller: str) -> JSONResponse:
-    settings = request.app.state.settings
+    settings = deps.settings(request)
     headers = cors_headers(request)
     namespace = request.headers.get("x-namespace", settings.temporal_namespace)
-    codec: EncryptionCodec = request.app.state.codec
+    codec: EncryptionCodec = deps.codec(request)
     if namespace != codec.namespace:
         raise Problem(
             400, "Unknown namespace", f"this codec serves {codec.namespace!r}", field="X-Namespace"
@@ -120,11 +122,13 @@ async def codec_preflight(request: Request) -> Response:
 
 
 @router.post("/ui/{key}/{action}")
-async def codec_for_the_web_ui(key: str, action: Action, request: Request) -> JSONResponse:
-    if request.app.state.settings.environment == "production":
+async def codec_for_the_web_ui(
+    key: str, action: Action, request: Request, settings: SettingsDep
+) -> JSONResponse:
+    if settings.environment == "production":
         # production's Web UI signs operators in and passes their token to `/codec/{action}`
         raise Problem(404, "Not found", "the Web UI's path key is for development only")
-    expected = request.app.state.settings.codec_ui_key.get_secret_value()
+    expected = settings.codec_ui_key.get_secret_value()
     if not secrets.compare_digest(key.encode(), expected.encode()):
         raise unauthorized("this is not the Web UI's codec key")
     if request.headers.get("origin") != web_ui_origin(request):
@@ -135,13 +139,13 @@ async def codec_for_the_web_ui(key: str, action: Action, request: Request) -> JS
 
 
 @router.post("/{action}")
-async def codec_for_operators(action: Action, request: Request) -> JSONResponse:
+async def codec_for_operators(
+    action: Action, request: Request, oidc: OidcDep, settings: SettingsDep
+) -> JSONResponse:
     name = operator_name(request)
-    oidc = request.app.state.oidc
     if name is None and oidc is not None:
         name = await oidc.who(bearer(request))
     if name is None:
-        settings = request.app.state.settings
         if bearer(request) and secrets.compare_digest(
             bearer(request).encode(), settings.storefront_api_key.get_secret_value().encode()
         ):

@@ -4,9 +4,8 @@ page every e-mail links to and the payment pages return to."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -16,62 +15,17 @@ from domain.status import OrderStatus
 from messages import language_of, phrase, render_page
 from messages.context import locale_of
 from messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
-from runtime.tokens import Links
+from starter.api.deps import PoolDep
+from starter.api.help_answers import answered
+from starter.api.links import next_action, page_path, returning_to_page
+from starter.api.routing import AnswerRoute
 from starter.auth import grant
-from starter.page.answers import answered
 from starter.problems import Problem
-from starter.schemas import AnswerRoute
 from store import nonces, orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.page")
 router = APIRouter(route_class=AnswerRoute, tags=["customers"])
-
-
-def links(request: Request, base_url: str = "") -> Links:
-    settings = request.app.state.settings
-    return Links(
-        base_url,
-        settings.order_token_secret.get_secret_value(),
-        link_lifetime=timedelta(days=settings.link_token_lifetime_days),
-        return_lifetime=timedelta(hours=settings.return_link_lifetime_hours),
-    )
-
-
-def page_path(request: Request, order_id: str) -> str:
-    """The customer's order page, with a `link` token that opens it."""
-    return links(request).order_page(order_id)
-
-
-def returning_to_page(request: Request, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A payment page to visit comes back to the order page once done (`return_url`). The
-    sandbox's pages are told so here; a real provider was told when the payment was made."""
-    action, status = body.get("next_action"), body.get("status")
-    if not action or status not in HOSTED_PAGES:
-        return body
-    settings = request.app.state.settings
-    hosted_by = settings.payment_gateway if status == "awaiting_3ds" else settings.wallet_gateway
-    if hosted_by != "sandbox":
-        return body
-    back = urlencode({"return_url": links(request, settings.public_base_url).return_page(order_id)})
-    url = action["url"] + ("&" if "?" in action["url"] else "?") + back
-    return {**body, "next_action": {**action, "url": url}}
-
-
-# Statuses whose next action is a provider's page the customer comes back from.
-HOSTED_PAGES = ("awaiting_3ds", "awaiting_paypal_approval")
-AWAITING_CUSTOMER = ("awaiting_3ds", "awaiting_paypal_approval", "awaiting_invoice_payment")
-
-
-def next_action(status: str, timeline: list[dict[str, Any]]) -> dict[str, Any]:
-    """The page the customer must visit while the order waits for them, if it does."""
-    if status not in AWAITING_CUSTOMER:
-        return {}
-    for event in reversed(timeline):
-        url = (event.get("details") or {}).get("next_action_url")
-        if url and event.get("status") == status:
-            return {"next_action": {"type": "redirect", "url": url}}
-    return {}
 
 
 def _open(deadlines: dict[str, Any], name: str, now: datetime) -> bool:
@@ -96,11 +50,12 @@ def actions(status: OrderStatus, deadlines: dict[str, Any], now: datetime) -> li
 async def order_page(
     order_id: str,
     request: Request,
+    pool: PoolDep,
     token: Annotated[str, Query(max_length=100, description="the order's access token")],
 ) -> HTMLResponse:
     """The order as its customer sees it: status, parcels, dates, what can still be done
     (forms that call the API with the same token) and the timeline with its clauses."""
-    row = await orders.get_order(request.app.state.pool, order_id)
+    row = await orders.get_order(pool, order_id)
     granted = grant(request, token, "order", order_id)
     if row is None or granted is None or not granted.allows("read"):
         raise Problem(404, "Order not found", "no order with this ID opens with this link")
@@ -110,7 +65,7 @@ async def order_page(
     policy = row["policy"]
     locale = locale_of(row)
     language = language_of(locale)[1]
-    timeline = await orders.list_events(request.app.state.pool, order_id)
+    timeline = await orders.list_events(pool, order_id)
     deadlines = row["deadlines"] or {}
     now = datetime.now(UTC)
     nonce = secrets.token_urlsafe(16)
@@ -153,7 +108,7 @@ async def order_page(
             .get("next_action", {})
             .get("url"),
             "timeline": timeline,
-            "help": await answered(request.app.state.pool, row, timeline, language),
+            "help": await answered(pool, row, timeline, language),
         },
     )
     return HTMLResponse(
@@ -181,6 +136,7 @@ async def order_page(
 async def back_from_the_provider(
     order_id: str,
     request: Request,
+    pool: PoolDep,
     nonce: Annotated[str, Query(max_length=120, description="the one-time way back")],
 ) -> RedirectResponse:
     """Where a payment provider's page (3-D Secure, PayPal) sends the customer back: the
@@ -189,7 +145,7 @@ async def back_from_the_provider(
     granted = grant(request, nonce, "order", order_id)
     if granted is None or not granted.allows("return") or granted.nonce is None:
         raise Problem(404, "Order not found", "this way back is not this order's, or has expired")
-    if not await nonces.use(request.app.state.pool, nonce):
+    if not await nonces.use(pool, nonce):
         raise Problem(
             410,
             "Link already used",

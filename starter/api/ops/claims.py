@@ -20,6 +20,7 @@ from domain.claims import (
 )
 from domain.orders import Operator
 from starter.api.access import visible_claim
+from starter.api.deps import PoolDep
 from starter.auth import operator_router
 from starter.problems import Problem
 from starter.schemas.returns import ClaimAnswer
@@ -39,11 +40,11 @@ class AnswerIn(BaseModel):
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimAnswer)
-async def claim_for_operator(claim_id: str, request: Request) -> dict[str, Any]:
+async def claim_for_operator(claim_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
     """The claim with the customer's own words, for the operator deciding it."""
     row = await visible_claim(request, claim_id)
     return {
-        **claim_json(row, await claims.events(request.app.state.pool, claim_id)),
+        **claim_json(row, await claims.events(pool, claim_id)),
         "description": row["description"],
         "answer": row["answer"],
     }
@@ -61,12 +62,14 @@ async def decide_claim(
 
 
 @router.post("/claims/{claim_id}/answer", response_model=ClaimSnapshot)
-async def answer_question(claim_id: str, body: AnswerIn, request: Request) -> dict[str, Any]:
+async def answer_question(
+    claim_id: str, body: AnswerIn, request: Request, pool: PoolDep
+) -> dict[str, Any]:
     """Answer a customer's question: the text is kept in PostgreSQL and e-mailed."""
     row = await visible_claim(request, claim_id)
     if row["kind"] != "question":
         raise Problem(409, "Not a question", "a claim is decided, not answered")
-    await claims.set_answer(request.app.state.pool, claim_id, body.text)
+    await claims.set_answer(pool, claim_id, body.text)
     done = await act_on_claim(
         request, row, names.UPDATE_ANSWER_QUESTION, Answered(operator=body.operator), "answer"
     )

@@ -19,6 +19,7 @@ from domain.orders import (
 from domain.policy import Policy
 from domain.returns import Inspection, ReturnReceipt, ReturnReview
 from starter.api.access import visible_order, visible_return
+from starter.api.deps import PoolDep, PresetsDep, RelayDep
 from starter.auth import acting, operator_router
 from starter.problems import Problem
 from starter.schemas.operators import Refunded, Requeued, Stock
@@ -38,10 +39,10 @@ router = operator_router(409, 503)
 
 
 @router.post("/webhooks/{inbox_id}/requeue", status_code=202, response_model=Requeued)
-async def requeue_webhook(inbox_id: int, request: Request) -> dict[str, Any]:
-    if not await inbox.requeue(request.app.state.pool, inbox_id):
+async def requeue_webhook(inbox_id: int, pool: PoolDep, relay: RelayDep) -> dict[str, Any]:
+    if not await inbox.requeue(pool, inbox_id):
         raise Problem(404, "Not requeued", f"inbox row {inbox_id} is not an unmatched webhook")
-    request.app.state.relay and request.app.state.relay.poke()
+    relay and relay.poke()
     return {"requeued": inbox_id}
 
 
@@ -50,11 +51,13 @@ class StockLevel(BaseModel):
 
 
 @router.put("/stock/{merchant}/{sku}", response_model=Stock)
-async def set_stock(merchant: str, sku: str, level: StockLevel, request: Request) -> dict[str, Any]:
+async def set_stock(
+    merchant: str, sku: str, level: StockLevel, pool: PoolDep, presets: PresetsDep
+) -> dict[str, Any]:
     """Units available of a SKU; replacements for lost parcels are reserved from it."""
-    if merchant not in request.app.state.presets:
+    if merchant not in presets:
         raise Problem(404, "Unknown merchant", f"no policy preset named {merchant!r}")
-    await stock.set_available(request.app.state.pool, merchant, sku, level.available)
+    await stock.set_available(pool, merchant, sku, level.available)
     return {"merchant": merchant, "sku": sku, "available": level.available}
 
 

@@ -7,11 +7,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Query
 
 from domain.policy import Carrier, PaymentMethod
 from domain.status import OrderStatus
 from starter import paging
+from starter.api.deps import PoolDep
 from starter.auth import operator_router
 from starter.problems import Problem
 from starter.schemas.operators import OrderList, UnmatchedList
@@ -68,7 +69,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/orders", response_model=OrderList)
 async def search_orders(
-    request: Request,
+    pool: PoolDep,
     status: Annotated[list[OrderStatus] | None, Query()] = None,
     merchant: Annotated[str | None, Query(max_length=41)] = None,
     payment_method: PaymentMethod | None = None,
@@ -97,7 +98,7 @@ async def search_orders(
         placed_to=_aware(placed_to, "placed_to"),
     )
     after = paging.decode(cursor, paging.when, str)
-    rows = await search.search_orders(request.app.state.pool, found, limit, after)
+    rows = await search.search_orders(pool, found, limit, after)
     return paging.page(
         [_row(r) for r in rows], rows, limit, lambda r: [r["created_at"], r["order_id"]]
     )
@@ -105,9 +106,9 @@ async def search_orders(
 
 @router.get("/webhooks/unmatched", response_model=UnmatchedList)
 async def unmatched_webhooks(
-    request: Request, limit: paging.Limit = 100, cursor: paging.Cursor = None
+    pool: PoolDep, limit: paging.Limit = 100, cursor: paging.Cursor = None
 ) -> dict[str, Any]:
     """Webhooks kept because no order workflow could take them, newest first."""
     after = paging.decode(cursor, paging.when, int)
-    rows = await inbox.unmatched(request.app.state.pool, limit, after)
+    rows = await inbox.unmatched(pool, limit, after)
     return paging.page(rows, rows, limit, lambda r: [r["received_at"], r["id"]])

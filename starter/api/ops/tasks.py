@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import Request
-
 from starter import paging
+from starter.api.deps import PoolDep
 from starter.auth import operator_router
 from starter.schemas.operators import TaskList
 from store import tasks
@@ -85,7 +84,7 @@ def _mark(row: dict[str, Any]) -> list[Any]:
 
 @router.get("/tasks", response_model=TaskList)
 async def open_tasks(
-    request: Request,
+    pool: PoolDep,
     limit: paging.Limit = 100,
     cursor: paging.Cursor = None,
 ) -> dict[str, Any]:
@@ -93,7 +92,7 @@ async def open_tasks(
     earliest due time, then the oldest without one), with the order, the due time, whether
     it is overdue or escalated, and the action to take. `next_cursor` pages on."""
     after = paging.decode(cursor, int, paging.when, paging.when, str)
-    rows = await tasks.open_tasks(request.app.state.pool, limit, after)
+    rows = await tasks.open_tasks(pool, limit, after)
     now = datetime.now().astimezone()
     items = [
         {
