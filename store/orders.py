@@ -125,16 +125,23 @@ async def _insert(
         return dict(existing), False
     if token:
         await credentials.keep(conn, sealer, order_id, token, ref)
+    await _placed(conn, order_id, placed_at, quote, policy)
+    return dict(row), True
+
+
+async def _placed(
+    conn: asyncpg.Connection, order_id: str, at: datetime, quote: Quote, policy: Policy
+) -> None:
+    """The order's first timeline entry: placed, at its total, under its pinned policy."""
     await conn.execute(
         "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
         " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
         order_id,
-        placed_at,
+        at,
         OrderStatus.PENDING_PAYMENT.value,
         f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
         list(quote.clauses),
     )
-    return dict(row), True
 
 
 def customer_ref(email: str) -> str:

@@ -218,3 +218,52 @@ def test_functions_fit_on_a_screen() -> None:
         and (length := _own_lines(node)) > FUNCTION_LINES
     }
     assert not long
+
+
+def _calls(folder: str, name: str) -> list[str]:
+    """Where `name` is defined or set as a keyword argument in `folder`."""
+    found = []
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+                found.append(f"{path.relative_to(ROOT)}:def")
+            if isinstance(node, ast.keyword) and node.arg == name:
+                found.append(f"{path.relative_to(ROOT)}:kw")
+    return sorted(set(found))
+
+
+def test_one_recorder_one_refusal_one_deadline_wait() -> None:
+    """Every owner's timeline entry, e-mail and task is written by the shared recorder, every
+    validator refuses through one function, and every wait with a deadline is one helper's."""
+    assert _calls("workflows", "record") == ["workflows/shared/recorder.py:def"]
+    assert _calls("workflows", "task_of") == ["workflows/shared/recorder.py:def"]
+    assert _calls("workflows", "email") == ["workflows/shared/recorder.py:def"]
+    assert _calls("workflows", "refused") == []
+    assert _calls("workflows", "timeout") == ["workflows/shared/deadlines.py:kw"]
+
+
+def test_error_types_come_from_the_registry() -> None:
+    """No `ApplicationError` type or non-retryable type is a string literal: each is one of
+    `domain.errors.ErrorType`, which the API's problem mapping reads too."""
+    literal = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for folder in ("workflows", "activities", "starter")
+        for path in (ROOT / folder).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword)
+        and node.arg in {"type", "non_retryable_error_types"}
+        and any(
+            isinstance(value, ast.Constant) and isinstance(value.value, str)
+            for value in (node.value.elts if isinstance(node.value, ast.List) else [node.value])
+        )
+    ]
+    assert not literal
+
+
+def test_the_app_state_is_read_only_through_the_typed_dependencies() -> None:
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "starter").rglob("*.py")
+        if "app.state" in path.read_text()
+    )
+    assert readers == ["starter/api/deps.py", "starter/app.py"]

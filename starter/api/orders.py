@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from temporalio.client import Client
 
 from activities.cards import card_codes
 from domain.calendar import pin_calendar
 from domain.decisions.payment import coupons, payment_method
-from domain.decisions.quote import order_amount, quote_order
+from domain.decisions.quote import Quote, order_amount, quote_order
 from domain.decisions.routing import route_lines
-from domain.orders import DIGITAL_CATEGORIES, PlaceOrder
-from domain.policy import PaymentMethod
+from domain.orders import DIGITAL_CATEGORIES, PaymentStep, PlaceOrder
+from domain.policy import PaymentMethod, Policy
 from starter.api import deps
 from starter.api.access import merchant_policy, visible_order
 from starter.api.deps import PoolDep, SealerDep, SettingsDep, TemporalDep
@@ -41,23 +43,9 @@ log = structlog.get_logger("orderflow.api.orders")
 router = APIRouter(route_class=AnswerRoute, prefix="/v1/orders", tags=["orders"])
 
 
-@router.post(
-    "",
-    status_code=201,
-    dependencies=[Depends(require_storefront)],
-    response_model=Placed,
-    responses=problems(409, 503),
-)
-async def place_order(
-    body: PlaceOrder,
-    request: Request,
-    pool: PoolDep,
-    sealer: SealerDep,
-    settings: SettingsDep,
-    temporal: TemporalDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> JSONResponse:
-    policy = merchant_policy(request, body.merchant, body.currency)
+def _accepted(policy: Policy, body: PlaceOrder) -> Quote:
+    """The order as the merchant's policy takes it at placement, priced; else a 422 naming
+    the field and the clause that refused it."""
     method = payment_method(policy, body.payment.method)
     if not method.allowed:
         raise refused_at_intake("Payment method not offered", method, "payment.method")
@@ -80,6 +68,43 @@ async def place_order(
     amount = order_amount(policy, quote)
     if not amount.allowed:
         raise refused_at_intake("Order total out of range", amount, "lines")
+    return quote
+
+
+async def _started(
+    pool: asyncpg.Pool, temporal: Client, task_queue: str, row: dict[str, Any]
+) -> PaymentStep | None:
+    """The order's workflow started (once), and where its payment stands."""
+    order_id = row["order_id"]
+    if row["workflow_started_at"] is not None:
+        return await payment_step(temporal, order_id)
+    started, step = await place_order_workflow(temporal, row, task_queue)
+    if started:
+        await orders.mark_workflow_started(pool, order_id)
+    else:
+        # The order is stored: the relay starts its workflow once Temporal answers again.
+        log.warning("order accepted, workflow start deferred")
+    return step
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Depends(require_storefront)],
+    response_model=Placed,
+    responses=problems(409, 503),
+)
+async def place_order(
+    body: PlaceOrder,
+    request: Request,
+    pool: PoolDep,
+    sealer: SealerDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    policy = merchant_policy(request, body.merchant, body.currency)
+    quote = _accepted(policy, body)
     placed_at = datetime.now(UTC)
     request_hash = body_hash(body)
     try:
@@ -109,15 +134,7 @@ async def place_order(
     )
     if created:
         ORDERS_PLACED.labels(merchant=body.merchant).inc()
-    if row["workflow_started_at"] is None:
-        started, step = await place_order_workflow(temporal, row, settings.temporal_task_queue)
-        if started:
-            await orders.mark_workflow_started(pool, order_id)
-        else:
-            # The order is stored: the relay starts its workflow once Temporal answers again.
-            log.warning("order accepted, workflow start deferred")
-    else:
-        step = await payment_step(temporal, order_id)
+    step = await _started(pool, temporal, settings.temporal_task_queue, row)
     token = storefront_token(request, "order", order_id, row["created_at"])
     return JSONResponse(
         {

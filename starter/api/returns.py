@@ -9,6 +9,7 @@ import json
 import secrets
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -49,22 +50,9 @@ def _rma_id(order_id: str, key: str | None) -> str:
     return "rma_" + hashlib.sha256(f"{order_id}:{key}".encode()).hexdigest()[:16]
 
 
-@router.post(
-    "/v1/orders/{order_id}/returns",
-    status_code=201,
-    response_model=ReturnOpenedAnswer,
-    responses=problems(409, 503),
-)
-async def request_return(
-    order_id: str,
-    body: ReturnAsk,
-    request: Request,
-    pool: PoolDep,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Ask for a return of some lines. Decided at once: 201 with the RMA and its status, or
-    422 with the clause that makes it ineligible and the field it is about."""
-    row = await visible_order(request, order_id)
+async def _keep(pool: asyncpg.Pool, order_id: str, rma_id: str, body: ReturnAsk) -> None:
+    """Keep the customer's words and files with the request, before the order decides it: a
+    request repeated under its key with another body is a 422."""
     ids = [e.evidence_id for e in body.evidence]
     unknown = set(ids) - await evidence.of_order(pool, order_id, ids)
     if unknown:
@@ -74,7 +62,6 @@ async def request_return(
             "not files of this order: " + ", ".join(sorted(unknown)),
             field="evidence",
         )
-    rma_id = _rma_id(order_id, idempotency_key)
     request_hash = hashlib.sha256(
         json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
     ).hexdigest()
@@ -89,6 +76,13 @@ async def request_return(
         request_hash=request_hash,
     )
     same_request(stored, request_hash, "return request")
+
+
+async def _open(
+    request: Request, pool: asyncpg.Pool, row: dict[str, Any], rma_id: str, body: ReturnAsk
+) -> ReturnOpened:
+    """Ask the order for the return; refused, what was kept of the request is forgotten."""
+    order_id = row["order_id"]
     asked = ReturnRequested(
         rma_id=rma_id,
         reason=body.reason,
@@ -124,6 +118,28 @@ async def request_return(
             clause=clauses[0] if clauses else None,
             field="order",
         )
+    return opened
+
+
+@router.post(
+    "/v1/orders/{order_id}/returns",
+    status_code=201,
+    response_model=ReturnOpenedAnswer,
+    responses=problems(409, 503),
+)
+async def request_return(
+    order_id: str,
+    body: ReturnAsk,
+    request: Request,
+    pool: PoolDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Ask for a return of some lines. Decided at once: 201 with the RMA and its status, or
+    422 with the clause that makes it ineligible and the field it is about."""
+    row = await visible_order(request, order_id)
+    rma_id = _rma_id(order_id, idempotency_key)
+    await _keep(pool, order_id, rma_id, body)
+    opened = await _open(request, pool, row, rma_id, body)
     structlog.contextvars.bind_contextvars(rma_id=rma_id)
     log.info("return requested", reason=body.reason.value, status=opened.status.value)
     return JSONResponse(

@@ -95,6 +95,33 @@ async def _start(request: Request, row: dict[str, Any]) -> SubscriptionSnapshot 
         return None
 
 
+def _subscribed(
+    request: Request, row: dict[str, Any], started: SubscriptionSnapshot, created: bool
+) -> JSONResponse:
+    """The 201: the subscription, its first period as it went, and the customer's token."""
+    sid = row["subscription_id"]
+    token = storefront_token(request, "subscription", sid, row["created_at"])
+    return JSONResponse(
+        {
+            "subscription_id": sid,
+            "status": started.status.value,
+            "access_token": token,
+            "price": money_json(row["price"], row["currency"]),
+            "period_end": started.period_end.isoformat() if started.period_end else None,
+            "next_charge_at": started.next_charge_at.isoformat()
+            if started.next_charge_at
+            else None,
+            **({"decline_code": started.decline_code} if started.decline_code else {}),
+            "links": {"self": f"/v1/subscriptions/{sid}"},
+        },
+        status_code=201,
+        headers={
+            "Location": f"/v1/subscriptions/{sid}",
+            **({} if created else {"Idempotent-Replayed": "true"}),
+        },
+    )
+
+
 @router.post(
     "",
     status_code=201,
@@ -148,33 +175,13 @@ async def subscribe(
         )
     if row["workflow_started_at"] is None:
         await subscriptions.mark_started(pool, sid)
-    token = storefront_token(request, "subscription", sid, row["created_at"])
-    return JSONResponse(
-        {
-            "subscription_id": sid,
-            "status": started.status.value,
-            "access_token": token,
-            "price": money_json(row["price"], row["currency"]),
-            "period_end": started.period_end.isoformat() if started.period_end else None,
-            "next_charge_at": started.next_charge_at.isoformat()
-            if started.next_charge_at
-            else None,
-            **({"decline_code": started.decline_code} if started.decline_code else {}),
-            "links": {"self": f"/v1/subscriptions/{sid}"},
-        },
-        status_code=201,
-        headers={
-            "Location": f"/v1/subscriptions/{sid}",
-            **({} if created else {"Idempotent-Replayed": "true"}),
-        },
-    )
+    return _subscribed(request, row, started, created)
 
 
 @router.get(
     "/{subscription_id}", response_model=SubscriptionAnswer, dependencies=CUSTOMER_OR_OPERATOR
 )
 async def get_subscription(subscription_id: str, request: Request, pool: PoolDep) -> dict[str, Any]:
-    pool = pool
     row = await visible_subscription(request, subscription_id)
     return {
         "subscription_id": subscription_id,

@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,6 +16,7 @@ from domain.status import OrderStatus
 from messages import language_of, phrase, render_page
 from messages.context import locale_of
 from messages.phrases import DEADLINES, ORDER_STATUS, PARCEL_STATUS, RETURN_REASONS
+from runtime.tokens import Grant
 from starter.api.deps import PoolDep
 from starter.api.help_answers import answered
 from starter.api.links import next_action, page_path, returning_to_page
@@ -46,6 +48,67 @@ def actions(status: OrderStatus, deadlines: dict[str, Any], now: datetime) -> li
     return found
 
 
+async def _page_facts(
+    request: Request, pool: asyncpg.Pool, row: dict[str, Any], granted: Grant, token: str
+) -> dict[str, Any]:
+    """What the order page shows, in the customer's language."""
+    order_id = row["order_id"]
+    policy = row["policy"]
+    language = language_of(locale_of(row))[1]
+    timeline = await orders.list_events(pool, order_id)
+    deadlines = row["deadlines"] or {}
+    now = datetime.now(UTC)
+    return {
+        "shop": policy.get("display_name", ""),
+        "order_id": order_id,
+        "token": token,
+        "status": ORDER_STATUS.get(row["status"], row["status"]),
+        "placed_at": row["created_at"],
+        "currency": row["currency"],
+        "total": f"{row['total']} {row['currency']}",
+        "lines": row["lines"],
+        "parcels": [
+            {**s, "status": PARCEL_STATUS.get(s.get("status", ""), s.get("status"))}
+            for s in row["shipments"]
+            if not s.get("voided")
+        ],
+        "deadlines": [
+            (phrase(language, label), deadlines[key])
+            for key, label in DEADLINES.items()
+            if deadlines.get(key)
+        ],
+        "actions": [
+            act
+            for act in actions(OrderStatus(row["status"]), deadlines, now)
+            if act != "address" or granted.allows("edit")
+        ],
+        "reasons": [(value, phrase(language, label)) for value, label in RETURN_REASONS.items()],
+        "country": row["shipping_address"].get("country", ""),
+        "next_action": returning_to_page(request, order_id, next_action(row["status"], timeline))
+        .get("next_action", {})
+        .get("url"),
+        "timeline": timeline,
+        "help": await answered(pool, row, timeline, language),
+    }
+
+
+def _private(page: str, nonce: str) -> HTMLResponse:
+    """The page, never cached or referred, its only script the one with this nonce."""
+    return HTMLResponse(
+        page,
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+                "connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; "
+                "frame-ancestors 'none'"
+            ),
+        },
+    )
+
+
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 async def order_page(
     order_id: str,
@@ -62,68 +125,15 @@ async def order_page(
     structlog.contextvars.bind_contextvars(
         order_id=order_id, workflow_id=order_workflow_id(order_id)
     )
-    policy = row["policy"]
-    locale = locale_of(row)
-    language = language_of(locale)[1]
-    timeline = await orders.list_events(pool, order_id)
-    deadlines = row["deadlines"] or {}
-    now = datetime.now(UTC)
     nonce = secrets.token_urlsafe(16)
+    facts = await _page_facts(request, pool, row, granted, token)
     page = render_page(
         "order_page",
-        locale,
-        policy.get("timezone", "UTC"),
-        {
-            "shop": policy.get("display_name", ""),
-            "order_id": order_id,
-            "token": token,
-            "nonce": nonce,
-            "status": ORDER_STATUS.get(row["status"], row["status"]),
-            "placed_at": row["created_at"],
-            "currency": row["currency"],
-            "total": f"{row['total']} {row['currency']}",
-            "lines": row["lines"],
-            "parcels": [
-                {**s, "status": PARCEL_STATUS.get(s.get("status", ""), s.get("status"))}
-                for s in row["shipments"]
-                if not s.get("voided")
-            ],
-            "deadlines": [
-                (phrase(language, label), deadlines[key])
-                for key, label in DEADLINES.items()
-                if deadlines.get(key)
-            ],
-            "actions": [
-                act
-                for act in actions(OrderStatus(row["status"]), deadlines, now)
-                if act != "address" or granted.allows("edit")
-            ],
-            "reasons": [
-                (value, phrase(language, label)) for value, label in RETURN_REASONS.items()
-            ],
-            "country": row["shipping_address"].get("country", ""),
-            "next_action": returning_to_page(
-                request, order_id, next_action(row["status"], timeline)
-            )
-            .get("next_action", {})
-            .get("url"),
-            "timeline": timeline,
-            "help": await answered(pool, row, timeline, language),
-        },
+        locale_of(row),
+        row["policy"].get("timezone", "UTC"),
+        {**facts, "nonce": nonce},
     )
-    return HTMLResponse(
-        page,
-        headers={
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": (
-                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-                "connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; "
-                "frame-ancestors 'none'"
-            ),
-        },
-    )
+    return _private(page, nonce)
 
 
 # A browser's way back from a provider's page, not an API: left out of the OpenAPI document.

@@ -148,35 +148,8 @@ class Relay:
             event_id=row["event_id"], order_id=row["order_id"], kind=row["kind"]
         )
         try:
-            if str(row["order_id"] or "").startswith("subscription:"):
-                # a subscription's charge is answered at once (off-session): nothing waits
-                await inbox.mark_informational(conn, row["id"])
-                RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+            if await self._send(conn, row):
                 return True
-            rma_id = await self._return_parcel(conn, row)
-            if rma_id is None and not row["order_id"]:
-                raise Unmatched("the event names no order")
-            started = rma_id is not None or await orders.workflow_started(conn, row["order_id"])
-            if started is None:
-                raise Unmatched(f"no order {row['order_id']}")
-            if not started:
-                await inbox.retry_later(
-                    conn, row["id"], "order workflow not started yet", timedelta(seconds=2)
-                )
-                return True
-            data = row["payload"].get("data") or {}
-            if (
-                row["kind"] == "payments"
-                and not wakes_the_order(row["event_type"], data.get("kind"))
-            ) or (row["kind"] == "carriers" and not scan_is_news(str(data.get("status")))):
-                await inbox.mark_informational(conn, row["id"])
-                RELAYED.labels(kind=row["kind"], outcome="informational").inc()
-                return True
-            name, arg = signal_for(row)
-            handle = self._client.get_workflow_handle(
-                return_workflow_id(rma_id) if rma_id else order_workflow_id(row["order_id"])
-            )
-            await handle.signal(name, arg, rpc_timeout=SIGNAL_TIMEOUT)
         except Unmatched as err:
             await inbox.mark_unmatched(conn, row["id"], str(err))
             RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
@@ -185,27 +158,7 @@ class Relay:
             )
             return True
         except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                if await self._accounted_for(conn, row):
-                    await inbox.mark_informational(conn, row["id"])
-                    RELAYED.labels(kind=row["kind"], outcome="informational").inc()
-                    return True
-                await inbox.mark_unmatched(conn, row["id"], f"workflow not running: {err.message}")
-                RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
-                bound.warning("webhook kept for operators: the order's workflow is not running")
-                return True
-            if err.status not in OUTAGE:
-                await self._failed(conn, row, f"{err.status.name}: {err.message}", bound)
-                return True
-            delay = backoff(row["attempts"])
-            await inbox.retry_later(conn, row["id"], f"{err.status.name}: {err.message}", delay)
-            RELAYED.labels(kind=row["kind"], outcome="retry").inc()
-            bound.warning(
-                "relay deferred: Temporal unreachable",
-                error=err.message,
-                retry_in_seconds=delay.total_seconds(),
-            )
-            return False
+            return await self._not_signalled(conn, row, err, bound)
         except (asyncpg.PostgresError, OSError):
             raise  # the pass fails and is tried again whole
         except Exception as err:
@@ -216,6 +169,66 @@ class Relay:
         await inbox.mark_relayed(conn, row["id"])
         RELAYED.labels(kind=row["kind"], outcome="relayed").inc()
         return True
+
+    async def _send(self, conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
+        """Signal the event's workflow; True when the event was settled without a signal (news
+        to no one, or its order's workflow not started yet)."""
+        if str(row["order_id"] or "").startswith("subscription:"):
+            # a subscription's charge is answered at once (off-session): nothing waits
+            await inbox.mark_informational(conn, row["id"])
+            RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+            return True
+        rma_id = await self._return_parcel(conn, row)
+        if rma_id is None and not row["order_id"]:
+            raise Unmatched("the event names no order")
+        started = rma_id is not None or await orders.workflow_started(conn, row["order_id"])
+        if started is None:
+            raise Unmatched(f"no order {row['order_id']}")
+        if not started:
+            await inbox.retry_later(
+                conn, row["id"], "order workflow not started yet", timedelta(seconds=2)
+            )
+            return True
+        data = row["payload"].get("data") or {}
+        if (
+            row["kind"] == "payments" and not wakes_the_order(row["event_type"], data.get("kind"))
+        ) or (row["kind"] == "carriers" and not scan_is_news(str(data.get("status")))):
+            await inbox.mark_informational(conn, row["id"])
+            RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+            return True
+        name, arg = signal_for(row)
+        handle = self._client.get_workflow_handle(
+            return_workflow_id(rma_id) if rma_id else order_workflow_id(row["order_id"])
+        )
+        await handle.signal(name, arg, rpc_timeout=SIGNAL_TIMEOUT)
+        return False
+
+    async def _not_signalled(
+        self, conn: asyncpg.Connection, row: dict[str, Any], err: RPCError, bound: Any
+    ) -> bool:
+        """Temporal did not take the signal: kept for operators when the workflow is gone,
+        tried again later when Temporal is down (False: the pass stops here)."""
+        if err.status == RPCStatusCode.NOT_FOUND:
+            if await self._accounted_for(conn, row):
+                await inbox.mark_informational(conn, row["id"])
+                RELAYED.labels(kind=row["kind"], outcome="informational").inc()
+                return True
+            await inbox.mark_unmatched(conn, row["id"], f"workflow not running: {err.message}")
+            RELAYED.labels(kind=row["kind"], outcome="unmatched").inc()
+            bound.warning("webhook kept for operators: the order's workflow is not running")
+            return True
+        if err.status not in OUTAGE:
+            await self._failed(conn, row, f"{err.status.name}: {err.message}", bound)
+            return True
+        delay = backoff(row["attempts"])
+        await inbox.retry_later(conn, row["id"], f"{err.status.name}: {err.message}", delay)
+        RELAYED.labels(kind=row["kind"], outcome="retry").inc()
+        bound.warning(
+            "relay deferred: Temporal unreachable",
+            error=err.message,
+            retry_in_seconds=delay.total_seconds(),
+        )
+        return False
 
     @staticmethod
     async def _failed(

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from workflows.digital.workflow import DigitalDelivery, card_facts
     from workflows.payment.money import MoneyMoves
+    from workflows.shared.deadlines import within
     from workflows.shared.options import SHORT, run
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
@@ -61,14 +62,14 @@ class CardCare:
                 for c in open_reports
                 if c.answer_by and c.answer_by > now and c.card_id not in self._escalated
             ]
-            try:
-                await workflow.wait_condition(
+            if wakes:
+                await within(
                     lambda: state.changed,
-                    timeout=(min(wakes) - now) if wakes else None,
-                    timeout_summary="next gift card expiry or support deadline",
+                    min(wakes) - now,
+                    "next gift card expiry or support deadline",
                 )
-            except TimeoutError:
-                pass
+            else:
+                await workflow.wait_condition(lambda: state.changed)
         await self._expire()
         state.done = True
 
