@@ -199,12 +199,19 @@ class PaymentActivities:
         row = await self._ledger_row(request, "refund")
         if row["status"] == "succeeded":
             return MovementResult(payment_id=request.payment_id, state=MovementState.REFUNDED)
-        with provider_refusals(ErrorType.PAYMENT_REJECTED):
-            refund = await self._payments.refund(
-                payment_id=request.payment_id,
-                amount=request.amount,
-                idempotency_key=request.idempotency_key,
-            )
+        try:
+            with provider_refusals(ErrorType.PAYMENT_REJECTED):
+                refund = await self._payments.refund(
+                    payment_id=request.payment_id,
+                    amount=request.amount,
+                    idempotency_key=request.idempotency_key,
+                )
+        except ApplicationError as err:
+            if err.non_retryable:  # refused for good: the row says so, never pending
+                await ledger.fail_movement(
+                    self._pool, idempotency_key=request.idempotency_key, reason=str(err)
+                )
+            raise
         await self._settle(request.idempotency_key, refund.state, refund.refund_id)
         return MovementResult(payment_id=request.payment_id, state=MovementState.REFUNDED)
 

@@ -62,10 +62,21 @@ async def settle_movement(
     )
 
 
+async def fail_movement(pool: asyncpg.Pool, *, idempotency_key: str, reason: str) -> None:
+    """A movement the provider refused for good: `failed`, with its reason (a row the
+    provider already settled stays as it is)."""
+    await pool.execute(
+        "UPDATE ledger SET status = 'failed', failure = $2, updated_at = now()"
+        " WHERE idempotency_key = $1 AND status = 'pending'",
+        idempotency_key,
+        reason,
+    )
+
+
 async def movements(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        "SELECT movement, amount, currency, provider, provider_ref, status, clauses, created_at"
-        " FROM ledger WHERE order_id = $1 ORDER BY id",
+        "SELECT movement, amount, currency, provider, provider_ref, status, failure, clauses,"
+        " created_at FROM ledger WHERE order_id = $1 ORDER BY id",
         order_id,
     )
     return [dict(r) for r in rows]

@@ -262,8 +262,8 @@ def void_conditions_known(policy: Policy, given: tuple[str, ...]) -> Decision:
     return allow("known conditions", *(void.clauses if void else ()))
 
 
-def claim_refund(granted: Money, captured: Money, refunded: Money) -> Money:
+def claim_refund(granted: Money, left: Money) -> Money:
     """What a claim's refund pays: what its decision granted, capped at what the order still
-    holds (captured less refunded), so that no claim gives back more than was paid."""
-    left = captured - refunded
+    holds (`left`: captured, less refunded and the refunds in flight), so that no claim gives
+    back more than was paid."""
     return granted if granted.amount <= left.amount else left

@@ -66,6 +66,9 @@ class Movement(Answer):
     provider: str
     provider_ref: str | None
     status: str
+    failure: str | None = Field(
+        default=None, description="Why the provider refused it, for a `failed` movement"
+    )
     clauses: list[str]
     created_at: Instant
 

@@ -19,13 +19,15 @@ import pytest
 import respx
 import stripe
 from pydantic import SecretStr
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.models import CapturePayment
+from activities.models import CapturePayment, RefundPayment
 from activities.payments import PaymentActivities
 from adapters.errors import ProviderRejected, ProviderUnavailable
 from adapters.payments import PaymentState
 from adapters.payments.stripe import StripePaymentGateway, event_of
+from domain.errors import ErrorType
 from domain.money import Money
 from store.sealing import Sealer
 from tests.integration.harness import System, wait_for
@@ -331,3 +333,31 @@ async def test_a_stripe_webhook_is_verified_stored_once_and_matched_to_its_order
         return state != "pending"
 
     await wait_for(relayed, within=30)
+
+
+async def test_a_refund_the_provider_refuses_settles_its_ledger_row_as_failed(
+    pool: asyncpg.Pool, gateway: StripePaymentGateway
+) -> None:
+    """A refund Stripe refuses for good (above what was captured) fails the activity for good
+    and leaves its ledger row `failed` with Stripe's reason, never `pending`."""
+    order_id = await new_order(pool)
+    activities = PaymentActivities(pool, gateway, Sealer("k:" + "A" * 43 + "="))
+    key = f"{order_id}:refund:return:rma_1"
+    request = RefundPayment(
+        order_id=order_id, payment_id="pi_3Ouq", amount=EUR, idempotency_key=key
+    )
+    refused = {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "amount_too_large",
+            "message": "Refund amount is greater than unrefunded amount on charge",
+        }
+    }
+    with respx.mock(base_url=API) as mock:
+        mock.post("/v1/refunds").respond(400, json=refused)
+        with pytest.raises(ApplicationError) as failure:
+            await ActivityEnvironment().run(activities.refund_payment, request)
+    assert failure.value.non_retryable and failure.value.type == ErrorType.PAYMENT_REJECTED
+    row = await pool.fetchrow("SELECT status, failure FROM ledger WHERE idempotency_key = $1", key)
+    assert row is not None and row["status"] == "failed"
+    assert "greater than unrefunded amount" in row["failure"]

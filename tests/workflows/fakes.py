@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -70,6 +73,13 @@ class FakeWorld:
     tasks: dict[str, OperatorTask] = field(default_factory=dict)
     return_events: list[Any] = field(default_factory=list)
     refund_acts_then_fails: int = 0  # the provider refunds, then the answer is lost this often
+    # Like a provider, refuse a refund that would give back more than this in all (captured).
+    refunds_up_to: Decimal | None = None
+    refunded_total: Decimal = Decimal(0)
+    refused_refunds: list[str] = field(default_factory=list)
+    # Refunds whose key contains one of these are held at the provider until the event is set.
+    held_refunds: dict[str, asyncio.Event] = field(default_factory=dict)
+    refunds_at_provider: list[str] = field(default_factory=list)  # keys received, in order
     card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
@@ -163,10 +173,25 @@ class FakeWorld:
 
         @activity.defn(name="refund_payment")
         async def refund_payment(request: RefundPayment) -> MovementResult:
+            key = request.idempotency_key
+            self.refunds_at_provider.append(key)
+            for part, release in self.held_refunds.items():
+                if part in key:
+                    await release.wait()
             # Like the provider's idempotency keys: a key seen before moves no money again.
-            done = any(c.startswith(f"refund:{request.idempotency_key}:") for c in self.calls)
+            done = any(c.startswith(f"refund:{key}:") for c in self.calls)
+            over = (
+                self.refunds_up_to is not None
+                and self.refunded_total + request.amount.amount > self.refunds_up_to
+            )
+            if not done and over:
+                self.refused_refunds.append(key)
+                raise ApplicationError(
+                    "refund above what was captured", type="PaymentRejected", non_retryable=True
+                )
             if not done:
-                self.calls.append(f"refund:{request.idempotency_key}:{request.amount}")
+                self.refunded_total += request.amount.amount
+                self.calls.append(f"refund:{key}:{request.amount}")
             if self.refund_acts_then_fails > 0:
                 self.refund_acts_then_fails -= 1
                 raise RuntimeError("timed out after the provider refunded")

@@ -25,13 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from workflows import names
     from workflows.claims.messages import answer_refund
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 
 class ClaimDesk:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse) -> None:
         self._ctx, self._money = ctx, money
         self._started: dict[str, ClaimStarted] = {}
         self._running: set[str] = set()
@@ -97,7 +97,7 @@ class ClaimDesk:
             opened_at=workflow.now(),
             **opening.taken(),
             has_parent=True,
-            refundable=self._money.captured() - self._money.refunded(),
+            refundable=self._money.refundable(),
             destination_country=ctx.input.destination_country,
         )
         self._running.add(filed.claim_id)
@@ -140,7 +140,7 @@ class ClaimDesk:
 
     async def _pay(self, ask: ClaimRefundAsk) -> ClaimRefundPaid:
         money = self._money
-        amount = claim_refund(ask.amount, money.captured(), money.refunded())
+        amount = claim_refund(ask.amount, money.refundable())
         try:
             refunded = await money.refund(
                 amount, f"claim:{ask.claim_id}", ask.clauses, f"claim {ask.claim_id}"
@@ -149,7 +149,7 @@ class ClaimDesk:
             return ClaimRefundPaid(
                 claim_id=ask.claim_id,
                 refunded=Money.zero(amount.currency),
-                failed=f"the refund did not go through: {err.cause or err}",
+                failed=f"the refund of {amount} did not go through ({err.cause or err}): {amount} is still owed",
             )
         await self._ctx.record(
             "claim_refund",

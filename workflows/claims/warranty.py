@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.status import ClaimStatus, MovementState
     from workflows.claims.repair import Repair
     from workflows.claims.state import ClaimContext
-    from workflows.payment.money import authorise, capture
+    from workflows.payment.purse import authorise, capture
 
 
 class WarrantySteps:

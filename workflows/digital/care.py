@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.money import Money
     from workflows.digital.workflow import DigitalDelivery, card_facts
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.shared.deadlines import within
     from workflows.shared.options import SHORT, run
     from workflows.shared.order import OrderContext
@@ -39,7 +39,7 @@ VERDICTS = {
 
 
 class CardCare:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves, cards: DigitalDelivery) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse, cards: DigitalDelivery) -> None:
         self._ctx, self._money, self._cards = ctx, money, cards
         self._escalated: set[str] = set()
 

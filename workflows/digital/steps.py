@@ -16,14 +16,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from workflows.digital.care import CardCare
     from workflows.digital.workflow import DigitalDelivery
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.shared.cancels import Cancels
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
 
 
 class GiftCards:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves, cancels: Cancels) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse, cancels: Cancels) -> None:
         self._ctx, self._cancels = ctx, cancels
         self.delivery = DigitalDelivery(ctx)
         self.care = CardCare(ctx, money, self.delivery)

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.status import BackReason, MovementState, OrderStatus, TrackingStatus
     from workflows.fulfilment.state import ParcelsState
     from workflows.fulfilment.workflow import Fulfilment
-    from workflows.payment.money import MoneyMoves, authorise
+    from workflows.payment.purse import Purse, authorise
     from workflows.shared.deadlines import within
     from workflows.shared.options import SHORT, run
     from workflows.shared.order import OrderContext
@@ -40,7 +40,7 @@ CUSTOMS_PATCH = "customs-refusal-is-a-conversation"
 
 
 class Parcels:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves, fulfilment: Fulfilment) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse, fulfilment: Fulfilment) -> None:
         self._ctx, self._money, self._fulfilment = ctx, money, fulfilment
         self.state = ParcelsState()
 

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import CancelOrigin, CancelOutcome, OrderSnapshot
     from domain.status import OrderStatus, TrackingStatus
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.shared.options import SHORT, run
     from workflows.shared.order import OrderContext
 
@@ -39,7 +39,7 @@ class CancelIntent(BaseModel):
 
 
 class Cancellations:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse) -> None:
         self._ctx, self._money = ctx, money
         self.intent: CancelIntent | None = None
         self.outcome: CancelOutcome | None = None

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.fulfilment.parcels import Parcels
     from workflows.fulfilment.workflow import Fulfilment
     from workflows.order.cancellation import Cancellations
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.payment.workflow import Payment
     from workflows.returns.desk import ReturnDesk
     from workflows.shared.order import OrderContext
@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 @dataclass
 class OrderState:
     order: OrderContext  # the input, the snapshot, the timeline
-    money: MoneyMoves
+    money: Purse
     cancels: Cancellations
     payment: Payment
     edits: AddressEdits
@@ -40,7 +40,7 @@ class OrderState:
     @classmethod
     def of(cls, order: OrderWorkflowInput) -> OrderState:
         ctx = OrderContext(order)
-        money = MoneyMoves(ctx)
+        money = Purse(ctx)
         cancels = Cancellations(ctx, money)
         edits = AddressEdits(ctx)
         fulfilment = Fulfilment(ctx, cancels, edits)

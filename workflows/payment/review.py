@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.policy.rules import SETTING
     from domain.status import OrderStatus
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.payment.state import Paid
     from workflows.shared.cancels import Cancels
     from workflows.shared.deadlines import overdue, within
@@ -44,7 +44,7 @@ class FraudReview:
     def __init__(
         self,
         ctx: OrderContext,
-        money: MoneyMoves,
+        money: Purse,
         cancels: Cancels,
         set_step: Callable[[OrderStatus], None],
     ) -> None:

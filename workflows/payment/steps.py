@@ -17,8 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import PaymentMethod
     from domain.policy.rules import SETTING
     from domain.status import MovementState, OrderStatus, ProviderState
-    from workflows.payment.money import MoneyMoves
     from workflows.payment.provider import ProviderStates
+    from workflows.payment.purse import Purse
     from workflows.payment.state import Paid, PaymentState
     from workflows.shared.cancels import Cancels
     from workflows.shared.options import MONEY, run
@@ -32,7 +32,7 @@ class PaymentSteps:
     def __init__(
         self,
         ctx: OrderContext,
-        money: MoneyMoves,
+        money: Purse,
         cancels: Cancels,
         provider: ProviderStates,
         state: PaymentState,

@@ -24,8 +24,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.policy import PaymentMethod
     from domain.status import OrderStatus
-    from workflows.payment.money import MoneyMoves
     from workflows.payment.provider import ProviderStates
+    from workflows.payment.purse import Purse
     from workflows.payment.review import FraudReview
     from workflows.payment.state import PAID, Paid, PaymentState
     from workflows.payment.steps import PaymentSteps
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 class Payment:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves, cancels: Cancels) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse, cancels: Cancels) -> None:
         self._ctx, self._money, self._cancels = ctx, money, cancels
         self.state = PaymentState()
         self.review = FraudReview(ctx, money, cancels, self.set_step)

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import OrderStatus, ReturnStatus
     from workflows import names
-    from workflows.payment.money import MoneyMoves
+    from workflows.payment.purse import Purse
     from workflows.returns.messages import answer_refund
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
@@ -44,7 +44,7 @@ NOTHING_CAME_BACK = {ReturnStatus.REJECTED, ReturnStatus.EXPIRED}
 
 
 class ReturnDesk:
-    def __init__(self, ctx: OrderContext, money: MoneyMoves) -> None:
+    def __init__(self, ctx: OrderContext, money: Purse) -> None:
         self._ctx, self._money = ctx, money
         self._open: dict[str, dict[str, int]] = {}  # returns still running: their quantities
         self._kept: dict[str, dict[str, int]] = {}  # returns ended with goods back
@@ -218,10 +218,11 @@ class ReturnDesk:
                 items=ask.items,
                 approved=ask.approved,
                 shipping_refundable=ctx.input.shipping_total - self._shipping_refunded,
-                refundable=money.captured() - money.refunded(),
+                refundable=money.refundable(),
                 inspected_at=ask.inspected_at,
             ),
         )
+        held = money.hold(breakdown.total)  # decided and set aside in one step
         await ctx.record(
             "return_refund_granted",
             None,
@@ -232,10 +233,10 @@ class ReturnDesk:
         )
         try:
             refunded = await money.refund(
-                breakdown.total, f"return:{ask.rma_id}", breakdown.clauses, f"return {ask.rma_id}"
+                held, f"return:{ask.rma_id}", breakdown.clauses, f"return {ask.rma_id}", held=True
             )
         except ActivityError as err:
-            failed = f"the refund did not go through: {err.cause or err}"
+            failed = f"the refund of {held} did not go through ({err.cause or err}): {held} is still owed"
             return ReturnRefundPaid(
                 rma_id=ask.rma_id,
                 breakdown=breakdown,

@@ -1,6 +1,13 @@
-"""The order's money moves: capture, refund, void and the provider's word on a payment.
-Each carries its ledger key (`<order>:<movement>:<purpose>`), so a retry never moves money
-twice, and what was captured and refunded is kept on the snapshot."""
+"""The order's purse: every movement of the order's money goes through it (capture, void,
+the provider's word on a payment, and every refund, whoever asks for it: a cancellation, an
+operator, a return, a claim, a gift card, a parcel). Each carries its ledger key
+(`<order>:<movement>:<purpose>`), so a retry never moves money twice, and what was captured
+and refunded is kept on the snapshot.
+
+A refund is decided against what is refundable: captured, less refunded, less the refunds
+still in flight. The decision and the setting aside of the amount are one step of the
+workflow, with nothing awaited between them, so two refunds asked at the same moment never
+see the same money: the second is capped at what the first left."""
 
 from __future__ import annotations
 
@@ -24,6 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.shared.options import MONEY, SHORT, run
     from workflows.shared.order import OrderContext
     from workflows.shared.refusals import refusal
+
+# A refund asked for when nothing is left to refund is not sent to the provider.
+NOTHING_LEFT = "refund-nothing-left-is-not-sent"
 
 
 async def authorise(
@@ -56,15 +66,35 @@ async def capture(
     await run(PaymentActivities.capture_payment, request, MONEY, summary)
 
 
-class MoneyMoves:
+class Purse:
     def __init__(self, ctx: OrderContext) -> None:
         self._ctx = ctx
+        self._in_flight = Money.zero(ctx.policy.currency)
 
     def captured(self) -> Money:
         return self._ctx.order.captured_amount or Money.zero(self._ctx.policy.currency)
 
     def refunded(self) -> Money:
         return self._ctx.order.refunded or Money.zero(self._ctx.policy.currency)
+
+    def refundable(self) -> Money:
+        """Captured, less refunded, less the refunds set aside and not yet answered."""
+        return self.captured() - self.refunded() - self._in_flight
+
+    def hold(self, asked: Money) -> Money:
+        """Set aside up to `asked` of what is refundable, for a refund about to be sent; what
+        was set aside (nothing when the payment cannot be refunded)."""
+        order = self._ctx.order
+        zero = Money.zero(self._ctx.policy.currency)
+        if not (order.captured and order.payment_id) or order.reversed_at is not None:
+            return zero  # nothing taken, or the payer's bank took it all back already
+        held = max(zero, min(asked, self.refundable(), key=_amount), key=_amount)
+        self._in_flight = self._in_flight + held
+        return held
+
+    def _in_flight_too(self, amount: Money) -> Money:
+        self._in_flight = self._in_flight + amount
+        return amount
 
     async def capture(
         self, payment_id: str, amount: Money, key: str, clauses: tuple[str, ...], summary: str
@@ -74,15 +104,26 @@ class MoneyMoves:
         self._ctx.order.captured_amount = self.captured() + amount
 
     async def refund(
-        self, amount: Money, purpose: str, clauses: tuple[str, ...], what: str
+        self,
+        asked: Money,
+        purpose: str,
+        clauses: tuple[str, ...],
+        what: str,
+        *,
+        held: bool = False,
     ) -> Money:
-        """Give `amount` back to the order's captured payment, once: the ledger and the
-        provider know it by `<order>:refund:<purpose>`. Returns what was refunded."""
-        order = self._ctx.order
-        if not (order.captured and order.payment_id and amount.amount > 0):
-            return Money.zero(self._ctx.policy.currency)
-        if order.reversed_at is not None:  # the payer's bank took it all back already
-            return Money.zero(self._ctx.policy.currency)
+        """Give back `asked`, capped at what is refundable (set aside before, `held`), once:
+        the ledger and the provider know it by `<order>:refund:<purpose>`. Returns what was
+        refunded; a refund the provider refused raises, with nothing counted."""
+        order, zero = self._ctx.order, Money.zero(self._ctx.policy.currency)
+        if not (order.captured and order.payment_id and asked.amount > 0) or order.reversed_at:
+            return zero
+        amount = asked if held else self.hold(asked)
+        if amount.amount <= 0:
+            if workflow.patched(NOTHING_LEFT):
+                return zero  # all of it was given back already: nothing is sent
+            amount = self._in_flight_too(asked)  # a run from before the purse sent it still
+        assert order.payment_id is not None
         request = RefundPayment(
             order_id=self._ctx.order_id,
             payment_id=order.payment_id,
@@ -90,7 +131,10 @@ class MoneyMoves:
             idempotency_key=f"{self._ctx.order_id}:refund:{purpose}",
             clauses=clauses,
         )
-        await run(PaymentActivities.refund_payment, request, MONEY, f"refund {what}")
+        try:
+            await run(PaymentActivities.refund_payment, request, MONEY, f"refund {what}")
+        finally:
+            self._in_flight = self._in_flight - amount
         order.refunded = self.refunded() + amount
         return amount
 
@@ -123,7 +167,7 @@ class MoneyMoves:
     def check_operator_refund(self, request: OperatorRefund) -> None:
         """Refuse an operator's refund above what is refundable (the update's validator)."""
         decision = operator_refund(
-            self._ctx.policy, self.captured(), self.refunded(), request.amount
+            self._ctx.policy, self.captured(), self.captured() - self.refundable(), request.amount
         )
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, ErrorType.REFUND_REFUSED)
@@ -131,28 +175,33 @@ class MoneyMoves:
     async def refund_for_operator(self, request: OperatorRefund) -> OperatorRefunded:
         """An operator gives money back, up to what is refundable, under its own ledger key."""
         decision = operator_refund(
-            self._ctx.policy, self.captured(), self.refunded(), request.amount
+            self._ctx.policy, self.captured(), self.captured() - self.refundable(), request.amount
         )
-        await self.refund(
+        refunded = await self.refund(
             request.amount, f"operator:{request.refund_id}", decision.clauses, "by an operator"
+        )
+        capped = (
+            "" if refunded == request.amount else f" of {request.amount} asked (all that was left)"
         )
         await self._ctx.record(
             "operator_refund",
             None,
-            f"{request.amount} refunded by {request.operator}",
+            f"{refunded} refunded by {request.operator}{capped}",
             decision.clauses,
             details={
                 "refund_id": request.refund_id,
                 "operator": request.operator,
-                "amount": str(request.amount),
+                "amount": str(refunded),
             },
         )
-        await self._ctx.email(
-            "operator_refund", {"refund": str(request.amount)}, key=request.refund_id
-        )
+        await self._ctx.email("operator_refund", {"refund": str(refunded)}, key=request.refund_id)
         return OperatorRefunded(
             refund_id=request.refund_id,
-            amount=request.amount,
+            amount=refunded,
             refunded_total=self.refunded(),
             clauses=decision.clauses,
         )
+
+
+def _amount(money: Money) -> object:
+    return money.amount
