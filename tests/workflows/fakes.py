@@ -81,6 +81,7 @@ class FakeWorld:
     held_refunds: dict[str, asyncio.Event] = field(default_factory=dict)
     refunds_at_provider: list[str] = field(default_factory=list)  # keys received, in order
     card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
+    cards_refused: bool = False  # the card issuer refuses to issue, for good
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
@@ -247,6 +248,12 @@ class FakeWorld:
             if self.card_issue_failures > 0:
                 self.card_issue_failures -= 1
                 raise RuntimeError("card issuer answered 500")
+            if self.cards_refused:
+                raise ApplicationError(
+                    "the issuer refused: card program suspended",
+                    type="CardRejected",
+                    non_retryable=True,
+                )
             card_id = next(
                 (c for c, key in self.cards.items() if key == request.idempotency_key),
                 f"gc_{len(self.cards) + 1}",

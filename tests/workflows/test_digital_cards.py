@@ -34,10 +34,17 @@ from domain.orders import (
     OrderWorkflowInput,
 )
 from domain.policy import PaymentMethod
-from domain.status import OrderStatus
+from domain.status import OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, record_history, refused, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    picked_up,
+    record_history,
+    refused,
+    running_order,
+    scan_of,
+)
 from workflows import names
 
 CARDNET = preset("cardnet")
@@ -352,3 +359,28 @@ async def test_a_cart_with_a_card_and_a_lamp_sends_each_its_own_way(
 
         await time_env.sleep(timedelta(days=2))
         assert await wait_for(labelled, within=30) == ["label:dig-mixed:label:1"]
+
+
+async def test_gift_cards_the_issuer_refuses_for_good_leave_a_task_and_the_order_completes(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """CRD-DIG-1, CRD-DIG-6: in a cart with a lamp, the card issuer refuses the gift card for
+    good. The cards' life, beside the parcel, fails: the timeline says so and an operator gets
+    the task of issuing or refunding them. The lamp still ships, and the order completes once
+    its return window closes, instead of waiting for cards that will never come."""
+    world = FakeWorld(cards_refused=True)
+    order = card_order("dig-refused", "100.00", lamp=True)
+    async with running_order(time_env, world, order) as handle:
+        failed = await until(world, "gift_cards_failed")
+        assert "card program suspended" in failed.summary
+        assert world.tasks["gift_cards_failed"].summary.startswith("issue the gift cards by hand")
+        shipped = await picked_up(time_env, handle)
+        at = await time_env.get_current_time()
+        await handle.signal(
+            names.SIGNAL_CARRIER_EVENT,
+            scan_of(shipped.shipments[0].tracking_number, TrackingStatus.DELIVERED, at),
+        )
+        result = await handle.result()
+        await record_history(handle, "gift_cards_refused_beside_a_parcel")
+    assert result.status is OrderStatus.COMPLETED
+    assert not [e for e in world.events if e.kind == "digital_cards_issued"]

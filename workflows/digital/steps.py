@@ -46,6 +46,11 @@ class GiftCards:
     def issued(self) -> bool:
         return self.delivery.state.issued
 
+    def given_up(self) -> None:
+        """Their life failed for good and an operator took them over: the order no longer
+        waits for them."""
+        self.delivery.state.done = True
+
     async def life(self) -> bool:
         """Issue the order's cards and look after them until each is used or expired; False
         when the purchase was rejected at verification (the order is then cancelled)."""

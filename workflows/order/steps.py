@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
@@ -20,6 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.fulfilment.state import Leg
     from workflows.order.state import OrderState
     from workflows.payment.state import Paid
+
+# Gift cards that fail for good beside the parcels leave a task instead of holding the order.
+CARDS_FAILED = "gift-card-failure-surfaces"
 
 
 async def life(state: OrderState) -> OrderSnapshot:
@@ -46,8 +49,9 @@ async def life(state: OrderState) -> OrderSnapshot:
     state.payment.set_step(OrderStatus.PAID)
     if state.cards.only:
         return await gift_cards_alone(state)
+    cards = None
     if state.cards.any:  # each line its own way: the cards beside the parcels
-        asyncio.ensure_future(state.cards.life())
+        cards = asyncio.ensure_future(gift_cards_beside(state))
     if not await state.fulfilment.wait_for_slot():
         return await cancels.carry_out()
     await state.fulfilment.hand_over()
@@ -55,7 +59,31 @@ async def life(state: OrderState) -> OrderSnapshot:
         return await cancels.carry_out()
     if ctx.order.status is OrderStatus.DELIVERED:
         await return_window(state)
+    if cards is not None and cards.done():
+        cards.result()  # what else went wrong with them fails the task here, never silently
     return ctx.order
+
+
+async def gift_cards_beside(state: OrderState) -> None:
+    """The gift cards of a cart that also ships goods, supervised: when their delivery or
+    care fails for good, the order says so on its timeline and leaves an operator the task
+    of issuing or refunding them, and goes on to complete instead of waiting for them."""
+    try:
+        await state.cards.life()
+    except FailureError as err:
+        if not workflow.patched(CARDS_FAILED):
+            raise  # an order that met this before the patch waits as it did
+        clauses = state.cards.delivery.expiry_clauses()
+        await state.order.record(
+            "gift_cards_failed",
+            None,
+            f"the gift cards could not be issued or kept: {err.cause or err}",
+            clauses,
+        )
+        await state.order.task(
+            "gift_cards_failed", "issue the gift cards by hand, or refund them", clauses
+        )
+        state.cards.given_up()
 
 
 async def delivered(state: OrderState) -> bool:
