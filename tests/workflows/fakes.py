@@ -65,6 +65,7 @@ class FakeWorld:
     carrier_says: list[str] = field(default_factory=list)
     in_stock: bool = True
     capture_failures: int = 0  # the provider answers 500 to this many capture calls first
+    capture_refused: bool = False  # the provider refuses the capture, for good
     events: list[OrderEvent] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     email_facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last of each kind
@@ -154,6 +155,10 @@ class FakeWorld:
             if self.capture_failures > 0:
                 self.capture_failures -= 1
                 raise RuntimeError("provider answered 500")
+            if self.capture_refused:
+                raise ApplicationError(
+                    "the authorisation expired", type="PaymentRejected", non_retryable=True
+                )
             return MovementResult(payment_id=request.payment_id, state="captured")
 
         @activity.defn(name="send_order_email")

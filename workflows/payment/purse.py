@@ -92,6 +92,10 @@ class Purse:
         self._in_flight = self._in_flight + held
         return held
 
+    def captured_after_all(self, amount: Money) -> None:
+        """The provider says a capture whose answer was lost took the money after all."""
+        self._ctx.order.captured_amount = self.captured() + amount
+
     def _in_flight_too(self, amount: Money) -> Money:
         self._in_flight = self._in_flight + amount
         return amount

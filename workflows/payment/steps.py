@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import AuthorizePayment, CreateInvoice, MovementResult
@@ -26,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
 
 # A failed or voided webhook during the customer's action is confirmed by the provider first.
 PROVIDER_CONFIRMS_TERMINAL = "provider-confirms-terminal-events"
+# A capture that fails for good releases the authorisation and ends the order unpaid.
+CAPTURE_FAILED = "capture-failure-ends-well"
 
 
 class PaymentSteps:
@@ -207,14 +210,42 @@ class PaymentSteps:
         if self._cancels.requested and not paid_by_customer:
             return Paid.CANCEL
         assert ctx.order.payment_id is not None
-        await self._money.capture(
-            ctx.order.payment_id,
-            ctx.input.total,
-            f"{ctx.order_id}:capture:{self.state.attempt}",
-            ctx.payment_clauses(),
-            "capture payment",
-        )
+        key = f"{ctx.order_id}:capture:{self.state.attempt}"
+        try:
+            await self._money.capture(
+                ctx.order.payment_id, ctx.input.total, key, ctx.payment_clauses(), "capture payment"
+            )
+        except ActivityError as err:
+            if not workflow.patched(CAPTURE_FAILED):
+                raise
+            return await self._capture_failed(ctx.order.payment_id, key, err)
         return self._paid()
+
+    async def _capture_failed(self, payment_id: str, key: str, err: ActivityError) -> Paid:
+        """The capture failed for good (refused, or not done within its money window): the
+        authorisation is released and the capture's ledger row settled as the provider has
+        it, unless the provider says the money was taken after all; then the customer is
+        told, an operator's task is opened, and the order ends unpaid, holding nothing."""
+        ctx, n, clauses = self._ctx, self.state.attempt, self._ctx.payment_clauses()
+        released = await self._money.void(payment_id, f"{ctx.order_id}:void:capture:{n}")
+        settled = await self._money.confirm(payment_id, key)
+        if MovementState.CAPTURED in (released.state, settled.state):
+            self._money.captured_after_all(ctx.input.total)
+            return self._paid()
+        reason = f"the payment could not be captured ({err.cause or err})"
+        await ctx.record(
+            "capture_failed",
+            OrderStatus.PAYMENT_FAILED,
+            f"{reason}: its authorisation was released, nothing is held",
+            clauses,
+            details={"payment_id": payment_id, "attempt": n},
+        )
+        await ctx.task("capture_failed", f"{reason}; nothing was taken: tell the customer", clauses)
+        await ctx.email(
+            "payment_failed", {"reason": "capture_failed", "may_retry": False}, key=f"capture:{n}"
+        )
+        self._set_step(OrderStatus.PAYMENT_FAILED, decline_code="capture_failed")
+        return Paid.UNPAID
 
     def _paid(self) -> Paid:
         order = self._ctx.order
