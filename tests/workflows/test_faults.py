@@ -5,13 +5,17 @@ operator told, never a failed workflow holding the customer's money."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import pin_calendar
+from domain.orders import CancelOutcome, CancelRequest
 from domain.status import OrderStatus
 from tests.domain.helpers import preset
-from tests.workflows.fakes import FakeWorld, order_input, record_history, running_order
+from tests.workflows.fakes import FakeWorld, labelled, order_input, record_history, running_order
+from workflows import names
 
 
 @pytest.mark.parametrize("fault", ["refused", "past_its_window"])
@@ -39,3 +43,31 @@ async def test_a_capture_that_fails_for_good_releases_the_authorisation_and_ends
     assert "authorisation was released" in failed.summary
     assert "capture_failed" in world.tasks and world.emails[-1] == "payment_failed"
     assert not [c for c in world.calls if c.startswith("refund:")]
+
+
+async def test_a_cancellation_whose_refund_the_provider_refuses_still_ends_cancelled(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-1, KWO-REF-1: a cancellation in time grants the 39.80 EUR back, but the
+    provider refuses the refund. The order still ends cancelled, its label voided; the
+    timeline names what is still owed and an operator gets the task of refunding it by hand,
+    instead of the order's workflow failing."""
+    world = FakeWorld(refunds_up_to=Decimal("10.00"))
+    now = await time_env.get_current_time()
+    kwoking = preset("kwoking")
+    order = order_input(f"wf-{uuid.uuid4().hex[:8]}", kwoking).model_copy(
+        update={"policy": pin_calendar(kwoking, now), "placed_at": now}
+    )
+    async with running_order(time_env, world, order) as handle:
+        await labelled(handle, 1)
+        outcome = await handle.execute_update(
+            names.UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome
+        )
+        result = await handle.result()
+        await record_history(handle, "cancellation_refund_refused")
+    assert outcome.status is OrderStatus.CANCELLED and str(outcome.refund) == "0.00 EUR"
+    assert result.status is OrderStatus.CANCELLED and "void_label:lbl_1" in world.calls
+    assert world.refused_refunds == [f"{order.order_id}:refund:cancellation"]
+    failed = next(e for e in world.events if e.kind == "cancellation_refund_failed")
+    assert failed.details == {"owed": "39.80 EUR"}
+    assert world.tasks["refund_owed"].summary == "refund 39.80 EUR by hand: the provider refused it"

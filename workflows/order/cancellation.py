@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
@@ -26,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.shared.options import SHORT, run
     from workflows.shared.order import OrderContext
 
+# A cancellation's refund the provider refuses leaves a task instead of failing the order.
+REFUND_FAILED = "cancellation-refund-failure-leaves-a-task"
 # Cancellations whose refund follows the policy's bands and what was captured.
 BY_THE_BANDS = (CancelOrigin.CUSTOMER, CancelOrigin.OPERATOR)
 
@@ -105,9 +108,7 @@ class Cancellations:
         clauses = decided.decision.clauses
         refund = Money.zero(ctx.policy.currency)
         if order.captured:
-            refund = await self._money.refund(
-                decided.refund, "cancellation", clauses, "cancelled order"
-            )
+            refund = await self._refund(decided.refund, clauses)
         elif order.payment_id:
             await self._money.void(order.payment_id, f"{ctx.order_id}:void:1", clauses)
         await self._void_labels()
@@ -121,6 +122,28 @@ class Cancellations:
         await ctx.email("order_cancelled", {"refund": str(refund)})
         self.outcome = CancelOutcome(status=OrderStatus.CANCELLED, refund=refund, clauses=clauses)
         return order
+
+    async def _refund(self, granted: Money, clauses: tuple[str, ...]) -> Money:
+        """The refund the cancellation grants. One the provider refuses for good leaves an
+        operator the task of paying what is still owed, and the cancellation goes on."""
+        ctx = self._ctx
+        try:
+            return await self._money.refund(granted, "cancellation", clauses, "cancelled order")
+        except ActivityError as err:
+            if not workflow.patched(REFUND_FAILED):
+                raise
+            owed = f"{granted} is still owed to the customer"
+            await ctx.record(
+                "cancellation_refund_failed",
+                None,
+                f"the cancellation's refund did not go through ({err.cause or err}): {owed}",
+                clauses,
+                details={"owed": str(granted)},
+            )
+            await ctx.task(
+                "refund_owed", f"refund {granted} by hand: the provider refused it", clauses
+            )
+            return Money.zero(ctx.policy.currency)
 
     async def _void_labels(self) -> None:
         """Labels bought for parcels the carrier has not collected are cancelled."""
