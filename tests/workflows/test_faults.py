@@ -12,10 +12,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import pin_calendar
 from domain.orders import CancelOutcome, CancelRequest
-from domain.status import OrderStatus
+from domain.status import OrderStatus, ReturnStatus
 from tests.domain.helpers import preset
 from tests.workflows.fakes import FakeWorld, labelled, order_input, record_history, running_order
+from tests.workflows.returns_kit import delivered, good
 from workflows import names
+
+DRONE = [("DRONE-X", "300.00", 1, "general"), ("CASE", "20.00", 1, "general")]
 
 
 @pytest.mark.parametrize("fault", ["refused", "past_its_window"])
@@ -71,3 +74,25 @@ async def test_a_cancellation_whose_refund_the_provider_refuses_still_ends_cance
     failed = next(e for e in world.events if e.kind == "cancellation_refund_failed")
     assert failed.details == {"owed": "39.80 EUR"}
     assert world.tasks["refund_owed"].summary == "refund 39.80 EUR by hand: the provider refused it"
+
+
+async def test_a_return_outlives_its_terminated_order_and_leaves_its_refund_to_an_operator(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-RET-1, KWO-RMA-7: a return is on its way back when an operator terminates its
+    order in the Web UI. The return is not taken down with it (its parent close policy): it
+    is received and inspected, and since no order is left to pay it, it closes with a
+    `return_refund_owed` task for an operator to pay the refund by hand."""
+    world = FakeWorld()
+    async with delivered(time_env, "kwoking", DRONE, shipping="15", world=world) as o:
+        opened = await o.ask("change_of_mind", ("DRONE-X", 1), described=True)
+        await o.approve(opened.rma_id)
+        await o.send_back(opened.rma_id, "RET-ORPHAN-1")
+        await o.order.terminate("ended by an operator")
+        await o.arrives(opened.rma_id)
+        await o.inspect(opened.rma_id, good("DRONE-X"))
+        closed = await o.reaches(opened.rma_id, ReturnStatus.CLOSED)
+        await record_history(o.ret(opened.rma_id), "refund_owed_without_an_order", "return")
+    assert closed.refunded is None
+    assert "no longer running" in world.tasks["return_refund_owed"].summary
+    assert not [c for c in world.calls if c.startswith("refund:")]

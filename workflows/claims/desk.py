@@ -9,6 +9,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.claims import (
@@ -107,6 +108,8 @@ class ClaimDesk:
             id=names.claim_workflow_id(filed.claim_id),
             result_type=ClaimSnapshot,
             static_summary=f"Claim {filed.claim_id} of order {ctx.order_id} · {filed.kind.value}",
+            # it outlives an order that failed or was terminated, and still reaches its refund
+            parent_close_policy=ParentClosePolicy.ABANDON,
         )
         started = claim_started(claim)
         self._started[filed.claim_id] = started

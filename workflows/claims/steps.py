@@ -5,6 +5,7 @@ or a reshipment from stock as a new labelled parcel, a case-by-case solution, a 
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
@@ -21,10 +22,26 @@ with workflow.unsafe.imports_passed_through():
     from workflows.shared.options import MONEY, SHORT, run
 
 
+# A claim whose order is no longer running leaves its refund to an operator.
+ORPHANED = "orphaned-claim-refund-is-a-task"
+
+
 class ClaimSteps:
     def __init__(self, ctx: ClaimContext) -> None:
         self._ctx = ctx
         self.paid: ClaimRefundPaid | None = None
+
+    async def _asked(self, ask: ClaimRefundAsk) -> str | None:
+        """Ask the order for the refund; why it cannot pay, when its order is no longer
+        running (failed, or terminated): the refund is then an operator's to pay by hand."""
+        try:
+            await ask_refund(ask)
+        except FailureError:
+            if not workflow.patched(ORPHANED):
+                raise
+            order = self._ctx.input.order_id
+            return f"order {order} is no longer running: pay {ask.amount} by hand"
+        return None
 
     async def carry_out(
         self, verdict: ClaimVerdict, decided: Decision, refund: Money | None
@@ -75,10 +92,13 @@ class ClaimSteps:
             )
             refunded = charge.amount
         else:
-            await ask_refund(ClaimRefundAsk(claim_id=ctx.claim_id, amount=amount, clauses=clauses))
-            await workflow.wait_condition(lambda: self.paid is not None)
-            assert self.paid is not None
-            refunded, failed = self.paid.refunded, self.paid.failed
+            failed = await self._asked(
+                ClaimRefundAsk(claim_id=ctx.claim_id, amount=amount, clauses=clauses)
+            )
+            if failed is None:
+                await workflow.wait_condition(lambda: self.paid is not None)
+                assert self.paid is not None
+                refunded, failed = self.paid.refunded, self.paid.failed
         if failed:
             snap.outcome = "refund failed"
             await ctx.record("claim_refund_failed", ClaimStatus.OPEN, failed, clauses)

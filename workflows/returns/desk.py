@@ -11,6 +11,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.decisions.return_lines import returnable
@@ -163,6 +164,8 @@ class ReturnDesk:
             ),
             static_summary=f"Return {request.rma_id} of order {ctx.order_id} · "
             f"{request.reason.value} · {request.resolution.value}",
+            # it outlives an order that failed or was terminated, and still reaches its refund
+            parent_close_policy=ParentClosePolicy.ABANDON,
         )
         opened = ReturnOpened(
             rma_id=request.rma_id,

@@ -21,12 +21,10 @@ with workflow.unsafe.imports_passed_through():
         ParcelPlace,
         Resolution,
         ReturnLine,
-        ReturnRefundAsk,
         ReturnSnapshot,
         inspected_items,
     )
     from domain.status import ReturnStatus
-    from workflows.returns.messages import ask_refund
     from workflows.returns.state import ReturnContext
     from workflows.shared.options import SHORT, run
 
@@ -238,48 +236,4 @@ class ReturnSteps:
         await ctx.email(
             "return_replaced",
             {"tracking_number": label.tracking_number, "carrier": label.carrier.value},
-        )
-
-    async def refund(self) -> None:
-        """The order decides the refund from the inspection and pays it once, under the
-        return's key; the return records the breakdown and whether it was paid in time."""
-        ctx, snap = self._ctx, self._ctx.snapshot
-        assert self._p.inspection is not None and snap.inspected_at is not None
-        ask = ReturnRefundAsk(
-            rma_id=ctx.rma_id,
-            reason=snap.reason,
-            items=inspected_items(snap.lines, self._p.inspection),
-            inspected_at=snap.inspected_at,
-        )
-        await ask_refund(ask)
-        await workflow.wait_condition(lambda: self._p.paid is not None)
-        assert self._p.paid is not None
-        breakdown = self._p.paid.breakdown
-        snap.breakdown, snap.refund_pay_by = breakdown, breakdown.pay_by
-        if self._p.paid.failed:
-            await ctx.record("return_refund_failed", ReturnStatus.CLOSED, self._p.paid.failed, ())
-            await ctx.task("return_refund_failed", self._p.paid.failed, breakdown.clauses)
-            self._p.settled = True
-            return
-        snap.refunded = self._p.paid.refunded
-        late = breakdown.pay_by is not None and workflow.now() > breakdown.pay_by
-        self._p.settled = True
-        await ctx.record(
-            "return_refunded",
-            ReturnStatus.REFUNDED if snap.refunded.amount > 0 else ReturnStatus.CLOSED,
-            f"{snap.refunded} refunded to the original payment method"
-            + (" (after the refund time)" if late else ""),
-            breakdown.clauses,
-            details={
-                "breakdown": breakdown.model_dump(mode="json"),
-                "late": late,
-            },
-            deadlines={"refund_pay_by": breakdown.pay_by} if breakdown.pay_by else None,
-        )
-        await ctx.email(
-            "return_refunded",
-            {
-                "refund": str(snap.refunded),
-                "lines": [[line.label, str(line.amount)] for line in breakdown.lines],
-            },
         )

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.status import ReturnStatus
     from workflows import names
+    from workflows.returns.refund import ReturnRefund
     from workflows.returns.state import ReturnContext
     from workflows.returns.steps import ReturnSteps
     from workflows.shared.deadlines import until
@@ -50,6 +51,7 @@ class ReturnWorkflow:
     def __init__(self, request: ReturnWorkflowInput) -> None:
         self._ctx = ReturnContext(request)
         self._steps = ReturnSteps(self._ctx)
+        self._refund = ReturnRefund(self._ctx)
         self._p = self._ctx.progress
 
     @workflow.run
@@ -144,7 +146,7 @@ class ReturnWorkflow:
         if accepted and request.resolution is not Resolution.REFUND:
             if await self._steps.replace(accepted):
                 return snap
-        await self._steps.refund()
+        await self._refund.refund()
         return snap
 
     async def _kept(self, decision: Decision) -> None:
