@@ -83,6 +83,7 @@ class FakeWorld:
     refunds_at_provider: list[str] = field(default_factory=list)  # keys received, in order
     card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
     cards_refused: bool = False  # the card issuer refuses to issue, for good
+    labels_refused: bool = False  # the carrier refuses every label, for good
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
@@ -169,6 +170,12 @@ class FakeWorld:
         @activity.defn(name="buy_shipping_label")
         async def buy_shipping_label(request: BuyLabel) -> LabelResult:
             self.calls.append(f"label:{request.idempotency_key}")
+            if self.labels_refused:
+                raise ApplicationError(
+                    "address outside the carrier's network",
+                    type="LabelRejected",
+                    non_retryable=True,
+                )
             parcel_no = request.idempotency_key.rsplit(":", 1)[1]
             self.pickups[f"TRK{parcel_no}"] = request.pickup_at
             return LabelResult(

@@ -14,6 +14,7 @@ from domain.calendar import pin_calendar
 from domain.orders import CancelOutcome, CancelRequest
 from domain.status import OrderStatus, ReturnStatus
 from tests.domain.helpers import preset
+from tests.integration.harness import wait_for
 from tests.workflows.fakes import FakeWorld, labelled, order_input, record_history, running_order
 from tests.workflows.returns_kit import delivered, good
 from workflows import names
@@ -96,3 +97,34 @@ async def test_a_return_outlives_its_terminated_order_and_leaves_its_refund_to_a
     assert closed.refunded is None
     assert "no longer running" in world.tasks["return_refund_owed"].summary
     assert not [c for c in world.calls if c.startswith("refund:")]
+
+
+async def test_a_label_the_carrier_refuses_for_good_waits_for_a_cancellation_not_a_failure(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-1: at the dispatch slot the carrier refuses the parcel's label for good. The
+    order does not fail holding the money: it records the refusal, asks an operator to cancel
+    it, and waits; the cancellation then refunds what the policy grants."""
+    world = FakeWorld(labels_refused=True)
+    now = await time_env.get_current_time()
+    kwoking = preset("kwoking")
+    order = order_input(f"wf-{uuid.uuid4().hex[:8]}", kwoking).model_copy(
+        update={"policy": pin_calendar(kwoking, now), "placed_at": now}
+    )
+    async with running_order(time_env, world, order) as handle:
+
+        async def asked() -> bool:
+            return "label_refused" in world.tasks
+
+        await wait_for(asked, within=30)
+        assert "cancel the order" in world.tasks["label_refused"].summary
+        outcome = await handle.execute_update(
+            names.UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome
+        )
+        result = await handle.result()
+        await record_history(handle, "label_refused_then_cancelled")
+    assert outcome.status is OrderStatus.CANCELLED and str(outcome.refund) == "39.80 EUR"
+    assert result.status is OrderStatus.CANCELLED and result.shipments == []
+    assert world.tasks["label_refused"].closed
+    refused = next(e for e in world.events if e.kind == "label_refused")
+    assert "outside the carrier's network" in refused.summary

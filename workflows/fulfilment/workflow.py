@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
@@ -36,6 +37,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.shared.options import POLL, SHORT, run
     from workflows.shared.order import OrderContext
 
+# A label the carrier refuses for good leaves the order to an operator's cancellation.
+LABEL_REFUSED = "label-refusal-waits-for-an-operator"
 ENDED = (OrderStatus.DELIVERED, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER)
 
 
@@ -67,8 +70,9 @@ class Fulfilment:
         await workflow.wait_condition(lambda: self._edits.running == 0)
         return not self._cancels.requested
 
-    async def hand_over(self) -> None:
-        """The warehouse takes the order: a label per parcel, the pickup booked."""
+    async def hand_over(self) -> bool:
+        """The warehouse takes the order: a label per parcel, the pickup booked. False when a
+        label was refused for good and the order is to be cancelled instead."""
         ctx, state = self._ctx, self.state
         ctx.order.fulfilment_started_at = workflow.now()
         state.carrier, carrier_clauses = choose_carrier(ctx.policy, ctx.input.destination_country)
@@ -88,7 +92,30 @@ class Fulfilment:
             deadlines={"pickup_at": pickup.at},
         )
         for parcel_no in parcels(ctx.input.lines):
-            await self.label(parcel_no, parcel_no)
+            try:
+                await self.label(parcel_no, parcel_no)
+            except ActivityError as err:
+                if not workflow.patched(LABEL_REFUSED):
+                    raise
+                await self._label_refused(parcel_no, err)
+                return False
+        return True
+
+    async def _label_refused(self, parcel_no: int, err: ActivityError) -> None:
+        """The carrier refuses a parcel's label for good: nothing leaves, an operator is asked
+        to cancel the order (refunded as the policy grants), and the order waits for that."""
+        ctx, clauses = self._ctx, self.state.clauses
+        await ctx.record(
+            "label_refused",
+            None,
+            f"the carrier refused the label of parcel {parcel_no} for good ({err.cause or err}):"
+            " the order waits for an operator",
+            clauses,
+        )
+        summary = "the carrier refused the label for good: cancel the order (refunded as the policy grants)"
+        await ctx.task("label_refused", summary, clauses)
+        await workflow.wait_condition(lambda: self._cancels.requested)
+        await ctx.task("label_refused", closed=True)
 
     async def label(self, parcel_no: int, label_no: int) -> Shipment:
         """Buy a label for one parcel, with the carrier's pickup booked."""

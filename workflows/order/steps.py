@@ -54,7 +54,8 @@ async def life(state: OrderState) -> OrderSnapshot:
         cards = asyncio.ensure_future(gift_cards_beside(state))
     if not await state.fulfilment.wait_for_slot():
         return await cancels.carry_out()
-    await state.fulfilment.hand_over()
+    if not await state.fulfilment.hand_over():
+        return await cancels.carry_out()
     if not await delivered(state):
         return await cancels.carry_out()
     if ctx.order.status is OrderStatus.DELIVERED:
