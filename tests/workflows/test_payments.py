@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -485,3 +486,28 @@ async def test_a_fraud_review_left_past_its_due_time_is_escalated(
         outcome = await review(handle, FraudVerdict.APPROVE)
         assert outcome.clauses == ("IMA-FRD-1",)
         await record_history(handle, "fraud_review_escalated")
+
+
+async def test_an_order_held_by_a_worker_from_before_fraud_review_due_keeps_its_old_path(
+    time_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IMA-FRD-1: a worker from before the `fraud-review-due` patch held orders for review
+    with no due time and no escalation timer. Such a worker is stood in for here (the patch
+    answered as not yet deployed), and the history it makes is recorded, so that the replay
+    test proves those orders still replay on the current code."""
+    from temporalio import workflow
+
+    from workflows.payment.review import REVIEW_DUE
+
+    deployed = workflow.patched
+    monkeypatch.setattr(workflow, "patched", lambda patch: patch != REVIEW_DUE and deployed(patch))
+    world = FakeWorld()
+    async with running_order(time_env, world, risky(preset("imalent"))) as handle:
+        held = await step(handle)
+        assert held.status is OrderStatus.FRAUD_REVIEW
+        assert world.tasks["fraud_review"].due_at is None
+        await review(handle, FraudVerdict.APPROVE)
+        await status_is(handle, OrderStatus.PAID)
+        await record_history(handle, "fraud_review_before_its_due_time")
+        await handle.terminate("test over")
+    assert not any(e.kind == "fraud_review_overdue" for e in world.events)
