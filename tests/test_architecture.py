@@ -267,3 +267,20 @@ def test_the_app_state_is_read_only_through_the_typed_dependencies() -> None:
         if "app.state" in path.read_text()
     )
     assert readers == ["starter/api/deps.py", "starter/app.py"]
+
+
+def test_the_sandbox_checks_every_workflow_module() -> None:
+    """Only `domain/` models, activity stubs and third-party libraries are passed through
+    the workflow sandbox: every module of `workflows/` is imported by the sandbox itself,
+    so its restrictions (no clock, no randomness, no I/O) hold in all of them."""
+    passed = []
+    for path in (ROOT / "workflows").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.With) and "imports_passed_through" in ast.unparse(node):
+                passed += [
+                    f"{path.relative_to(ROOT)}:{inner.lineno}"
+                    for inner in ast.walk(node)
+                    if isinstance(inner, ast.ImportFrom)
+                    and (inner.module or "").split(".")[0] == "workflows"
+                ]
+    assert not passed

@@ -24,11 +24,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.claims import ClaimOpening, Filing, claim_refund, open_claim
     from domain.errors import ErrorType
     from domain.money import Money
-    from workflows import names
-    from workflows.claims.messages import answer_refund
-    from workflows.payment.purse import Purse
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows import names
+from workflows.claims.messages import answer_refund
+from workflows.payment.purse import Purse
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 
 class ClaimDesk:

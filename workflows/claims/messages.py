@@ -14,7 +14,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.claims import ClaimRefundAsk, ClaimRefundPaid
-    from workflows import names
+
+from workflows import names
 
 
 async def ask_refund(ask: ClaimRefundAsk) -> None:

@@ -11,8 +11,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions import Deadline
     from domain.decisions.aftercare import repair_deadline
     from domain.status import ClaimStatus
-    from workflows.claims.state import ClaimContext
-    from workflows.shared.deadlines import overdue
+
+from workflows.claims.state import ClaimContext
+from workflows.shared.deadlines import overdue
 
 
 class Repair:

@@ -15,8 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.claims import ClaimInput, ClaimSnapshot
     from domain.status import ClaimStatus
-    from workflows.shared.deadlines import overdue
-    from workflows.shared.recorder import Entry, Owner, Recorder
+
+from workflows.shared.deadlines import overdue
+from workflows.shared.recorder import Entry, Owner, Recorder
 
 
 def _at(moment: datetime) -> str:

@@ -17,10 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.fulfilment import choose_carrier
     from domain.money import Money
     from domain.status import ClaimStatus
-    from workflows.claims.messages import ask_refund
-    from workflows.claims.state import ClaimContext
-    from workflows.shared.options import MONEY, SHORT, run
 
+from workflows.claims.messages import ask_refund
+from workflows.claims.state import ClaimContext
+from workflows.shared.options import MONEY, SHORT, run
 
 # A claim whose order is no longer running leaves its refund to an operator.
 ORPHANED = "orphaned-claim-refund-is-a-task"

@@ -21,9 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.claims import inspected_warranty
     from domain.money import Money
     from domain.status import ClaimStatus, MovementState
-    from workflows.claims.repair import Repair
-    from workflows.claims.state import ClaimContext
-    from workflows.payment.purse import authorise, capture
+
+from workflows.claims.repair import Repair
+from workflows.claims.state import ClaimContext
+from workflows.payment.purse import authorise, capture
 
 
 class WarrantySteps:

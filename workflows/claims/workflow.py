@@ -32,11 +32,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.policy.aftercare import ClaimKind
     from domain.status import ClaimStatus
-    from workflows import names
-    from workflows.claims.state import ClaimContext
-    from workflows.claims.steps import ClaimSteps
-    from workflows.claims.warranty import WarrantySteps
-    from workflows.shared.refusals import refusal
+
+from workflows import names
+from workflows.claims.state import ClaimContext
+from workflows.claims.steps import ClaimSteps
+from workflows.claims.warranty import WarrantySteps
+from workflows.shared.refusals import refusal
 
 
 @workflow.defn(name="ClaimWorkflow")

@@ -23,12 +23,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import ErrorType
     from domain.money import Money
-    from workflows.digital.workflow import DigitalDelivery, card_facts
-    from workflows.payment.purse import Purse
-    from workflows.shared.deadlines import within
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.digital.workflow import DigitalDelivery, card_facts
+from workflows.payment.purse import Purse
+from workflows.shared.deadlines import within
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 REFUSED = ErrorType.CARD_REPORT_REFUSED
 VERDICTS = {

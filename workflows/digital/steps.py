@@ -14,12 +14,13 @@ with workflow.unsafe.imports_passed_through():
         VerificationVerdict,
     )
     from domain.errors import ErrorType
-    from workflows.digital.care import CardCare
-    from workflows.digital.workflow import DigitalDelivery
-    from workflows.payment.purse import Purse
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.digital.care import CardCare
+from workflows.digital.workflow import DigitalDelivery
+from workflows.payment.purse import Purse
+from workflows.shared.cancels import Cancels
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 
 class GiftCards:

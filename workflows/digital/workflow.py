@@ -31,10 +31,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import OrderLine
     from domain.status import OrderStatus
-    from workflows.digital.state import DigitalState
-    from workflows.shared.deadlines import within
-    from workflows.shared.options import MONEY, run, run_local
-    from workflows.shared.order import OrderContext
+
+from workflows.digital.state import DigitalState
+from workflows.shared.deadlines import within
+from workflows.shared.options import MONEY, run, run_local
+from workflows.shared.order import OrderContext
 
 
 class DigitalDelivery:

@@ -11,8 +11,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.decisions.changes import edit_window
     from domain.orders import AddressChange, AddressChanged
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
+
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
 
 
 class AddressEdits:

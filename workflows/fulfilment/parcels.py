@@ -27,13 +27,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import ReshipOutcome, ReshipRequest, Shipment
     from domain.policy.rules import SETTING
     from domain.status import BackReason, MovementState, OrderStatus, TrackingStatus
-    from workflows.fulfilment.state import ParcelsState
-    from workflows.fulfilment.workflow import Fulfilment
-    from workflows.payment.purse import Purse, authorise
-    from workflows.shared.deadlines import within
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
 
+from workflows.fulfilment.state import ParcelsState
+from workflows.fulfilment.workflow import Fulfilment
+from workflows.payment.purse import Purse, authorise
+from workflows.shared.deadlines import within
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
 
 # Refused at customs: a conversation about the duties, not a reshipping offer (IMA-CUS-1).
 CUSTOMS_PATCH = "customs-refusal-is-a-conversation"

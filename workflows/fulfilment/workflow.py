@@ -29,13 +29,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.tracking import apply_scan
     from domain.orders import Shipment, TrackingEvent
     from domain.status import OrderStatus, TrackingStatus
-    from workflows.fulfilment.edits import AddressEdits
-    from workflows.fulfilment.state import FulfilmentState, Leg
-    from workflows.names import CARRIER
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.deadlines import until, within
-    from workflows.shared.options import POLL, SHORT, run
-    from workflows.shared.order import OrderContext
+
+from workflows.fulfilment.edits import AddressEdits
+from workflows.fulfilment.state import FulfilmentState, Leg
+from workflows.names import CARRIER
+from workflows.shared.cancels import Cancels
+from workflows.shared.deadlines import until, within
+from workflows.shared.options import POLL, SHORT, run
+from workflows.shared.order import OrderContext
 
 # A label the carrier refuses for good leaves the order to an operator's cancellation.
 LABEL_REFUSED = "label-refusal-waits-for-an-operator"

@@ -23,9 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import Money
     from domain.orders import CancelOrigin, CancelOutcome, OrderSnapshot
     from domain.status import OrderStatus, TrackingStatus
-    from workflows.payment.purse import Purse
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
+
+from workflows.payment.purse import Purse
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
 
 # A cancellation's refund the provider refuses leaves a task instead of failing the order.
 REFUND_FAILED = "cancellation-refund-failure-leaves-a-task"

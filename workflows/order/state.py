@@ -10,16 +10,17 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.orders import OrderWorkflowInput
-    from workflows.claims.desk import ClaimDesk
-    from workflows.digital.steps import GiftCards
-    from workflows.fulfilment.edits import AddressEdits
-    from workflows.fulfilment.parcels import Parcels
-    from workflows.fulfilment.workflow import Fulfilment
-    from workflows.order.cancellation import Cancellations
-    from workflows.payment.purse import Purse
-    from workflows.payment.workflow import Payment
-    from workflows.returns.desk import ReturnDesk
-    from workflows.shared.order import OrderContext
+
+from workflows.claims.desk import ClaimDesk
+from workflows.digital.steps import GiftCards
+from workflows.fulfilment.edits import AddressEdits
+from workflows.fulfilment.parcels import Parcels
+from workflows.fulfilment.workflow import Fulfilment
+from workflows.order.cancellation import Cancellations
+from workflows.payment.purse import Purse
+from workflows.payment.workflow import Payment
+from workflows.returns.desk import ReturnDesk
+from workflows.shared.order import OrderContext
 
 
 @dataclass

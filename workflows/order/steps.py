@@ -17,9 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.orders import OrderSnapshot
     from domain.status import OrderStatus
-    from workflows.fulfilment.state import Leg
-    from workflows.order.state import OrderState
-    from workflows.payment.state import Paid
+
+from workflows.fulfilment.state import Leg
+from workflows.order.state import OrderState
+from workflows.payment.state import Paid
 
 # Gift cards that fail for good beside the parcels leave a task instead of holding the order.
 CARDS_FAILED = "gift-card-failure-surfaces"

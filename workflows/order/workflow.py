@@ -50,10 +50,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.returns import ReturnOpened, ReturnRefundAsk, ReturnRequested
     from domain.status import OrderStatus
-    from workflows import names
-    from workflows.order.state import OrderState
-    from workflows.order.steps import life
-    from workflows.shared.refusals import refusal
+
+from workflows import names
+from workflows.order.state import OrderState
+from workflows.order.steps import life
+from workflows.shared.refusals import refusal
 
 
 @workflow.defn(name="OrderWorkflow")

@@ -26,11 +26,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.orders import CancelOrigin, PaymentEvent
     from domain.status import MovementState, ProviderState
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.deadlines import within
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.shared.cancels import Cancels
+from workflows.shared.deadlines import within
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 # A reversal webhook is confirmed with the provider before anything follows from it.
 CONFIRMED_REVERSALS = "reversal-asks-the-provider"

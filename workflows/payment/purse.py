@@ -28,9 +28,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import ErrorType
     from domain.money import Money
     from domain.orders import OperatorRefund, OperatorRefunded
-    from workflows.shared.options import MONEY, SHORT, run
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.shared.options import MONEY, SHORT, run
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 # A refund asked for when nothing is left to refund is not sent to the provider.
 NOTHING_LEFT = "refund-nothing-left-is-not-sent"

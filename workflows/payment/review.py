@@ -24,13 +24,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.orders import CancelOrigin, FraudDecision, FraudOutcome, FraudVerdict
     from domain.policy.rules import SETTING
     from domain.status import OrderStatus
-    from workflows.payment.purse import Purse
-    from workflows.payment.state import Paid
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.deadlines import overdue, within
-    from workflows.shared.options import SHORT, run
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.payment.purse import Purse
+from workflows.payment.state import Paid
+from workflows.shared.cancels import Cancels
+from workflows.shared.deadlines import overdue, within
+from workflows.shared.options import SHORT, run
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 # From this version on, a fraud review is due within the policy's review time and escalated
 # when that passes.

@@ -18,12 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import PaymentMethod
     from domain.policy.rules import SETTING
     from domain.status import MovementState, OrderStatus, ProviderState
-    from workflows.payment.provider import ProviderStates
-    from workflows.payment.purse import Purse
-    from workflows.payment.state import Paid, PaymentState
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.options import MONEY, run
-    from workflows.shared.order import OrderContext
+
+from workflows.payment.provider import ProviderStates
+from workflows.payment.purse import Purse
+from workflows.payment.state import Paid, PaymentState
+from workflows.shared.cancels import Cancels
+from workflows.shared.options import MONEY, run
+from workflows.shared.order import OrderContext
 
 # A failed or voided webhook during the customer's action is confirmed by the provider first.
 PROVIDER_CONFIRMS_TERMINAL = "provider-confirms-terminal-events"

@@ -24,15 +24,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.policy import PaymentMethod
     from domain.status import OrderStatus
-    from workflows.payment.provider import ProviderStates
-    from workflows.payment.purse import Purse
-    from workflows.payment.review import FraudReview
-    from workflows.payment.state import PAID, Paid, PaymentState
-    from workflows.payment.steps import PaymentSteps
-    from workflows.shared.cancels import Cancels
-    from workflows.shared.deadlines import within
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows.payment.provider import ProviderStates
+from workflows.payment.purse import Purse
+from workflows.payment.review import FraudReview
+from workflows.payment.state import PAID, Paid, PaymentState
+from workflows.payment.steps import PaymentSteps
+from workflows.shared.cancels import Cancels
+from workflows.shared.deadlines import within
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 
 class Payment:

@@ -34,11 +34,12 @@ with workflow.unsafe.imports_passed_through():
         ReturnWorkflowInput,
     )
     from domain.status import OrderStatus, ReturnStatus
-    from workflows import names
-    from workflows.payment.purse import Purse
-    from workflows.returns.messages import answer_refund
-    from workflows.shared.order import OrderContext
-    from workflows.shared.refusals import refusal
+
+from workflows import names
+from workflows.payment.purse import Purse
+from workflows.returns.messages import answer_refund
+from workflows.shared.order import OrderContext
+from workflows.shared.refusals import refusal
 
 # Returns that end this way gave nothing back: their lines may be asked for again.
 NOTHING_CAME_BACK = {ReturnStatus.REJECTED, ReturnStatus.EXPIRED}

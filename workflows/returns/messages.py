@@ -15,7 +15,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.returns import ReturnRefundAsk, ReturnRefundPaid
-    from workflows import names
+
+from workflows import names
 
 
 async def ask_refund(ask: ReturnRefundAsk) -> None:

@@ -13,8 +13,9 @@ with workflow.unsafe.imports_passed_through():
         inspected_items,
     )
     from domain.status import ReturnStatus
-    from workflows.returns.messages import ask_refund
-    from workflows.returns.state import ReturnContext
+
+from workflows.returns.messages import ask_refund
+from workflows.returns.state import ReturnContext
 
 # A return whose order is no longer running leaves its refund to an operator.
 ORPHANED = "orphaned-return-refund-is-a-task"

@@ -26,9 +26,10 @@ with workflow.unsafe.imports_passed_through():
         ReturnWorkflowInput,
     )
     from domain.status import ReturnStatus
-    from workflows.names import RETURN_STATUS
-    from workflows.shared.recorder import Entry, Owner, Recorder
-    from workflows.shared.refusals import refusal
+
+from workflows.names import RETURN_STATUS
+from workflows.shared.recorder import Entry, Owner, Recorder
+from workflows.shared.refusals import refusal
 
 
 def _at(moment: datetime) -> str:

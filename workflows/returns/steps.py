@@ -25,8 +25,9 @@ with workflow.unsafe.imports_passed_through():
         inspected_items,
     )
     from domain.status import ReturnStatus
-    from workflows.returns.state import ReturnContext
-    from workflows.shared.options import SHORT, run
+
+from workflows.returns.state import ReturnContext
+from workflows.shared.options import SHORT, run
 
 
 class ReturnSteps:

@@ -35,11 +35,12 @@ with workflow.unsafe.imports_passed_through():
         ReturnWorkflowInput,
     )
     from domain.status import ReturnStatus
-    from workflows import names
-    from workflows.returns.refund import ReturnRefund
-    from workflows.returns.state import ReturnContext
-    from workflows.returns.steps import ReturnSteps
-    from workflows.shared.deadlines import until
+
+from workflows import names
+from workflows.returns.refund import ReturnRefund
+from workflows.returns.state import ReturnContext
+from workflows.returns.steps import ReturnSteps
+from workflows.shared.deadlines import until
 
 # A faulty item below the merchant's send-back value is settled where it is (KWO-DOA-2).
 KEPT_PATCH = "faulty-item-kept-below-its-value"

@@ -11,7 +11,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
     from activities.models import Escalation, OperatorTask
-    from workflows.shared.options import run_local
+
+from workflows.shared.options import run_local
 
 
 async def within(condition: Callable[[], bool], wait: timedelta, summary: str) -> bool:

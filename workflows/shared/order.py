@@ -18,8 +18,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.decisions.changes import OrderFacts
     from domain.orders import OrderSnapshot, OrderWorkflowInput
     from domain.status import OrderStatus
-    from workflows.names import ORDER_STATUS
-    from workflows.shared.recorder import Entry, Owner, Recorder
+
+from workflows.names import ORDER_STATUS
+from workflows.shared.recorder import Entry, Owner, Recorder
 
 
 def _at(moment: datetime) -> str:

@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.models import OperatorTask, SendOrderEmail
     from activities.store import StoreActivities
     from domain.subscriptions import SendSubscriptionEmail
-    from workflows.shared.options import run_local
+
+from workflows.shared.options import run_local
 
 
 @dataclass(frozen=True)

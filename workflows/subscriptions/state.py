@@ -18,8 +18,9 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionInput,
         SubscriptionSnapshot,
     )
-    from workflows import names
-    from workflows.shared.recorder import Entry, Owner, Recorder
+
+from workflows import names
+from workflows.shared.recorder import Entry, Owner, Recorder
 
 
 class SubscriptionContext(Recorder):

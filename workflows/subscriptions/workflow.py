@@ -34,11 +34,12 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionInput,
         SubscriptionSnapshot,
     )
-    from workflows import names
-    from workflows.shared.deadlines import until
-    from workflows.shared.options import MONEY, run
-    from workflows.shared.refusals import refusal
-    from workflows.subscriptions.state import SubscriptionContext
+
+from workflows import names
+from workflows.shared.deadlines import until
+from workflows.shared.options import MONEY, run
+from workflows.shared.refusals import refusal
+from workflows.subscriptions.state import SubscriptionContext
 
 Status = SubscriptionStatus
 
