@@ -84,6 +84,7 @@ class FakeWorld:
     card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
     cards_refused: bool = False  # the card issuer refuses to issue, for good
     labels_refused: bool = False  # the carrier refuses every label, for good
+    smtp_down: bool = False  # the mail server answers nothing while this holds
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
@@ -164,6 +165,8 @@ class FakeWorld:
 
         @activity.defn(name="send_order_email")
         async def send_order_email(request: SendOrderEmail) -> None:
+            if self.smtp_down:
+                raise ConnectionRefusedError("SMTP server unreachable")
             self.emails.append(request.template)
             self.email_facts[request.template] = request.facts
 
@@ -567,3 +570,18 @@ async def refused(call: Any, kind: str) -> list[str]:
     cause = failure.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == kind, cause
     return list(cause.details)
+
+
+async def emailed(world: FakeWorld, template: str, **facts: Any) -> dict[str, Any]:
+    """Wait until the order's e-mail `template` went out (with these facts, where given): an
+    order's e-mails go out behind its path, a moment after the step that sends them."""
+    from tests.integration.harness import wait_for
+
+    async def sent() -> tuple[dict[str, Any]] | None:
+        found = world.email_facts.get(template)
+        if found is None or any(found.get(k) != v for k, v in facts.items()):
+            return None
+        return (found,)  # truthy even for an e-mail without facts
+
+    (result,) = await wait_for(sent, within=30)
+    return result

@@ -39,6 +39,7 @@ from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import (
     FakeWorld,
+    emailed,
     picked_up,
     record_history,
     refused,
@@ -123,8 +124,9 @@ async def test_under_500_sar_a_card_is_issued_at_once_and_expires_unused_unrefun
         assert "digital_delivery_overdue" not in kinds(world)
         paid = event(world, "paid").at
         assert issued.at - paid <= timedelta(minutes=10)
-        assert world.email_facts["digital_cards"]["cards"][0]["card_id"] == card.card_id
-        assert "code" not in str(world.email_facts["digital_cards"]) + str(issued.details)
+        mailed = await emailed(world, "digital_cards")
+        assert mailed["cards"][0]["card_id"] == card.card_id
+        assert "code" not in str(mailed) + str(issued.details)
         assert card.expires_at == add_months(card.issued_at, 2)
         snapshot = await handle.result()
         assert snapshot.status is OrderStatus.COMPLETED
@@ -249,7 +251,7 @@ async def test_a_faulty_card_is_answered_in_5_business_days_and_replaced(
         cards = await cards_of(handle, 2)
         assert [c.status.value for c in cards] == ["replaced", "issued"]
         assert cards[1].replaces == card.card_id
-        assert world.email_facts["digital_cards"]["replaces"] == card.card_id
+        assert (await emailed(world, "digital_cards", replaces=card.card_id))["replaces"]
         assert world.tasks["faulty_card"].closed
         assert event(world, "faulty_card_answered").details["operator"] == "lina"
 

@@ -5,6 +5,7 @@ operator told, never a failed workflow holding the customer's money."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,15 @@ from domain.orders import CancelOutcome, CancelRequest
 from domain.status import OrderStatus, ReturnStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, labelled, order_input, record_history, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    emailed,
+    labelled,
+    order_input,
+    picked_up,
+    record_history,
+    running_order,
+)
 from tests.workflows.returns_kit import delivered, good
 from workflows import names
 
@@ -128,3 +137,26 @@ async def test_a_label_the_carrier_refuses_for_good_waits_for_a_cancellation_not
     assert world.tasks["label_refused"].closed
     refused = next(e for e in world.events if e.kind == "label_refused")
     assert "outside the carrier's network" in refused.summary
+
+
+async def test_an_smtp_outage_holds_no_order_and_its_e_mails_go_out_after(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-1 (the order's own path): while the mail server is down, a paid order is still
+    handed to the warehouse, labelled and collected by the carrier; its confirmation and
+    tracking e-mails wait behind it and go out, in order, once the server is back."""
+    world = FakeWorld(smtp_down=True)
+    now = await time_env.get_current_time()
+    kwoking = preset("kwoking")
+    order = order_input(f"wf-{uuid.uuid4().hex[:8]}", kwoking).model_copy(
+        update={"policy": pin_calendar(kwoking, now), "placed_at": now}
+    )
+    async with running_order(time_env, world, order) as handle:
+        shipped = await picked_up(time_env, handle)
+        assert shipped.status is OrderStatus.SHIPPED and world.emails == []
+        world.smtp_down = False
+        await time_env.sleep(timedelta(minutes=5))  # the e-mails' next try, on their schedule
+        await emailed(world, "shipment_tracking")
+        await record_history(handle, "shipped_through_an_smtp_outage")
+        await handle.terminate("test over")
+    assert world.emails == ["order_confirmation", "shipment_tracking"]

@@ -34,6 +34,7 @@ from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
 from tests.workflows.fakes import (
     FakeWorld,
+    emailed,
     held_at_dispatch,
     order_input,
     record_history,
@@ -281,6 +282,7 @@ async def test_imalent_e_invoice_is_emailed_and_the_order_ships_once_paid(
         assert first.next_action_url == "https://pay.example/inv_1"
         await handle.signal(SIGNAL_PAYMENT_EVENT, provider_says(world, "inv_1", "captured"))
         paid = await status_is(handle, OrderStatus.PAID)
+        await emailed(world, "order_confirmation")
         await handle.terminate("test over")
     assert paid.payment_id == "inv_1" and paid.captured
     assert world.emails[:2] == ["invoice", "order_confirmation"]

@@ -75,6 +75,7 @@ class OrderWorkflow:
                     s.cancelled_from_ui = True
         s.payment.settle()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await s.order.sent()
         for check in s.payment.provider.checks:
             await check
         if s.cancelled_from_ui and s.order.order.status is OrderStatus.CANCELLED:

@@ -39,6 +39,8 @@ MONEY = Options(
     ),
     schedule_to_close=timedelta(hours=1),
 )
+# An e-mail off the order's path: retried on its own schedule for as long as SMTP is down.
+MAIL = Options(timedelta(seconds=30), RetryPolicy(maximum_interval=timedelta(minutes=5)))
 POLL = Options(
     timedelta(minutes=2),
     RetryPolicy(

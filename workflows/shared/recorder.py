@@ -8,8 +8,9 @@ these are (`Owner`)."""
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.subscriptions import SendSubscriptionEmail
 
-from workflows.shared.options import run_local
+from workflows.shared.options import MAIL, run, run_local
+
+# An order's e-mails leave its path for a queue of their own behind it.
+OFF_THE_PATH = "emails-off-the-path"
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class Recorder(ABC):
 
     owner: Owner
     status_attribute: ClassVar[SearchAttributeKey[str] | None] = None
+    mail_off_the_path: ClassVar[bool] = False
     _seq: int = 0
+    _behind: asyncio.Future[None] | None = None
 
     @abstractmethod
     def _set_status(self, status: StrEnum) -> None: ...
@@ -108,7 +114,11 @@ class Recorder(ABC):
         owner = self.owner
         facts = {**owner.facts, **(facts or {})}
         if owner.order_id is not None:
-            await send_email(owner.order_id, template, facts, self._mail_key(template, key))
+            key = self._mail_key(template, key)
+            if self.mail_off_the_path and workflow.patched(OFF_THE_PATH):
+                self._behind_the_path(send_email(owner.order_id, template, facts, key, local=False))
+            else:
+                await send_email(owner.order_id, template, facts, key)
             return
         assert owner.subscription_id is not None
         sid = owner.subscription_id
@@ -118,6 +128,27 @@ class Recorder(ABC):
             {k: str(v) for k, v in facts.items() if v is not None},
             f"{sid}:email:{self._subscription_mail_key(template, key)}",
         )
+
+    def _behind_the_path(self, send: Coroutine[Any, Any, None]) -> None:
+        """An e-mail that goes out behind the owner's path, after the ones before it: an SMTP
+        outage delays it, not the money or the parcel (owners with `mail_off_the_path`, in
+        runs from the patch on; before, each e-mail was awaited where it was sent)."""
+        before = self._behind
+
+        async def in_turn() -> None:
+            if before is not None:
+                await before
+            await send
+
+        self._behind = asyncio.ensure_future(in_turn())
+
+    async def sent(self) -> None:
+        """Wait until every e-mail sent off the path has gone out (before the owner's workflow
+        ends, so that none is lost)."""
+        while self._behind is not None and not self._behind.done():
+            await self._behind
+        if self._behind is not None:
+            self._behind.result()
 
     def _mail_key(self, template: str, key: str | None) -> str | None:
         """What tells this e-mail apart from the order's others of its template."""
@@ -163,7 +194,7 @@ class Recorder(ABC):
         """Open (or, `closed`, close) the owner's task of this kind on the operators' list;
         `key` tells apart several of the same kind."""
         task = self.task_of(kind, summary, clauses, due_at=due_at, closed=closed, key=key)
-        await set_task(task)
+        await set_task(task)  # in the timeline's database: an outage holds both alike
         return task
 
 
@@ -173,16 +204,26 @@ def iso_deadlines(deadlines: Mapping[str, datetime | None] | None) -> dict[str, 
 
 
 async def send_email(
-    order_id: str, template: str, facts: dict[str, Any], key: str | None = None
+    order_id: str,
+    template: str,
+    facts: dict[str, Any],
+    key: str | None = None,
+    *,
+    local: bool = True,
 ) -> None:
-    """One of an order's e-mails, sent once: `key` tells apart several of the same kind."""
+    """One of an order's e-mails, sent once: `key` tells apart several of the same kind. Sent
+    off the path (`local=False`), it is an activity of its own, retried on its own schedule
+    for as long as the mail server is down, without holding the workflow's task."""
     message = SendOrderEmail(
         order_id=order_id,
         template=template,
         idempotency_key=f"{order_id}:email:{template}" + (f":{key}" if key else ""),
         facts=facts,
     )
-    await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+    if local:
+        await run_local(MailActivities.send_order_email, message, f"e-mail {template}")
+    else:
+        await run(MailActivities.send_order_email, message, MAIL, f"e-mail {template}")
 
 
 async def send_subscription_email(
