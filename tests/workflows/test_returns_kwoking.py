@@ -9,10 +9,13 @@ from decimal import Decimal
 
 from temporalio.testing import WorkflowEnvironment
 
+from domain.orders import OrderSnapshot
 from domain.returns import EvidenceKind, InspectionResult, LineInspection
 from domain.status import OrderStatus, ReturnStatus
+from tests.integration.harness import wait_for
 from tests.workflows.fakes import record_history, refused
 from tests.workflows.returns_kit import EVIDENCE, delivered, good
+from workflows import names
 
 DRONE = [("DRONE-X", "300.00", 1, "general"), ("CASE", "20.00", 1, "general")]
 
@@ -206,7 +209,13 @@ async def test_kwoking_order_completes_when_its_60_days_after_delivery_close(
     async with delivered(time_env, "kwoking", DRONE) as o:
         delivered_at = o.snapshot.delivered_at
         assert delivered_at is not None
-        assert o.snapshot.return_window_closes_at == delivered_at + timedelta(days=60)
+
+        async def window_open() -> OrderSnapshot | None:  # opened just after the delivery
+            now = await o.order.query(names.QUERY_ORDER, result_type=OrderSnapshot)
+            return now if now.return_window_closes_at else None
+
+        opened_now = await wait_for(window_open, within=30)
+        assert opened_now.return_window_closes_at == delivered_at + timedelta(days=60)
         result = await o.order.result()
     assert result.status is OrderStatus.COMPLETED
     opened = next(e for e in o.world.events if e.kind == "return_window_opened")
