@@ -33,6 +33,8 @@ def table(report: dict[str, Any]) -> Table:
             f"{money['double_captures']} / {money['double_refunds']}",
         ),
         ("ledger against provider mismatches", str(len(money["mismatches"]))),
+        ("refunds refused by the provider", str(money["refunds_refused"])),
+        ("ledger rows left pending", str(len(money["pending"]))),
         ("non-determinism errors", str(report["determinism"]["errors"])),
         ("webhooks sent / received", f"{hooks['sent_by_provider']} / {hooks['received']}"),
         (

@@ -150,7 +150,8 @@ def reconcile(
     is on the ledger and the other way round, no order captured twice, what each order had
     refunded the same on both sides and never beyond its capture, and every cancellation
     refunded what its answer promised (amounts in minor units; `provider` rows as the sandbox keeps
-    them, `reference` the order ID)."""
+    them, `reference` the order ID). It counts the refunds the provider refused and lists
+    the ledger rows still pending."""
     captured_at_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for payment in provider:
         if payment["status"] in CAPTURED:
@@ -187,11 +188,17 @@ def reconcile(
             problems.append(
                 f"{order_id}: cancellation promised {cents}, refunded {refunded_ledger[order_id]}"
             )
+    refused = [r for r in ledger if r["movement"] == "refund" and r["status"] == "failed"]
+    pending = [
+        f"{r['order_id']}: {r['movement']} pending" for r in ledger if r["status"] == "pending"
+    ]
     return {
         "captures": sum(len(p) for p in captured_at_provider.values()),
         "refunds": len(refunds),
         "double_captures": len(double_captures),
         "double_refunds": len(double_refunds),
+        "refunds_refused": len(refused),
+        "pending": pending,
         "mismatches": problems,
     }
 

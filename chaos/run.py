@@ -185,6 +185,7 @@ class Chaos:
             "no_double_money": not money["double_captures"]
             and not money["double_refunds"]
             and not money["mismatches"],
+            "no_refund_refused_by_the_provider": money["refunds_refused"] == 0,
             "no_non_determinism": determinism["errors"] == 0,
             "every_webhook_relayed": hooks["not_relayed_count"] == 0
             and hooks["not_delivered"] == 0,

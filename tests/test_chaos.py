@@ -67,6 +67,21 @@ def test_reconciliation_finds_double_captures_and_refunds_both_ways() -> None:
     assert "o1: cancellation promised 1000, refunded 0" in found
 
 
+def test_reconciliation_counts_refused_refunds_and_rows_left_pending() -> None:
+    provider = [payment("pay_1", "o1"), payment("pay_2", "o2")]
+    ledger = [
+        ledger_row("o1", "capture", "pay_1", "captured"),
+        ledger_row("o1", "refund", "re_1", "failed"),  # the provider refused it
+        ledger_row("o2", "capture", "pay_2", "captured"),
+        ledger_row("o2", "refund", "re_2", "pending"),  # its answer never settled
+    ]
+    result = reconcile(provider, ledger, {})
+    assert result["refunds_refused"] == 1
+    assert result["pending"] == ["o2: refund pending"]
+    clean = reconcile(provider, ledger[:1] + ledger[2:3], {})
+    assert clean["refunds_refused"] == 0 and clean["pending"] == []
+
+
 def test_the_held_merchant_dispatches_at_the_cut_off_whatever_the_hour(tmp_path: Path) -> None:
     for hour in (0, 5, 11, 12, 17, 23):
         now = datetime(2026, 11, 23, hour, 30, tzinfo=UTC)
@@ -108,9 +123,11 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
     assert report["verdict"] == {
         "every_order_reached_its_state": True,
         "no_double_money": True,
+        "no_refund_refused_by_the_provider": True,
         "no_non_determinism": True,
         "every_webhook_relayed": True,
     }, (report["stuck"], report["money"], report["determinism"], report["webhooks"])
+    assert report["money"]["pending"] == [], report["money"]["pending"]
     chaos = report["chaos"]
     assert chaos["worker_kills"] >= 1 and chaos["temporal_restarts"] == 1
     assert chaos["faults_armed"] >= 1
