@@ -19,7 +19,7 @@ from activities.models import (
 )
 from domain.errors import ErrorType
 from domain.subscriptions import SubscriptionEvent
-from store import claims, orders, returns, stock, subscriptions, tasks
+from store import addresses, claims, orders, returns, stock, subscriptions, tasks
 
 
 async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ class StoreActivities:
 
     @activity.defn(name="apply_address_change")
     async def apply_address_change(self, request: ApplyAddressChange) -> None:
-        if not await orders.apply_address(self._pool, request.order_id, request.change_id):
+        if not await addresses.apply(self._pool, request.order_id, request.change_id):
             raise ApplicationError(
                 f"address change {request.change_id} is not one of order {request.order_id}",
                 type=ErrorType.ADDRESS_CHANGE_UNKNOWN,

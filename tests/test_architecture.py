@@ -17,7 +17,7 @@ from tests.paths import ROOT
 
 PACKAGES = ("domain", "workflows", "activities", "adapters", "store", "starter", "cli", "runtime")
 CONTEXTS = ("order", "payment", "fulfilment", "digital", "returns", "claims", "subscriptions")
-MODULE_LINES = 300  # in workflows/, starter/, activities/, domain/
+MODULE_LINES = 300  # in workflows/, starter/, activities/, domain/, store/
 FUNCTION_LINES = 60  # anywhere but the tests
 
 
@@ -189,7 +189,7 @@ def _sources(*folders: str) -> Iterator[Path]:
 def test_modules_are_short_enough_to_read_in_one_sitting() -> None:
     long = {
         f"{path.relative_to(ROOT)}: {lines}"
-        for path in _sources("workflows", "starter", "activities", "domain")
+        for path in _sources("workflows", "starter", "activities", "domain", "store")
         if (lines := len(path.read_text().splitlines())) > MODULE_LINES
     }
     assert not long

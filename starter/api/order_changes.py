@@ -32,7 +32,7 @@ from starter.problems import Problem
 from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
 from starter.updates import IdempotencyKey, no_longer, run_update, update_id
 from starter.views import money_json
-from store import credentials, ledger, orders
+from store import addresses, credentials, ledger, orders
 from workflows.names import (
     UPDATE_CANCEL,
     UPDATE_CHANGE_SHIPPING_ADDRESS,
@@ -67,7 +67,7 @@ async def _with_proposed_address(
     it, and mark it refused unless the update took it. Returns the answer and the ID."""
     pool, order_id = deps.pool(request), row["order_id"]
     proposed = address.model_dump(mode="json")
-    change_id = await orders.propose_address(pool, order_id, proposed)
+    change_id = await addresses.propose(pool, order_id, proposed)
     try:
         answer = await run_update(
             request,
@@ -79,14 +79,14 @@ async def _with_proposed_address(
         )
     except Problem as problem:
         if problem.status != 503:  # not answered in time: the order may still take it
-            await orders.refuse_address(pool, change_id)
+            await addresses.refuse(pool, change_id)
         raise
     if answer is not None and getattr(answer, "change_id", change_id) != change_id:
         # the same request answered before: this copy of the address is not the one taken
-        await orders.refuse_address(pool, change_id)
+        await addresses.refuse(pool, change_id)
         change_id = answer.change_id
     if answer is None:
-        await orders.refuse_address(pool, change_id)
+        await addresses.refuse(pool, change_id)
         raise no_longer(row, *when_ended)
     return answer, change_id
 
@@ -190,7 +190,7 @@ async def reship_returned_parcel(
         idempotency_key=idempotency_key,
     )
     if not outcome.paid:
-        await orders.refuse_address(pool, change_id)
+        await addresses.refuse(pool, change_id)
         raise Problem(
             402,
             "Reshipping payment declined",

@@ -91,16 +91,11 @@ class ClaimContext(Recorder):
 
     def _entry(self, entry: Entry) -> tuple[Callable[[Any, ClaimEvent], Awaitable[None]], Any]:
         event = ClaimEvent(
-            claim_id=self.claim_id,
-            seq=entry.seq,
-            at=workflow.now(),
-            kind=entry.kind,
-            summary=entry.summary,
-            status=entry.status.value if entry.status else None,
-            clauses=entry.clauses or (),
-            details=entry.details,
-            snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines=entry.deadlines,
+            **entry.written(
+                claim_id=self.claim_id,
+                status=entry.status.value if entry.status else None,
+                snapshot=self.snapshot.model_dump(mode="json"),
+            )
         )
         return StoreActivities.record_claim_event, event
 

@@ -113,16 +113,11 @@ class ReturnContext(Recorder):
 
     def _entry(self, entry: Entry) -> tuple[Callable[[Any, ReturnEvent], Awaitable[None]], Any]:
         event = ReturnEvent(
-            rma_id=self.rma_id,
-            seq=entry.seq,
-            at=workflow.now(),
-            kind=entry.kind,
-            summary=entry.summary,
-            status=entry.status.value if entry.status else None,
-            clauses=entry.clauses or (),
-            details=entry.details,
-            snapshot=self.snapshot.model_dump(mode="json"),
-            deadlines=entry.deadlines,
+            **entry.written(
+                rma_id=self.rma_id,
+                status=entry.status.value if entry.status else None,
+                snapshot=self.snapshot.model_dump(mode="json"),
+            )
         )
         return StoreActivities.record_return_event, event
 

@@ -97,15 +97,9 @@ class OrderContext(Recorder):
 
     def _entry(self, entry: Entry) -> tuple[Callable[[Any, OrderEvent], Awaitable[None]], Any]:
         event = OrderEvent(
-            order_id=self.order_id,
-            seq=entry.seq,
-            at=workflow.now(),
-            kind=entry.kind,
-            summary=entry.summary,
-            status=entry.status,
-            clauses=entry.clauses or (),
-            details=entry.details,
-            shipments=[s.model_dump(mode="json") for s in self.order.shipments],
-            deadlines=entry.deadlines,
+            **entry.written(
+                order_id=self.order_id,
+                shipments=[s.model_dump(mode="json") for s in self.order.shipments],
+            )
         )
         return StoreActivities.record_order_event, event

@@ -56,6 +56,21 @@ class Entry:
     details: dict[str, Any]
     deadlines: dict[str, str] | None
 
+    def written(self, **owner: Any) -> dict[str, Any]:
+        """The entry's fields as an owner's event takes them, written now, with the owner's
+        own fields (its id, a snapshot) beside them; an owner's fields win."""
+        return {
+            "seq": self.seq,
+            "at": workflow.now(),
+            "kind": self.kind,
+            "summary": self.summary,
+            "status": self.status,
+            "clauses": self.clauses or (),
+            "details": self.details,
+            "deadlines": self.deadlines,
+            **owner,
+        }
+
 
 class Recorder(ABC):
     """One owner's timeline, e-mails and tasks (see the module's docstring)."""

@@ -83,15 +83,10 @@ class SubscriptionContext(Recorder):
         self, entry: Entry
     ) -> tuple[Callable[[Any, SubscriptionEvent], Awaitable[None]], Any]:
         event = SubscriptionEvent(
-            subscription_id=self.input.subscription_id,
-            seq=entry.seq,
-            at=workflow.now(),
-            kind=entry.kind,
-            summary=entry.summary,
-            status=entry.status,
-            clauses=self.clauses if entry.clauses is None else entry.clauses,
-            details=entry.details,
-            deadlines=entry.deadlines,
-            period=self.input.period,
+            **entry.written(
+                subscription_id=self.input.subscription_id,
+                clauses=self.clauses if entry.clauses is None else entry.clauses,
+                period=self.input.period,
+            )
         )
         return StoreActivities.record_subscription_event, event
