@@ -85,6 +85,7 @@ class FakeWorld:
     cards_refused: bool = False  # the card issuer refuses to issue, for good
     labels_refused: bool = False  # the carrier refuses every label, for good
     smtp_down: bool = False  # the mail server answers nothing while this holds
+    store_down: bool = False  # the database takes no timeline entry or task while this holds
     cards: dict[str, str] = field(default_factory=dict)  # issued card ID -> idempotency key
     redeemed: dict[str, Any] = field(default_factory=dict)  # card ID -> when it was used
     card_marks: dict[str, str] = field(default_factory=dict)  # card ID -> last status kept
@@ -100,6 +101,8 @@ class FakeWorld:
     def activities(self) -> list[Any]:
         @activity.defn(name="record_order_event")
         async def record_order_event(event: OrderEvent) -> None:
+            if self.store_down:
+                raise ConnectionRefusedError("PostgreSQL unreachable")
             self.events.append(event)
 
         @activity.defn(name="authorize_payment")
@@ -249,6 +252,8 @@ class FakeWorld:
 
         @activity.defn(name="set_operator_task")
         async def set_operator_task(task: OperatorTask) -> None:
+            if self.store_down:
+                raise ConnectionRefusedError("PostgreSQL unreachable")
             self.tasks[task.kind] = task
             self.task_log.append(task)
 

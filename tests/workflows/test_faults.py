@@ -160,3 +160,36 @@ async def test_an_smtp_outage_holds_no_order_and_its_e_mails_go_out_after(
         await record_history(handle, "shipped_through_an_smtp_outage")
         await handle.terminate("test over")
     assert world.emails == ["order_confirmation", "shipment_tracking"]
+
+
+async def test_a_database_outage_holds_no_order_and_its_timeline_follows_in_order(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-1 (the order's own path): PostgreSQL is away while an order is paid. Its first
+    timeline entry is tried for a bounded while in the workflow task, then the order goes on:
+    it is paid, handed to the warehouse, labelled and collected while the database takes
+    nothing, and its timeline arrives behind it once the database is back, every entry once
+    and in the order the order lived it."""
+    world = FakeWorld(store_down=True)
+    now = await time_env.get_current_time()
+    kwoking = preset("kwoking")
+    order = order_input(f"wf-{uuid.uuid4().hex[:8]}", kwoking).model_copy(
+        update={"policy": pin_calendar(kwoking, now), "placed_at": now}
+    )
+    async with running_order(time_env, world, order) as handle:
+        shipped = await picked_up(time_env, handle)
+        assert shipped.status is OrderStatus.SHIPPED and world.events == []
+        world.store_down = False
+        await time_env.sleep(timedelta(minutes=2))  # the rows' next try, on their schedule
+
+        async def caught_up() -> bool:
+            return any(e.status is OrderStatus.SHIPPED for e in world.events)
+
+        await wait_for(caught_up)
+        await record_history(handle, "shipped_through_a_database_outage")
+        await handle.terminate("test over")
+    seqs = [e.seq for e in world.events]
+    assert seqs == list(range(1, len(seqs) + 1))
+    statuses = [e.status for e in world.events if e.status is not None]
+    assert statuses.index(OrderStatus.PAID) < statuses.index(OrderStatus.SHIPPED)
+    assert statuses[-1] is OrderStatus.SHIPPED

@@ -41,6 +41,16 @@ MONEY = Options(
 )
 # An e-mail off the order's path: retried on its own schedule for as long as SMTP is down.
 MAIL = Options(timedelta(seconds=30), RetryPolicy(maximum_interval=timedelta(minutes=5)))
+# A timeline entry or task tried in the workflow task a bounded number of times (counted in
+# tries, so that it holds whatever the workflow's clock says: about 10 s in all)...
+LOCAL_BOUND = Options(
+    timedelta(seconds=5),
+    RetryPolicy(maximum_attempts=3, maximum_interval=timedelta(seconds=2)),
+    schedule_to_close=timedelta(seconds=15),
+)
+# ...and, the database not taking it then, written by an activity of its own, retried for as
+# long as the database is away.
+STORE = Options(timedelta(seconds=30), RetryPolicy(maximum_interval=timedelta(minutes=1)))
 POLL = Options(
     timedelta(minutes=2),
     RetryPolicy(
@@ -67,13 +77,20 @@ async def run(
     return result
 
 
-async def run_local(activity: Callable[[Any, In], Awaitable[Out]], arg: In, summary: str) -> Out:
-    """A short idempotent step run inside the workflow task: one marker in the history."""
+async def run_local(
+    activity: Callable[[Any, In], Awaitable[Out]],
+    arg: In,
+    summary: str,
+    options: Options = SHORT,
+) -> Out:
+    """A short idempotent step run inside the workflow task: one marker in the history. With
+    bounded `options` its tries stop (the caller then goes another way)."""
     result: Out = await workflow.execute_local_activity_method(
         activity,
         arg,
-        start_to_close_timeout=SHORT.start_to_close,
-        retry_policy=SHORT.retry,
+        start_to_close_timeout=options.start_to_close,
+        schedule_to_close_timeout=options.schedule_to_close,
+        retry_policy=options.retry,
         summary=summary,
     )
     return result

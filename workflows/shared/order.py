@@ -58,6 +58,7 @@ def current_details(order: OrderSnapshot, more: list[str] | None = None) -> str:
 class OrderContext(Recorder):
     status_attribute = ORDER_STATUS
     mail_off_the_path = True
+    store_off_the_path = True
 
     def __init__(self, order: OrderWorkflowInput) -> None:
         self.input = order

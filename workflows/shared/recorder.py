@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mail import MailActivities
@@ -25,10 +26,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.subscriptions import SendSubscriptionEmail
 
-from workflows.shared.options import MAIL, run, run_local
+from workflows.shared.options import LOCAL_BOUND, MAIL, STORE, run, run_local
 
 # An order's e-mails leave its path for a queue of their own behind it.
 OFF_THE_PATH = "emails-off-the-path"
+# An order's timeline entries and tasks the database cannot take at once follow behind it.
+STORE_BOUNDED = "store-writes-bounded"
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,10 @@ class Recorder(ABC):
     owner: Owner
     status_attribute: ClassVar[SearchAttributeKey[str] | None] = None
     mail_off_the_path: ClassVar[bool] = False
+    store_off_the_path: ClassVar[bool] = False
     _seq: int = 0
     _behind: asyncio.Future[None] | None = None
+    _stored: asyncio.Future[None] | None = None
 
     @abstractmethod
     def _set_status(self, status: StrEnum) -> None: ...
@@ -120,7 +125,33 @@ class Recorder(ABC):
                 iso_deadlines(deadlines),
             )
         )
-        await run_local(store, entry, kind)
+        await self._write(store, entry, kind)
+
+    async def _write(
+        self, store: Callable[[Any, Any], Awaitable[None]], row: Any, what: str
+    ) -> None:
+        """One timeline entry or task into the database. For owners with
+        `store_off_the_path` (in runs from the patch on), a database that cannot take it in
+        `LOCAL_BOUND`'s tries holds the owner no longer: the row, and every one after it while any is
+        behind, is written in turn by an activity of its own, retried until the database is
+        back (the entries' numbers keep the timeline in order whatever arrives when)."""
+        if not (self.store_off_the_path and workflow.patched(STORE_BOUNDED)):
+            await run_local(store, row, what)
+            return
+        if self._stored is None or self._stored.done():
+            try:
+                await run_local(store, row, what, LOCAL_BOUND)
+                return
+            except (ActivityError, ApplicationError):  # a local one's failure may come bare
+                workflow.logger.warning("database away: %s written behind the path", what)
+        before = self._stored
+
+        async def in_turn() -> None:
+            if before is not None:
+                await before
+            await run(store, row, STORE, what)
+
+        self._stored = asyncio.ensure_future(in_turn())
 
     async def email(
         self, template: str, facts: Mapping[str, Any] | None = None, key: str | None = None
@@ -158,12 +189,15 @@ class Recorder(ABC):
         self._behind = asyncio.ensure_future(in_turn())
 
     async def sent(self) -> None:
-        """Wait until every e-mail sent off the path has gone out (before the owner's workflow
-        ends, so that none is lost)."""
+        """Wait until every e-mail sent and every row written off the path has gone out
+        (before the owner's workflow ends, so that none is lost)."""
         while self._behind is not None and not self._behind.done():
             await self._behind
-        if self._behind is not None:
-            self._behind.result()
+        while self._stored is not None and not self._stored.done():
+            await self._stored
+        for behind in (self._behind, self._stored):
+            if behind is not None:
+                behind.result()
 
     def _mail_key(self, template: str, key: str | None) -> str | None:
         """What tells this e-mail apart from the order's others of its template."""
@@ -209,7 +243,7 @@ class Recorder(ABC):
         """Open (or, `closed`, close) the owner's task of this kind on the operators' list;
         `key` tells apart several of the same kind."""
         task = self.task_of(kind, summary, clauses, due_at=due_at, closed=closed, key=key)
-        await set_task(task)  # in the timeline's database: an outage holds both alike
+        await self._write(StoreActivities.set_operator_task, task, f"task {task.kind}")
         return task
 
 
@@ -252,8 +286,3 @@ async def send_subscription_email(
         facts=facts,
     )
     await run_local(MailActivities.send_subscription_email, message, f"e-mail {template}")
-
-
-async def set_task(task: OperatorTask) -> None:
-    """Open (or, `closed`, close) a task on the operators' list."""
-    await run_local(StoreActivities.set_operator_task, task, f"task {task.kind}")
