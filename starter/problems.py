@@ -111,6 +111,13 @@ KINDS: dict[str, tuple[str, int, str]] = {
         409,
         "This order already holds as many of these as the merchant allows (a setting).",
     ),
+    "provider-refused": (
+        "Refused by the payment provider",
+        502,
+        "The policy allowed it, but the payment provider refused the money movement for good; "
+        "`detail` carries its reason. Nothing moved and the order goes on as it was; asking "
+        "again with the same request hears the same.",
+    ),
     "unavailable": (
         "Try again shortly",
         503,

@@ -13,13 +13,13 @@ import structlog
 from fastapi import Header, Request
 from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.claims import (
     ClaimSnapshot,
 )
-from domain.errors import REFUSALS
+from domain.errors import REFUSALS, ErrorType
 from domain.returns import (
     ReturnSnapshot,
 )
@@ -119,6 +119,15 @@ async def run_update(
                 clause=clause,
                 field=field,
             ) from err
+        if refused := _provider_refusal(cause):
+            log.warning("refused by the payment provider", update=name, reason=refused)
+            raise Problem(
+                502,
+                "Refused by the payment provider",
+                f"the payment provider refused this: {refused}. Nothing was taken or given"
+                " back; the order goes on as it was",
+                kind="provider-refused",
+            ) from err
         raise
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
@@ -130,6 +139,16 @@ async def run_update(
             "the order service is unreachable right now; nothing was changed",
             headers={"Retry-After": "5"},
         ) from err
+
+
+def _provider_refusal(cause: BaseException | None) -> str | None:
+    """The provider's reason, when an update failed because the provider refused its money
+    movement for good."""
+    if isinstance(cause, ActivityError):
+        cause = cause.cause
+    if isinstance(cause, ApplicationError) and cause.type == ErrorType.PAYMENT_REJECTED.value:
+        return cause.message
+    return None
 
 
 def no_longer(row: dict[str, Any], clauses: tuple[str, ...], what: str) -> Problem:

@@ -168,3 +168,43 @@ async def test_free_shipping_makes_the_placed_orders_total_its_items(system: Sys
         == view["amounts"]["items"]
         == {"amount": "39.80", "currency": "EUR"}
     )
+
+
+async def test_an_operator_refund_the_provider_refuses_is_a_502_and_the_order_goes_on(
+    tmp_path: Path, database_url: str, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> None:
+    """KWO-REF-1: the policy allows the operator's refund, the provider refuses it for good.
+    The operator hears a 502 with the provider's reason (never a 500), asking again with the
+    same key hears the same, no money moved, and the order is still paid."""
+    world = FakeWorld(refunds_up_to=Decimal("10.00"))
+    async with running_system(
+        tmp_path, database_url, dev_env.client, pool, with_worker=False
+    ) as system:
+        worker = Worker(
+            dev_env.client,
+            task_queue=system.settings.temporal_task_queue,
+            workflows=[OrderWorkflow, ReturnWorkflow],
+            workflow_runner=workflow_runner(),
+            activities=world.activities(),
+        )
+        async with worker:
+            placed = await system.api.post(
+                "/v1/orders", headers=STOREFRONT, json=order_body(merchant="holdshop")
+            )
+            order_id = placed.json()["order_id"]
+
+            async def paid() -> bool:
+                return any(e.status and e.status.value == "paid" for e in world.events)
+
+            await wait_for(paid, within=30)
+            path = f"/v1/ops/orders/{order_id}/refunds"
+            body = {"amount": "15.00", "reason": "goodwill", "operator": "ops-1"}
+            keyed = {**OPERATOR, "Idempotency-Key": "goodwill-refused"}
+            refused = assert_problem(await system.api.post(path, headers=keyed, json=body), 502)
+            assert "refund above what was captured" in refused["detail"]
+            again = assert_problem(await system.api.post(path, headers=keyed, json=body), 502)
+            assert again["detail"] == refused["detail"]
+            statuses = [e.status.value for e in world.events if e.status is not None]
+            assert statuses[-1] == "paid"
+    assert world.refused_refunds == [f"{order_id}:refund:operator:goodwill-refused"]
+    assert not [c for c in world.calls if c.startswith("refund:")]
