@@ -35,14 +35,27 @@ def table(report: dict[str, Any]) -> Table:
         ("ledger against provider mismatches", str(len(money["mismatches"]))),
         ("refunds refused by the provider", str(money["refunds_refused"])),
         ("ledger rows left pending", str(len(money["pending"]))),
+        ("authorisations left open at the provider", str(len(money["open_at_provider"]))),
+        ("orders failed (failed workflows)", str(len(report["failed_workflows"]))),
         ("non-determinism errors", str(report["determinism"]["errors"])),
         ("webhooks sent / received", f"{hooks['sent_by_provider']} / {hooks['received']}"),
+        (
+            "webhooks sent twice / out of order",
+            f"{hooks['sent_twice']} / {hooks['sent_out_of_order']}",
+        ),
         (
             "webhooks not delivered / not relayed",
             f"{hooks['not_delivered']} / {hooks['not_relayed_count']}",
         ),
         ("worker kills (kill -9)", str(chaos["worker_kills"])),
-        ("provider faults armed", str(chaos["faults_armed"])),
+        (
+            "provider faults armed / fired",
+            f"{chaos['faults_armed']} / {chaos['faults_fired_total']}",
+        ),
+        (
+            "PostgreSQL restart / SMTP outage (s down)",
+            f"{chaos['postgres_down_seconds']} / {chaos['smtp_down_seconds']}",
+        ),
         (
             "Temporal restart: down / first progress / backlog relayed (s)",
             f"{recovery.get('down_seconds')} / {recovery.get('first_progress_seconds')}"
@@ -76,6 +89,12 @@ def main() -> None:
         help="the held merchant's dispatch cut-off, after the stack started",
     )
     parser.add_argument(
+        "--smtp-down-seconds",
+        type=float,
+        default=defaults.smtp_down_seconds,
+        help="how long the SMTP server is down, once, during the run",
+    )
+    parser.add_argument(
         "--json", type=Path, default=ROOT / ".data" / "chaos" / "report.json", dest="output"
     )
     args = parser.parse_args()
@@ -85,6 +104,7 @@ def main() -> None:
         tail_seconds=args.tail_seconds,
         seed=args.seed,
         hold_seconds=args.hold_seconds,
+        smtp_down_seconds=args.smtp_down_seconds,
     )
     console = Console(width=max(Console().width, 100))
     report = run_with_progress(console, lambda advance: run_chaos(config, advance))

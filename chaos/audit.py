@@ -1,7 +1,7 @@
 """What a chaos run left behind, checked from the records of each party: the orders' read
-model and timeline, the money ledger against the payment provider's own records both ways,
-Temporal's histories (and their replay on the current code), the webhook inbox and the
-provider's outbox."""
+model and timeline, the money ledger against the payment provider's own records both ways and
+row by row, authorisations left open, Temporal's histories (and their replay on the current
+code) and failed workflows, the webhook inbox and the provider's outbox and deliveries."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from workflows.runner import workflow_runner
 
 NON_DETERMINISM = re.compile(r"nondetermini", re.IGNORECASE)
 CAPTURED = ("captured", "refunded", "reversed")
+OPEN = ("authorized", "requires_action")  # money held for the order, or waiting to be held
 
 
 def reached(order: Driven, row: dict[str, Any] | None) -> bool:
@@ -132,33 +133,53 @@ async def money(conn: asyncpg.Connection, sandbox_db: Path, orders: list[Driven]
             for r in db.execute("SELECT id, reference, amount, status, refunded FROM payments")
             if r["reference"] in ids
         ]
+        refunds = [
+            dict(r)
+            for r in db.execute(
+                "SELECT r.id, r.amount, p.reference FROM refunds r"
+                " JOIN payments p ON p.id = r.payment_id"
+            )
+            if r["reference"] in ids
+        ]
     ledger = await conn.fetch(
         "SELECT order_id, movement, amount, currency, provider_ref, status FROM ledger"
         " WHERE order_id = ANY($1)",
         ids,
     )
     promised = {
-        o.order_id: _minor(o.refund, o.path.currency) for o in orders if o.order_id and o.refund
+        o.order_id: sum(_minor(r, o.path.currency) for r in o.refunds)
+        for o in orders
+        if o.order_id and o.refunds
     }
-    return reconcile(provider, [dict(r) for r in ledger], promised)
+    ended = {o.order_id for o in orders if o.order_id and o.path.ends}
+    return reconcile(provider, [dict(r) for r in ledger], promised, refunds, ended)
 
 
 def reconcile(
-    provider: list[dict[str, Any]], ledger: list[dict[str, Any]], promised: dict[str, int]
+    provider: list[dict[str, Any]],
+    ledger: list[dict[str, Any]],
+    promised: dict[str, int],
+    refunds_at_provider: list[dict[str, Any]] | None = None,
+    ended: set[str] | None = None,
 ) -> dict[str, Any]:
     """The ledger against the provider's records, both ways: every capture the provider made
-    is on the ledger and the other way round, no order captured twice, what each order had
-    refunded the same on both sides and never beyond its capture, and every cancellation
-    refunded what its answer promised (amounts in minor units; `provider` rows as the sandbox keeps
-    them, `reference` the order ID). It counts the refunds the provider refused and lists
-    the ledger rows still pending."""
+    is on the ledger once and the other way round, no order captured twice, what each order
+    had refunded the same on both sides and never beyond its capture, every refund the
+    provider made on one ledger row of its amount and every ledger refund made at the
+    provider, and every order refunded what its refunds' answers promised (amounts in minor
+    units; `provider` rows as the sandbox keeps them, `reference` the order ID). It counts the
+    refunds the provider refused and lists the ledger rows still pending and the payments
+    left open (authorised or waiting for the customer) at the provider by orders that ended
+    (`ended`; all of them when not given): an order still running may hold an authorisation."""
     captured_at_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for payment in provider:
         if payment["status"] in CAPTURED:
             captured_at_provider[payment["reference"]].append(payment)
     captures = {r["provider_ref"]: r for r in ledger if r["status"] == "captured"}
     refunds = [r for r in ledger if r["movement"] == "refund" and r["status"] == "succeeded"]
-    problems: list[str] = []
+    problems: list[str] = _duplicated_rows(ledger)
+    if refunds_at_provider is not None:
+        problems += _refunds_one_by_one(refunds, refunds_at_provider)
     double_captures = [o for o, p in captured_at_provider.items() if len(p) > 1]
     for order_id in double_captures:
         problems.append(f"{order_id}: {len(captured_at_provider[order_id])} captured payments")
@@ -186,7 +207,7 @@ def reconcile(
     for order_id, cents in promised.items():
         if refunded_ledger[order_id] != cents:
             problems.append(
-                f"{order_id}: cancellation promised {cents}, refunded {refunded_ledger[order_id]}"
+                f"{order_id}: refunds promised {cents}, refunded {refunded_ledger[order_id]}"
             )
     refused = [r for r in ledger if r["movement"] == "refund" and r["status"] == "failed"]
     pending = [
@@ -199,8 +220,50 @@ def reconcile(
         "double_refunds": len(double_refunds),
         "refunds_refused": len(refused),
         "pending": pending,
+        "open_at_provider": [
+            f"{p['reference']}: {p['id']} {p['status']}"
+            for p in provider
+            if p["status"] in OPEN and (ended is None or p["reference"] in ended)
+        ],
         "mismatches": problems,
     }
+
+
+def _duplicated_rows(ledger: list[dict[str, Any]]) -> list[str]:
+    """Two settled ledger rows for one movement at the provider (the same reference)."""
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for row in ledger:
+        if row["provider_ref"] and row["status"] in ("captured", "succeeded"):
+            seen[(row["movement"], row["provider_ref"])] += 1
+    return [
+        f"{movement} {ref} on {count} ledger rows"
+        for (movement, ref), count in sorted(seen.items())
+        if count > 1
+    ]
+
+
+def _refunds_one_by_one(
+    ledger_refunds: list[dict[str, Any]], at_provider: list[dict[str, Any]]
+) -> list[str]:
+    """Each refund the provider made against its ledger row: same order, same amount."""
+    problems = []
+    made = {r["id"]: r for r in at_provider}
+    for row in ledger_refunds:
+        refund = made.get(row["provider_ref"])
+        if refund is None:
+            problems.append(f"{row['order_id']}: ledger refund {row['provider_ref']} not made")
+        elif (refund["reference"], refund["amount"]) != (
+            row["order_id"],
+            _minor(row["amount"], row["currency"]),
+        ):
+            problems.append(f"{row['order_id']}: refund {refund['id']} differs from its row")
+    on_ledger = {r["provider_ref"] for r in ledger_refunds}
+    problems += [
+        f"{r['reference']}: refund {r['id']} is not on the ledger"
+        for r in at_provider
+        if r["id"] not in on_ledger
+    ]
+    return problems
 
 
 async def determinism(
@@ -239,9 +302,39 @@ async def determinism(
     }
 
 
+async def failed_workflows(client: Client) -> list[str]:
+    """Every workflow of the run (orders and their children) that closed as failed."""
+    return [
+        f"{w.workflow_type} {w.id}"
+        async for w in client.list_workflows('ExecutionStatus = "Failed"')
+    ]
+
+
+def sent_twice_and_reordered(db: sqlite3.Connection) -> tuple[int, int]:
+    """From the provider's deliveries: how many were repeats of one delivered before, and
+    how many events reached the API first after an event enqueued later had."""
+    rows = db.execute(
+        "SELECT d.event_id, o.created FROM deliveries d JOIN outbox o ON o.id = d.event_id"
+        " ORDER BY d.seq"
+    ).fetchall()
+    seen: set[str] = set()
+    repeats = reordered = 0
+    latest = 0.0
+    for event_id, created in rows:
+        if event_id in seen:
+            repeats += 1
+            continue
+        seen.add(event_id)
+        if created < latest:
+            reordered += 1
+        latest = max(latest, created)
+    return repeats, reordered
+
+
 async def webhooks(conn: asyncpg.Connection, sandbox_db: Path) -> dict[str, Any]:
-    """Webhooks the provider never delivered, and those delivered but never relayed to their
-    workflow (pending, or parked with a reason)."""
+    """Webhooks the provider never delivered, those delivered but never relayed to their
+    workflow (pending, or parked with a reason), and how many were sent twice and out of
+    order, as the provider's deliveries show."""
     left = await conn.fetch(
         "SELECT provider, event_type, order_id, relay_state, attempts, last_error"
         " FROM webhook_inbox WHERE relay_state IN ('pending', 'unmatched')"
@@ -250,6 +343,7 @@ async def webhooks(conn: asyncpg.Connection, sandbox_db: Path) -> dict[str, Any]
         undelivered = db.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
         (not_delivered,) = undelivered.fetchone()
         (sent,) = db.execute("SELECT count(*) FROM outbox").fetchone()
+        repeats, reordered = sent_twice_and_reordered(db)
     received = await conn.fetchval("SELECT count(*) FROM webhook_inbox")
     return {
         "sent_by_provider": sent,
@@ -257,4 +351,6 @@ async def webhooks(conn: asyncpg.Connection, sandbox_db: Path) -> dict[str, Any]
         "not_delivered": not_delivered,
         "not_relayed": [dict(r) for r in left][:50],
         "not_relayed_count": len(left),
+        "sent_twice": repeats,
+        "sent_out_of_order": reordered,
     }

@@ -1,6 +1,7 @@
-"""The orders of a chaos run: each takes a path (merchant, payment, what the customer does) and
-the driver walks it through the public API as a storefront and its customer would. What the
-API answered decides the state the order must end in."""
+"""The orders of a chaos run: each takes a path (merchant, payment, what the customer and the
+operators do) and the driver walks it through the public API as a storefront, its customer
+and its operators would. The state each order must end in is its path's, fixed before the
+run: an answer the path does not expect is a failure, kept with the order for the report."""
 
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ CLOSED = ("completed", "cancelled", "payment_failed", "lost")
 AGAIN = (502, 503, 504)
 
 
-# What the customer does after placing: nothing more, pass the provider's page (3-D Secure,
-# PayPal, the invoice), fail or cancel it there, pay again after a decline, cancel, or change
-# the shipping address while the order is held.
-Does = Literal["nothing", "act", "give_up", "retry", "cancel", "edit"]
+# What happens after placing: nothing more, the customer passes the provider's page (3-D
+# Secure, PayPal, the invoice), fails or cancels it there, pays again after a decline,
+# cancels, or changes the shipping address while the order is held; an operator cancels the
+# order whose label the carrier refused; the customer cancels while an operator refunds.
+Does = Literal[
+    "nothing", "act", "give_up", "retry", "cancel", "edit", "operator_cancels", "both_refund"
+]
 
 
 @dataclass(frozen=True)
@@ -36,25 +40,73 @@ class Path:
     token: str | None
     does: Does
     weight: int
+    expect: str  # the status the order ends in; "paid" means paid or later
     ends: bool = True  # the workflow ends within the run (windows of seconds)
+    line1: str = "Brivibas iela 1"
 
 
+SHOP, HOLD = CHAOS_SHOP, CHAOS_HOLD
+APPROVED, CHALLENGED = "pm_card_approved", "pm_card_3ds_required"
 PATHS = (
-    Path("card", CHAOS_SHOP, "EUR", "card", "pm_card_approved", "nothing", 6),
-    Path("card 3-D Secure passed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_required", "act", 4),
-    Path("card 3-D Secure failed", CHAOS_SHOP, "EUR", "card", "pm_card_3ds_failed", "give_up", 1),
-    Path("card declined, retried", CHAOS_SHOP, "EUR", "card", "pm_card_declined", "retry", 2),
-    Path("paypal approved", CHAOS_SHOP, "EUR", "paypal", None, "act", 2),
-    Path("paypal cancelled", CHAOS_SHOP, "EUR", "paypal", None, "give_up", 1),
-    Path("invoice paid", CHAOS_SHOP, "EUR", "invoice", None, "act", 1),
-    Path("held, cancelled", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "cancel", 3),
-    Path("held, address changed", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "edit", 2),
-    Path("held", CHAOS_HOLD, "EUR", "card", "pm_card_approved", "nothing", 1),
-    Path("kwoking card", "kwoking", "EUR", "card", "pm_card_3ds_required", "act", 1, False),
-    Path("paralight card", "paralight", "EUR", "card", "pm_card_approved", "nothing", 1, False),
-    Path("imalent card", "imalent", "USD", "card", "pm_card_3ds_required", "act", 1, False),
+    Path("card", SHOP, "EUR", "card", APPROVED, "nothing", 12, "completed"),
+    Path("card 3-D Secure passed", SHOP, "EUR", "card", CHALLENGED, "act", 8, "completed"),
+    Path(
+        "card 3-D Secure failed",
+        SHOP,
+        "EUR",
+        "card",
+        "pm_card_3ds_failed",
+        "give_up",
+        2,
+        "payment_failed",
+    ),
+    Path(
+        "card declined, retried", SHOP, "EUR", "card", "pm_card_declined", "retry", 4, "completed"
+    ),
+    Path("paypal approved", SHOP, "EUR", "paypal", None, "act", 4, "completed"),
+    Path("paypal cancelled", SHOP, "EUR", "paypal", None, "give_up", 2, "payment_failed"),
+    Path("invoice paid", SHOP, "EUR", "invoice", None, "act", 2, "completed"),
+    Path(
+        "card capture refused",
+        SHOP,
+        "EUR",
+        "card",
+        "pm_card_capture_refused",
+        "nothing",
+        1,
+        "payment_failed",
+    ),
+    Path(
+        "label refused, cancelled by an operator",
+        SHOP,
+        "EUR",
+        "card",
+        APPROVED,
+        "operator_cancels",
+        1,
+        "cancelled",
+        line1="Outside the network 1",
+    ),
+    Path("held, cancelled", HOLD, "EUR", "card", APPROVED, "cancel", 6, "cancelled"),
+    Path(
+        "held, cancelled while an operator refunds",
+        HOLD,
+        "EUR",
+        "card",
+        APPROVED,
+        "both_refund",
+        2,
+        "cancelled",
+    ),
+    Path("held, address changed", HOLD, "EUR", "card", APPROVED, "edit", 4, "completed"),
+    Path("held", HOLD, "EUR", "card", APPROVED, "nothing", 2, "completed"),
+    Path("kwoking card", "kwoking", "EUR", "card", CHALLENGED, "act", 2, "paid", False),
+    Path("paralight card", "paralight", "EUR", "card", APPROVED, "nothing", 2, "paid", False),
+    Path("imalent card", "imalent", "USD", "card", CHALLENGED, "act", 2, "paid", False),
 )
 NEW_LINE1 = "Tērbatas iela 2"
+GOODWILL = "5.00"  # the operator's refund beside a cancellation
+POLICY_REFUSAL = "Refused by the merchant's policy"  # a 409's title when the policy refuses
 
 
 def mix(count: int, seed: int) -> list[Path]:
@@ -75,11 +127,18 @@ class Driven:
     path: Path
     order_id: str | None = None
     token: str | None = None
-    expect: str | None = None  # the status it must end in; "paid" means paid or later
-    expect_line1: str | None = None
-    refund: str | None = None  # what a cancellation's answer promised
+    refunds: list[str] = field(default_factory=list)  # what the refunds' answers promised
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+
+    @property
+    def expect(self) -> str:
+        """The status it must end in, its path's; "paid" means paid or later."""
+        return self.path.expect
+
+    @property
+    def expect_line1(self) -> str | None:
+        return NEW_LINE1 if self.path.does == "edit" else None
 
 
 def body_of(path: Path) -> dict[str, Any]:
@@ -89,7 +148,7 @@ def body_of(path: Path) -> dict[str, Any]:
         "customer": {"email": f"chaos-{uuid.uuid4().hex[:10]}@example.com"},
         "shipping_address": {
             "name": "Chaos Customer",
-            "line1": "Brivibas iela 1",
+            "line1": path.line1,
             "city": "Riga",
             "postal_code": "LV-1010",
             "country": "LV",
@@ -99,9 +158,19 @@ def body_of(path: Path) -> dict[str, Any]:
     }
 
 
+class Unexpected(Exception):
+    """An answer the order's path does not expect."""
+
+
 class Driver:
-    def __init__(self, http: httpx.AsyncClient, api: str, storefront: dict[str, str]) -> None:
-        self.http, self.api, self.storefront = http, api, storefront
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api: str,
+        storefront: dict[str, str],
+        operator: dict[str, str],
+    ) -> None:
+        self.http, self.api, self.storefront, self.operator = http, api, storefront, operator
         self.patience = 240.0  # seconds a customer waits for a step
 
     async def call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -157,14 +226,20 @@ class Driver:
             raise RuntimeError(f"placement answered {placed.status_code}: {placed.text[:200]}")
         body = placed.json()
         order.order_id, order.token = body["order_id"], body["access_token"]
-        order.expect = "completed" if path.ends else "paid"
         if path.does in ("act", "give_up"):
             await self._act(order, give_up=path.does == "give_up")
         elif path.does == "retry":
             await self._retry(order)
-        elif path.does in ("cancel", "edit"):
+        elif path.does == "operator_cancels":
+            await self._operator_cancels(order)
+        elif path.does in ("cancel", "edit", "both_refund"):
             await self.until(order, *PAID_OR_LATER)
-            await (self._cancel(order) if path.does == "cancel" else self._edit(order))
+            if path.does == "cancel":
+                await self._cancel(order)
+            elif path.does == "edit":
+                await self._edit(order)
+            else:
+                await asyncio.gather(self._cancel(order), self._goodwill(order))
 
     async def _act(self, order: Driven, *, give_up: bool) -> None:
         """The customer at the provider's page: the challenge, PayPal, or the invoice. A card
@@ -172,49 +247,60 @@ class Driver:
         view = await self.until(order, *CLOSED, *PAID_OR_LATER, action=True)
         action = view.get("next_action")
         if not action:
-            order.notes.append(f"nothing to act on: {view['status']}")
-            return
+            raise Unexpected(f"nothing to act on: {view['status']}")
         outcome = {"card": "complete", "paypal": "cancel" if give_up else "approve"}
         params = {"outcome": outcome[order.path.method]} if order.path.method in outcome else {}
         acted = await self.call("POST", action["url"], params=params)
         if acted.status_code >= 400:
-            raise RuntimeError(f"provider page answered {acted.status_code}: {acted.text[:200]}")
-        if give_up:
-            order.expect = "payment_failed"
+            raise Unexpected(f"provider page answered {acted.status_code}: {acted.text[:200]}")
 
     async def _retry(self, order: Driven) -> None:
         """Declined; the customer pays again with another card."""
         await self.until(order, "payment_failed")
         url = f"{self.api}/v1/orders/{order.order_id}/payment/retry"
         payment = {"payment": {"method": "card", "token": "pm_card_approved"}}
-        for _ in range(3):
-            answer = await self.call("POST", url, json=payment, headers=self._mine(order))
-            if answer.status_code == 200 or await self._left(order, "payment_failed", 30):
-                if answer.status_code != 200:
-                    order.notes.append("retry taken by a request whose answer was lost")
-                return
-        order.expect = "payment_failed"
-        order.notes.append(f"retry refused: {answer.status_code} {answer.text[:200]}")
+        headers = {**self._mine(order), "Idempotency-Key": f"retry-{order.order_id}"}
+        answer = await self.call("POST", url, json=payment, headers=headers)
+        if answer.status_code != 200:
+            raise Unexpected(f"retry answered {answer.status_code}: {answer.text[:200]}")
 
-    async def _left(self, order: Driven, status: str, seconds: float) -> bool:
-        """Whether the order moves on from `status` within `seconds`."""
-        for _ in range(int(seconds * 2)):
-            if (await self.view(order))["status"] != status:
-                return True
-            await asyncio.sleep(0.5)
-        return False
-
-    async def _cancel(self, order: Driven) -> None:
+    async def _cancel(self, order: Driven, headers: dict[str, str] | None = None) -> None:
         answer = await self.call(
             "POST",
             f"{self.api}/v1/orders/{order.order_id}/cancel",
             json={"reason": "changed my mind"},
-            headers=self._mine(order),
+            headers=headers or self._mine(order),
         )
-        if answer.status_code == 200:
-            order.expect, order.refund = "cancelled", answer.json()["refund"]["amount"]
-        else:  # the dispatch slot came first: the order goes on
-            order.notes.append(f"cancellation refused: {answer.status_code}")
+        if answer.status_code != 200:
+            raise Unexpected(f"cancellation answered {answer.status_code}: {answer.text[:200]}")
+        order.refunds.append(answer.json()["refund"]["amount"])
+
+    async def _goodwill(self, order: Driven) -> None:
+        """An operator's refund at the moment the customer cancels: refunded (201) or, the
+        cancellation having given everything back first, refused by the policy (409)."""
+        answer = await self.call(
+            "POST",
+            f"{self.api}/v1/ops/orders/{order.order_id}/refunds",
+            json={"amount": GOODWILL, "reason": "goodwill", "operator": "chaos"},
+            headers={**self.operator, "Idempotency-Key": f"goodwill-{order.order_id}"},
+        )
+        if answer.status_code == 201:
+            order.refunds.append(answer.json()["amount"]["amount"])
+        elif answer.status_code != 409 or answer.json()["title"] != POLICY_REFUSAL:
+            raise Unexpected(f"operator refund answered {answer.status_code}: {answer.text[:200]}")
+
+    async def _operator_cancels(self, order: Driven) -> None:
+        """The carrier refuses the parcel's label for good; an operator, seeing it on the
+        order's timeline, cancels the order."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+        while loop.time() < deadline:
+            view = await self.view(order)
+            if any(e["kind"] == "label_refused" for e in view["timeline"]):
+                await self._cancel(order, headers=self.operator)
+                return
+            await asyncio.sleep(1)
+        raise Unexpected(f"no label refusal on the timeline after {self.patience:.0f} s")
 
     async def _edit(self, order: Driven) -> None:
         view = await self.view(order)
@@ -225,7 +311,5 @@ class Driver:
             json=address,
             headers={**self._mine(order), "Idempotency-Key": f"edit-{order.order_id}"},
         )
-        if answer.status_code == 200:
-            order.expect_line1 = NEW_LINE1
-        else:
-            order.notes.append(f"address change refused: {answer.status_code}")
+        if answer.status_code != 200:
+            raise Unexpected(f"address change answered {answer.status_code}: {answer.text[:200]}")

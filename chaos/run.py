@@ -1,6 +1,9 @@
 """The chaos run: orders driven through the public API while the worker is killed at random,
-Temporal is restarted once, the provider's faults are armed and every webhook comes twice and
-out of order; then a quiet spell for the system to finish, and the audit (`chaos.audit`)."""
+Temporal and PostgreSQL are each restarted once, the SMTP server is down for two minutes, the
+provider's faults are armed and every webhook comes twice and out of order; some orders' own
+paths meet a capture refused and a label refused for good, or two refunds at once. Then a
+quiet spell for the system to finish, and the audit (`chaos.audit`). The verdict's
+expectations are the paths', fixed before the run."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from temporalio.client import Client
 from bench.progress import Advance
 from chaos import audit
 from chaos.paths import Driven, Driver, mix
-from chaos.stack import ChaosStack
+from chaos.stack import CHAOS_HOLD, ChaosStack
 from runtime.devstack import ROOT
 from runtime.temporal import data_converter
 from worker import WORKFLOWS
@@ -28,7 +31,7 @@ from worker import WORKFLOWS
 
 @dataclass
 class ChaosConfig:
-    orders: int = 300
+    orders: int = 1000
     rate: float = 2.0  # orders placed per second, as a shop's customers come
     concurrency: int = 60  # orders being driven at once, at most
     seed: int = field(default_factory=lambda: random.randrange(1 << 30))
@@ -36,8 +39,14 @@ class ChaosConfig:
     fault_every: float = 6.0  # seconds between two armed provider faults
     restart_temporal_at: float = 0.4  # share of the orders placed when Temporal is restarted
     temporal_down_seconds: float = 10.0  # how long Temporal stays away then
+    restart_postgres_at: float = 0.6  # share of the orders placed when PostgreSQL is restarted
+    postgres_down_seconds: float = 5.0
+    smtp_down_at: float = 0.2  # share of the orders placed when the SMTP server goes down
+    smtp_down_seconds: float = 120.0
     startup_seconds: float = 40.0  # allowed for the stack's start, before the first order
-    hold_seconds: float = 150.0  # chaoshold's dispatch cut-off, after the stack started
+    # chaoshold's dispatch cut-off, after the stack started: its orders placed, and a margin
+    hold_seconds: float = 150.0
+    hold_margin_seconds: float = 90.0
     tail_seconds: float = 60.0  # the chaos goes on this long after the last order was placed
     settle_seconds: float = 600.0  # the quiet spell's limit, once the chaos stopped
     retry_seconds: float = 60.0  # how long a failed payment waits for the customer's retry
@@ -49,7 +58,10 @@ class Chaos:
     def __init__(self, config: ChaosConfig, advance: Advance) -> None:
         self.config, self.advance = config, advance
         self.rng = random.Random(config.seed)
-        cutoff = datetime.now(UTC) + timedelta(seconds=config.startup_seconds + config.hold_seconds)
+        self.orders = [Driven(path) for path in mix(config.orders, config.seed)]
+        held = sum(o.path.merchant == CHAOS_HOLD for o in self.orders)
+        hold = max(config.hold_seconds, held / config.rate + config.hold_margin_seconds)
+        cutoff = datetime.now(UTC) + timedelta(seconds=config.startup_seconds + hold)
         self.cutoff = cutoff
         self.stack = ChaosStack(
             config.folder / "stack",
@@ -59,8 +71,11 @@ class Chaos:
             retry_seconds=config.retry_seconds,
         )
         self.calm = asyncio.Event()
+        self.temporal_measured = asyncio.Event()
         self.placed = 0
         self.faults_armed = 0
+        self.postgres_down: float | None = None
+        self.smtp_down: float | None = None
         self.recovery: dict[str, Any] = {}
         self.lock = asyncio.Lock()
 
@@ -69,14 +84,16 @@ class Chaos:
         self.client = await Client.connect(
             stack.temporal_address, data_converter=data_converter(stack.settings)
         )
-        orders = [Driven(path) for path in mix(config.orders, config.seed)]
+        orders = self.orders
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-            driver = Driver(http, stack.api_url, stack.storefront)
+            driver = Driver(http, stack.api_url, stack.storefront, stack.operator)
             chaos = [
                 asyncio.create_task(self._kill_workers()),
                 asyncio.create_task(self._arm_faults()),
                 asyncio.create_task(self._restart_temporal(len(orders))),
+                asyncio.create_task(self._restart_postgres(len(orders))),
+                asyncio.create_task(self._smtp_outage(len(orders))),
             ]
             # The chaos lasts as long as the orders come in, and its tail: a driver still
             # waiting after that (a payment retried for minutes) finishes in the calm.
@@ -129,10 +146,35 @@ class Chaos:
             await asyncio.to_thread(self.stack.arm_fault)
             self.faults_armed += 1
 
-    async def _restart_temporal(self, total: int) -> None:
-        while self.placed < total * self.config.restart_temporal_at:
+    async def _placed_share(self, total: int, share: float) -> bool:
+        """Wait until `share` of the orders are placed; False when the chaos ended first."""
+        while self.placed < total * share:
             if await self._quiet(0.5):
-                return
+                return False
+        return True
+
+    async def _restart_postgres(self, total: int) -> None:
+        """Once Temporal's recovery is measured (from the database), so that the two
+        restarts' effects stay apart."""
+        if not await self._placed_share(total, self.config.restart_postgres_at):
+            return
+        await self.temporal_measured.wait()
+        async with self.lock:
+            down = await asyncio.to_thread(
+                self.stack.restart_postgres, self.config.postgres_down_seconds
+            )
+        self.postgres_down = round(down, 1)
+
+    async def _smtp_outage(self, total: int) -> None:
+        if not await self._placed_share(total, self.config.smtp_down_at):
+            return
+        await asyncio.to_thread(self.stack.smtp_outage, self.config.smtp_down_seconds)
+        self.smtp_down = self.config.smtp_down_seconds
+
+    async def _restart_temporal(self, total: int) -> None:
+        if not await self._placed_share(total, self.config.restart_temporal_at):
+            self.temporal_measured.set()
+            return
         async with self.lock:
             down = await asyncio.to_thread(
                 self.stack.restart_temporal, self.config.temporal_down_seconds
@@ -160,6 +202,7 @@ class Chaos:
             await conn.close()
         self.recovery["first_progress_seconds"] = progress
         self.recovery["backlog_relayed_seconds"] = backlog
+        self.temporal_measured.set()
 
     async def _report(
         self, orders: list[Driven], driven_seconds: float, settled: float
@@ -172,6 +215,8 @@ class Chaos:
             hooks = await audit.webhooks(conn, stack.sandbox_db)
         finally:
             await conn.close()
+        failed = await audit.failed_workflows(self.client)
+        fired = await asyncio.to_thread(stack.faults_fired)
         determinism = await audit.determinism(
             self.client,
             orders,
@@ -186,6 +231,9 @@ class Chaos:
             and not money["double_refunds"]
             and not money["mismatches"],
             "no_refund_refused_by_the_provider": money["refunds_refused"] == 0,
+            "no_ledger_row_left_pending": not money["pending"],
+            "no_authorisation_left_open": not money["open_at_provider"],
+            "no_failed_workflow": not failed,
             "no_non_determinism": determinism["errors"] == 0,
             "every_webhook_relayed": hooks["not_relayed_count"] == 0
             and hooks["not_delivered"] == 0,
@@ -200,11 +248,17 @@ class Chaos:
             "verdict": verdict,
             "orders": {"total": len(orders), "reached": reached, "by_path": counts},
             "stuck": stuck,
+            "failed_workflows": failed,
             "chaos": {
                 "worker_kills": stack.worker_kills,
                 "temporal_restarts": 1 if self.recovery else 0,
+                "postgres_down_seconds": self.postgres_down,
+                "smtp_down_seconds": self.smtp_down,
                 "faults_armed": self.faults_armed,
-                "webhooks": "every webhook delivered twice, out of order",
+                "faults_fired": fired,
+                "faults_fired_total": sum(fired.values()),
+                "webhooks_sent_twice": hooks["sent_twice"],
+                "webhooks_sent_out_of_order": hooks["sent_out_of_order"],
                 "dispatch_cutoff": self.cutoff.isoformat(timespec="seconds"),
             },
             "timing": {

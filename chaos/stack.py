@@ -1,6 +1,6 @@
 """The chaos run's own stack (like the benchmarks': every process real, on free ports, in a
-folder of its own) and the ways it is broken: the worker killed, Temporal restarted, the
-payment provider's faults armed."""
+folder of its own) and the ways it is broken: the worker killed, Temporal and PostgreSQL
+restarted, the SMTP server down for a while, the payment provider's faults armed."""
 
 from __future__ import annotations
 
@@ -103,6 +103,7 @@ class ChaosStack:
             payload_codec_keys=env["ORDERFLOW_PAYLOAD_CODEC_KEYS"],
         )
         self.storefront = {"Authorization": f"Bearer {env['ORDERFLOW_STOREFRONT_API_KEY']}"}
+        self.operator = {"Authorization": f"Bearer {env['ORDERFLOW_OPERATOR_API_KEY']}"}
         self.sandbox_db = Path(env["ORDERFLOW_SANDBOX_STATE_PATH"])
         self.api_url = env["ORDERFLOW_PUBLIC_BASE_URL"]
         self.sandbox_url = f"http://127.0.0.1:{self.ports['sandbox']}"
@@ -155,16 +156,45 @@ class ChaosStack:
         wait_port("temporal", self.ports["temporal"], process, 120, self.folder / "logs")
         return time.monotonic() - killed
 
-    def _faults(self, method: str, **kwargs: Any) -> None:
-        """A call to the payment sandbox's fault controls."""
+    def restart_postgres(self, down_seconds: float) -> float:
+        """`kill -9` of PostgreSQL and its backends, started again on the same data (crash
+        recovery) after `down_seconds`; the seconds until it takes connections again."""
+        killed = time.monotonic()
+        postgres = self.stack.postgres
+        assert postgres.process is not None
+        try:
+            os.killpg(postgres.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        postgres.process.wait(30)
+        time.sleep(down_seconds)
+        postgres.start(self.folder / "logs" / "postgres.log")
+        return time.monotonic() - killed
+
+    def smtp_outage(self, seconds: float) -> None:
+        """The SMTP server refuses every connection for `seconds`, then is back."""
+        self._control("POST", "/mail/v1/sandbox/outage", json={"seconds": seconds})
+
+    def _control(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A call to the sandbox's controls."""
         key = self.settings.payment_provider_api_key.get_secret_value()
-        httpx.request(
+        answer = httpx.request(
             method,
-            f"{self.sandbox_url}/payments/v1/sandbox/faults",
+            f"{self.sandbox_url}{path}",
             headers={"Authorization": f"Bearer {key}"},
             timeout=10,
             **kwargs,
-        ).raise_for_status()
+        )
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def _faults(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        """A call to the payment sandbox's fault controls."""
+        return self._control(method, "/payments/v1/sandbox/faults", **kwargs)
+
+    def faults_fired(self) -> dict[str, int]:
+        """The provider faults that fired, by operation and mode, as the sandbox counted them."""
+        return dict(self._faults("GET")["fired"])
 
     def arm_fault(self) -> None:
         """One provider fault on a random money operation: a 500, or the work done and the

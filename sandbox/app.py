@@ -10,20 +10,30 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
 
 from runtime.log import configure_logging
 from runtime.settings import Settings, load_settings
 from sandbox.cards import cards_router
 from sandbox.carriers import carriers_router, progress_parcels
+from sandbox.common import require_key
 from sandbox.payments import payments_router
-from sandbox.smtp import start_sink
+from sandbox.smtp import Sink, start_sink
 from sandbox.state import SandboxState
 from sandbox.webhooks import WebhookSender
 
 
-def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
+class OutageIn(BaseModel):
+    """How long the SMTP sink stays down, refusing every connection."""
+
+    seconds: float = Field(gt=0, le=900)
+
+
+def create_app(
+    settings: Settings, mail_folder: Path | None = None, sink: Sink | None = None
+) -> FastAPI:
     state = SandboxState(settings.sandbox_state_path, chaos=settings.sandbox_webhook_chaos)
     sender = WebhookSender(
         state,
@@ -105,6 +115,26 @@ def create_app(settings: Settings, mail_folder: Path | None = None) -> FastAPI:
                 return HTMLResponse(part.get_content())
             return PlainTextResponse(part.get_content())
 
+    if sink is not None:
+        outages: set[asyncio.Task[None]] = set()
+        control = [Depends(require_key(settings.payment_provider_api_key.get_secret_value()))]
+
+        @app.post(
+            "/mail/v1/sandbox/outage", status_code=202, dependencies=control, tags=["mail box"]
+        )
+        async def smtp_outage(body: OutageIn) -> dict[str, float]:
+            """Take the SMTP sink down for `seconds`, then bring it back."""
+            await asyncio.to_thread(sink.stop)
+
+            async def back() -> None:
+                await asyncio.sleep(body.seconds)
+                await asyncio.to_thread(sink.start)
+
+            task = asyncio.create_task(back())
+            outages.add(task)
+            task.add_done_callback(outages.discard)
+            return {"down_seconds": body.seconds}
+
     return app
 
 
@@ -120,16 +150,16 @@ def main() -> None:
         )
         return
     mail_folder = settings.sandbox_state_path.parent / "mail"
-    controller, _ = start_sink(mail_folder, settings.smtp_host, settings.smtp_port)
+    sink, _ = start_sink(mail_folder, settings.smtp_host, settings.smtp_port)
     try:
         uvicorn.run(
-            create_app(settings, mail_folder),
+            create_app(settings, mail_folder, sink),
             host=settings.sandbox_host,
             port=settings.sandbox_port,
             log_config=None,
         )
     finally:
-        controller.stop()
+        sink.stop()
 
 
 if __name__ == "__main__":

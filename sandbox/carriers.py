@@ -34,6 +34,9 @@ ROUTES = {
 # Why a route's parcel comes back, said with its return_to_sender scan.
 BACK_REASONS = {"back": "address", "customs": "customs"}
 TEST_ADDRESSES = {"undeliverable": "back", "customs refused": "customs"}
+# A destination whose first line starts so is outside the carrier's network: its label is
+# refused for good.
+REFUSED_ADDRESS = "outside the network"
 Scan = Literal[
     "pre_transit",
     "picked_up",
@@ -120,6 +123,8 @@ def carriers_router(state: SandboxState, api_key: str, step_seconds: float) -> A
             if next_at is not None and body.pickup_at is not None:
                 next_at = max(next_at, body.pickup_at.timestamp())
             line1 = body.destination.line1.lower()
+            if line1.startswith(REFUSED_ADDRESS):
+                return 422, {"error": "address outside the carrier's network"}
             route = next(
                 (route for start, route in TEST_ADDRESSES.items() if line1.startswith(start)),
                 "deliver",

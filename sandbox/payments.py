@@ -5,7 +5,7 @@ Test cards (any future expiry, any CVC) decide the outcome, like a real gateway'
 payment that needs the customer (a 3-D Secure challenge, a PayPal approval, an invoice) answers
 `requires_action` with `next_action.url`, a page of this sandbox where the customer acts; the
 outcome then arrives as a webhook. Faults can be armed for tests: a 500, or a timeout after
-the work was done.
+the work was done; the sandbox counts those that fired.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
     "4000008400001629": ("3ds_failed", "US"),
     # saved fine and charged with the customer present; declined when charged without them
     "4000000000000341": ("off_session_declined", "US"),
+    # authorised, then its capture refused by the issuer for good (the authorisation stays open)
+    "4000000000000259": ("capture_refused", "US"),
 }
 # Ready-made tokens, one per behaviour, for scripts and tests that skip tokenisation.
 TEST_TOKENS = {f"pm_card_{b}": b for b, _ in TEST_CARDS.values()}
@@ -126,6 +128,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
     router = APIRouter(prefix="/payments", tags=["sandbox payments"])
     auth = [Depends(require_key(api_key))]
     faults: dict[str, FaultIn] = {}
+    fired: dict[str, int] = {}  # operation -> faults that fired on it
     base = public_url.rstrip("/")
 
     def public(payment: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +186,11 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         )
         return load(row["id"])
 
+    def behaviour_of(payment: dict[str, Any]) -> str | None:
+        """The test card's behaviour behind a payment (None for PayPal and invoices)."""
+        method = state.one("SELECT behaviour FROM payment_methods WHERE id = ?", payment["method"])
+        return TEST_TOKENS.get(payment["method"]) or (method or {}).get("behaviour")
+
     def move(payment_id: str, status: str, event: str, decline_code: str | None = None) -> None:
         state.run(
             "UPDATE payments SET status = ?, decline_code = ? WHERE id = ?",
@@ -200,6 +208,7 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
         fault.times -= 1
         if fault.times <= 0:
             del faults[operation]
+        fired[f"{operation} {fault.mode}"] = fired.get(f"{operation} {fault.mode}", 0) + 1
         if fault.mode == "error":
             return JSONResponse({"error": "injected provider error"}, status_code=500)
         answer = idempotent(state, request, key, handle)
@@ -309,6 +318,8 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
                 return 409, {"error": f"payment is {payment['status']}, not authorized"}
             if body.amount is not None and body.amount > payment["amount"]:
                 return 400, {"error": "capture above the authorised amount"}
+            if behaviour_of(payment) == "capture_refused":
+                return 402, {"error": "the issuer refused the capture"}
             state.run(
                 "UPDATE payments SET status = 'captured', amount = ? WHERE id = ?",
                 body.amount or payment["amount"],
@@ -358,6 +369,13 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
                 payment_id,
             )
             refund_id = new_id("re")
+            state.run(
+                "INSERT INTO refunds (id, payment_id, amount, created) VALUES (?, ?, ?, ?)",
+                refund_id,
+                payment_id,
+                amount,
+                time.time(),
+            )
             emit("refund.succeeded", load(payment_id), refund_id=refund_id, refund_amount=amount)
             return 201, {
                 "id": refund_id,
@@ -455,6 +473,11 @@ def payments_router(state: SandboxState, api_key: str, public_url: str) -> APIRo
     async def arm_fault(body: FaultIn) -> dict[str, Any]:
         faults[body.operation] = body.model_copy()
         return body.model_dump()
+
+    @router.get("/v1/sandbox/faults", dependencies=auth)
+    async def faults_fired() -> dict[str, Any]:
+        """The faults still armed, and how many fired, by operation and mode."""
+        return {"armed": sorted(faults), "fired": dict(sorted(fired.items()))}
 
     @router.delete("/v1/sandbox/faults", dependencies=auth)
     async def disarm_faults() -> dict[str, Any]:

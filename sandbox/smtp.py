@@ -31,8 +31,27 @@ class MailFolder:
         return sorted(self.folder.glob("*.eml"))
 
 
-def start_sink(folder: Path, host: str, port: int) -> tuple[Controller, MailFolder]:
-    handler = MailFolder(folder)
-    controller = Controller(handler, hostname=host, port=port)
-    controller.start()
-    return controller, handler
+class Sink:
+    """The sink's listener: stopped, it refuses connections as a mail server that is down
+    does, and started again it keeps the same folder."""
+
+    def __init__(self, folder: Path, host: str, port: int) -> None:
+        self.handler = MailFolder(folder)
+        self.host, self.port = host, port
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        if self._controller is None:
+            self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def start_sink(folder: Path, host: str, port: int) -> tuple[Sink, MailFolder]:
+    sink = Sink(folder, host, port)
+    sink.start()
+    return sink, sink.handler

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL, delivered_at REAL, last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE delivered_at IS NULL;
+CREATE TABLE IF NOT EXISTS refunds (
+    id TEXT PRIMARY KEY, payment_id TEXT NOT NULL, amount INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, delivered_at REAL NOT NULL);
 """
 
 # Columns added after a table was first created: a state file from an older sandbox gains
@@ -41,6 +45,7 @@ _ADDED_COLUMNS = (
     ("payments", "challenge", "TEXT"),
     ("payments", "card_country", "TEXT"),
     ("payments", "expires_at", "REAL"),
+    ("outbox", "created", "REAL NOT NULL DEFAULT 0"),
 )
 
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
@@ -100,9 +105,10 @@ class SandboxState:
         if self.chaos:
             delay += random.uniform(0.0, 0.3)
         self.run(
-            "INSERT OR IGNORE INTO outbox (id, kind, body, next_at) VALUES (?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO outbox (id, kind, body, next_at, created) VALUES (?, ?, ?, ?, ?)",
             event_id,
             kind,
             json.dumps(body),
             time.time() + delay,
+            time.time(),
         )

@@ -68,6 +68,12 @@ class WebhookSender:
                 ok, error = response.is_success, f"HTTP {response.status_code}"
             except httpx.HTTPError as err:
                 ok, error = False, f"{type(err).__name__}: {err}"
+            if ok:  # every delivery kept, so that duplicates and their order can be measured
+                self._state.run(
+                    "INSERT INTO deliveries (event_id, delivered_at) VALUES (?, ?)",
+                    row["id"],
+                    time.time(),
+                )
             if ok and self._chaos and row["attempts"] == 0:
                 # delivered; it will be delivered once more, a little later
                 self._state.run(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -279,8 +280,32 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_away(exc):
+            log.warning("database unreachable", path=loggable_path(request.url.path))
+            return Problem(
+                503,
+                "Try again shortly",
+                "the order store is unreachable right now; send the same request again to "
+                "learn its one outcome",
+                headers={"Retry-After": "2"},
+            ).response(request)
         log.exception("unexpected error", path=loggable_path(request.url.path))
         return Problem(500, "Internal error", KINDS["internal-error"][2]).response(request)
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether the request failed because PostgreSQL is away (restarting, unreachable, its
+    connections cut), something a repeat shortly after answers."""
+    away = (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+    )
+    return isinstance(exc, away) or isinstance(exc.__cause__, away)
 
 
 async def read_limited(request: Request, limit: int, what: str, field: str | None = None) -> bytes:

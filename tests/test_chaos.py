@@ -1,10 +1,14 @@
-"""`make chaos` checks what it says: its audit finds double money when there is some, its
-held merchant holds, and a small run on a stack of its own (worker killed, Temporal
-restarted, provider faults armed, webhooks doubled and shuffled) ends with every order in its
-expected state, no double money, no non-determinism and no webhook left unrelayed."""
+"""`make chaos` checks what it says: its audit finds double money when there is some (totals,
+and ledger rows one by one), its held merchant holds, and a small run on a stack of its own
+(worker killed, Temporal restarted, SMTP down, provider faults armed, webhooks doubled and
+shuffled, a capture and a label refused for good, a cancellation beside an operator's refund)
+ends with every order in the state its path fixed before the run, no double money, no refund
+refused, no ledger row pending, no authorisation left open, no failed workflow, no
+non-determinism and no webhook left unrelayed."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -64,7 +68,32 @@ def test_reconciliation_finds_double_captures_and_refunds_both_ways() -> None:
     assert "o1: 2 captured payments" in found
     assert "capture pay_1b is not on the ledger" in found
     assert "ledger capture pay_4 unknown to the provider" in found
-    assert "o1: cancellation promised 1000, refunded 0" in found
+    assert "o1: refunds promised 1000, refunded 0" in found
+
+
+def test_reconciliation_takes_ledger_rows_one_by_one() -> None:
+    """A ledger row written twice for one capture, a refund the provider made that no row
+    holds, a row for a refund never made, and a row whose amount differs, all show, though
+    each order's totals would agree."""
+    provider = [payment("pay_1", "o1"), payment("pay_2", "o2", refunded=1000)]
+    ledger = [
+        ledger_row("o1", "capture", "pay_1", "captured"),
+        ledger_row("o1", "capture", "pay_1", "captured"),  # the same capture twice
+        ledger_row("o2", "capture", "pay_2", "captured"),
+        ledger_row("o2", "refund", "re_2", "succeeded", "6.00"),  # made as 4.00
+        ledger_row("o2", "refund", "re_x", "succeeded", "4.00"),  # never made
+    ]
+    refunds = [
+        {"id": "re_2", "amount": 400, "reference": "o2"},
+        {"id": "re_3", "amount": 600, "reference": "o2"},  # on no row
+    ]
+    found = "\n".join(reconcile(provider, ledger, {}, refunds)["mismatches"])
+    assert "capture pay_1 on 2 ledger rows" in found
+    assert "o2: refund re_2 differs from its row" in found
+    assert "o2: ledger refund re_x not made" in found
+    assert "o2: refund re_3 is not on the ledger" in found
+    clean = reconcile(provider[:1], ledger[:1], {}, [])
+    assert clean["mismatches"] == []
 
 
 def test_reconciliation_counts_refused_refunds_and_rows_left_pending() -> None:
@@ -114,6 +143,10 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
             temporal_down_seconds=3.0,
             startup_seconds=25.0,
             hold_seconds=25.0,
+            hold_margin_seconds=10.0,
+            restart_postgres_at=2.0,  # never: a PostgreSQL restart still stalls orders
+            smtp_down_at=0.2,
+            smtp_down_seconds=15.0,
             tail_seconds=8.0,
             retry_seconds=20.0,
             settle_seconds=300.0,
@@ -124,15 +157,28 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
         "every_order_reached_its_state": True,
         "no_double_money": True,
         "no_refund_refused_by_the_provider": True,
+        "no_ledger_row_left_pending": True,
+        "no_authorisation_left_open": True,
+        "no_failed_workflow": True,
         "no_non_determinism": True,
         "every_webhook_relayed": True,
-    }, (report["stuck"], report["money"], report["determinism"], report["webhooks"])
-    assert report["money"]["pending"] == [], report["money"]["pending"]
+    }, (
+        json.dumps(report["stuck"], default=str, indent=1),
+        report["money"],
+        report["failed_workflows"],
+        report["determinism"],
+        report["webhooks"],
+    )
     chaos = report["chaos"]
     assert chaos["worker_kills"] >= 1 and chaos["temporal_restarts"] == 1
+    assert chaos["smtp_down_seconds"] == 15.0
     assert chaos["faults_armed"] >= 1
+    assert chaos["webhooks_sent_twice"] > 0 and chaos["webhooks_sent_out_of_order"] > 0
     assert report["timing"]["temporal_recovery"]["first_progress_seconds"] is not None
     paths = report["orders"]["by_path"]
     assert paths.get("held, cancelled -> cancelled", 0) >= 1, paths
+    assert paths.get("card capture refused -> payment_failed", 0) >= 1, paths
+    assert paths.get("label refused, cancelled by an operator -> cancelled", 0) >= 1, paths
+    assert paths.get("held, cancelled while an operator refunds -> cancelled", 0) >= 1, paths
     assert report["money"]["captures"] > 0 and report["money"]["refunds"] > 0
     assert report["webhooks"]["received"] >= report["webhooks"]["sent_by_provider"] > 0

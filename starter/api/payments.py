@@ -62,8 +62,11 @@ async def retry_payment(
     pool: PoolDep,
     sealer: SealerDep,
     settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    """A new payment attempt after a failed one, within the policy's number of attempts."""
+    """A new payment attempt after a failed one, within the policy's number of attempts.
+    Sent again with the same Idempotency-Key (an answer lost on the way), it answers the one
+    attempt it started."""
     row = await visible_order(request, order_id)
     if body.payment.method.value != row["payment_method"]:
         raise Problem(
@@ -83,7 +86,12 @@ async def retry_payment(
         )
     ref = await credentials.keep(pool, sealer, order_id, token)
     step = await run_update(
-        request, order_id, UPDATE_RETRY_PAYMENT, RetryPayment(payment_token=ref), PaymentStep
+        request,
+        order_id,
+        UPDATE_RETRY_PAYMENT,
+        RetryPayment(payment_token=ref),
+        PaymentStep,
+        id=update_id(UPDATE_RETRY_PAYMENT, idempotency_key),
     )
     if step is None:
         card = Policy.model_validate(row["policy"]).payment.card

@@ -1,11 +1,20 @@
-"""The sandbox providers behave like real ones: idempotency keys, outcomes by test card."""
+"""The sandbox providers behave like real ones: idempotency keys, outcomes by test card and
+test address, faults counted as they fire, an SMTP server that can be down for a while."""
 
 from __future__ import annotations
 
+import asyncio
+import smtplib
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from runtime.postgres import free_port
+from runtime.settings import Settings
+from sandbox.app import create_app
+from sandbox.smtp import start_sink
 from tests.integration.harness import System
 
 
@@ -94,3 +103,75 @@ async def test_the_sandbox_carrier_collects_at_the_booked_pickup_and_voids_what_
         assert await carrier.void_label(now.label_id) is False
     finally:
         await carrier.aclose()
+
+
+async def test_a_capture_refused_card_authorises_and_is_refused_at_capture(system: System) -> None:
+    """The chaos run's capture refused for good: authorised, its capture a 402, the
+    authorisation still open until voided."""
+    created = await create_payment(system, "pm_card_capture_refused")
+    assert created.json()["status"] == "authorized"
+    payment = f"/payments/v1/payments/{created.json()['id']}"
+    refused = await system.sandbox.post(f"{payment}/capture", json={})
+    assert refused.status_code == 402 and "refused the capture" in refused.json()["error"]
+    voided = await system.sandbox.post(f"{payment}/void")
+    assert voided.json()["status"] == "voided"
+
+
+async def test_the_carrier_refuses_a_label_outside_its_network(system: System) -> None:
+    label = {
+        "service": "dhl",
+        "reference": "o-x",
+        "destination": {
+            "name": "A",
+            "line1": "Outside the network 1",
+            "city": "Riga",
+            "country": "LV",
+        },
+    }
+    key = system.settings.carrier_provider_api_key.get_secret_value()
+    carrier = {"Authorization": f"Bearer {key}"}
+    refused = await system.sandbox.post("/carriers/v1/labels", json=label, headers=carrier)
+    assert refused.status_code == 422 and "outside" in refused.json()["error"]
+    label["destination"]["line1"] = "Brivibas iela 1"  # type: ignore[index]
+    taken = await system.sandbox.post("/carriers/v1/labels", json=label, headers=carrier)
+    assert taken.status_code == 201
+
+
+async def test_the_sandbox_counts_the_faults_that_fired_not_those_armed(system: System) -> None:
+    faults = "/payments/v1/sandbox/faults"
+    await system.sandbox.post(faults, json={"operation": "capture", "mode": "error", "times": 1})
+    await system.sandbox.post(faults, json={"operation": "refund", "mode": "error", "times": 1})
+    created = await create_payment(system, "pm_card_approved")
+    capture = f"/payments/v1/payments/{created.json()['id']}/capture"
+    assert (await system.sandbox.post(capture, json={})).status_code == 500
+    counted = (await system.sandbox.get(faults)).json()
+    assert counted == {"armed": ["refund"], "fired": {"capture error": 1}}
+    await system.sandbox.delete(faults)
+
+
+async def test_the_smtp_sink_goes_down_for_an_outage_and_comes_back(tmp_path: Path) -> None:
+    """The chaos run's SMTP outage: while down the sink refuses connections as a mail server
+    that is away does; afterwards it takes mail into the same folder."""
+    port = free_port()
+    sink, mail = start_sink(tmp_path / "mail", "127.0.0.1", port)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, tmp_path / "mail", sink)
+    key = {"Authorization": f"Bearer {settings.payment_provider_api_key.get_secret_value()}"}
+
+    def send() -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            smtp.sendmail("shop@example.com", ["c@example.com"], "Subject: hi\n\nhello")
+
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://sandbox"
+        ) as client:
+            down = await client.post("/mail/v1/sandbox/outage", json={"seconds": 1.5}, headers=key)
+            assert down.status_code == 202
+            with pytest.raises(OSError):
+                await asyncio.to_thread(send)
+            await asyncio.sleep(2.5)
+            await asyncio.to_thread(send)
+        assert len(mail.messages()) == 1
+    finally:
+        sink.stop()
