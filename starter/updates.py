@@ -108,26 +108,8 @@ async def run_update(
             headers={"Retry-After": "5"},
         ) from err
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-            clause = str(cause.details[0]) if cause.details and cause.details[0] else None
-            field = str(cause.details[1]) if len(cause.details) > 1 and cause.details[1] else None
-            raise Problem(
-                refused_status,
-                "Refused by the merchant's policy",
-                cause.message,
-                clause=clause,
-                field=field,
-            ) from err
-        if refused := _provider_refusal(cause):
-            log.warning("refused by the payment provider", update=name, reason=refused)
-            raise Problem(
-                502,
-                "Refused by the payment provider",
-                f"the payment provider refused this: {refused}. Nothing was taken or given"
-                " back; the order goes on as it was",
-                kind="provider-refused",
-            ) from err
+        if problem := _refusal(err.cause, name, refused_status):
+            raise problem from err
         raise
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
@@ -139,6 +121,31 @@ async def run_update(
             "the order service is unreachable right now; nothing was changed",
             headers={"Retry-After": "5"},
         ) from err
+
+
+def _refusal(cause: BaseException | None, name: str, refused_status: int) -> Problem | None:
+    """The answer to an update that failed on a refusal: the policy's (its clause and field)
+    or the payment provider's for good; None for any other failure."""
+    if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+        clause = str(cause.details[0]) if cause.details and cause.details[0] else None
+        field = str(cause.details[1]) if len(cause.details) > 1 and cause.details[1] else None
+        return Problem(
+            refused_status,
+            "Refused by the merchant's policy",
+            cause.message,
+            clause=clause,
+            field=field,
+        )
+    if refused := _provider_refusal(cause):
+        log.warning("refused by the payment provider", update=name, reason=refused)
+        return Problem(
+            502,
+            "Refused by the payment provider",
+            f"the payment provider refused this: {refused}. Nothing was taken or given"
+            " back; the order goes on as it was",
+            kind="provider-refused",
+        )
+    return None
 
 
 def _provider_refusal(cause: BaseException | None) -> str | None:
