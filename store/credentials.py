@@ -7,6 +7,7 @@ already running carry on. "paypal" names a method, not a secret, and stays as it
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import asyncpg
@@ -27,6 +28,18 @@ def reference_for(token: str) -> str:
     return token if token in NOT_SECRET else f"{PREFIX}{secrets.token_hex(16)}"
 
 
+def reference_for_request(owner: str, idempotency_key: str) -> str:
+    """The reference a request repeated under the same Idempotency-Key keeps its token
+    under: the same for every repeat, so a repeat seals nothing new."""
+    digest = hashlib.sha256(f"{owner}\0{idempotency_key}".encode()).hexdigest()[:32]
+    return f"{PREFIX}{digest}"
+
+
+async def kept(conn: asyncpg.Connection | asyncpg.Pool, ref: str) -> bool:
+    """Whether a token is kept under `ref` already."""
+    return bool(await conn.fetchval("SELECT 1 FROM payment_credentials WHERE ref = $1", ref))
+
+
 def _context(ref: str, owner: str) -> str:
     return f"payment-credential\0{ref}\0{owner}"
 
@@ -39,13 +52,15 @@ async def keep(
     ref: str | None = None,
 ) -> str:
     """Seal `token` for `owner` (an order ID, or `subscription:<id>`) under `ref` (one of
-    `reference_for`, or a new one); the reference the workflow carries instead."""
-    ref = ref or reference_for(token)
-    if ref == token:
+    `reference_for`, or a new one); the reference the workflow carries instead. A reference
+    kept already keeps its first token."""
+    if token in NOT_SECRET:
         return token
+    ref = ref or reference_for(token)
     key_id, sealed = sealer.seal(token, _context(ref, owner))
     await conn.execute(
-        "INSERT INTO payment_credentials (ref, owner, key_id, sealed) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO payment_credentials (ref, owner, key_id, sealed) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (ref) DO NOTHING",
         ref,
         owner,
         key_id,

@@ -80,11 +80,14 @@ async def retry_payment(
         raise Problem(
             422, "Card token missing", "a card payment needs a token", field="payment.token"
         )
-    if await credentials.count_of(pool, order_id) > settings.payment_retries_max:
+    # a repeat under the same Idempotency-Key keeps its token under the first one's reference
+    ref = credentials.reference_for_request(order_id, idempotency_key) if idempotency_key else None
+    repeat = ref is not None and await credentials.kept(pool, ref)
+    if not repeat and await credentials.count_of(pool, order_id) > settings.payment_retries_max:
         raise limit_reached(
             "payment retries per order", settings.payment_retries_max, "payment_retries_max"
         )
-    ref = await credentials.keep(pool, sealer, order_id, token)
+    ref = await credentials.keep(pool, sealer, order_id, token, ref)
     step = await run_update(
         request,
         order_id,

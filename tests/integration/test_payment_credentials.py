@@ -65,12 +65,19 @@ async def test_card_tokens_reach_the_provider_but_never_the_workflow(
         return view if view["status"] in wanted else None
 
     await wait_for(lambda: status("payment_failed"), within=30)
+    # the retry sent twice under one Idempotency-Key (an answer lost on the way) is one
+    # attempt, its token sealed once
+    retry = {"payment": {"method": "card", "token": approved}}
+    again = {**mine, "Idempotency-Key": "retry-1"}
     retried = await system.api.post(
-        f"/v1/orders/{order_id}/payment/retry",
-        headers=mine,
-        json={"payment": {"method": "card", "token": approved}},
+        f"/v1/orders/{order_id}/payment/retry", headers=again, json=retry
     )
     assert retried.status_code == 200, retried.text
+    repeated = await system.api.post(
+        f"/v1/orders/{order_id}/payment/retry", headers=again, json=retry
+    )
+    assert repeated.status_code == 200, repeated.text
+    assert repeated.json()["attempt"] == retried.json()["attempt"]
     await wait_for(lambda: status("paid", "fulfilling", "shipped", "delivered"), within=30)
 
     # the provider charged both cards the customer gave ...
