@@ -144,7 +144,7 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
             startup_seconds=25.0,
             hold_seconds=25.0,
             hold_margin_seconds=10.0,
-            restart_postgres_at=2.0,  # never: a PostgreSQL restart still stalls orders
+            restart_postgres_at=0.6,
             smtp_down_at=0.2,
             smtp_down_seconds=15.0,
             tail_seconds=8.0,
@@ -172,6 +172,7 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
     chaos = report["chaos"]
     assert chaos["worker_kills"] >= 1 and chaos["temporal_restarts"] == 1
     assert chaos["smtp_down_seconds"] == 15.0
+    assert chaos["postgres_down_seconds"] is not None and chaos["postgres_down_seconds"] >= 5.0
     assert chaos["faults_armed"] >= 1
     assert chaos["webhooks_sent_twice"] > 0 and chaos["webhooks_sent_out_of_order"] > 0
     assert report["timing"]["temporal_recovery"]["first_progress_seconds"] is not None
