@@ -86,3 +86,12 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+class FeeCapture(BaseModel):
+    """A payment of the order's besides its own (a reshipping fee): its capture, and what of
+    it was given back. A refund goes to the order's own payment first, then to these."""
+
+    payment_id: str
+    captured: Money
+    refunded: Money | None = None

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from domain.money import Money
+from domain.money import FeeCapture, Money
 from domain.policy import Carrier, PaymentMethod, Policy
 from domain.standards import CountryCode, CurrencyCode, Email, LocaleId, OneLine
 from domain.status import BackReason, OrderStatus, TrackingStatus
@@ -152,6 +152,7 @@ class OrderSnapshot(BaseModel):
     dispatch_at: datetime | None = None
     refunded: Money | None = None
     captured_amount: Money | None = None  # every capture of the order, reshipping fees too
+    fees: list[FeeCapture] = Field(default_factory=list)  # the captures on other payments
     pickup_at: datetime | None = None  # the carrier's booked collection
     late: bool = False
     pay_reshipping_by: datetime | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -16,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.money import Money
 from domain.orders import (
     OperatorRefund,
+    OperatorRefunded,
     OrderSnapshot,
     ReshipOutcome,
     ReshipRequest,
@@ -47,6 +49,20 @@ def imalent_shipping_at_once() -> Policy:
     )
 
 
+def imalent_running(time_env: WorkflowEnvironment, world: FakeWorld, order_id: str) -> Any:
+    """An imalent order running, its parcel leaving when paid."""
+    return running_order(time_env, world, order_input(order_id, imalent_shipping_at_once()))
+
+
+async def reship(handle: WorkflowHandle, change_id: int, token: str) -> ReshipOutcome:
+    """The customer pays the reshipping to the corrected address `change_id`."""
+    return await handle.execute_update(
+        UPDATE_RESHIP,
+        ReshipRequest(change_id=change_id, payment_token=token),
+        result_type=ReshipOutcome,
+    )
+
+
 async def snapshot(handle: WorkflowHandle) -> OrderSnapshot:
     return await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
 
@@ -72,19 +88,13 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
     corrected address, and the order is delivered when the new parcel is."""
     world = FakeWorld()
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
-    async with running_order(
-        time_env, world, order_input(order_id, imalent_shipping_at_once())
-    ) as handle:
+    async with imalent_running(time_env, world, order_id) as handle:
         offer = await came_back(time_env, handle)
         assert offer.status is OrderStatus.RETURNED_TO_SENDER
         offered = next(e for e in world.events if e.kind == "reshipping_offered")
         # the 25 USD and the 14 days are imalent's settings, not IMA-EDT-2's words
         assert "25.00 USD" in offered.summary and "merchant settings" in offered.summary
-        outcome = await handle.execute_update(
-            UPDATE_RESHIP,
-            ReshipRequest(change_id=7, payment_token="pm_card_approved"),
-            result_type=ReshipOutcome,
-        )
+        outcome = await reship(handle, 7, "pm_card_approved")
         assert outcome.paid and str(outcome.fee) == "25.00 USD"
         assert outcome.clauses == ("IMA-EDT-2",)
 
@@ -121,15 +131,47 @@ async def test_imalent_returned_parcel_is_reshipped_once_the_customer_pays(
     assert "pay_reshipping_by" in offered.deadlines
 
 
+async def test_a_refund_above_the_orders_own_payment_goes_on_to_the_reshipping_fee(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-2 with the purse: the reshipping fee is a payment of its own, and the provider
+    refunds each payment up to its own capture. An operator giving back everything (the
+    order's 39.80 and the fee's 25.00) is paid on both payments, each under its own key, and
+    nothing is refused."""
+    world = FakeWorld()
+    order_id = f"wf-{uuid.uuid4().hex[:8]}"
+    async with imalent_running(time_env, world, order_id) as handle:
+        await came_back(time_env, handle)
+        paid = await reship(handle, 7, "pm_card_approved")
+        assert paid.paid
+        everything = Money(amount=Decimal("64.80"), currency="USD")
+        refunded = await handle.execute_update(
+            UPDATE_REFUND,
+            OperatorRefund(refund_id="all", amount=everything, reason="goodwill", operator="ops-1"),
+            result_type=OperatorRefunded,
+        )
+        assert refunded.amount == everything and refunded.refunded_total == everything
+        order = await snapshot(handle)
+        assert [str(f.refunded) for f in order.fees] == ["25.00 USD"]
+        await handle.signal(SIGNAL_CARRIER_EVENT, scan("TRK2", TrackingStatus.DELIVERED, 3))
+        result = await handle.result()
+        await record_history(handle, "reshipping_fee_refunded")
+    assert world.refused_refunds == []
+    assert [c for c in world.calls if c.startswith("refund")] == [
+        f"refund:{order_id}:refund:operator:all:39.80 USD",
+        f"refund:{order_id}:refund:operator:all:fee:1:25.00 USD",
+    ]
+    assert world.refunded_on == {"pay_1": Decimal("39.80"), "pay_reshipping_1": Decimal("25.00")}
+    assert str(result.refunded) == "64.80 USD"
+
+
 async def test_imalent_unpaid_reshipping_is_refunded_less_costs_after_14_days(
     time_env: WorkflowEnvironment,
 ) -> None:
     """IMA-EDT-2: no payment within `pay_within`: the items come back less the fee, once."""
     world = FakeWorld()
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
-    async with running_order(
-        time_env, world, order_input(order_id, imalent_shipping_at_once())
-    ) as handle:
+    async with imalent_running(time_env, world, order_id) as handle:
         offer = await came_back(time_env, handle)
         result = await handle.result()  # time skips past the 14 days
         assert offer.pay_reshipping_by is not None
@@ -149,31 +191,17 @@ async def test_a_declined_reshipping_payment_leaves_the_offer_open(
     deadline, and a second payment while the first is still open is refused."""
     world = FakeWorld()
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
-    async with running_order(
-        time_env, world, order_input(order_id, imalent_shipping_at_once())
-    ) as handle:
+    async with imalent_running(time_env, world, order_id) as handle:
         await came_back(time_env, handle)
         world.decline = "insufficient_funds"
-        declined = await handle.execute_update(
-            UPDATE_RESHIP,
-            ReshipRequest(change_id=9, payment_token="pm_card_insufficient_funds"),
-            result_type=ReshipOutcome,
-        )
+        declined = await reship(handle, 9, "pm_card_insufficient_funds")
         assert not declined.paid and declined.decline_code == "insufficient_funds"
         assert (await snapshot(handle)).pay_reshipping_by is not None
         world.decline = None
-        paid = await handle.execute_update(
-            UPDATE_RESHIP,
-            ReshipRequest(change_id=10, payment_token="pm_card_approved"),
-            result_type=ReshipOutcome,
-        )
+        paid = await reship(handle, 10, "pm_card_approved")
         assert paid.paid
         with pytest.raises(WorkflowUpdateFailedError) as again:
-            await handle.execute_update(
-                UPDATE_RESHIP,
-                ReshipRequest(change_id=11, payment_token="pm_card_approved"),
-                result_type=ReshipOutcome,
-            )
+            await reship(handle, 11, "pm_card_approved")
         assert isinstance(again.value.cause, ApplicationError)
         assert again.value.cause.type == "ReshipRefused"
         assert again.value.cause.details == ("IMA-EDT-2",)
@@ -191,9 +219,7 @@ async def test_imalent_parcel_refused_at_customs_is_a_conversation_with_no_fee(
     them, and the order waits for the operator's refund of what is due."""
     world = FakeWorld()
     order_id = f"wf-{uuid.uuid4().hex[:8]}"
-    async with running_order(
-        time_env, world, order_input(order_id, imalent_shipping_at_once())
-    ) as handle:
+    async with imalent_running(time_env, world, order_id) as handle:
         await picked_up(time_env, handle)
         refused = scan("TRK1", TrackingStatus.RETURN_TO_SENDER, 2).model_copy(
             update={"reason": BackReason.CUSTOMS}

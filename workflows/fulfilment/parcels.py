@@ -263,6 +263,7 @@ class Parcels:
                     f"{oid}:capture:reshipping:{n}",
                     decision.clauses,
                     "capture reshipping",
+                    fee=True,
                 )
             await run(
                 StoreActivities.apply_address_change,

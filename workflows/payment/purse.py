@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
     from domain.decisions.payment import operator_refund
     from domain.errors import ErrorType
-    from domain.money import Money
+    from domain.money import FeeCapture, Money
     from domain.orders import OperatorRefund, OperatorRefunded
 
 from workflows.shared.options import MONEY, SHORT, run
@@ -35,6 +35,8 @@ from workflows.shared.refusals import refusal
 
 # A refund asked for when nothing is left to refund is not sent to the provider.
 NOTHING_LEFT = "refund-nothing-left-is-not-sent"
+# A refund above what the order's own payment has left goes on to its fee payments.
+REFUND_BY_PAYMENT = "refund-split-by-payment"
 
 
 async def authorise(
@@ -71,6 +73,7 @@ class Purse:
     def __init__(self, ctx: OrderContext) -> None:
         self._ctx = ctx
         self._in_flight = Money.zero(ctx.policy.currency)
+        self._sending: dict[str, Money] = {}  # refunds sent and not answered, by payment
 
     def captured(self) -> Money:
         return self._ctx.order.captured_amount or Money.zero(self._ctx.policy.currency)
@@ -102,11 +105,21 @@ class Purse:
         return amount
 
     async def capture(
-        self, payment_id: str, amount: Money, key: str, clauses: tuple[str, ...], summary: str
+        self,
+        payment_id: str,
+        amount: Money,
+        key: str,
+        clauses: tuple[str, ...],
+        summary: str,
+        *,
+        fee: bool = False,
     ) -> None:
-        """Take the money of an authorised payment, once under `key`."""
+        """Take the money of an authorised payment, once under `key`: the order's own, or a
+        `fee` paid on a payment of its own (refundable after the order's)."""
         await capture(self._ctx.order_id, payment_id, amount, key, clauses, summary)
         self._ctx.order.captured_amount = self.captured() + amount
+        if fee:
+            self._ctx.order.fees.append(FeeCapture(payment_id=payment_id, captured=amount))
 
     async def refund(
         self,
@@ -119,7 +132,8 @@ class Purse:
     ) -> Money:
         """Give back `asked`, capped at what is refundable (set aside before, `held`), once:
         the ledger and the provider know it by `<order>:refund:<purpose>`. Returns what was
-        refunded; a refund the provider refused raises, with nothing counted."""
+        refunded; a refund the provider refused raises, with nothing counted but the parts on
+        other payments that went through before it."""
         order, zero = self._ctx.order, Money.zero(self._ctx.policy.currency)
         if not (order.captured and order.payment_id and asked.amount > 0) or order.reversed_at:
             return zero
@@ -128,20 +142,68 @@ class Purse:
             if workflow.patched(NOTHING_LEFT):
                 return zero  # all of it was given back already: nothing is sent
             amount = self._in_flight_too(asked)  # a run from before the purse sent it still
-        assert order.payment_id is not None
-        request = RefundPayment(
-            order_id=self._ctx.order_id,
-            payment_id=order.payment_id,
-            amount=amount,
-            idempotency_key=f"{self._ctx.order_id}:refund:{purpose}",
-            clauses=clauses,
-        )
+        sent = zero
         try:
-            await run(PaymentActivities.refund_payment, request, MONEY, f"refund {what}")
+            for payment_id, part, key in self._parts(
+                amount, f"{self._ctx.order_id}:refund:{purpose}"
+            ):
+                request = RefundPayment(
+                    order_id=self._ctx.order_id,
+                    payment_id=payment_id,
+                    amount=part,
+                    idempotency_key=key,
+                    clauses=clauses,
+                )
+                self._sending[payment_id] = self._sent_on(payment_id) + part
+                try:
+                    await run(PaymentActivities.refund_payment, request, MONEY, f"refund {what}")
+                finally:
+                    self._sending[payment_id] = self._sent_on(payment_id) - part
+                self._refunded_on(payment_id, part)
+                sent = sent + part
         finally:
             self._in_flight = self._in_flight - amount
-        order.refunded = self.refunded() + amount
+            if sent.amount > 0:  # a part refused after another went through counts that one
+                order.refunded = self.refunded() + sent
         return amount
+
+    def _sent_on(self, payment_id: str) -> Money:
+        return self._sending.get(payment_id, Money.zero(self._ctx.policy.currency))
+
+    def _refunded_on(self, payment_id: str, part: Money) -> None:
+        for fee in self._ctx.order.fees:
+            if fee.payment_id == payment_id:
+                fee.refunded = (fee.refunded or Money.zero(part.currency)) + part
+                return
+
+    def _parts(self, amount: Money, key: str) -> list[tuple[str, Money, str]]:
+        """`amount` by the payment it is given back on, each part under its own key: the
+        order's own payment (`key`) up to what it has left, then its fee payments in turn
+        (`key:fee:<n>`). The provider refunds each payment up to its own capture only."""
+        order, zero = self._ctx.order, Money.zero(self._ctx.policy.currency)
+        assert order.payment_id is not None
+        whole = [(order.payment_id, amount, key)]
+        if not order.fees:
+            return whole
+        on_fees = sum((f.captured for f in order.fees), zero)
+        back_on_fees = sum((f.refunded or zero for f in order.fees), zero)
+        left_on = [
+            self.captured() - on_fees - (self.refunded() - back_on_fees),
+            *(f.captured - (f.refunded or zero) for f in order.fees),
+        ]
+        payments = [order.payment_id, *(f.payment_id for f in order.fees)]
+        parts: list[tuple[str, Money, str]] = []
+        rest = amount
+        for n, (payment_id, left) in enumerate(zip(payments, left_on, strict=True)):
+            take = max(zero, min(rest, left - self._sent_on(payment_id), key=_amount), key=_amount)
+            if take.amount > 0:
+                parts.append((payment_id, take, key if n == 0 else f"{key}:fee:{n}"))
+                rest = rest - take
+        if len(parts) == 1 and parts[0][0] == order.payment_id:
+            return whole
+        if rest.amount > 0 or not parts or not workflow.patched(REFUND_BY_PAYMENT):
+            return whole  # what a run from before the split sent, all on the order's payment
+        return parts
 
     async def void(
         self, payment_id: str, key: str, clauses: tuple[str, ...] | None = None
