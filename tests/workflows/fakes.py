@@ -59,6 +59,9 @@ class FakeWorld:
     each payment has at the provider, as `confirm_payment` and `void_payment` find it."""
 
     decline: str | None = None
+    declined_tokens: set[str] = field(default_factory=set)  # declined whatever `decline` says
+    # authorisations wait at the provider until this is set
+    authorisations_held: asyncio.Event | None = None
     challenge: bool = False  # authorisations need the customer (3-D Secure, PayPal)
     recent_orders: int = 0
     provider: dict[str, str] = field(default_factory=dict)
@@ -81,6 +84,9 @@ class FakeWorld:
     # Refunds whose key contains one of these are held at the provider until the event is set.
     held_refunds: dict[str, asyncio.Event] = field(default_factory=dict)
     refunds_at_provider: list[str] = field(default_factory=list)  # keys received, in order
+    # Like a provider, each payment refunds up to its own capture only.
+    captured_on: dict[str, Decimal] = field(default_factory=dict)
+    refunded_on: dict[str, Decimal] = field(default_factory=dict)
     card_issue_failures: int = 0  # the card issuer answers 500 to this many calls first
     cards_refused: bool = False  # the card issuer refuses to issue, for good
     labels_refused: bool = False  # the carrier refuses every label, for good
@@ -108,11 +114,17 @@ class FakeWorld:
         @activity.defn(name="authorize_payment")
         async def authorize_payment(request: AuthorizePayment) -> MovementResult:
             self.calls.append(f"authorize:{request.idempotency_key}")
-            payment_id = "pay_" + request.idempotency_key.rsplit(":", 1)[1]
-            if self.decline:
+            # the order's own attempts are pay_<n>; a fee's or a quote's payment is its own
+            attempt = request.idempotency_key.partition(":authorization:")[2]
+            payment_id = "pay_" + (attempt or request.idempotency_key).replace(":", "_")
+            if self.authorisations_held is not None:
+                await self.authorisations_held.wait()
+            if self.decline or request.payment_token in self.declined_tokens:
                 self.provider[payment_id] = "declined"
                 return MovementResult(
-                    payment_id=payment_id, state="declined", decline_code=self.decline
+                    payment_id=payment_id,
+                    state="declined",
+                    decline_code=self.decline or "card_declined",
                 )
             if self.challenge or request.payment_token == "paypal":
                 self.provider[payment_id] = "requires_action"
@@ -164,6 +176,7 @@ class FakeWorld:
                 raise ApplicationError(
                     "the authorisation expired", type="PaymentRejected", non_retryable=True
                 )
+            self.captured_on[request.payment_id] = request.amount.amount
             return MovementResult(payment_id=request.payment_id, state="captured")
 
         @activity.defn(name="send_order_email")
@@ -199,9 +212,13 @@ class FakeWorld:
                     await release.wait()
             # Like the provider's idempotency keys: a key seen before moves no money again.
             done = any(c.startswith(f"refund:{key}:") for c in self.calls)
+            on_payment = self.refunded_on.get(request.payment_id, Decimal(0))
             over = (
                 self.refunds_up_to is not None
                 and self.refunded_total + request.amount.amount > self.refunds_up_to
+            ) or (
+                request.payment_id in self.captured_on
+                and on_payment + request.amount.amount > self.captured_on[request.payment_id]
             )
             if not done and over:
                 self.refused_refunds.append(key)
@@ -210,6 +227,7 @@ class FakeWorld:
                 )
             if not done:
                 self.refunded_total += request.amount.amount
+                self.refunded_on[request.payment_id] = on_payment + request.amount.amount
                 self.calls.append(f"refund:{key}:{request.amount}")
             if self.refund_acts_then_fails > 0:
                 self.refund_acts_then_fails -= 1

@@ -4,6 +4,7 @@ card-ownership refunds (IMA-PAY-1..3, IMA-FRD-1, CRD-DIG-2)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
 from domain.chargebacks import ChargebackDecided, ChargebackDecision
@@ -186,6 +187,48 @@ async def test_a_retry_is_refused_while_no_attempt_has_failed(
         assert clauses == ["IMA-PAY-2"]
         await status_is(handle, OrderStatus.AWAITING_3DS)
         await handle.terminate("test over")
+
+
+async def test_a_retry_sent_while_the_failing_attempt_is_being_decided_takes_its_place(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-PAY-2: the order's page may show the attempt failed before the workflow took the
+    provider's answer in (a worker restarted in between hands the workflow the customer's
+    retry before the answer). A retry sent while the attempt is still with the provider
+    waits for its outcome: declined, the retry is attempt 2, and the order is paid."""
+    world = FakeWorld(declined_tokens={"pm_card_approved"})
+    world.authorisations_held = asyncio.Event()
+    async with running_order(time_env, world, order(held_at_dispatch(preset("imalent")))) as handle:
+
+        async def authorising() -> bool:
+            return any(c.startswith("authorize:") for c in world.calls)
+
+        await wait_for(authorising, within=30)
+        retry = RetryPayment(payment_token="pm_card_2")
+        waiting = await handle.start_update(
+            UPDATE_RETRY_PAYMENT,
+            retry,
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            result_type=PaymentStep,
+        )
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.status is OrderStatus.PENDING_PAYMENT  # accepted, not refused
+        clauses = await refused(
+            handle.execute_update(UPDATE_RETRY_PAYMENT, retry), "PaymentRetryRefused"
+        )
+        assert clauses == ["IMA-PAY-2"]  # one retry waits, a second one is refused
+        world.authorisations_held.set()
+        second = await waiting.result()
+        assert second.attempt == 2
+        await status_is(handle, OrderStatus.PAID)
+        await handle.terminate("test over")
+        await record_history(handle, "payment_retry_while_deciding")
+    oid = handle.id.removeprefix("order-")
+    assert [c for c in world.calls if c.startswith("authorize")] == [
+        f"authorize:{oid}:authorization:1",
+        f"authorize:{oid}:authorization:2",
+    ]
+    assert world.emails.count("payment_failed") == 1
 
 
 async def test_duplicated_and_shuffled_payment_events_have_one_effect(

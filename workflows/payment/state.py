@@ -30,5 +30,6 @@ class PaymentState:
     attempt: int = 0
     step: PaymentStep | None = None
     retry: RetryPayment | None = None
+    retry_waiting: bool = False  # a retry came while the attempt before it was still decided
     card_country: str | None = None
     settled: bool = False

@@ -49,24 +49,46 @@ class Payment:
     def note_event(self, event: PaymentEvent) -> None:
         self.provider.heard(event)
 
-    def check_retry(self) -> None:
-        """Refuse a new attempt unless the last one failed and the policy allows another."""
+    def check_retry(self, *, deciding: bool = True) -> None:
+        """Refuse a new attempt unless the last one failed, or (`deciding`) is still being
+        decided by the provider, and the policy allows another."""
         state = self.state
         decision = payment_retry(self._ctx.policy, state.attempt)
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, ErrorType.PAYMENT_RETRY_REFUSED)
         status = self._ctx.order.status
-        if status is not OrderStatus.PAYMENT_FAILED or state.retry is not None or state.settled:
+        if (
+            not (status is OrderStatus.PAYMENT_FAILED or (deciding and self._deciding()))
+            or state.retry is not None
+            or state.retry_waiting
+            or state.settled
+        ):
             raise refusal(
                 f"the order is {status.value}: there is no failed payment to retry",
                 decision.clauses,
                 ErrorType.PAYMENT_RETRY_REFUSED,
             )
 
+    def _deciding(self) -> bool:
+        """An attempt is with the provider, its answer not yet taken in. The order's page may
+        already show it failed: the answer reached the read model, and the workflow takes it
+        in after the messages that came with it, the customer's retry among them."""
+        return self._ctx.order.status is OrderStatus.PENDING_PAYMENT and self.state.attempt > 0
+
     async def retry(self, request: RetryPayment) -> PaymentStep:
-        """A new attempt after a failed one, with the customer's new payment details."""
-        self.state.retry = request
-        return await self.step_of(self.state.attempt + 1)
+        """A new attempt after a failed one, with the customer's new payment details. Asked
+        while the attempt before it is still decided, it waits for that one's outcome: a
+        failure takes this retry, anything else refuses it."""
+        state = self.state
+        if self._deciding():
+            state.retry_waiting = True
+            try:
+                await workflow.wait_condition(lambda: not self._deciding() or state.settled)
+            finally:
+                state.retry_waiting = False
+            self.check_retry(deciding=False)
+        state.retry = request
+        return await self.step_of(state.attempt + 1)
 
     async def step_of(self, attempt: int) -> PaymentStep:
         state = self.state
