@@ -29,6 +29,8 @@ from domain.money import Money
 from domain.orders import (
     AddressChange,
     CancelRequest,
+    OperatorRefund,
+    OperatorRefunded,
     OrderLine,
     OrderSnapshot,
     OrderWorkflowInput,
@@ -386,3 +388,35 @@ async def test_gift_cards_the_issuer_refuses_for_good_leave_a_task_and_the_order
         await record_history(handle, "gift_cards_refused_beside_a_parcel")
     assert result.status is OrderStatus.COMPLETED
     assert not [e for e in world.events if e.kind == "digital_cards_issued"]
+
+
+async def test_gift_cards_alone_refused_for_good_wait_for_an_operators_refund(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """CRD-DIG-1: an order of gift cards only, the issuer refusing them for good. The order,
+    its money captured, neither fails nor completes on its own: the timeline says so, an
+    operator gets the task of issuing or refunding them, and the order completes once the
+    operator refunds."""
+    world = FakeWorld(cards_refused=True)
+    order = card_order("dig-alone-refused", "100.00")
+    async with running_order(time_env, world, order) as handle:
+        failed = await until(world, "gift_cards_failed")
+        assert "waits for an operator" in failed.summary
+        assert not world.tasks["gift_cards_failed"].closed
+        await handle.execute_update(
+            names.UPDATE_REFUND,
+            OperatorRefund(
+                refund_id="cards",
+                amount=order.total,
+                reason="the card program is suspended",
+                operator="ops-1",
+            ),
+            result_type=OperatorRefunded,
+        )
+        result = await handle.result()
+        await record_history(handle, "gift_cards_refused_alone")
+    assert result.status is OrderStatus.COMPLETED and result.refunded == order.total
+    assert world.tasks["gift_cards_failed"].closed
+    assert [c for c in world.calls if c.startswith("refund")] == [
+        f"refund:{order.order_id}:refund:operator:cards:{order.total}"
+    ]

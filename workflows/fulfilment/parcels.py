@@ -202,7 +202,7 @@ class Parcels:
             (),
             details={"tracking_number": back.tracking_number},
         )
-        return await self._operator_settles(
+        return await self.operator_settles(
             "returned_parcel", f"parcel {back.tracking_number} came back: refund what is due"
         )
 
@@ -220,15 +220,17 @@ class Parcels:
             details=details,
         )
         await ctx.email("parcel_held_at_customs", details, key=back.tracking_number)
-        return await self._operator_settles(
+        return await self.operator_settles(
             "customs_refusal",
             f"parcel {back.tracking_number} refused at customs: talk the duties through with "
             "the customer, then refund what is due",
         )
 
-    async def _operator_settles(self, kind: str, summary: str) -> bool:
+    async def operator_settles(
+        self, kind: str, summary: str, clauses: tuple[str, ...] = ()
+    ) -> bool:
         """An operator's task, and the order waiting until they refund what is due."""
-        await self._ctx.task(kind, summary)
+        await self._ctx.task(kind, summary, clauses)
         refunds = self.state.operator_refunds
         await workflow.wait_condition(lambda: self.state.operator_refunds > refunds)
         await self._ctx.task(kind, closed=True)

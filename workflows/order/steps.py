@@ -24,6 +24,8 @@ from workflows.payment.state import Paid
 
 # Gift cards that fail for good beside the parcels leave a task instead of holding the order.
 CARDS_FAILED = "gift-card-failure-surfaces"
+# An order of gift cards only whose cards fail for good waits for an operator's refund.
+CARDS_ALONE_FAILED = "gift-cards-alone-failure-waits-for-an-operator"
 
 
 async def life(state: OrderState) -> OrderSnapshot:
@@ -105,13 +107,43 @@ async def delivered(state: OrderState) -> bool:
 async def gift_cards_alone(state: OrderState) -> OrderSnapshot:
     """An order of gift cards only: it completes when every card is used or expired."""
     ctx = state.order
-    if not await state.cards.life():
+    try:
+        lived = await state.cards.life()
+    except FailureError as err:
+        if not workflow.patched(CARDS_ALONE_FAILED):
+            raise  # an order that met this before the patch failed as it did
+        return await gift_cards_settled_by_hand(state, err)
+    if not lived:
         return await state.cancels.carry_out()
     await ctx.record(
         "completed",
         OrderStatus.COMPLETED,
         "every gift card was used or has expired",
         state.cards.delivery.expiry_clauses(),
+    )
+    return ctx.order
+
+
+async def gift_cards_settled_by_hand(state: OrderState, err: FailureError) -> OrderSnapshot:
+    """The cards of an order of gift cards only failed for good (the issuer refused them, or
+    their care failed): the timeline says so, an operator is asked to issue them by hand or
+    refund them, and the order, its money captured, waits for the operator's refund."""
+    ctx, clauses = state.order, state.cards.delivery.expiry_clauses()
+    await ctx.record(
+        "gift_cards_failed",
+        None,
+        f"the gift cards could not be issued or kept: {err.cause or err}; the order waits for"
+        " an operator",
+        clauses,
+    )
+    state.cards.given_up()
+    summary = "issue the gift cards by hand, or refund them"
+    await state.parcels.operator_settles("gift_cards_failed", summary, clauses)
+    await ctx.record(
+        "completed",
+        OrderStatus.COMPLETED,
+        f"the gift cards were settled by an operator; {state.money.refunded()} refunded",
+        clauses,
     )
     return ctx.order
 

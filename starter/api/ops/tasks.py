@@ -51,6 +51,7 @@ ACTIONS: dict[str, tuple[str, str, str | None]] = {
     "return_refund_failed": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
     "returned_parcel": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
     "customs_refusal": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
+    "gift_cards_failed": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
     "cancellation_refused": ("GET", "/v1/orders/{order_id}", None),
     "claim": ("POST", "/v1/ops/claims/{ref}/decision", names.UPDATE_DECIDE_CLAIM),
     "claim_refund_failed": ("POST", "/v1/ops/claims/{ref}/decision", names.UPDATE_DECIDE_CLAIM),
