@@ -43,12 +43,19 @@ def chaos_presets(target: Path, cutoff_at: datetime, retry_seconds: float = 60.0
     target.mkdir(parents=True, exist_ok=True)
     for preset in (ROOT / "policies").glob("*.toml"):
         shutil.copy(preset, target / preset.name)
-    demo = (ROOT / "policies" / "demo.toml").read_text()
-    shop = (
-        demo.replace('length = "PT60S"', 'length = "PT5S"')
-        .replace("max_attempts = 3\n", f'max_attempts = 3\nretry_within = "PT{retry_seconds:g}S"\n')
-        .replace('window_after_payment = "PT2M"', 'window_after_payment = "PT30M"')
-    )
+    shop = (ROOT / "policies" / "demo.toml").read_text()
+    for setting, value in (
+        ('length = "PT60S"', 'length = "PT5S"'),
+        ("max_attempts = 3\n", f'max_attempts = 3\nretry_within = "PT{retry_seconds:g}S"\n'),
+        ('window_after_payment = "PT2M"', 'window_after_payment = "PT30M"'),
+        # The invoice's lifetime runs from when the workflow asks for it; a worker restarted
+        # under a backlog can take over a minute to send it, so two minutes is too short for
+        # a customer who pays on sight.
+        ('expires_after = "PT2M"', 'expires_after = "PT10M"'),
+    ):
+        if setting not in shop:
+            raise ValueError(f"the demo preset no longer has {setting.strip()!r}")
+        shop = shop.replace(setting, value)
     (target / f"{CHAOS_SHOP}.toml").write_text(
         shop.replace('merchant = "demo"', f'merchant = "{CHAOS_SHOP}"')
     )

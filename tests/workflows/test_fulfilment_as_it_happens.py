@@ -273,7 +273,9 @@ async def test_web_ui_cancellation_after_pickup_is_refused_and_left_to_an_operat
         await handle.cancel()
 
         async def refusal_recorded() -> bool:
-            return any(e.kind == "cancellation_refused" for e in world.events)
+            return any(e.kind == "cancellation_refused" for e in world.events) and (
+                "cancellation_refused" in world.tasks
+            )
 
         await wait_for(refusal_recorded, within=30)
         assert (await snapshot(handle)).status is OrderStatus.SHIPPED
