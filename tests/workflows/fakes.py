@@ -518,6 +518,18 @@ def scan_of(tracking_number: str, status: Any, at: Any) -> Any:
     )
 
 
+async def opened_task(world: FakeWorld, kind: str) -> OperatorTask:
+    """The operator task of that kind once the workflow has opened it. It is set after the
+    timeline entry that announces it, so a test waits for the task itself."""
+    from tests.integration.harness import wait_for
+
+    async def opened() -> OperatorTask | None:
+        return world.tasks.get(kind)
+
+    task: OperatorTask = await wait_for(opened, within=30)
+    return task
+
+
 async def labelled(handle: WorkflowHandle[Any, Any], count: int) -> Any:
     """Wait until the order has `count` labels; its snapshot then."""
     from domain.orders import OrderSnapshot

@@ -42,6 +42,7 @@ from tests.integration.harness import wait_for
 from tests.workflows.fakes import (
     FakeWorld,
     emailed,
+    opened_task,
     picked_up,
     record_history,
     refused,
@@ -109,16 +110,6 @@ async def until(world: FakeWorld, kind: str) -> Any:
     return await wait_for(seen, within=30)
 
 
-async def task_of(world: FakeWorld, kind: str) -> Any:
-    """The operator task of that kind, once the workflow opened it: it is set right after the
-    timeline entry that announces it, so a test waits for it in its own right."""
-
-    async def opened() -> Any:
-        return world.tasks.get(kind)
-
-    return await wait_for(opened, within=30)
-
-
 async def test_under_500_sar_a_card_is_issued_at_once_and_expires_unused_unrefunded(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -158,7 +149,7 @@ async def test_at_500_sar_nothing_is_issued_until_an_operator_verifies(
     world = FakeWorld()
     async with running_order(time_env, world, card_order("dig-large", "500.00")) as handle:
         await until(world, "digital_verification")
-        task = await task_of(world, "digital_verification")
+        task = await opened_task(world, "digital_verification")
         paid = event(world, "paid").at
         assert task.due_at is not None and task.due_at - paid == timedelta(hours=3)
         await time_env.sleep(timedelta(hours=3, minutes=1))
@@ -387,7 +378,7 @@ async def test_gift_cards_the_issuer_refuses_for_good_leave_a_task_and_the_order
     async with running_order(time_env, world, order) as handle:
         failed = await until(world, "gift_cards_failed")
         assert "card program suspended" in failed.summary
-        task = await task_of(world, "gift_cards_failed")
+        task = await opened_task(world, "gift_cards_failed")
         assert task.summary.startswith("issue the gift cards by hand")
         shipped = await picked_up(time_env, handle)
         at = await time_env.get_current_time()
@@ -413,7 +404,7 @@ async def test_gift_cards_alone_refused_for_good_wait_for_an_operators_refund(
     async with running_order(time_env, world, order) as handle:
         failed = await until(world, "gift_cards_failed")
         assert "waits for an operator" in failed.summary
-        assert not (await task_of(world, "gift_cards_failed")).closed
+        assert not (await opened_task(world, "gift_cards_failed")).closed
         await handle.execute_update(
             names.UPDATE_REFUND,
             OperatorRefund(

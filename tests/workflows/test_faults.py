@@ -20,6 +20,7 @@ from tests.workflows.fakes import (
     FakeWorld,
     emailed,
     labelled,
+    opened_task,
     order_input,
     picked_up,
     record_history,
@@ -121,11 +122,7 @@ async def test_a_label_the_carrier_refuses_for_good_waits_for_a_cancellation_not
         update={"policy": pin_calendar(kwoking, now), "placed_at": now}
     )
     async with running_order(time_env, world, order) as handle:
-
-        async def asked() -> bool:
-            return "label_refused" in world.tasks
-
-        await wait_for(asked, within=30)
+        await opened_task(world, "label_refused")
         assert "cancel the order" in world.tasks["label_refused"].summary
         outcome = await handle.execute_update(
             names.UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome

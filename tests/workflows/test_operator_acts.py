@@ -26,6 +26,7 @@ from tests.integration.harness import wait_for
 from tests.workflows.fakes import (
     FakeWorld,
     clock_at,
+    opened_task,
     order_input,
     picked_up,
     record_history,
@@ -86,10 +87,7 @@ async def test_a_parcel_back_without_a_rule_waits_for_an_operators_refund(
         back = scan_of("TRK1", TrackingStatus.RETURN_TO_SENDER, shipped.shipped_at)
         await handle.signal(SIGNAL_CARRIER_EVENT, back)
 
-        async def task_opened() -> bool:
-            return "returned_parcel" in world.tasks
-
-        await wait_for(task_opened, within=30)
+        await opened_task(world, "returned_parcel")
         status = (await handle.query(QUERY_ORDER, result_type=OrderSnapshot)).status
         assert status is OrderStatus.RETURNED_TO_SENDER
         await handle.execute_update(UPDATE_REFUND, refund("39.80", "back"))

@@ -27,7 +27,14 @@ from domain.policy import Policy
 from domain.status import BackReason, OrderStatus, TrackingStatus
 from tests.domain.helpers import preset
 from tests.integration.harness import wait_for
-from tests.workflows.fakes import FakeWorld, order_input, picked_up, record_history, running_order
+from tests.workflows.fakes import (
+    FakeWorld,
+    opened_task,
+    order_input,
+    picked_up,
+    record_history,
+    running_order,
+)
 from workflows.names import QUERY_ORDER, SIGNAL_CARRIER_EVENT, UPDATE_REFUND, UPDATE_RESHIP
 
 
@@ -226,10 +233,7 @@ async def test_imalent_parcel_refused_at_customs_is_a_conversation_with_no_fee(
         )
         await handle.signal(SIGNAL_CARRIER_EVENT, refused)
 
-        async def task_opened() -> bool:
-            return "customs_refusal" in world.tasks
-
-        await wait_for(task_opened, within=30)
+        await opened_task(world, "customs_refusal")
         now = await snapshot(handle)
         assert now.status is OrderStatus.RETURNED_TO_SENDER and now.pay_reshipping_by is None
         assert now.shipments[0].back_reason is BackReason.CUSTOMS
