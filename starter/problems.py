@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import asyncpg
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starter.api import deps
 from starter.observe import loggable_path
 from starter.problem_kinds import DEFAULT_KIND, KINDS
+from store.db import DATABASE_AWAY
 
 log = structlog.get_logger("orderflow.api")
 
@@ -151,34 +151,35 @@ def install(app: FastAPI) -> None:
         title = KINDS[kind][0]
         return Problem(exc.status_code, title, str(exc.detail), kind=kind).response(request)
 
+    async def _away(request: Request, exc: Exception) -> JSONResponse:
+        log.warning(
+            "database unreachable", path=loggable_path(request.url.path), error=type(exc).__name__
+        )
+        return Problem(
+            503,
+            "Try again shortly",
+            "the order store is unreachable right now; send the same request again to learn "
+            "its one outcome",
+            headers={"Retry-After": "2"},
+        ).response(request)
+
+    # Handlers of these classes answer inside the app; the catch-all below answers from the
+    # outermost middleware, which then re-raises what it caught to the server's error log.
+    for away in DATABASE_AWAY:
+        app.add_exception_handler(away, _away)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if database_away(exc):
-            log.warning("database unreachable", path=loggable_path(request.url.path))
-            return Problem(
-                503,
-                "Try again shortly",
-                "the order store is unreachable right now; send the same request again to "
-                "learn its one outcome",
-                headers={"Retry-After": "2"},
-            ).response(request)
+            return await _away(request, exc)
         log.exception("unexpected error", path=loggable_path(request.url.path))
         return Problem(500, "Internal error", KINDS["internal-error"][2]).response(request)
 
 
 def database_away(exc: BaseException) -> bool:
-    """Whether the request failed because PostgreSQL is away (restarting, unreachable, its
-    connections cut), something a repeat shortly after answers."""
-    away = (
-        OSError,
-        TimeoutError,
-        asyncpg.PostgresConnectionError,
-        asyncpg.InterfaceError,
-        asyncpg.CannotConnectNowError,
-        asyncpg.AdminShutdownError,
-        asyncpg.CrashShutdownError,
-    )
-    return isinstance(exc, away) or isinstance(exc.__cause__, away)
+    """Whether the request failed because PostgreSQL is away, itself or as the cause of the
+    error raised."""
+    return isinstance(exc, DATABASE_AWAY) or isinstance(exc.__cause__, DATABASE_AWAY)
 
 
 async def read_limited(request: Request, limit: int, what: str, field: str | None = None) -> bytes:

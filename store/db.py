@@ -13,6 +13,20 @@ log = structlog.get_logger(__name__)
 # Any constant shared by every orderflow process; it serialises concurrent migrators.
 _MIGRATION_LOCK = 0x0D0E_F10A
 
+# PostgreSQL away (restarting, unreachable, its connections cut): a repeat shortly after is
+# answered. A connection cut in the middle of a statement can leave asyncpg's protocol half-way
+# (`InternalClientError`, "cannot switch to state"); the pool replaces that connection.
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typename in ("json", "jsonb"):

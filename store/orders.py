@@ -200,6 +200,19 @@ async def get_order(pool: asyncpg.Pool, order_id: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+async def parcel_status(
+    conn: asyncpg.Connection | asyncpg.Pool, order_id: str, tracking_number: str
+) -> str | None:
+    """The status the order's record holds for one of its parcels (None: not its parcel)."""
+    status = await conn.fetchval(
+        "SELECT parcel->>'status' FROM orders, jsonb_array_elements(shipments) AS parcel"
+        " WHERE order_id = $1 AND parcel->>'tracking_number' = $2 LIMIT 1",
+        order_id,
+        tracking_number,
+    )
+    return str(status) if status is not None else None
+
+
 async def list_events(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT seq, at, kind, status, summary, clauses, details FROM order_events"

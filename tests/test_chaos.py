@@ -148,9 +148,14 @@ async def test_a_small_chaos_run_ends_clean(tmp_path: Path) -> None:
             smtp_down_at=0.2,
             smtp_down_seconds=15.0,
             tail_seconds=8.0,
-            retry_seconds=20.0,
+            retry_seconds=60.0,
             settle_seconds=300.0,
             folder=tmp_path,
+        )
+    )
+    print(
+        json.dumps(
+            {k: report[k] for k in ("stuck", "timing", "chaos", "webhooks")}, default=str, indent=1
         )
     )
     assert report["verdict"] == {

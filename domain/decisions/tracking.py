@@ -83,3 +83,15 @@ def scan_is_news(status: str) -> bool:
     """A parcel is pre_transit from the moment its label exists: a pre_transit scan tells its
     order nothing. Every other scan (and any status not known here) is delivered."""
     return status != TrackingStatus.PRE_TRANSIT.value
+
+
+def scan_known_after_the_order(status: str, recorded: str | None) -> bool:
+    """Whether a carrier scan arriving after its order's workflow ended is already accounted
+    for, `recorded` being the parcel's status on the order's record (None: a parcel the order
+    never had). Known: the same status again (a carrier repeating its webhook) or one older than
+    the recorded one. Anything else (the parcel moving on, sent back after its delivery, a
+    status not known here, a parcel not the order's) is news an operator must see."""
+    known = {s.value: s for s in TrackingStatus}
+    if recorded not in known or status not in known:
+        return False
+    return status == recorded or TRACKING_RANK[known[status]] < TRACKING_RANK[known[recorded]]

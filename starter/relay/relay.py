@@ -18,13 +18,15 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.decisions.payment import known_after_the_order, wakes_the_order
+from domain.decisions.payment import wakes_the_order
 from domain.decisions.tracking import scan_is_news
 from domain.digital import CardEvent
 from domain.orders import PaymentEvent, TrackingEvent
 from starter.launch import STEP_TIMEOUT, start_order_workflow
 from starter.metrics import RELAYED
-from store import inbox, ledger, orders, returns
+from starter.relay.late import accounted_for
+from store import inbox, orders, returns
+from store.db import DATABASE_AWAY
 from workflows.names import (
     SIGNAL_CARD_EVENT,
     SIGNAL_CARRIER_EVENT,
@@ -159,7 +161,7 @@ class Relay:
             return True
         except RPCError as err:
             return await self._not_signalled(conn, row, err, bound)
-        except (asyncpg.PostgresError, OSError):
+        except (asyncpg.PostgresError, *DATABASE_AWAY):
             raise  # the pass fails and is tried again whole
         except Exception as err:
             # This event's own failure never holds up the events behind it.
@@ -209,7 +211,7 @@ class Relay:
         """Temporal did not take the signal: kept for operators when the workflow is gone,
         tried again later when Temporal is down (False: the pass stops here)."""
         if err.status == RPCStatusCode.NOT_FOUND:
-            if await self._accounted_for(conn, row):
+            if await accounted_for(conn, row):
                 await inbox.mark_informational(conn, row["id"])
                 RELAYED.labels(kind=row["kind"], outcome="informational").inc()
                 return True
@@ -244,16 +246,6 @@ class Relay:
         delay = backoff(row["attempts"])
         await inbox.retry_later(conn, row["id"], error[:1000], delay)
         RELAYED.labels(kind=row["kind"], outcome="retry").inc()
-
-    @staticmethod
-    async def _accounted_for(conn: asyncpg.Connection, row: dict[str, Any]) -> bool:
-        """A payment event late for an order that has ended, telling nothing its ledger does
-        not already hold (a provider retrying, duplicates): kept as informational."""
-        data = row["payload"].get("data") or {}
-        if row["kind"] != "payments" or not row["order_id"] or not data.get("id"):
-            return False
-        states = await ledger.states_of(conn, row["order_id"], str(data["id"]))
-        return known_after_the_order(row["event_type"], states)
 
     @staticmethod
     async def _return_parcel(conn: asyncpg.Connection, row: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from starter.relay import relay
 from starter.relay.relay import Relay
 from store import inbox
 from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, wait_for
+from tests.integration.test_returns_http import delivered_order, scan
 from workflows.names import order_workflow_id
 
 
@@ -168,4 +169,40 @@ async def test_a_late_payment_event_for_an_ended_order_is_informational_unless_i
         f"evt_late_{order_id}": "informational",
         f"evt_reversed_{order_id}": "unmatched",
         f"evt_stranger_{order_id}": "unmatched",
+    }
+
+
+async def test_a_late_carrier_scan_for_an_ended_order_is_informational_unless_it_is_news(
+    system: System, pool: Any
+) -> None:
+    """LIF-3: a carrier repeating its "delivered" scan, or an older scan arriving late, after
+    the order's workflow ended is kept for the record; the parcel sent back after that is put
+    before operators."""
+    order_id, _ = await delivered_order(system)
+    shipments = await pool.fetchval("SELECT shipments FROM orders WHERE order_id = $1", order_id)
+    number = shipments[0]["tracking_number"]
+    assert shipments[0]["status"] == "delivered"
+    handle = system.client.get_workflow_handle(order_workflow_id(order_id))
+    await handle.terminate("the order's workflow ended before its carrier's retries came")
+    late = {
+        f"evt_repeat_{order_id}": "delivered",
+        f"evt_older_{order_id}": "in_transit",
+        f"evt_back_{order_id}": "return_to_sender",
+    }
+    for event_id, status in late.items():
+        await scan(system, number, status, event_id=event_id)
+
+    async def all_handled() -> dict[str, str] | None:
+        rows = await pool.fetch(
+            "SELECT event_id, relay_state FROM webhook_inbox WHERE event_id = ANY($1::text[])",
+            list(late),
+        )
+        states = {r["event_id"]: r["relay_state"] for r in rows}
+        return None if len(states) < 3 or "pending" in states.values() else states
+
+    states = await wait_for(all_handled, within=30)
+    assert states == {
+        f"evt_repeat_{order_id}": "informational",
+        f"evt_older_{order_id}": "informational",
+        f"evt_back_{order_id}": "unmatched",
     }

@@ -37,7 +37,9 @@ async def delivered_order(system: System) -> tuple[str, dict[str, str]]:
     return order_id, mine
 
 
-async def scan(system: System, tracking_number: str, status: str) -> None:
+async def scan(
+    system: System, tracking_number: str, status: str, event_id: str | None = None
+) -> None:
     body = json.dumps(
         {
             "type": "tracking.updated",
@@ -52,7 +54,7 @@ async def scan(system: System, tracking_number: str, status: str) -> None:
     answer = await system.api.post(
         "/v1/webhooks/carriers/sandbox",
         content=body,
-        headers=signed_headers(secret, f"evt_{uuid.uuid4().hex}", body),
+        headers=signed_headers(secret, event_id or f"evt_{uuid.uuid4().hex}", body),
     )
     assert answer.status_code == 200, answer.text
 
