@@ -39,16 +39,29 @@ log = structlog.get_logger("orderflow.worker")
 WORKFLOWS = [OrderWorkflow, ReturnWorkflow, ClaimWorkflow, SubscriptionWorkflow]
 
 
+# Workflow tasks are pure Python under one interpreter lock: working more of them at once
+# adds no throughput, only latency to each. A worker started on a backlog (after a restart,
+# every cached order replays its history) that took the SDK's default of 100 would hold each
+# task for seconds, past its 10 s timeout, and the server would hand the task out again with
+# its replay wasted. Beyond the slots, tasks wait at the server, where no timeout runs yet.
+WORKFLOW_TASK_SLOTS: int = Settings.model_fields["worker_workflow_task_slots"].default
+
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).
 WORKER_OPTIONS: dict[str, Any] = dict(
     max_concurrent_activities=100,
+    max_concurrent_workflow_tasks=WORKFLOW_TASK_SLOTS,
     # On SIGTERM, activities in flight get this long to finish before they are cancelled.
     graceful_shutdown_timeout=timedelta(seconds=15),
 )
 
 
 def build_worker(
-    client: Client, activities: Activities, task_queue: str, *, sandboxed: bool = True
+    client: Client,
+    activities: Activities,
+    task_queue: str,
+    *,
+    sandboxed: bool = True,
+    workflow_task_slots: int = WORKFLOW_TASK_SLOTS,
 ) -> Worker:
     return Worker(
         client,
@@ -56,7 +69,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=workflow_runner(sandboxed),
-        **WORKER_OPTIONS,
+        **{**WORKER_OPTIONS, "max_concurrent_workflow_tasks": workflow_task_slots},
     )
 
 
@@ -123,7 +136,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         refresh = asyncio.create_task(gauges.run())
         stack.callback(refresh.cancel)
         worker = build_worker(
-            client, activities, settings.temporal_task_queue, sandboxed=settings.workflow_sandbox
+            client,
+            activities,
+            settings.temporal_task_queue,
+            sandboxed=settings.workflow_sandbox,
+            workflow_task_slots=settings.worker_workflow_task_slots,
         )
         log.info(
             "worker started",
@@ -131,6 +148,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             temporal=settings.temporal_address,
             namespace=settings.temporal_namespace,
             workflow_sandbox=settings.workflow_sandbox,
+            workflow_task_slots=settings.worker_workflow_task_slots,
             metrics=settings.worker_metrics_address or None,
             tracing=tracer is not None,
         )

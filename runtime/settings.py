@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    worker_workflow_task_slots: int = Field(
+        10,
+        ge=2,
+        description=(
+            "workflow tasks one worker process works at once; the tasks beyond wait at the "
+            "server, where their timeout has not started (docs/performance.md)"
+        ),
+    )
+
     database_url: str = "postgresql://orderflow@127.0.0.1:5433/orderflow"
     database_pool_size: int = 10
 

@@ -77,3 +77,33 @@ def test_precompiled_workflow_modules_are_not_compiled_again_per_run(
     shutil.rmtree(package)
     for name in [m for m in sys.modules if m.split(".")[0] == "shopflows"]:
         del sys.modules[name]
+
+
+async def test_the_worker_works_as_many_workflow_tasks_at_once_as_its_setting(
+    dev_env: Any,
+) -> None:
+    """A worker takes at most `ORDERFLOW_WORKER_WORKFLOW_TASK_SLOTS` workflow tasks at once
+    (10 unless set; fewer than 2 refused, the SDK needs one for its sticky queue), leaving
+    the rest waiting at the server, not past their timeout inside the process."""
+    import pydantic
+    import pytest
+
+    from runtime.settings import Settings
+    from worker import build_worker
+
+    stub: Any = object()
+    activities = build_activities(stub, stub, stub, stub, "", issuer=stub, sealer=stub)
+    default = Settings(_env_file=None)  # type: ignore[call-arg]
+    built = build_worker(dev_env.client, activities, "slots-default")
+    assert built.config()["max_concurrent_workflow_tasks"] == default.worker_workflow_task_slots
+    assert default.worker_workflow_task_slots == 10
+    set_to = Settings(_env_file=None, worker_workflow_task_slots=4)  # type: ignore[call-arg]
+    built = build_worker(
+        dev_env.client,
+        activities,
+        "slots-set",
+        workflow_task_slots=set_to.worker_workflow_task_slots,
+    )
+    assert built.config()["max_concurrent_workflow_tasks"] == 4
+    with pytest.raises(pydantic.ValidationError, match="worker_workflow_task_slots"):
+        Settings(_env_file=None, worker_workflow_task_slots=1)  # type: ignore[call-arg]
