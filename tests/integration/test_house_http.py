@@ -204,7 +204,12 @@ async def test_an_operator_refund_the_provider_refuses_is_a_502_and_the_order_go
             assert "refund above what was captured" in refused["detail"]
             again = assert_problem(await system.api.post(path, headers=keyed, json=body), 502)
             assert again["detail"] == refused["detail"]
-            statuses = [e.status.value for e in world.events if e.status is not None]
-            assert statuses[-1] == "paid"
+            timeline = [
+                (e.at.isoformat(), e.kind, e.status, e.summary)
+                for e in world.events
+                if e.order_id == order_id
+            ]
+            statuses = [status for _, _, status, _ in timeline if status is not None]
+            assert statuses[-1] == "paid", timeline
     assert world.refused_refunds == [f"{order_id}:refund:operator:goodwill-refused"]
     assert not [c for c in world.calls if c.startswith("refund:")]
