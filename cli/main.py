@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli import credentials, demo
+from cli import credentials, database, demo
 from cli.api import Api, api_of, cli_settings, configured, out
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.add_typer(webhooks, name="webhooks")
 app.add_typer(stock, name="stock")
 app.add_typer(credentials.app, name="operators")
 app.command(name="demo")(demo.demo)
+app.command(name="migrate")(database.migrate_schema)
 
 
 @app.callback()

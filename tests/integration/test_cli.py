@@ -72,3 +72,25 @@ async def test_lists_answer_for_scripts(system: System, args: list[str]) -> None
     listed = await orderflow(system, "--json", *args, key=OPERATOR_KEY)
     assert listed.exit_code == 0, listed.output
     assert set(json.loads(listed.output)) == {"items", "next_cursor"}
+
+
+async def test_migrate_brings_a_new_database_up_to_date_once(postgres: Any) -> None:
+    """`orderflow migrate` (the deployment's migrations job) applies every migration to an
+    empty database, then finds nothing left to apply; the schema is the one the processes use."""
+    import asyncpg
+
+    url = postgres.create_database(f"orderflow_migrate_{uuid.uuid4().hex[:8]}")
+    runner = CliRunner()
+    env = {"ORDERFLOW_DATABASE_URL": url}
+    first = await asyncio.to_thread(runner.invoke, app, ["migrate"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "migrations applied: 001_initial" in first.output
+    again = await asyncio.to_thread(runner.invoke, app, ["migrate"], env=env)
+    assert again.exit_code == 0 and "the schema is up to date" in again.output
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM orders") == 0
+        applied = await conn.fetchval("SELECT count(*) FROM schema_migrations")
+        assert applied == len(first.output.split(":", 1)[1].split(","))
+    finally:
+        await conn.close()

@@ -47,6 +47,16 @@ async def test_the_api_measures_latency_by_route_template(system: System) -> Non
     assert 'route="/v1/orders",status="201"' in text
 
 
+def _slots(text: str, which: str) -> int | None:
+    """The workflow worker's `temporal_worker_task_slots_<which>` gauge, if served."""
+    found = re.search(
+        rf'^temporal_worker_task_slots_{which}\{{[^}}]*worker_type="WorkflowWorker"[^}}]*\}} (\d+)',
+        text,
+        re.MULTILINE,
+    )
+    return int(found.group(1)) if found else None
+
+
 async def test_the_worker_serves_the_sdks_metrics_and_orderflows_gauges(
     system: System, tmp_path: Path
 ) -> None:
@@ -62,6 +72,7 @@ async def test_the_worker_serves_the_sdks_metrics_and_orderflows_gauges(
         "ORDERFLOW_WORKER_METRICS_ADDRESS": f"127.0.0.1:{port}",
         "ORDERFLOW_METRICS_REFRESH_SECONDS": "0.5",
         "ORDERFLOW_WORKFLOW_SANDBOX": "false",
+        "ORDERFLOW_WORKER_WORKFLOW_TASK_SLOTS": "6",
         "ORDERFLOW_LOG_JSON": "true",
     }
     log = (tmp_path / "worker.log").open("wb")
@@ -77,13 +88,17 @@ async def test_the_worker_serves_the_sdks_metrics_and_orderflows_gauges(
             except httpx.HTTPError:
                 return None
             ready = "orderflow_orders{" in text and "temporal_worker_start" in text
-            return text if ready else None
+            return text if ready and _slots(text, "available") is not None else None
 
         text = await wait_for(scraped, within=60)
         assert re.search(r'orderflow_orders\{[^}]*status="', text)
         assert re.search(r'orderflow_payment_movements\{[^}]*movement="authorization"', text)
         assert "orderflow_webhooks_oldest_pending_seconds" in text
         assert "temporal_request_total" in text or "temporal_long_request_total" in text
+        # What the worker autoscaler reads (deploy/kubernetes): the workflow task slots, as
+        # many as the setting gives this worker.
+        used, available = _slots(text, "used"), _slots(text, "available")
+        assert used is not None and available is not None and used + available == 6, text
     finally:
         worker.terminate()
         await asyncio.wait_for(worker.wait(), timeout=30)
