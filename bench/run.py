@@ -32,6 +32,7 @@ from runtime.postgres import free_port
 from runtime.settings import Settings
 from runtime.temporal import data_converter
 from sandbox.webhooks import signed_headers
+from worker import WORKER_OPTIONS
 
 FLOOR_QUEUE = "bench-floor"
 # The worker keeps this many workflows in its cache (the Python SDK's default).
@@ -44,7 +45,7 @@ class BenchConfig:
     concurrency: int = 50
     webhook_seconds: float = 10.0
     webhook_concurrency: int = 32
-    webhook_rate: float = 100.0  # offered rate of the latency run, per second
+    webhook_rate: float = 500.0  # offered rate of the latency run, per second
     at_rest: int = 2000
     return_window_seconds: float = 1.0
     tracking_step_seconds: float = 0.2
@@ -255,7 +256,8 @@ class Bench:
                 k: str(v) if isinstance(v, Path) else v for k, v in asdict(self.config).items()
             },
             "worker_settings": {
-                "max_concurrent_activities": 100,
+                "max_concurrent_activities": WORKER_OPTIONS["max_concurrent_activities"],
+                "max_concurrent_workflow_tasks": WORKER_OPTIONS["max_concurrent_workflow_tasks"],
                 "max_cached_workflows": WORKFLOW_CACHE,
                 "workflow_sandbox": self.config.workflow_sandbox,
             },

@@ -74,3 +74,45 @@ def history_cost(history: WorkflowHistory) -> dict[str, Any]:
         "updates": kinds.get("workflow_execution_update_accepted_event_attributes", 0),
         "upserts": kinds.get("upsert_workflow_search_attributes_event_attributes", 0),
     }
+
+
+# The goals the bench is read against, fixed before any run (docs/performance.md): the
+# worker near the engine's floor, a compact history, a webhook door near the bare endpoint.
+GOALS: dict[str, tuple[str, float]] = {
+    "worker_cpu_to_floor": ("<=", 1.2),
+    "engine_cpu_to_full_floor": (">=", 0.9),
+    "events_per_order": ("<=", 56),
+    "payload_to_floor": ("<=", 2.0),
+    "webhook_ratio": (">=", 0.8),
+    "webhook_p99_ms": ("<=", 20.0),
+}
+
+
+def goal_figures(results: dict[str, Any]) -> dict[str, float | None]:
+    """Each goal's figure from one run's results (None where the run did not measure it).
+    CPU per order: the lifecycle's worker against the full floor's (the same history shape),
+    and the engine side (Temporal and the worker) of the full floor over the lifecycle's."""
+    life = results["lifecycle"]["cpu_ms_per_order"]
+    floor = results["full_floor"]["cpu_ms_per_order"]
+    history, hooks = results["history"], results.get("webhooks")
+    engine = life.get("temporal", 0.0) + life.get("worker", 0.0)
+    return {
+        "worker_cpu_to_floor": ratio(life.get("worker", 0.0), floor.get("floor", 0.0)),
+        "engine_cpu_to_full_floor": ratio(
+            floor.get("temporal", 0.0) + floor.get("floor", 0.0), engine
+        ),
+        "events_per_order": history["order"]["events"],
+        "payload_to_floor": ratio(
+            history["order"]["payload_bytes"], history["floor"]["payload_bytes"]
+        ),
+        "webhook_ratio": hooks["throughput_ratio"] if hooks else None,
+        "webhook_p99_ms": hooks["intake_at_rate"]["p99_ms"] if hooks else None,
+    }
+
+
+def met(goal: str, figure: float | None) -> bool | None:
+    """Whether `figure` meets the goal (None when not measured)."""
+    if figure is None:
+        return None
+    sense, bound = GOALS[goal]
+    return figure <= bound if sense == "<=" else figure >= bound

@@ -22,4 +22,6 @@ def migrate_schema() -> None:
     """Apply the database migrations not applied yet, then exit (0 when the schema is up to
     date)."""
     applied = asyncio.run(_migrate(cli_settings().database_url))
-    out.print(f"migrations applied: {', '.join(applied)}" if applied else "the schema is up to date")
+    out.print(
+        f"migrations applied: {', '.join(applied)}" if applied else "the schema is up to date"
+    )

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
+from bench.__main__ import table
 from bench.run import BenchConfig, Measured, _combined, run_bench
-from bench.stats import history_cost, latency_summary, percentile, ratio
+from bench.stats import GOALS, goal_figures, history_cost, latency_summary, met, percentile, ratio
 from tests.paths import HISTORIES
 
 
@@ -72,3 +73,44 @@ async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
     assert hooks["intake_at_rate"]["count"] == 20 and hooks["relay_drained_seconds"] >= 0
     rest = results["at_rest"]
     assert rest["orders"] == 4 and set(rest["rss_mb"]) == {"0", "4"}
+    # Every goal has its figure from this run, and the printed table names each goal.
+    figures = goal_figures(results)
+    assert set(figures) == set(GOALS) and None not in figures.values()
+    assert figures["events_per_order"] == order["events"]
+    printed = "\n".join(str(cell) for column in table(results).columns for cell in column._cells)
+    assert "<= 1.2" in printed and ">= 0.9" in printed and "<= 56" in printed
+    assert "0.85" not in printed
+
+
+def test_the_goals_are_read_from_the_run_as_the_issue_fixes_them() -> None:
+    """The worker's CPU against the full floor's worker, the engine side of the full floor
+    over the lifecycle's, the history against 56 events and twice the floor's payload, and
+    the webhook door against the bare endpoint and 20 ms."""
+    results = {
+        "lifecycle": {"cpu_ms_per_order": {"temporal": 140.0, "worker": 120.0, "api": 30.0}},
+        "full_floor": {"cpu_ms_per_order": {"temporal": 120.0, "floor": 100.0}},
+        "history": {
+            "order": {"events": 60, "payload_bytes": 9000},
+            "floor": {"events": 54, "payload_bytes": 4000},
+        },
+        "webhooks": {"throughput_ratio": 0.85, "intake_at_rate": {"p99_ms": 25.0}},
+    }
+    figures = goal_figures(results)
+    assert figures == {
+        "worker_cpu_to_floor": 1.2,
+        "engine_cpu_to_full_floor": ratio(220.0, 260.0),
+        "events_per_order": 60,
+        "payload_to_floor": 2.25,
+        "webhook_ratio": 0.85,
+        "webhook_p99_ms": 25.0,
+    }
+    verdicts = {goal: met(goal, figure) for goal, figure in figures.items()}
+    assert verdicts == {
+        "worker_cpu_to_floor": True,  # at the bound
+        "engine_cpu_to_full_floor": False,  # 0.85
+        "events_per_order": False,
+        "payload_to_floor": False,
+        "webhook_ratio": True,
+        "webhook_p99_ms": False,
+    }
+    assert met("webhook_ratio", None) is None
