@@ -46,6 +46,10 @@ WORKFLOWS = [OrderWorkflow, ReturnWorkflow, ClaimWorkflow, SubscriptionWorkflow]
 # its replay wasted. Beyond the slots, tasks wait at the server, where no timeout runs yet.
 WORKFLOW_TASK_SLOTS: int = Settings.model_fields["worker_workflow_task_slots"].default
 
+# Each cached run holds its own sandboxed copy of the workflow modules (about 0.8 MB); a
+# worker's memory limit is sized on this (docs/performance.md).
+CACHED_WORKFLOWS: int = Settings.model_fields["worker_cached_workflows"].default
+
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).
 WORKER_OPTIONS: dict[str, Any] = dict(
     max_concurrent_activities=100,
@@ -62,6 +66,7 @@ def build_worker(
     *,
     sandboxed: bool = True,
     workflow_task_slots: int = WORKFLOW_TASK_SLOTS,
+    cached_workflows: int = CACHED_WORKFLOWS,
 ) -> Worker:
     return Worker(
         client,
@@ -69,6 +74,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=workflow_runner(sandboxed),
+        max_cached_workflows=cached_workflows,
         **{**WORKER_OPTIONS, "max_concurrent_workflow_tasks": workflow_task_slots},
     )
 
@@ -141,6 +147,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             settings.temporal_task_queue,
             sandboxed=settings.workflow_sandbox,
             workflow_task_slots=settings.worker_workflow_task_slots,
+            cached_workflows=settings.worker_cached_workflows,
         )
         log.info(
             "worker started",
@@ -149,6 +156,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             namespace=settings.temporal_namespace,
             workflow_sandbox=settings.workflow_sandbox,
             workflow_task_slots=settings.worker_workflow_task_slots,
+            cached_workflows=settings.worker_cached_workflows,
             metrics=settings.worker_metrics_address or None,
             tracing=tracer is not None,
         )

@@ -127,6 +127,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    worker_cached_workflows: int = Field(
+        1000,
+        ge=0,
+        description=(
+            "workflow runs one worker process keeps in memory between their tasks (the SDK's "
+            "default); each costs about 0.8 MB with the sandbox, and one evicted replays its "
+            "history on its next task (docs/performance.md)"
+        ),
+    )
+
     database_url: str = "postgresql://orderflow@127.0.0.1:5433/orderflow"
     database_pool_size: int = 10
 

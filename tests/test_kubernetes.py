@@ -194,3 +194,20 @@ def test_the_temporal_chart_values_run_the_tested_release_on_postgresql_with_mtl
     created = [n["name"] for n in values["server"]["config"]["namespaces"]["namespace"]]
     assert config["ORDERFLOW_TEMPORAL_NAMESPACE"] in created
     assert config["ORDERFLOW_TEMPORAL_ADDRESS"].startswith("temporal-frontend.temporal.svc")
+
+
+# Measured by `make bench` (docs/performance.md, "Orders at rest"): a worker's RSS at start and
+# per cached workflow run, with the sandbox.
+WORKER_START_MB, PER_CACHED_RUN_MB = 210, 0.85
+
+
+def test_the_worker_memory_limit_holds_its_workflow_cache() -> None:
+    """A worker whose cache outgrows its memory limit is killed by the kernel, with every
+    order it held to replay: the limit holds the start-up memory and the cache the settings
+    give, as measured."""
+    config = named("ConfigMap")["orderflow-config"]["data"]
+    cached = int(config["ORDERFLOW_WORKER_CACHED_WORKFLOWS"])
+    worker = named("Deployment")["orderflow-worker"]["spec"]["template"]["spec"]["containers"][0]
+    limit = worker["resources"]["limits"]["memory"]
+    limit_mb = int(limit.removesuffix("Gi")) * 1024 if limit.endswith("Gi") else int(limit[:-2])
+    assert limit_mb >= WORKER_START_MB + cached * PER_CACHED_RUN_MB

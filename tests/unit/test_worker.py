@@ -105,5 +105,8 @@ async def test_the_worker_works_as_many_workflow_tasks_at_once_as_its_setting(
         workflow_task_slots=set_to.worker_workflow_task_slots,
     )
     assert built.config()["max_concurrent_workflow_tasks"] == 4
+    assert built.config()["max_cached_workflows"] == default.worker_cached_workflows == 1000
+    cached = build_worker(dev_env.client, activities, "slots-cache", cached_workflows=500)
+    assert cached.config()["max_cached_workflows"] == 500
     with pytest.raises(pydantic.ValidationError, match="worker_workflow_task_slots"):
         Settings(_env_file=None, worker_workflow_task_slots=1)  # type: ignore[call-arg]
