@@ -4,6 +4,7 @@ in time as a 503 that is safe to repeat."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import timedelta
@@ -95,9 +96,19 @@ async def run_update(
         arg = arg.model_copy(update={"operator": acting(request, arg.operator)})
     timeout = timedelta(seconds=deps.settings(request).update_timeout_seconds)
     try:
-        return await handle.execute_update(
-            name, arg, id=id, result_type=result_type, rpc_timeout=timeout
-        )
+        for attempt in range(NOT_READY_TRIES):
+            try:
+                return await handle.execute_update(
+                    name, arg, id=id, result_type=result_type, rpc_timeout=timeout
+                )
+            except RPCError as err:
+                if not not_ready(err) or attempt == NOT_READY_TRIES - 1:
+                    raise
+                # The update met the workflow between two states (its task failed or timed
+                # out, or the run was closing) and was not admitted: asked again, it meets
+                # the workflow as it is now, or learns that it has ended.
+                log.info("update met the workflow not ready; asked again", update=name)
+                await asyncio.sleep(0.1 * (attempt + 1))
     except WorkflowUpdateRPCTimeoutOrCancelledError as err:
         log.warning("update not answered in time", update=name)
         raise Problem(
@@ -121,6 +132,18 @@ async def run_update(
             "the order service is unreachable right now; nothing was changed",
             headers={"Retry-After": "5"},
         ) from err
+
+
+# Tries of an update the server could not admit because the workflow was not ready for it.
+NOT_READY_TRIES = 4
+
+
+def not_ready(err: RPCError) -> bool:
+    """The server's answer that the workflow could not take the update at that moment
+    (`WorkflowNotReadyFailure`): nothing was admitted, and the same update may be sent again."""
+    return err.status == RPCStatusCode.FAILED_PRECONDITION and any(
+        detail.type_url.endswith("WorkflowNotReadyFailure") for detail in err.grpc_status.details
+    )
 
 
 def _refusal(cause: BaseException | None, name: str, refused_status: int) -> Problem | None:
