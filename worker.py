@@ -74,8 +74,11 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities.all(),
         workflow_runner=workflow_runner(sandboxed),
-        max_cached_workflows=cached_workflows,
-        **{**WORKER_OPTIONS, "max_concurrent_workflow_tasks": workflow_task_slots},
+        **WORKER_OPTIONS
+        | {
+            "max_concurrent_workflow_tasks": workflow_task_slots,
+            "max_cached_workflows": cached_workflows,
+        },
     )
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from bench.progress import run_with_progress
 from bench.run import BenchConfig, run_bench
-from bench.stats import GOALS, goal_figures, met
+from bench.stats import GOALS, engine_ms, goal_figures, met
 from runtime.devstack import ROOT
 
 
@@ -61,8 +61,8 @@ def table(results: dict[str, Any]) -> Table:
     )
     out.add_row(
         "engine CPU ms per order, Temporal + worker (full floor's / orderflow's)",
-        f"{ours.get('temporal', 0.0) + ours.get('worker', 0.0):.1f}",
-        f"{theirs.get('temporal', 0.0) + theirs.get('floor', 0.0):.1f}",
+        f"{engine_ms(ours, 'worker'):.1f}",
+        f"{engine_ms(theirs, 'floor'):.1f}",
         f"{figures['engine_cpu_to_full_floor']:.2f}",
         target("engine_cpu_to_full_floor", figures),
     )

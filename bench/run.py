@@ -32,11 +32,9 @@ from runtime.postgres import free_port
 from runtime.settings import Settings
 from runtime.temporal import data_converter
 from sandbox.webhooks import signed_headers
-from worker import WORKER_OPTIONS
+from worker import CACHED_WORKFLOWS, WORKER_OPTIONS
 
 FLOOR_QUEUE = "bench-floor"
-# The worker keeps this many workflows in its cache (the Python SDK's default).
-WORKFLOW_CACHE = 1000
 
 
 @dataclass
@@ -258,7 +256,7 @@ class Bench:
             "worker_settings": {
                 "max_concurrent_activities": WORKER_OPTIONS["max_concurrent_activities"],
                 "max_concurrent_workflow_tasks": WORKER_OPTIONS["max_concurrent_workflow_tasks"],
-                "max_cached_workflows": WORKFLOW_CACHE,
+                "max_cached_workflows": CACHED_WORKFLOWS,
                 "workflow_sandbox": self.config.workflow_sandbox,
             },
             "lifecycle": measured["lifecycle"],
@@ -510,7 +508,7 @@ class Bench:
         """Orders paid and waiting for tomorrow's dispatch slot (a durable timer each): the
         worker's memory as they pile up, within its workflow cache and beyond."""
         total, worker = self.config.at_rest, psutil.Process(self.pid("worker"))
-        checkpoints = sorted({min(total, WORKFLOW_CACHE), total})
+        checkpoints = sorted({min(total, CACHED_WORKFLOWS), total})
         rss = {0: worker.memory_info().rss}
         placed, before, started = 0, self.cpu_seconds(), time.perf_counter()
 

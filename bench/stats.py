@@ -88,6 +88,11 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 
 
+def engine_ms(cpu_ms_per_order: dict[str, float], worker: str) -> float:
+    """CPU per order on the engine side: the Temporal server and the named worker process."""
+    return cpu_ms_per_order.get("temporal", 0.0) + cpu_ms_per_order.get(worker, 0.0)
+
+
 def goal_figures(results: dict[str, Any]) -> dict[str, float | None]:
     """Each goal's figure from one run's results (None where the run did not measure it).
     CPU per order: the lifecycle's worker against the full floor's (the same history shape),
@@ -95,12 +100,9 @@ def goal_figures(results: dict[str, Any]) -> dict[str, float | None]:
     life = results["lifecycle"]["cpu_ms_per_order"]
     floor = results["full_floor"]["cpu_ms_per_order"]
     history, hooks = results["history"], results.get("webhooks")
-    engine = life.get("temporal", 0.0) + life.get("worker", 0.0)
     return {
         "worker_cpu_to_floor": ratio(life.get("worker", 0.0), floor.get("floor", 0.0)),
-        "engine_cpu_to_full_floor": ratio(
-            floor.get("temporal", 0.0) + floor.get("floor", 0.0), engine
-        ),
+        "engine_cpu_to_full_floor": ratio(engine_ms(floor, "floor"), engine_ms(life, "worker")),
         "events_per_order": history["order"]["events"],
         "payload_to_floor": ratio(
             history["order"]["payload_bytes"], history["floor"]["payload_bytes"]

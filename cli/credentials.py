@@ -3,40 +3,24 @@ database is reachable, as whoever administers the shop)."""
 
 from __future__ import annotations
 
-import asyncio
 import getpass
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import asyncpg
 import typer
 from rich.table import Table
 
-from cli.api import cli_settings, err, out
+from cli.api import err, out
+from cli.database import with_database
 from store import operators
-from store.db import create_pool, migrate
 
 app = typer.Typer(help="Create, list and revoke operators' credentials.", no_args_is_help=True)
-T = TypeVar("T")
-
-
-def _with_pool(work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    async def run() -> T:
-        pool = await create_pool(cli_settings().database_url, max_size=2)
-        try:
-            await migrate(pool)
-            return await work(pool)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
 
 
 @app.command()
 def create(name: str) -> None:
     """A new credential for NAME, printed once: only its hash is kept."""
     try:
-        secret = _with_pool(lambda pool: operators.create(pool, name, getpass.getuser()))
+        secret = with_database(lambda pool: operators.create(pool, name, getpass.getuser()))
     except operators.OperatorExists:
         err.print(f"[red]{name} already has a credential[/]: revoke it first")
         raise typer.Exit(1) from None
@@ -47,7 +31,7 @@ def create(name: str) -> None:
 @app.command()
 def revoke(name: str) -> None:
     """Revoke NAME's credential at once."""
-    if not _with_pool(lambda pool: operators.revoke(pool, name)):
+    if not with_database(lambda pool: operators.revoke(pool, name)):
         err.print(f"[red]{name} has no live credential[/]")
         raise typer.Exit(1)
     out.print(f"{name}: revoked")
@@ -56,7 +40,7 @@ def revoke(name: str) -> None:
 @app.command("list")
 def list_operators() -> None:
     """Operators, when their credential was made and last used, and whether it is revoked."""
-    rows: list[dict[str, Any]] = _with_pool(operators.all_operators)
+    rows: list[dict[str, Any]] = with_database(operators.all_operators)
     table = Table("name", "key", "created", "by", "last used", "revoked")
     for row in rows:
         table.add_row(

@@ -9,6 +9,7 @@ tests run, on PostgreSQL, with mutual TLS."""
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import subprocess
@@ -32,14 +33,16 @@ NOT_MANIFESTS = {"kustomization.yaml", "temporal-values.yaml"}
 KUBERNETES = "1.31.0"
 
 
-def manifests() -> list[tuple[Path, dict[str, Any]]]:
-    return [
+@functools.cache
+def manifests() -> tuple[tuple[Path, dict[str, Any]], ...]:
+    """Every document of every manifest, read once."""
+    return tuple(
         (path, doc)
         for path in sorted(FOLDER.glob("*.yaml"))
         if path.name not in NOT_MANIFESTS
         for doc in yaml.safe_load_all(path.read_text())
         if doc
-    ]
+    )
 
 
 def named(kind: str) -> dict[str, dict[str, Any]]:
