@@ -46,8 +46,8 @@ WORKFLOWS = [OrderWorkflow, ReturnWorkflow, ClaimWorkflow, SubscriptionWorkflow]
 # its replay wasted. Beyond the slots, tasks wait at the server, where no timeout runs yet.
 WORKFLOW_TASK_SLOTS: int = Settings.model_fields["worker_workflow_task_slots"].default
 
-# Each cached run holds its own sandboxed copy of the workflow modules (about 0.8 MB); a
-# worker's memory limit is sized on this (docs/performance.md).
+# About 0.19 MB a cached run, 0.8 MB in the sandbox (which gives each run its own copy of
+# the workflow modules); a worker's memory limit is sized on this (docs/performance.md).
 CACHED_WORKFLOWS: int = Settings.model_fields["worker_cached_workflows"].default
 
 # The settings every orderflow worker runs with (the benchmarks' engine floor uses them too).

@@ -111,10 +111,11 @@ class Settings(BaseSettings):
         4 * 1024 * 1024, gt=0, description="the largest codec request taken (413 above it)"
     )
     workflow_sandbox: bool = Field(
-        True,
+        False,
         description=(
-            "run workflow code in the SDK's sandbox (guards against non-deterministic calls; "
-            "costs worker CPU on every workflow run and payload, see docs/performance.md)"
+            "run workflow code in the SDK's sandbox, which stops a non-deterministic call where "
+            "it is made; the tests always do, and a worker without it spends about 40% less "
+            "CPU per order and 1/6 of the memory per cached order (docs/performance.md)"
         ),
     )
 

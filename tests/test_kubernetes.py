@@ -200,8 +200,9 @@ def test_the_temporal_chart_values_run_the_tested_release_on_postgresql_with_mtl
 
 
 # Measured by `make bench` (docs/performance.md, "Orders at rest"): a worker's RSS at start and
-# per cached workflow run, with the sandbox.
-WORKER_START_MB, PER_CACHED_RUN_MB = 210, 0.85
+# per cached workflow run, without the sandbox and with it (ORDERFLOW_WORKFLOW_SANDBOX).
+WORKER_START_MB = {False: 140, True: 210}
+PER_CACHED_RUN_MB = {False: 0.2, True: 0.85}
 
 
 def test_the_worker_memory_limit_holds_its_workflow_cache() -> None:
@@ -210,7 +211,9 @@ def test_the_worker_memory_limit_holds_its_workflow_cache() -> None:
     give, as measured."""
     config = named("ConfigMap")["orderflow-config"]["data"]
     cached = int(config["ORDERFLOW_WORKER_CACHED_WORKFLOWS"])
+    default = str(Settings.model_fields["workflow_sandbox"].default).lower()
+    sandboxed = config.get("ORDERFLOW_WORKFLOW_SANDBOX", default) == "true"
     worker = named("Deployment")["orderflow-worker"]["spec"]["template"]["spec"]["containers"][0]
     limit = worker["resources"]["limits"]["memory"]
     limit_mb = int(limit.removesuffix("Gi")) * 1024 if limit.endswith("Gi") else int(limit[:-2])
-    assert limit_mb >= WORKER_START_MB + cached * PER_CACHED_RUN_MB
+    assert limit_mb >= WORKER_START_MB[sandboxed] + cached * PER_CACHED_RUN_MB[sandboxed]

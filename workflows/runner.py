@@ -1,10 +1,12 @@
-"""The workflow runner orderflow's workers use.
+"""The workflow runners orderflow's workers use.
 
-By default workflow code runs in the SDK's sandbox, which re-imports the workflow modules for
-every workflow run and stops non-deterministic calls (clock, randomness, I/O) at the call. The
-test suite always runs the workflows in the sandbox and replays recorded histories; a worker
-may run them without it (`ORDERFLOW_WORKFLOW_SANDBOX=false`) for about a third less worker CPU
-per order, trading the guard at run time for the guard in the tests.
+The SDK's sandbox re-imports the workflow modules for every workflow run and stops
+non-deterministic calls (clock, randomness, I/O) where they are made. The test suite runs
+every workflow in it (`workflow_runner()`), replays every recorded history with and without
+it, and checks the source of every module a workflow runs for what it would stop
+(tests/test_determinism.py). A production worker runs without it by default
+(`ORDERFLOW_WORKFLOW_SANDBOX`): the per-run imports were the largest part of its CPU per order
+and of its memory per cached run (docs/performance.md, "The workflow sandbox").
 
 The sandbox imports a workflow's module afresh for every run: without bytecode on disk
 (`PYTHONDONTWRITEBYTECODE`, as container images often set, or a read-only install) that means
