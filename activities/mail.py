@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
@@ -15,6 +14,7 @@ from activities.cards import card_codes
 from activities.models import Escalation, SendOrderEmail
 from activities.store import order_row
 from adapters.email import Mailer
+from adapters.email.compose import compose
 from domain.errors import ErrorType
 from domain.subscriptions import SendSubscriptionEmail
 from messages.context import Letter, order_letter, subscription_letter
@@ -137,24 +137,33 @@ class MailActivities:
         )
         if row["sent_at"] is not None:
             return
-        message = EmailMessage()
-        message["From"] = content.sender if isinstance(content, Letter) else self._mail_from
-        message["To"] = recipient
-        message["Subject"] = subject
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = str(row["message_id"])
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Orderflow-Message"] = template
+        headers = {
+            "Date": format_datetime(datetime.now(UTC)),
+            "Message-ID": str(row["message_id"]),
+            "Auto-Submitted": "auto-generated",
+            "X-Orderflow-Message": template,
+        }
         if order_id:
-            message["X-Orderflow-Order"] = order_id
+            headers["X-Orderflow-Order"] = order_id
         if subscription_id:
-            message["X-Orderflow-Subscription"] = subscription_id
+            headers["X-Orderflow-Subscription"] = subscription_id
         if isinstance(content, Letter):
-            message.set_content(content.rendered.text)
-            message.add_alternative(content.rendered.html, subtype="html")
-            # after the content: setting it clears the Content-* headers
-            message["Content-Language"] = content.rendered.locale.replace("_", "-")
+            headers["Content-Language"] = content.rendered.locale.replace("_", "-")
+            message = compose(
+                sender=content.sender,
+                recipient=recipient,
+                subject=subject,
+                text=content.rendered.text,
+                html=content.rendered.html,
+                headers=headers,
+            )
         else:
-            message.set_content(content[1])
+            message = compose(
+                sender=self._mail_from,
+                recipient=recipient,
+                subject=subject,
+                text=content[1],
+                headers=headers,
+            )
         await self._mailer.send(message)
         await emails.mark_sent(self._pool, key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
@@ -54,7 +54,7 @@ class SmtpMailer:
             session.close()
         return None
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         async with self._slots:
             session = self._kept_session()
             try:

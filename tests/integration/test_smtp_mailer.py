@@ -3,13 +3,14 @@ and a session the server dropped is replaced without losing the message."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from adapters.email.compose import compose
 from adapters.email.smtp import SmtpMailer
 from adapters.errors import ProviderUnavailable
 from runtime.postgres import free_port
@@ -31,13 +32,13 @@ class CountingFolder(MailFolder):
         return responses
 
 
-def message(n: int) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = "shop@example.com"
-    mail["To"] = "customer@example.com"
-    mail["Subject"] = f"message {n}"
-    mail.set_content(f"body {n}")
-    return mail
+def message(n: int) -> Message:
+    return compose(
+        sender="shop@example.com",
+        recipient="customer@example.com",
+        subject=f"message {n}",
+        text=f"body {n}",
+    )
 
 
 async def test_messages_share_one_session_and_a_dropped_one_is_replaced(tmp_path: Path) -> None:
