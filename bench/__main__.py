@@ -74,11 +74,43 @@ def table(results: dict[str, Any]) -> Table:
         f"events {target('events_per_order', figures)}; payload "
         f"{target('payload_to_floor', figures)}",
     )
+    if results.get("scale_out") is not None:
+        _scale_rows(out, results["scale_out"])
     if hooks is not None:
         _webhook_rows(out, hooks, figures)
     if rest is not None:
         _at_rest_row(out, rest)
     return out
+
+
+def _scale_rows(out: Table, scale: dict[str, Any]) -> None:
+    one, two = scale["one_worker"], scale["two_workers"]
+    out.add_row(
+        "scale-out orders/s: 2 workers (1 worker)",
+        f"{two['per_second']:.2f}",
+        f"{one['per_second']:.2f}",
+        f"{scale['throughput_two_to_one']:.2f}",
+        "",
+    )
+    out.add_row(
+        "scale-out worker CPU ms per order: 2 workers (1 worker)",
+        f"{two['worker_cpu_ms_per_order']:.1f}",
+        f"{one['worker_cpu_ms_per_order']:.1f}",
+        "",
+        "",
+    )
+    effects = [s["side_effects"] for s in (one, two)]
+    twice = sum(
+        e["orders"] - min(e["captured_once"], e["labelled_once"]) + e["emails_sent_twice"]
+        for e in effects
+    )
+    out.add_row(
+        "scale-out: workflow backlog max (mean); orders not worked exactly once",
+        f"{two['task_queue']['backlog_max']} ({two['task_queue']['backlog_mean']:g})",
+        f"{one['task_queue']['backlog_max']} ({one['task_queue']['backlog_mean']:g})",
+        "",
+        f"{twice} of {sum(e['orders'] for e in effects)}",
+    )
 
 
 def _webhook_rows(out: Table, hooks: dict[str, Any], figures: dict[str, float | None]) -> None:
@@ -129,10 +161,18 @@ def main() -> None:
         help="orders left waiting on timers (0 skips the at-rest phase)",
     )
     parser.add_argument(
-        "--no-sandbox",
-        action="store_false",
+        "--scale-orders",
+        type=int,
+        default=defaults.scale_orders,
+        help="orders with one worker, then as many with two (0 skips the scale-out phase)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.workflow_sandbox,
         dest="workflow_sandbox",
-        help="workers run workflow code outside the SDK's sandbox (ORDERFLOW_WORKFLOW_SANDBOX)",
+        help="workers run workflow code in the SDK's sandbox (ORDERFLOW_WORKFLOW_SANDBOX; "
+        "default: the setting's default)",
     )
     parser.add_argument(
         "--json", type=Path, default=ROOT / ".data" / "bench" / "results.json", dest="output"
@@ -144,6 +184,7 @@ def main() -> None:
         webhook_seconds=args.webhook_seconds,
         webhook_rate=args.webhook_rate,
         at_rest=args.at_rest,
+        scale_orders=args.scale_orders,
         workflow_sandbox=args.workflow_sandbox,
     )
     console = Console(width=max(Console().width, 110))

@@ -45,9 +45,11 @@ class BenchConfig:
     webhook_concurrency: int = 32
     webhook_rate: float = 500.0  # offered rate of the latency run, per second
     at_rest: int = 2000
+    scale_orders: int = 100  # orders with one worker, then as many with two (0: skipped)
     return_window_seconds: float = 1.0
     tracking_step_seconds: float = 0.2
-    workflow_sandbox: bool = True  # the workers' runner (ORDERFLOW_WORKFLOW_SANDBOX)
+    # the workers' runner (ORDERFLOW_WORKFLOW_SANDBOX), as a worker runs by default
+    workflow_sandbox: bool = Settings.model_fields["workflow_sandbox"].default
     folder: Path = field(default_factory=lambda: ROOT / ".data" / "bench")
 
 
@@ -151,6 +153,8 @@ class Bench:
         self.ports = {name: free_port() for name in PORTS}
         self.bare_port = free_port()
         self.stack: Stack | None = None
+        # where each worker process answers for its metrics
+        self.worker_metrics = {"worker": f"127.0.0.1:{self.ports['worker_metrics']}"}
 
     # -- the stack ------------------------------------------------------------------------
 
@@ -180,6 +184,14 @@ class Bench:
     def stop(self) -> None:
         if self.stack is not None:
             self.stack.stop()
+
+    def stop_process(self, name: str, sig: int) -> None:
+        """Stop one process of the stack (as its supervisor would) and forget it."""
+        assert self.stack is not None
+        for entry in [e for e in self.stack.processes if e[0] == name]:
+            entry[1].send_signal(sig)
+            entry[1].wait(timeout=60)
+            self.stack.processes.remove(entry)
 
     def pid(self, name: str) -> int:
         assert self.stack is not None
@@ -241,6 +253,7 @@ class Bench:
                 )
                 for key in ("floor", "full_floor")
             }
+            scale = await self._scale_out() if self.config.scale_orders > 0 else None
             webhooks = await self.webhooks() if self.config.webhook_seconds > 0 else None
             at_rest = await self.at_rest() if self.config.at_rest > 0 else None
         return {
@@ -269,6 +282,7 @@ class Bench:
                 measured["lifecycle"]["per_second"], measured["full_floor"]["per_second"]
             ),
             "history": {"order": order_cost, **floor_costs},
+            "scale_out": scale,
             "webhooks": webhooks,
             "at_rest": at_rest,
         }
@@ -317,13 +331,34 @@ class Bench:
             results[f"{key}_id"] = first_id
         return results
 
-    def _one_order(self, orders: dict[str, str]) -> Callable[[int], Awaitable[float]]:
+    async def _scale_out(self) -> dict[str, Any]:
+        from bench.scale import scale_out
+
+        return await scale_out(self, self.config.scale_orders)
+
+    async def measure_orders(self, phase: str, count: int, placed: list[str]) -> Measured:
+        """`count` lifecycle orders, `config.concurrency` at a time, their IDs in `placed`."""
+        one = self._one_order({}, placed)
+        before = self.cpu_seconds()
+        wall, latencies = await _in_parallel(
+            count,
+            self.config.concurrency,
+            one,
+            lambda n: self.advance(phase, n, count),
+        )
+        return Measured(wall, latencies, self.cpu_spent(before))
+
+    def _one_order(
+        self, orders: dict[str, str], placed: list[str] | None = None
+    ) -> Callable[[int], Awaitable[float]]:
         """One order through the whole happy path: placed, 3-D Secure challenge passed at the
         sandbox, captured, shipped, scanned by the carrier, delivered, return window closed."""
 
         async def one(i: int) -> float:
             started = time.perf_counter()
             body = await self._place("benchshop", "pm_card_3ds_required")
+            if placed is not None:
+                placed.append(body["order_id"])
             action = body.get("next_action") or await self._next_action(body)
             challenge = await self.http.post(action["url"], params={"outcome": "complete"})
             challenge.raise_for_status()

@@ -57,11 +57,15 @@ def _payload_bytes(message: Message) -> int:
 def history_cost(history: WorkflowHistory) -> dict[str, Any]:
     """Events, payload bytes and the counts a like-for-like engine floor must reproduce."""
     kinds: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
     payload = local = 0
     for event in history.events:
         kind = event.WhichOneof("attributes") or ""
         kinds[kind] = kinds.get(kind, 0) + 1
-        payload += _payload_bytes(event)
+        size = _payload_bytes(event)
+        payload += size
+        short = kind.removesuffix("_event_attributes")
+        by_kind[short] = by_kind.get(short, 0) + size
         if kind == "marker_recorded_event_attributes":
             local += event.marker_recorded_event_attributes.marker_name == "core_local_activity"
     return {
@@ -73,6 +77,10 @@ def history_cost(history: WorkflowHistory) -> dict[str, Any]:
         "timers": kinds.get("timer_started_event_attributes", 0),
         "updates": kinds.get("workflow_execution_update_accepted_event_attributes", 0),
         "upserts": kinds.get("upsert_workflow_search_attributes_event_attributes", 0),
+        # where the payload bytes are, by kind of event, largest first
+        "payload_bytes_by_event": dict(
+            sorted(((k, v) for k, v in by_kind.items() if v), key=lambda kv: -kv[1])
+        ),
     }
 
 

@@ -111,6 +111,7 @@ class Stack:
         self.ports = ports or PORTS
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.commands: dict[str, list[str]] = {}
+        self.own_env: dict[str, dict[str, str]] = {}
         self.postgres = LocalPostgres(data / "postgres", self.ports["postgres"])
         (data / "logs").mkdir(parents=True, exist_ok=True)
         api, sandbox = self.ports["api"], self.ports["sandbox"]
@@ -136,23 +137,42 @@ class Stack:
             **(overrides or {}),
         }
 
-    def launch(self, name: str, args: list[str], *, to_log: bool = True) -> subprocess.Popen[bytes]:
-        """Start one process, its output appended to its log."""
+    def launch(
+        self,
+        name: str,
+        args: list[str],
+        *,
+        to_log: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start one process, its output appended to its log; `env` adds to the stack's (and
+        stays with the process's name, for a restart)."""
         self.commands[name] = args
+        if env is not None:
+            self.own_env[name] = env
+        environ = {**self.env, **self.own_env.get(name, {})}
         if not to_log:
-            return subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+            return subprocess.Popen(args, cwd=ROOT, env=environ, start_new_session=True)
         with open(self.data / "logs" / f"{name}.log", "ab") as log:
             return subprocess.Popen(
                 args,
                 cwd=ROOT,
-                env=self.env,
+                env=environ,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
-    def spawn(self, name: str, args: list[str], port: int | None, *, to_log: bool = True) -> None:
-        process = self.launch(name, args, to_log=to_log)
+    def spawn(
+        self,
+        name: str,
+        args: list[str],
+        port: int | None,
+        *,
+        to_log: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        process = self.launch(name, args, to_log=to_log, env=env)
         self.processes.append((name, process))
         if port is not None:
             wait_port(name, port, process, logs=self.data / "logs")

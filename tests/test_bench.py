@@ -55,6 +55,7 @@ async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
             webhook_concurrency=4,
             webhook_rate=20,
             at_rest=4,
+            scale_orders=2,
             folder=tmp_path,
         )
     )
@@ -71,6 +72,14 @@ async def test_a_small_bench_run_measures_every_phase(tmp_path: Path) -> None:
     hooks = results["webhooks"]
     assert hooks["intake"]["per_second"] > 0 and hooks["bare"]["per_second"] > 0
     assert hooks["intake_at_rate"]["count"] == 20 and hooks["relay_drained_seconds"] >= 0
+    # Scale-out: the second worker polled the same queue, and every order was worked once.
+    scale = results["scale_out"]
+    for stretch, workers in ((scale["one_worker"], 1), (scale["two_workers"], 2)):
+        assert stretch["workers"] == workers and stretch["orders"] == 2
+        effects = stretch["side_effects"]
+        assert effects["orders"] == effects["captured_once"] == effects["labelled_once"] == 2
+        assert effects["emails"] >= 2 * 3 and effects["emails_sent_twice"] == 0, effects
+        assert stretch["task_queue"]["samples"] > 0 and stretch["worker_cpu_ms_per_order"] > 0
     rest = results["at_rest"]
     assert rest["orders"] == 4 and set(rest["rss_mb"]) == {"0", "4"}
     # Every goal has its figure from this run, and the printed table names each goal.
@@ -114,3 +123,53 @@ def test_the_goals_are_read_from_the_run_as_the_issue_fixes_them() -> None:
         "webhook_p99_ms": False,
     }
     assert met("webhook_ratio", None) is None
+
+
+def test_side_effects_count_an_order_worked_twice(tmp_path: Path) -> None:
+    """The scale-out phase's count: a second capture, a second label or the same e-mail sent
+    twice takes the order out of the "once" figures."""
+    import sqlite3
+
+    from bench.scale import side_effects
+    from sandbox.state import SandboxState
+
+    db = tmp_path / "sandbox.sqlite3"
+    SandboxState(db).db.close()  # the sandbox's own tables
+    with sqlite3.connect(db) as conn:
+        for pid, ref in (("p1", "o1"), ("p2", "o2"), ("p3", "o2")):
+            conn.execute(
+                "INSERT INTO payments (id, reference, amount, currency, method, status, created)"
+                " VALUES (?, ?, 100, 'EUR', 'card', 'captured', 0)",
+                (pid, ref),
+            )
+        for number, ref in (("t1", "o1"), ("t2", "o2"), ("t3", "o3")):
+            conn.execute(
+                "INSERT INTO shipments (tracking_number, label_id, service, reference, status,"
+                " created) VALUES (?, ?, 'std', ?, 'pre_transit', 0)",
+                (number, number, ref),
+            )
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for n, (order, key) in enumerate((("o1", "a"), ("o1", "a"), ("o2", "b"), ("x", "c"))):
+        (mail / f"{n}.eml").write_bytes(
+            f"Message-ID: <{key}@orderflow.local>\r\nX-Orderflow-Order: {order}\r\n\r\nhi\r\n".encode()
+        )
+    counted = side_effects(db, mail, ["o1", "o2", "o3"])
+    assert counted == {
+        "orders": 3,
+        "captured_once": 1,  # o2 twice, o3 never
+        "labelled_once": 3,
+        "emails": 3,
+        "emails_sent_twice": 1,
+    }
+
+
+def test_the_slots_a_worker_uses_are_read_from_its_metrics() -> None:
+    from bench.scale import SLOTS_USED
+
+    text = (
+        'temporal_worker_task_slots_used{namespace="default",worker_type="WorkflowWorker"} 7\n'
+        'temporal_worker_task_slots_used{namespace="default",worker_type="ActivityWorker"} 40\n'
+        'temporal_worker_task_slots_available{worker_type="WorkflowWorker"} 3\n'
+    )
+    assert SLOTS_USED.findall(text) == ["7"]
