@@ -82,7 +82,7 @@ def _require(request: Request, expected: str, who: str) -> None:
         )
 
 
-def require_storefront(request: Request, _: object = Depends(STOREFRONT)) -> None:
+async def require_storefront(request: Request, _: object = Depends(STOREFRONT)) -> None:
     settings = deps.settings(request)
     _require(request, settings.storefront_api_key.get_secret_value(), "storefront")
 
@@ -108,7 +108,7 @@ def acting(request: Request, given: str = "") -> str:
     return given if name == SHARED_KEY and given else name
 
 
-def require_operator(request: Request, _: object = Depends(OPERATOR)) -> None:
+async def require_operator(request: Request, _: object = Depends(OPERATOR)) -> None:
     if operator_name(request) is None:
         raise Problem(
             401,

@@ -1,11 +1,15 @@
 """What a handler needs, as typed dependencies: it names them in its signature (`pool:
 PoolDep`) and FastAPI hands them over. The process builds each once at start (`starter.app`);
-this is the one module that reads them from the app's state."""
+this is the one module that reads them from the app's state.
+
+The dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread,
+and a hop to a thread and back for each of a request's dependencies cost the webhook door
+more than its database insert (docs/performance.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, TypeVar
 
 import asyncpg
 from fastapi import Depends, Request
@@ -82,14 +86,27 @@ def relay(request: Request) -> Relay | None:
     return request.app.state.relay
 
 
-PoolDep = Annotated[asyncpg.Pool, Depends(pool)]
-TemporalDep = Annotated[Client, Depends(temporal)]
-SettingsDep = Annotated[Settings, Depends(settings)]
-PresetsDep = Annotated[Mapping[str, Policy], Depends(presets)]
-EvidenceDep = Annotated[EvidenceStore, Depends(evidence)]
-SealerDep = Annotated[Sealer, Depends(sealer)]
-TokenKeysDep = Annotated[TokenKeys, Depends(token_keys)]
-CodecDep = Annotated[EncryptionCodec, Depends(codec)]
-OidcDep = Annotated[OidcOperators | None, Depends(oidc)]
-PayPalDep = Annotated[PayPalGateway | None, Depends(paypal)]
-RelayDep = Annotated[Relay | None, Depends(relay)]
+T = TypeVar("T")
+
+
+def _awaited(read: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
+    """`read` as a dependency FastAPI awaits on the event loop."""
+
+    async def dependency(request: Request) -> T:
+        return read(request)
+
+    dependency.__name__, dependency.__doc__ = read.__name__, read.__doc__
+    return dependency
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(_awaited(pool))]
+TemporalDep = Annotated[Client, Depends(_awaited(temporal))]
+SettingsDep = Annotated[Settings, Depends(_awaited(settings))]
+PresetsDep = Annotated[Mapping[str, Policy], Depends(_awaited(presets))]
+EvidenceDep = Annotated[EvidenceStore, Depends(_awaited(evidence))]
+SealerDep = Annotated[Sealer, Depends(_awaited(sealer))]
+TokenKeysDep = Annotated[TokenKeys, Depends(_awaited(token_keys))]
+CodecDep = Annotated[EncryptionCodec, Depends(_awaited(codec))]
+OidcDep = Annotated[OidcOperators | None, Depends(_awaited(oidc))]
+PayPalDep = Annotated[PayPalGateway | None, Depends(_awaited(paypal))]
+RelayDep = Annotated[Relay | None, Depends(_awaited(relay))]
