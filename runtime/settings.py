@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         "update someone sent past the API); default: in production. Off only to finish "
         "workflows begun before payloads were encrypted",
     )
+    payload_compression: bool = Field(
+        True,
+        description="compress payloads of 256 bytes or more before they are encrypted "
+        "(histories a third the size); compressed payloads open whatever this says. When "
+        "upgrading from 0.2.x with old and new workers side by side (0.2.x cannot open them), "
+        "keep it off until the last old worker is gone",
+    )
     codec_ui_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
         description="the Web UI's path key to the codec server (`/codec/ui/<key>`), taken "

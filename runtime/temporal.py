@@ -48,7 +48,10 @@ def sdk_runtime(metrics_address: str | None = None) -> Runtime:
 def data_converter(settings: Settings) -> DataConverter:
     """Every payload encrypted under the settings' keys, bound to the namespace."""
     return encrypted_converter(
-        settings.payload_keyring(), settings.temporal_namespace, settings.refuses_plaintext
+        settings.payload_keyring(),
+        settings.temporal_namespace,
+        settings.refuses_plaintext,
+        settings.payload_compression,
     )
 
 

@@ -70,7 +70,11 @@ def create_app(
         state.evidence = evidence_store(settings)
         state.sealer = Sealer(settings.card_code_keys.get_secret_value())
         state.token_keys = TokenKeys(settings.order_token_secret.get_secret_value())
-        state.codec = EncryptionCodec(settings.payload_keyring(), settings.temporal_namespace)
+        state.codec = EncryptionCodec(
+            settings.payload_keyring(),
+            settings.temporal_namespace,
+            compress=settings.payload_compression,
+        )
         state.oidc = OidcOperators(settings) if settings.codec_oidc_issuer else None
         state.paypal = paypal_gateway(settings)  # verifies PayPal's webhooks, when it is on
         state.relay = None

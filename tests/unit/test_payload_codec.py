@@ -9,7 +9,7 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
 from domain.orders import CancelRequest
-from runtime.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadNotDecodable
+from runtime.codec import COMPRESSION, ENCODING, KEY_ID, EncryptionCodec, PayloadNotDecodable
 from runtime.settings import Settings
 from runtime.temporal import data_converter
 from store.keyring import Keyring, new_key_line
@@ -94,3 +94,62 @@ def test_keys_come_from_a_file_when_one_is_named(tmp_path) -> None:  # type: ign
     missing = Settings(_env_file=None, payload_codec_keys_file=tmp_path / "nope")  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="payload key file"):
         missing.payload_keyring()
+
+
+def order_input() -> Payload:
+    """A payload the size of an order's input with its pinned policy."""
+    from domain.policy import PRESETS_DIR, load_policy
+
+    policy = load_policy(PRESETS_DIR / "kwoking.toml")
+    return Payload(metadata={"encoding": b"json/plain"}, data=policy.model_dump_json().encode())
+
+
+async def test_a_large_payload_is_compressed_before_it_is_sealed() -> None:
+    codec = EncryptionCodec(Keyring(NEW), "default")
+    payload = order_input()
+    [sealed] = await codec.encode([payload])
+    assert sealed.metadata[COMPRESSION] == b"zlib"
+    assert len(sealed.data) < payload.ByteSize() / 2
+    assert await codec.decode([sealed]) == [payload]
+
+
+async def test_a_small_payload_is_sealed_as_it_is() -> None:
+    [sealed] = await EncryptionCodec(Keyring(NEW), "default").encode([plain("x")])
+    assert COMPRESSION not in sealed.metadata
+
+
+async def test_the_compression_mark_cannot_be_changed() -> None:
+    """The mark is bound into the associated data: taken off a compressed payload, or put on
+    one that is not, the payload does not open."""
+    codec = EncryptionCodec(Keyring(NEW), "default")
+    [compressed] = await codec.encode([order_input()])
+    del compressed.metadata[COMPRESSION]
+    [uncompressed] = await EncryptionCodec(Keyring(NEW), "default", compress=False).encode(
+        [order_input()]
+    )
+    uncompressed.metadata[COMPRESSION] = b"zlib"
+    for changed in (compressed, uncompressed):
+        with pytest.raises(PayloadNotDecodable):
+            await codec.decode([changed])
+    [unknown] = await codec.encode([order_input()])
+    unknown.metadata[COMPRESSION] = b"lz4"
+    with pytest.raises(PayloadNotDecodable, match="unknown here"):
+        await codec.decode([unknown])
+
+
+async def test_compressed_and_uncompressed_payloads_open_whatever_the_setting() -> None:
+    on = EncryptionCodec(Keyring(NEW), "default")
+    off = EncryptionCodec(Keyring(NEW), "default", compress=False)
+    [by_on] = await on.encode([order_input()])
+    [by_off] = await off.encode([order_input()])
+    assert COMPRESSION not in by_off.metadata
+    assert await off.decode([by_on]) == await on.decode([by_off]) == [order_input()]
+
+
+def test_the_setting_turns_compression_off_for_every_process() -> None:
+    """ORDERFLOW_PAYLOAD_COMPRESSION=false: the converter the worker, the API and the CLI
+    build from the settings seals payloads as they are."""
+    for value in (True, False):
+        settings = Settings(_env_file=None, payload_compression=value)  # type: ignore[call-arg]
+        codec = data_converter(settings).payload_codec
+        assert isinstance(codec, EncryptionCodec) and codec.compress is value
