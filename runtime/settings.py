@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         description=(
             "run workflow code in the SDK's sandbox, which stops a non-deterministic call where "
             "it is made; the tests always do, and a worker without it spends about 40% less "
-            "CPU per order and 1/6 of the memory per cached order (docs/performance.md)"
+            "CPU per order and a fifth of the memory per cached order (docs/performance.md)"
         ),
     )
 
