@@ -543,7 +543,8 @@ class Bench:
         """Orders paid and waiting for tomorrow's dispatch slot (a durable timer each): the
         worker's memory as they pile up, within its workflow cache and beyond."""
         total, worker = self.config.at_rest, psutil.Process(self.pid("worker"))
-        checkpoints = sorted({min(total, CACHED_WORKFLOWS), total})
+        # once the cache is full, then every 10,000 orders, so the slope can be read
+        checkpoints = sorted({min(total, CACHED_WORKFLOWS), *range(10_000, total, 10_000), total})
         rss = {0: worker.memory_info().rss}
         placed, before, started = 0, self.cpu_seconds(), time.perf_counter()
 

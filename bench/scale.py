@@ -22,6 +22,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from runtime.postgres import free_port
 from runtime.settings import Settings
@@ -54,18 +55,23 @@ class Backlog:
         self.client, self.metrics = client, metrics
         self.backlog: list[int] = []
         self.slots: list[float] = []
+        self.missed = 0
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=2) as http:
             while not self._stop.is_set():
-                described = await _workflow_queue(self.client)
-                self.backlog.append(int(described.stats.approximate_backlog_count))
-                used = 0.0
-                for address in self.metrics:
-                    text = (await http.get(f"http://{address}/metrics")).text
-                    used += sum(float(v) for v in SLOTS_USED.findall(text))
-                self.slots.append(used)
+                try:
+                    described = await _workflow_queue(self.client)
+                    used = 0.0
+                    for address in self.metrics:
+                        text = (await http.get(f"http://{address}/metrics")).text
+                        used += sum(float(v) for v in SLOTS_USED.findall(text))
+                except (RPCError, httpx.HTTPError):
+                    self.missed += 1  # a sample the server or a worker did not answer in time
+                else:
+                    self.backlog.append(int(described.stats.approximate_backlog_count))
+                    self.slots.append(used)
                 try:
                     await asyncio.wait_for(self._stop.wait(), 0.5)
                 except TimeoutError:
@@ -77,6 +83,7 @@ class Backlog:
     def summary(self) -> dict[str, Any]:
         return {
             "samples": len(self.backlog),
+            "missed": self.missed,
             "backlog_max": max(self.backlog, default=0),
             "backlog_mean": round(sum(self.backlog) / max(len(self.backlog), 1), 1),
             "slots_used_max": max(self.slots, default=0.0),
