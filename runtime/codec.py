@@ -5,8 +5,8 @@ copied to another namespace, or relabelled with another key ID, does not open. P
 written before encryption was on pass through unchanged.
 
 A payload of `COMPRESS_FROM` bytes or more is compressed (zlib) before it is sealed, where that
-makes it smaller: JSON payloads such as an order's input with its pinned policy shrink to about
-a third, and so does the history Temporal stores and sends to every replay. Whether a payload is
+makes it smaller: an order's input with its pinned policy shrinks to about half, and the
+history Temporal stores and sends to every replay by about a fifth. Whether a payload is
 compressed is marked in its metadata and bound into the associated data as well, so the mark
 cannot be changed without the payload failing to open. Payloads sealed uncompressed (before this,
 or with compression off) open as before."""

@@ -90,10 +90,10 @@ class Settings(BaseSettings):
     )
     payload_compression: bool = Field(
         True,
-        description="compress payloads of 256 bytes or more before they are encrypted "
-        "(histories a third the size); compressed payloads open whatever this says. When "
-        "upgrading from 0.2.x with old and new workers side by side (0.2.x cannot open them), "
-        "keep it off until the last old worker is gone",
+        description="compress payloads of 256 bytes or more before they are encrypted (an "
+        "order's history about a fifth smaller); compressed payloads open whatever this says. "
+        "When upgrading from 0.2.x with old and new workers side by side (0.2.x cannot open "
+        "them), keep it off until the last old worker is gone",
     )
     codec_ui_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
