@@ -124,7 +124,12 @@ class MailActivities:
         """Log the message under its key, and send it unless an earlier attempt did. A
         customer's letter goes as HTML with its plain-text alternative, from the merchant;
         the operators' notes as plain text."""
-        subject = content.rendered.subject if isinstance(content, Letter) else content[0]
+        if isinstance(content, Letter):
+            sender, subject, text = content.sender, content.rendered.subject, content.rendered.text
+            html: str | None = content.rendered.html
+            language: str | None = content.rendered.locale.replace("_", "-")
+        else:
+            (subject, text), sender, html, language = content, self._mail_from, None, None
         row = await emails.claim_email(
             self._pool,
             order_id=order_id,
@@ -147,23 +152,15 @@ class MailActivities:
             headers["X-Orderflow-Order"] = order_id
         if subscription_id:
             headers["X-Orderflow-Subscription"] = subscription_id
-        if isinstance(content, Letter):
-            headers["Content-Language"] = content.rendered.locale.replace("_", "-")
-            message = compose(
-                sender=content.sender,
-                recipient=recipient,
-                subject=subject,
-                text=content.rendered.text,
-                html=content.rendered.html,
-                headers=headers,
-            )
-        else:
-            message = compose(
-                sender=self._mail_from,
-                recipient=recipient,
-                subject=subject,
-                text=content[1],
-                headers=headers,
-            )
+        if language:
+            headers["Content-Language"] = language
+        message = compose(
+            sender=sender,
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            headers=headers,
+        )
         await self._mailer.send(message)
         await emails.mark_sent(self._pool, key)

@@ -338,15 +338,7 @@ class Bench:
 
     async def measure_orders(self, phase: str, count: int, placed: list[str]) -> Measured:
         """`count` lifecycle orders, `config.concurrency` at a time, their IDs in `placed`."""
-        one = self._one_order({}, placed)
-        before = self.cpu_seconds()
-        wall, latencies = await _in_parallel(
-            count,
-            self.config.concurrency,
-            one,
-            lambda n: self.advance(phase, n, count),
-        )
-        return Measured(wall, latencies, self.cpu_spent(before))
+        return await self._measure(phase, self._one_order({}, placed), 0, count, total=count)
 
     def _one_order(
         self, orders: dict[str, str], placed: list[str] | None = None
@@ -427,16 +419,22 @@ class Bench:
         return one, f"floor-{run}-0"
 
     async def _measure(
-        self, phase: str, one: Callable[[int], Awaitable[float]], start: int, count: int
+        self,
+        phase: str,
+        one: Callable[[int], Awaitable[float]],
+        start: int,
+        count: int,
+        total: int | None = None,
     ) -> Measured:
-        """`count` runs of `one` (numbered from `start`), `config.concurrency` at a time."""
+        """`count` runs of `one` (numbered from `start`), `config.concurrency` at a time; the
+        phase's progress out of `total` (the configured orders unless given)."""
         config = self.config
         before = self.cpu_seconds()
         wall, latencies = await _in_parallel(
             count,
             config.concurrency,
             lambda i: one(start + i),
-            lambda n: self.advance(phase, start + n, config.orders),
+            lambda n: self.advance(phase, start + n, total or config.orders),
         )
         return Measured(wall, latencies, self.cpu_spent(before))
 

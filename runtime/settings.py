@@ -140,8 +140,8 @@ class Settings(BaseSettings):
         ge=0,
         description=(
             "workflow runs one worker process keeps in memory between their tasks (the SDK's "
-            "default); each costs about 0.8 MB with the sandbox, and one evicted replays its "
-            "history on its next task (docs/performance.md)"
+            "default); each costs about 0.2 MB (0.8 MB with the sandbox), and one evicted "
+            "replays its history on its next task (docs/performance.md)"
         ),
     )
 
