@@ -80,6 +80,21 @@ class ClaimStarted(BaseModel):
     clauses: tuple[str, ...] = ()
     warranty: WarrantyTerms | None = None
 
+    def snapshot(
+        self, order_id: str | None, subscription_id: str | None, sku: str | None
+    ) -> ClaimSnapshot:
+        """Where the claim just taken starts, before any step of its workflow."""
+        return ClaimSnapshot(
+            claim_id=self.claim_id,
+            kind=self.kind,
+            status=self.status,
+            order_id=order_id,
+            subscription_id=subscription_id,
+            sku=sku,
+            answer_by=self.answer_by,
+            warranty=self.warranty,
+        )
+
 
 class ClaimInput(BaseModel):
     claim_id: str

@@ -91,6 +91,7 @@ class ReturnOpened(BaseModel):
     window_closes_at: datetime | None
     seller_label: bool
     clauses: tuple[str, ...]
+    snapshot: ReturnSnapshot | None = None  # where it starts: readable as soon as it is taken
 
 
 class ReturnLine(BaseModel):
@@ -226,3 +227,18 @@ class ReturnSnapshot(BaseModel):
     refund_pay_by: datetime | None = None
     refunded: Money | None = None
     replacement_tracking_number: str | None = None
+
+    @classmethod
+    def opening(cls, request: ReturnWorkflowInput) -> ReturnSnapshot:
+        """Where a return starts, before any step of its workflow."""
+        return cls(
+            rma_id=request.rma_id,
+            order_id=request.order_id,
+            status=ReturnStatus.REQUESTED,
+            reason=request.reason,
+            resolution=request.resolution,
+            lines=request.lines,
+        )
+
+
+ReturnOpened.model_rebuild()

@@ -64,6 +64,13 @@ async def forget_refused(pool: asyncpg.Pool, claim_id: str) -> None:
     await timeline.forget_refused(pool, CLAIMS, claim_id)
 
 
+async def accepted(
+    pool: asyncpg.Pool, claim_id: str, status: str, snapshot: dict[str, Any]
+) -> None:
+    """The claim was taken: readable at once, as its workflow starts."""
+    await timeline.accepted(pool, CLAIMS, claim_id, status, snapshot)
+
+
 async def get_claim(pool: asyncpg.Pool, claim_id: str) -> dict[str, Any] | None:
     return await timeline.get(pool, CLAIMS, claim_id)
 

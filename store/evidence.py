@@ -65,5 +65,19 @@ async def held(pool: asyncpg.Pool, owner: str, owner_id: str) -> tuple[int, int]
     return int(row["files"]), int(row["bytes"])
 
 
+async def get(
+    pool: asyncpg.Pool, owner: str, owner_id: str, evidence_id: str
+) -> dict[str, Any] | None:
+    """What is known of one file of this order or subscription (never its bytes)."""
+    column = "order_id" if owner == "order" else "subscription_id"
+    row = await pool.fetchrow(
+        "SELECT evidence_id, order_id, subscription_id, content_type, size_bytes, sha256,"
+        f" created_at FROM evidence WHERE {column} = $1 AND evidence_id = $2",
+        owner_id,
+        evidence_id,
+    )
+    return dict(row) if row is not None else None
+
+
 async def exists(pool: asyncpg.Pool, evidence_id: str) -> bool:
     return bool(await pool.fetchval("SELECT 1 FROM evidence WHERE evidence_id = $1", evidence_id))

@@ -48,13 +48,18 @@ async def forget_refused(pool: asyncpg.Pool, rma_id: str) -> None:
     await timeline.forget_refused(pool, RETURNS, rma_id)
 
 
+async def accepted(pool: asyncpg.Pool, rma_id: str, status: str, snapshot: dict[str, Any]) -> None:
+    """The order took the return: readable at once, as its workflow starts."""
+    await timeline.accepted(pool, RETURNS, rma_id, status, snapshot)
+
+
 async def get_return(pool: asyncpg.Pool, rma_id: str) -> dict[str, Any] | None:
     return await timeline.get(pool, RETURNS, rma_id)
 
 
 async def returns_of_order(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        "SELECT * FROM returns WHERE order_id = $1 AND status_seq > 0 ORDER BY created_at",
+        "SELECT * FROM returns WHERE order_id = $1 AND snapshot IS NOT NULL ORDER BY created_at",
         order_id,
     )
     return [dict(r) for r in rows]

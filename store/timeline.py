@@ -1,5 +1,7 @@
 """The timeline of a return or a claim: one entry appended, and the read model moved with it
-to the snapshot the workflow had after it, in one statement."""
+to the snapshot the workflow had after it, in one statement. A request its workflow took is
+readable from the moment the API answers it (`accepted`), before the workflow's first entry:
+a row is visible once it has a snapshot."""
 
 from __future__ import annotations
 
@@ -28,8 +30,23 @@ async def forget_refused(pool: asyncpg.Pool, model: ReadModel, key: str) -> None
     timeline entry was written for it."""
     await pool.execute(
         f"DELETE FROM {model.table} WHERE {model.key} = $1 AND status_seq = 0"
+        " AND snapshot IS NULL"
         f" AND NOT EXISTS (SELECT 1 FROM {model.events} WHERE {model.key} = $1)",
         key,
+    )
+
+
+async def accepted(
+    pool: asyncpg.Pool, model: ReadModel, key: str, status: str, snapshot: dict[str, Any]
+) -> None:
+    """The request was taken: the row shows the snapshot its workflow starts from, unless the
+    workflow's own entries got there first."""
+    await pool.execute(
+        f"UPDATE {model.table} SET status = $2, snapshot = $3::jsonb, updated_at = now()"
+        f" WHERE {model.key} = $1 AND status_seq = 0 AND snapshot IS NULL",
+        key,
+        status,
+        snapshot,
     )
 
 

@@ -63,7 +63,7 @@ async def visible_order(request: Request, order_id: str) -> dict[str, Any]:
 async def visible_return(request: Request, rma_id: str) -> dict[str, Any]:
     """The return, if these credentials may see its order; otherwise a 404."""
     row = await returns.get_return(deps.pool(request), rma_id)
-    if row is None or row["status_seq"] == 0 or not may_read_order(request, row["order_id"]):
+    if row is None or row["snapshot"] is None or not may_read_order(request, row["order_id"]):
         raise Problem(
             404, "Return not found", "no return with this ID is visible with the credentials given"
         )
@@ -78,7 +78,7 @@ async def visible_claim(request: Request, claim_id: str) -> dict[str, Any]:
     row = await claims.get_claim(deps.pool(request), claim_id)
     visible = (
         row is not None
-        and row["status_seq"] > 0
+        and row["snapshot"] is not None
         and (
             may_read(request, "order", row["order_id"])
             if row["order_id"]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowHandle
 
@@ -22,7 +22,7 @@ from domain.policy.aftercare import ClaimKind
 from domain.subscriptions import RefundCharge, SubscriptionSnapshot
 from starter.api import deps
 from starter.api.access import visible_order, visible_subscription
-from starter.api.evidence import keep_evidence
+from starter.api.evidence import keep_evidence, located
 from starter.api.intake import created, decided, keep_claim, start_alone
 from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
@@ -78,7 +78,7 @@ async def _file_on_order(
             await claims.forget_refused(pool, claim_id)
         raise
     log.info("claim filed", kind=kind.value)
-    return created(answer, "order", order_id)
+    return await created(request, answer, "order", order_id, filed.sku)
 
 
 async def _of_ended_order(
@@ -224,7 +224,7 @@ async def _file_on_subscription(
     )
     await start_alone(request, claim)
     log.info("claim filed", kind=kind.value)
-    return created(started(claim), "subscription", subscription_id)
+    return await created(request, started(claim), "subscription", subscription_id)
 
 
 @router.post(
@@ -262,8 +262,11 @@ async def ask_about_subscription(
     response_model=Evidence,
     responses=problems(413, 415),
 )
-async def upload_subscription_evidence(subscription_id: str, request: Request) -> dict[str, Any]:
+async def upload_subscription_evidence(
+    subscription_id: str, request: Request, response: Response
+) -> dict[str, Any]:
     """A screenshot or document for a subscription's claim, as the raw body with its
     Content-Type; kept in the evidence store, never in Temporal."""
     await visible_subscription(request, subscription_id)
-    return await keep_evidence(request, subscription_id=subscription_id)
+    kept = await keep_evidence(request, subscription_id=subscription_id)
+    return located(response, kept, f"/v1/subscriptions/{subscription_id}/evidence")

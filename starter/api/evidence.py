@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from adapters.storage import ALLOWED_TYPES, sniff
 from starter.api import deps
-from starter.api.access import visible_order
+from starter.api.access import visible_order, visible_subscription
 from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR
 from starter.openapi import problems
@@ -28,12 +28,47 @@ router = APIRouter(route_class=AnswerRoute, dependencies=CUSTOMER_OR_OPERATOR, t
     response_model=Evidence,
     responses=problems(413, 415),
 )
-async def upload_evidence(order_id: str, request: Request) -> dict[str, Any]:
+async def upload_evidence(order_id: str, request: Request, response: Response) -> dict[str, Any]:
     """A photo, video or receipt for a return or claim, sent as the raw body with its
     Content-Type. Kept in the evidence store, never in Temporal; the same file sent twice is
     the same evidence."""
     await visible_order(request, order_id)
-    return await keep_evidence(request, order_id=order_id)
+    kept = await keep_evidence(request, order_id=order_id)
+    return located(response, kept, f"/v1/orders/{order_id}/evidence")
+
+
+@router.get("/v1/orders/{order_id}/evidence/{evidence_id}", response_model=Evidence)
+async def get_evidence(order_id: str, evidence_id: str, request: Request) -> dict[str, Any]:
+    """What is known of one of the order's files: its type, size and digest."""
+    await visible_order(request, order_id)
+    return await known_evidence(request, "order", order_id, evidence_id)
+
+
+@router.get("/v1/subscriptions/{subscription_id}/evidence/{evidence_id}", response_model=Evidence)
+async def get_subscription_evidence(
+    subscription_id: str, evidence_id: str, request: Request
+) -> dict[str, Any]:
+    """What is known of one of the subscription's files: its type, size and digest."""
+    await visible_subscription(request, subscription_id)
+    return await known_evidence(request, "subscription", subscription_id, evidence_id)
+
+
+def located(response: Response, row: dict[str, Any], folder: str) -> dict[str, Any]:
+    """The 201 of a file kept: where it is read back from."""
+    path = f"{folder}/{row['evidence_id']}"
+    response.headers["Location"] = path
+    return {**row, "links": {"self": path}}
+
+
+async def known_evidence(
+    request: Request, owner: str, owner_id: str, evidence_id: str
+) -> dict[str, Any]:
+    row = await evidence.get(deps.pool(request), owner, owner_id, evidence_id)
+    if row is None:
+        raise Problem(
+            404, "Evidence not found", "no file with this ID is visible with the credentials given"
+        )
+    return {**row, "links": {"self": f"/v1/{owner}s/{owner_id}/evidence/{evidence_id}"}}
 
 
 async def within_caps(

@@ -128,8 +128,16 @@ async def keep_claim(
     )
 
 
-def created(started: ClaimStarted, owner: str, owner_id: str) -> JSONResponse:
+async def created(
+    request: Request, started: ClaimStarted, owner: str, owner_id: str, sku: str | None = None
+) -> JSONResponse:
+    """The 201 of a claim taken, readable at once at the address it names."""
     claim_id = started.claim_id
+    ids = {"order_id": owner_id} if owner == "order" else {"subscription_id": owner_id}
+    snapshot = started.snapshot(ids.get("order_id"), ids.get("subscription_id"), sku)
+    await claims.accepted(
+        deps.pool(request), claim_id, started.status.value, snapshot.model_dump(mode="json")
+    )
     return JSONResponse(
         {
             "claim_id": claim_id,

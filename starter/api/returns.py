@@ -140,6 +140,9 @@ async def request_return(
     rma_id = _rma_id(order_id, idempotency_key)
     await _keep(pool, order_id, rma_id, body)
     opened = await _open(request, pool, row, rma_id, body)
+    if opened.snapshot is not None:  # readable at once, before the return's first step
+        snapshot = opened.snapshot.model_dump(mode="json")
+        await returns.accepted(pool, rma_id, opened.status.value, snapshot)
     structlog.contextvars.bind_contextvars(rma_id=rma_id)
     log.info("return requested", reason=body.reason.value, status=opened.status.value)
     return JSONResponse(

@@ -81,6 +81,7 @@ class Evidence(Answer):
     size_bytes: int
     sha256: str
     created_at: Instant
+    links: Links | None = Field(default=None, description="`self`: where it is read back")
 
 
 class ClaimFiledAnswer(Answer):

@@ -168,13 +168,15 @@ class ReturnDesk:
             # it outlives an order that failed or was terminated, and still reaches its refund
             parent_close_policy=ParentClosePolicy.ABANDON,
         )
+        status = ReturnStatus.REQUESTED if outcome.needs_rma else ReturnStatus.APPROVED
         opened = ReturnOpened(
             rma_id=request.rma_id,
-            status=ReturnStatus.REQUESTED if outcome.needs_rma else ReturnStatus.APPROVED,
+            status=status,
             needs_approval=outcome.needs_rma,
             window_closes_at=outcome.window_closes_at,
             seller_label=outcome.seller_label,
             clauses=outcome.decision.clauses,
+            snapshot=ReturnSnapshot.opening(started).model_copy(update={"status": status}),
         )
         self._opened[request.rma_id] = opened
         await ctx.record(

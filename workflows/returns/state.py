@@ -83,14 +83,7 @@ class ReturnContext(Recorder):
     def __init__(self, request: ReturnWorkflowInput) -> None:
         self.input = request
         self.policy = request.policy
-        self.snapshot = ReturnSnapshot(
-            rma_id=request.rma_id,
-            order_id=request.order_id,
-            status=ReturnStatus.REQUESTED,
-            reason=request.reason,
-            resolution=request.resolution,
-            lines=request.lines,
-        )
+        self.snapshot = ReturnSnapshot.opening(request)
         self.owner = Owner(
             key=request.rma_id,
             order_id=request.order_id,
