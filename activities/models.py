@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.money import Money
+from domain.orders import OrderLine
 from domain.policy import Carrier
 from domain.status import BackReason, MovementState, OrderStatus
 
@@ -128,6 +129,28 @@ class ParcelScan(BaseModel):
     tracking_number: str
     status: str
     reason: BackReason | None = None  # why it comes back, when the carrier says
+
+
+class EditStock(BaseModel):
+    """Units an edit of the order's lines takes from stock (reserved under its key), or gives
+    back when its charge did not go through."""
+
+    order_id: str
+    reservation_key: str
+    units: dict[str, int]
+
+
+class ApplyLineEdit(BaseModel):
+    """The order's lines and totals after an edit or a partial cancellation, and the units it
+    gives back to stock (once, under its key)."""
+
+    order_id: str
+    edit_key: str
+    lines: list[OrderLine]
+    items_total: Money
+    shipping_total: Money
+    total: Money
+    release: dict[str, int] = Field(default_factory=dict)
 
 
 class ReserveReplacement(BaseModel):

@@ -11,7 +11,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.models import (
     ApplyAddressChange,
+    ApplyLineEdit,
     ClaimEvent,
+    EditStock,
     OperatorTask,
     OrderEvent,
     ReserveReplacement,
@@ -54,6 +56,31 @@ class StoreActivities:
                 type=ErrorType.ADDRESS_CHANGE_UNKNOWN,
                 non_retryable=True,
             )
+
+    @activity.defn(name="reserve_edit_stock")
+    async def reserve_edit_stock(self, request: EditStock) -> bool:
+        """Reserve the units an edit adds; False when a SKU tracked here has too few."""
+        order = await order_row(self._pool, request.order_id)
+        merchant = str(order["merchant"])
+        return await stock.reserve(self._pool, merchant, request.reservation_key, request.units)
+
+    @activity.defn(name="release_edit_stock")
+    async def release_edit_stock(self, request: EditStock) -> None:
+        """Give back what an edit reserved, when its difference could not be charged."""
+        order = await order_row(self._pool, request.order_id)
+        await stock.unreserve(self._pool, str(order["merchant"]), request.reservation_key)
+
+    @activity.defn(name="apply_line_edit")
+    async def apply_line_edit(self, request: ApplyLineEdit) -> None:
+        """The read model takes the order's new lines and totals; the units it no longer
+        takes go back to stock, once."""
+        order = await order_row(self._pool, request.order_id)
+        totals = (request.items_total.amount, request.shipping_total.amount, request.total.amount)
+        lines = [line.model_dump(mode="json") for line in request.lines]
+        await orders.set_lines(self._pool, request.order_id, lines, totals)
+        if request.release:
+            key = f"{request.edit_key}:release"
+            await stock.give_back(self._pool, str(order["merchant"]), key, request.release)
 
     @activity.defn(name="reserve_replacement")
     async def reserve_replacement(self, request: ReserveReplacement) -> bool:

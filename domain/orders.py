@@ -163,6 +163,10 @@ class OrderSnapshot(BaseModel):
     authorization_lapses_at: datetime | None = None
     # the provider confirmed that the payer took the captured payment back (a chargeback)
     reversed_at: datetime | None = None
+    # the order's lines and totals once an edit or a partial cancellation changed them
+    lines: list[OrderLine] | None = None
+    shipping_total: Money | None = None
+    total: Money | None = None
 
 
 class AddressChange(BaseModel):

@@ -274,6 +274,22 @@ async def record_event(
     )
 
 
+async def set_lines(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    order_id: str,
+    lines: list[dict[str, Any]],
+    totals: tuple[Any, Any, Any],
+) -> None:
+    """The order's lines and totals (items, shipping, total) after an edit."""
+    await conn.execute(
+        "UPDATE orders SET lines = $2, items_total = $3, shipping_total = $4, total = $5,"
+        " updated_at = now() WHERE order_id = $1",
+        order_id,
+        lines,
+        *totals,
+    )
+
+
 async def note_cancel_reason(pool: asyncpg.Pool, order_id: str, reason: str) -> None:
     """Keep the first reason a customer gave for cancelling."""
     await pool.execute(

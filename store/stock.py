@@ -50,3 +50,47 @@ async def reserve(pool: asyncpg.Pool, merchant: str, key: str, wanted: dict[str,
                 qty,
             )
         return True
+
+
+async def give_back(pool: asyncpg.Pool, merchant: str, key: str, units: dict[str, int]) -> None:
+    """Units an order no longer takes go back to stock, once under `key` (SKUs tracked here)."""
+    async with pool.acquire() as conn, conn.transaction():
+        if await conn.fetchval(
+            "SELECT true FROM stock_releases WHERE release_key = $1 LIMIT 1", key
+        ):
+            return
+        for sku, qty in units.items():
+            await conn.execute(
+                "UPDATE stock SET available = available + $3, updated_at = now()"
+                " WHERE merchant = $1 AND sku = $2",
+                merchant,
+                sku,
+                qty,
+            )
+            await conn.execute(
+                "INSERT INTO stock_releases (release_key, merchant, sku, quantity)"
+                " VALUES ($1, $2, $3, $4)",
+                key,
+                merchant,
+                sku,
+                qty,
+            )
+
+
+async def unreserve(pool: asyncpg.Pool, merchant: str, key: str) -> None:
+    """A reservation not needed after all (its edit was not paid): its units go back."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "DELETE FROM stock_reservations WHERE reservation_key = $1 AND merchant = $2"
+            " RETURNING sku, quantity",
+            key,
+            merchant,
+        )
+        for row in rows:
+            await conn.execute(
+                "UPDATE stock SET available = available + $3, updated_at = now()"
+                " WHERE merchant = $1 AND sku = $2",
+                merchant,
+                row["sku"],
+                row["quantity"],
+            )

@@ -91,16 +91,17 @@ def cancellation_refund(policy: Policy, facts: OrderFacts, asked_at: datetime) -
     return cancellation(policy, facts, max(asked_at, facts.paid_at))
 
 
-def cancellation(policy: Policy, facts: OrderFacts, now: datetime) -> Cancellation:
-    zero = Money.zero(facts.shipping_paid.currency)
-    locked = _digital_lock(policy, facts)
-    if locked is not None:
-        return Cancellation(decision=locked, refund=zero)
+def cancellation_stage(
+    policy: Policy, facts: OrderFacts, now: datetime, *, by_operator: bool = False
+) -> Decision:
+    """Whether the order, or some of its lines, may still be cancelled at this stage: until
+    the parcel leaves or fulfilment starts, as the policy says (KWO-CAN-3). A shop with no
+    cancellation rule lets only its operators cancel, until the carrier collects."""
     rules = policy.cancellation
     if rules is None:
-        return Cancellation(
-            decision=refuse(f"{policy.display_name} publishes no cancellation rule"), refund=zero
-        )
+        if not by_operator or facts.shipped_at is not None:
+            return refuse(f"{policy.display_name} publishes no cancellation rule")
+        return allow("cancelled by the shop before the carrier collected it")
     past = {
         "shipment": facts.shipped_at,
         "fulfilment": facts.fulfilment_started_at or facts.shipped_at,
@@ -108,31 +109,51 @@ def cancellation(policy: Policy, facts: OrderFacts, now: datetime) -> Cancellati
     }[rules.allowed_until]
     if past is not None and past <= now:
         stage = "shipped" if rules.allowed_until == "shipment" else "in fulfilment"
-        return Cancellation(
-            decision=refuse(
-                f"the order is {stage}: it can no longer be cancelled", *rules.until_clauses
-            ),
-            refund=zero,
-        )
+        return refuse(f"the order is {stage}: it can no longer be cancelled", *rules.until_clauses)
+    return allow("not yet too late to cancel", *rules.until_clauses)
+
+
+def band_refund(
+    policy: Policy, lines: list[OrderLine], since_payment: timedelta, shipping: Money | None
+) -> tuple[Money, tuple[tuple[str, Money], ...], tuple[str, ...]]:
+    """What cancelling `lines` this long after payment gives back, by each line's band (all
+    of it where the shop has no cancellation rule), with `shipping` when every band covering
+    them refunds it; the amounts by line and the clauses applied."""
+    zero = Money.zero(policy.currency)
+    refund, by_line, clauses, shipping_back = zero, [], [], True
+    rules = policy.cancellation
+    for line in lines:
+        amount = Money(amount=line.unit_price, currency=zero.currency).times(line.quantity)
+        if rules is not None:
+            band = _band(rules.bands, line.category, since_payment)
+            amount = amount.times(band.refund_percent / Decimal(100))
+            clauses.append(band.clauses)
+            shipping_back = shipping_back and band.refund_shipping
+        refund = refund + amount
+        by_line.append((line.sku, amount))
+    if shipping is not None and shipping_back:
+        refund = refund + shipping
+        by_line.append(("shipping", shipping))
+    return refund, tuple(by_line), merged(*clauses)
+
+
+def cancellation(policy: Policy, facts: OrderFacts, now: datetime) -> Cancellation:
+    zero = Money.zero(facts.shipping_paid.currency)
+    locked = _digital_lock(policy, facts)
+    if locked is not None:
+        return Cancellation(decision=locked, refund=zero)
+    rules = policy.cancellation
+    stage = cancellation_stage(policy, facts, now)
+    if rules is None or not stage.allowed:
+        return Cancellation(decision=stage, refund=zero)
     if facts.paid_at is None:
         return Cancellation(
             decision=allow("not paid: nothing to refund", *rules.until_clauses), refund=zero
         )
     since = now - facts.paid_at
-    refund, lines, clauses, shipping_back = zero, [], [], True
-    for line in facts.lines:
-        band = _band(rules.bands, line.category, since)
-        amount = Money(amount=line.unit_price, currency=zero.currency).times(line.quantity)
-        amount = amount.times(band.refund_percent / Decimal(100))
-        refund = refund + amount
-        lines.append((line.sku, amount))
-        clauses.append(band.clauses)
-        shipping_back = shipping_back and band.refund_shipping
-    if shipping_back:
-        refund = refund + facts.shipping_paid
-        lines.append(("shipping", facts.shipping_paid))
+    refund, lines, clauses = band_refund(policy, facts.lines, since, facts.shipping_paid)
     decision = allow(
         f"cancelled {since} after payment: {refund} refunded",
-        *merged(rules.until_clauses, *clauses),
+        *merged(rules.until_clauses, clauses),
     )
-    return Cancellation(decision=decision, refund=refund, lines=tuple(lines))
+    return Cancellation(decision=decision, refund=refund, lines=lines)

@@ -20,12 +20,14 @@ from temporalio.worker import Worker
 
 from activities.models import (
     ApplyAddressChange,
+    ApplyLineEdit,
     AuthorizePayment,
     BuyLabel,
     CapturePayment,
     ClaimEvent,
     ConfirmPayment,
     CreateInvoice,
+    EditStock,
     Escalation,
     LabelResult,
     MovementResult,
@@ -280,6 +282,20 @@ class FakeWorld:
             self.calls.append(f"reserve:{request.reservation_key}")
             return self.in_stock
 
+        @activity.defn(name="reserve_edit_stock")
+        async def reserve_edit_stock(request: EditStock) -> bool:
+            self.calls.append(f"reserve_edit:{request.reservation_key}:{request.units}")
+            return self.in_stock
+
+        @activity.defn(name="release_edit_stock")
+        async def release_edit_stock(request: EditStock) -> None:
+            self.calls.append(f"release_edit:{request.reservation_key}")
+
+        @activity.defn(name="apply_line_edit")
+        async def apply_line_edit(request: ApplyLineEdit) -> None:
+            lines = ",".join(f"{line.quantity}x{line.sku}" for line in request.lines)
+            self.calls.append(f"lines:{lines}:{request.total}:released {request.release}")
+
         @activity.defn(name="issue_digital_card")
         async def issue_digital_card(request: CardToIssue) -> IssuedCard:
             self.calls.append(f"card:{request.idempotency_key}")
@@ -368,6 +384,9 @@ class FakeWorld:
             confirm_payment,
             customer_order_count,
             reserve_replacement,
+            reserve_edit_stock,
+            release_edit_stock,
+            apply_line_edit,
             poll_tracking,
             refund_payment,
             void_payment,

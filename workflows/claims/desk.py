@@ -50,7 +50,7 @@ class ClaimDesk:
         if filed.claim_id in self._started:
             return None
         order = ctx.order
-        if filed.sku is not None and filed.sku not in {line.sku for line in ctx.input.lines}:
+        if filed.sku is not None and filed.sku not in {line.sku for line in ctx.lines}:
             raise refusal(
                 f"{filed.sku} is not a line of this order", (), ErrorType.CLAIM_REFUSED, "sku"
             )
@@ -61,9 +61,7 @@ class ClaimDesk:
                 purchased_at=ctx.input.placed_at,
                 delivered_at=order.delivered_at,
                 model=filed.sku,
-                category=next(
-                    (line.category for line in ctx.input.lines if line.sku == filed.sku), None
-                ),
+                category=next((line.category for line in ctx.lines if line.sku == filed.sku), None),
                 evidence=filed.evidence_kinds,
                 has_invoice=filed.has_invoice,
                 store_mediation=filed.store_mediation,

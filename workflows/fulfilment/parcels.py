@@ -102,7 +102,7 @@ class Parcels:
             await self._reship(gone)
             return True
         self.state.replacements += 1
-        value = parcel_value(ctx.input.lines, gone.parcel, ctx.input.total.currency)
+        value = parcel_value(ctx.lines, gone.parcel, ctx.input.total.currency)
         refund = await self._money.refund(value, f"lost:{n}", decision.clauses, "lost parcel")
         left = self._left()
         await ctx.record(
@@ -170,7 +170,7 @@ class Parcels:
         """The reshipping was not paid in time: the parcel's items, less the round trip."""
         ctx = self._ctx
         refund, settled = unclaimed_parcel_refund(
-            ctx.policy, parcel_value(ctx.input.lines, back.parcel, ctx.input.total.currency)
+            ctx.policy, parcel_value(ctx.lines, back.parcel, ctx.input.total.currency)
         )
         refund = await self._money.refund(
             refund, f"returned:{back.tracking_number}", settled.clauses, "returned parcel"

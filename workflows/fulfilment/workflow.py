@@ -92,7 +92,7 @@ class Fulfilment:
             state.clauses,
             deadlines={"pickup_at": pickup.at},
         )
-        for parcel_no in parcels(ctx.input.lines):
+        for parcel_no in parcels(ctx.lines):
             try:
                 await self.label(parcel_no, parcel_no)
             except ActivityError as err:

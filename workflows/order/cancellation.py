@@ -69,7 +69,7 @@ class Cancellations:
         """Cancel over a card not the buyer's own: refunded less the gateway's commission
         unless ownership is proven."""
         ctx = self._ctx
-        refund, why = ownership_refund(ctx.policy, ctx.input.total, ownership_proven)
+        refund, why = ownership_refund(ctx.policy, ctx.total, ownership_proven)
         self.ask(CancelOrigin.CARD_OWNERSHIP, Cancellation(decision=why, refund=refund))
 
     async def settled(self) -> CancelOutcome:

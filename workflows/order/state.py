@@ -17,6 +17,8 @@ from workflows.fulfilment.edits import AddressEdits
 from workflows.fulfilment.parcels import Parcels
 from workflows.fulfilment.workflow import Fulfilment
 from workflows.order.cancellation import Cancellations
+from workflows.order.line_cancels import LineCancels
+from workflows.order.line_edits import LineEdits
 from workflows.payment.purse import Purse
 from workflows.payment.workflow import Payment
 from workflows.returns.desk import ReturnDesk
@@ -30,6 +32,8 @@ class OrderState:
     cancels: Cancellations
     payment: Payment
     edits: AddressEdits
+    line_edits: LineEdits
+    line_cancels: LineCancels
     fulfilment: Fulfilment
     parcels: Parcels
     returns: ReturnDesk  # the order's side of its returns, each a child workflow
@@ -51,6 +55,8 @@ class OrderState:
             cancels=cancels,
             payment=Payment(ctx, money, cancels),
             edits=edits,
+            line_edits=LineEdits(ctx, money, cancels, edits),
+            line_cancels=LineCancels(ctx, money, cancels, edits),
             fulfilment=fulfilment,
             parcels=Parcels(ctx, money, fulfilment),
             returns=ReturnDesk(ctx, money),

@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import is_pinned
+    from domain.decisions.fulfilment import parcels
     from domain.decisions.returns import returns_close_at
     from domain.errors import ErrorType
     from domain.orders import OrderSnapshot
@@ -57,6 +58,8 @@ async def life(state: OrderState) -> OrderSnapshot:
         cards = asyncio.ensure_future(gift_cards_beside(state))
     if not await state.fulfilment.wait_for_slot():
         return await cancels.carry_out()
+    if cards is not None and not parcels(ctx.lines):
+        return await goods_cancelled(state, cards)
     if not await state.fulfilment.hand_over():
         return await cancels.carry_out()
     if not await delivered(state):
@@ -65,6 +68,20 @@ async def life(state: OrderState) -> OrderSnapshot:
         await return_window(state)
     if cards is not None and cards.done():
         cards.result()  # what else went wrong with them fails the task here, never silently
+    return ctx.order
+
+
+async def goods_cancelled(state: OrderState, cards: asyncio.Future[None]) -> OrderSnapshot:
+    """Every good of a cart that also bought gift cards was cancelled before it left: nothing
+    ships, and the order lives as long as its cards (CRD-DIG-3 keeps them)."""
+    await cards
+    ctx = state.order
+    await ctx.record(
+        "completed",
+        OrderStatus.COMPLETED,
+        "its goods were cancelled; every gift card was used or has expired",
+        state.cards.delivery.expiry_clauses(),
+    )
     return ctx.order
 
 

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.claims import ClaimFiled, ClaimRefundAsk, ClaimStarted
     from domain.decisions.changes import cancellation, edit_window
     from domain.decisions.claims import ClaimOpening
+    from domain.decisions.line_edits import Judged
     from domain.digital import (
         CardEvent,
         DigitalCard,
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         PurchaseVerification,
         VerificationOutcome,
     )
+    from domain.edits import EditApproval, LineEdit, LineEdited, PartialCancel, PartlyCancelled
     from domain.errors import ErrorType
     from domain.orders import (
         AddressChange,
@@ -175,6 +177,38 @@ class OrderWorkflow:
         decision = edit_window(ctx.policy, ctx.facts(self._s.cancels.requested), workflow.now())
         if not decision.allowed:
             raise refusal(decision.reason, decision.clauses, ErrorType.EDIT_REFUSED)
+
+    @workflow.query(name=names.QUERY_PREVIEW_EDIT)
+    def preview_edit(self, edit: LineEdit) -> Judged:
+        """What an edit of the lines would make of the order now; nothing changes."""
+        return self._s.line_edits.preview(edit)
+
+    @workflow.update(name=names.UPDATE_EDIT_LINES)
+    async def edit_lines(self, edit: LineEdit) -> LineEdited:
+        """Change what the order bought within the edit window, the difference settled."""
+        return await self._s.line_edits.apply(edit)
+
+    @edit_lines.validator
+    def _may_edit_lines(self, edit: LineEdit) -> None:
+        self._s.line_edits.check(edit)
+
+    @workflow.update(name=names.UPDATE_ANSWER_EDIT)
+    async def answer_edit(self, approval: EditApproval) -> LineEdited:
+        """The customer approves or refuses an operator's edit that raises the total."""
+        return await self._s.line_edits.approvals.answer(approval)
+
+    @answer_edit.validator
+    def _may_answer_edit(self, approval: EditApproval) -> None:
+        self._s.line_edits.approvals.check(approval)
+
+    @workflow.update(name=names.UPDATE_CANCEL_LINES)
+    async def cancel_lines(self, ask: PartialCancel) -> PartlyCancelled:
+        """Cancel some lines before the carrier collects them, refunded by the policy."""
+        return await self._s.line_cancels.carry_out(ask)
+
+    @cancel_lines.validator
+    def _may_cancel_lines(self, ask: PartialCancel) -> None:
+        self._s.line_cancels.check(ask)
 
     @workflow.update(name=names.UPDATE_CANCEL)
     async def cancel(self, request: CancelRequest) -> CancelOutcome:

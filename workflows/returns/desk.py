@@ -83,7 +83,7 @@ class ReturnDesk:
                 ErrorType.RETURN_REFUSED,
                 "order",
             )
-        items, lines = returnable(ctx.input.lines, self._taken(), request.lines)
+        items, lines = returnable(ctx.lines, self._taken(), request.lines)
         if not lines.allowed:
             raise refusal(lines.reason, lines.clauses, ErrorType.RETURN_REFUSED, "lines")
         outcome = return_eligibility(
@@ -113,7 +113,7 @@ class ReturnDesk:
     def _input(self, request: ReturnRequested, outcome: ReturnOutcome) -> ReturnWorkflowInput:
         """The return's workflow input: its lines as the order sold them, and the decision."""
         ctx = self._ctx
-        by_sku = {line.sku: line for line in ctx.input.lines}
+        by_sku = {line.sku: line for line in ctx.lines}
         lines = [
             ReturnLine(
                 sku=asked.sku,
@@ -223,7 +223,7 @@ class ReturnDesk:
                 reason=ask.reason,
                 items=ask.items,
                 approved=ask.approved,
-                shipping_refundable=ctx.input.shipping_total - self._shipping_refunded,
+                shipping_refundable=ctx.shipping_total - self._shipping_refunded,
                 refundable=money.refundable(),
                 inspected_at=ask.inspected_at,
             ),

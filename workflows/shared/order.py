@@ -16,7 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.store import StoreActivities
     from domain.decisions import merged
     from domain.decisions.changes import OrderFacts
-    from domain.orders import OrderSnapshot, OrderWorkflowInput
+    from domain.money import Money
+    from domain.orders import OrderLine, OrderSnapshot, OrderWorkflowInput
     from domain.status import OrderStatus
 
 from workflows.names import ORDER_STATUS
@@ -73,14 +74,27 @@ class OrderContext(Recorder):
     def order_id(self) -> str:
         return self.input.order_id
 
+    @property
+    def lines(self) -> list[OrderLine]:
+        """The order's lines as they stand: as placed, or as last edited."""
+        return self.order.lines if self.order.lines is not None else self.input.lines
+
+    @property
+    def shipping_total(self) -> Money:
+        return self.order.shipping_total or self.input.shipping_total
+
+    @property
+    def total(self) -> Money:
+        return self.order.total or self.input.total
+
     def facts(self, cancelling: bool = False) -> OrderFacts:
         """Where the order stands for the policy's decisions. A handover already scheduled
         counts: a window that closes when fulfilment starts closes at that slot."""
         order = self.order
         return OrderFacts(
             cancelling=cancelling,
-            lines=self.input.lines,
-            shipping_paid=self.input.shipping_total,
+            lines=self.lines,
+            shipping_paid=self.shipping_total,
             paid_at=order.paid_at,
             fulfilment_started_at=order.fulfilment_started_at or order.dispatch_at,
             shipped_at=order.shipped_at,

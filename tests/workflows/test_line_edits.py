@@ -1,0 +1,237 @@
+"""Edits of what an order bought, and some of its lines cancelled, on the time-skipping server
+and the presets as shipped: imalent's quantity edits within the edit window, each difference
+charged or refunded once under its own ledger key, and refused after the handover (IMA-EDT-1);
+an operator's swap that waits for the customer's approval and lapses; kwoking's lines
+cancelled before pickup by the band and refused after (KWO-CAN-1, KWO-CAN-3); a cardnet cart
+whose goods are cancelled and whose gift cards stay (CRD-DIG-3)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import time, timedelta
+from decimal import Decimal
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from domain.decisions.line_edits import Judged
+from domain.edits import (
+    EditOp,
+    EditOrigin,
+    EditStatus,
+    LineChange,
+    LineEdit,
+    LineEdited,
+    LinesToCancel,
+    PartialCancel,
+    PartlyCancelled,
+    Settlement,
+)
+from domain.money import Money
+from domain.orders import OrderLine, OrderSnapshot
+from domain.policy import Policy
+from tests.domain.helpers import preset
+from tests.integration.harness import wait_for
+from tests.workflows.fakes import (
+    FakeWorld,
+    clock_at,
+    emailed,
+    order_input,
+    picked_up,
+    refused,
+    running_order,
+)
+from workflows.names import (
+    QUERY_ORDER,
+    QUERY_PREVIEW_EDIT,
+    UPDATE_CANCEL_LINES,
+    UPDATE_EDIT_LINES,
+)
+
+LAMP = OrderLine(sku="LAMP-1", name="Lamp", quantity=2, unit_price=Decimal("19.90"))
+CASE = OrderLine(sku="CASE-1", name="Case", quantity=1, unit_price=Decimal("5.00"))
+STRAP = OrderLine(sku="STRAP-1", name="Strap", quantity=1, unit_price=Decimal("8.00"))
+
+
+def quantity(edit_id: str, sku: str, n: int, **more: object) -> LineEdit:
+    change = LineChange(op=EditOp.QUANTITY, sku=sku, quantity=n)
+    return LineEdit(edit_id=edit_id, changes=(change,), **more)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def paid(
+    env: WorkflowEnvironment, world: FakeWorld, policy: Policy, lines: list[OrderLine]
+) -> AsyncIterator[WorkflowHandle]:
+    """An order of `lines` under `policy`, paid on a Tuesday at 17:00, after the day's cut-off:
+    it goes to the warehouse the next business day."""
+    await clock_at(env, policy, 1, time(17, 0))
+    placed = order_input(f"wf-{uuid.uuid4().hex[:8]}", policy)
+    currency = policy.currency
+    items = sum(
+        (Money(amount=x.unit_price, currency=currency).times(x.quantity) for x in lines),
+        Money.zero(currency),
+    )
+    order = placed.model_copy(update={"lines": lines, "items_total": items, "total": items})
+    async with running_order(env, world, order) as handle:
+
+        async def settled() -> bool:
+            now = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+            return now.dispatch_at is not None
+
+        await wait_for(settled, within=30)
+        yield handle
+
+
+async def test_imalent_quantity_up_then_down_within_the_window_and_refused_after_handover(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1: the lines change until the order goes to the warehouse; the difference is
+    charged once, then refunded once, each under its own ledger key."""
+    world = FakeWorld()
+    imalent = preset("imalent")
+    async with paid(time_env, world, imalent, [LAMP]) as handle:
+        oid = handle.id.removeprefix("order-")
+        preview = await handle.query(
+            QUERY_PREVIEW_EDIT, quantity("e1", "LAMP-1", 3), result_type=Judged
+        )
+        assert preview.decision.allowed and preview.quote is not None
+        assert str(preview.quote.difference) == "19.90 USD" and "IMA-EDT-1" in preview.quote.clauses
+        assert not any("edit" in c for c in world.calls)  # a preview changes nothing
+        up = await handle.execute_update(
+            UPDATE_EDIT_LINES, quantity("e1", "LAMP-1", 3), result_type=LineEdited
+        )
+        assert up.status is EditStatus.APPLIED and up.settlement is Settlement.CHARGED
+        assert str(up.moved) == "19.90 USD" and str(up.quote.total) == "59.70 USD"
+        again = await handle.execute_update(
+            UPDATE_EDIT_LINES, quantity("e1", "LAMP-1", 3), result_type=LineEdited
+        )
+        assert again == up  # the same edit twice is one edit
+        await time_env.sleep(timedelta(hours=1))
+        down = await handle.execute_update(
+            UPDATE_EDIT_LINES, quantity("e2", "LAMP-1", 1), result_type=LineEdited
+        )
+        assert down.settlement is Settlement.REFUNDED and str(down.moved) == "39.80 USD"
+        facts = await emailed(world, "order_changed", settlement="refunded")
+        assert facts["before"][0]["quantity"] == 3 and facts["after"][0]["quantity"] == 1
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.lines is not None and snapshot.lines[0].quantity == 1
+        assert str(snapshot.total) == "19.90 USD" and str(snapshot.refunded) == "39.80 USD"
+        assert snapshot.dispatch_at is not None
+        await time_env.sleep(snapshot.dispatch_at - await time_env.get_current_time())
+        late = await refused(
+            handle.execute_update(UPDATE_EDIT_LINES, quantity("e3", "LAMP-1", 2)), "EditRefused"
+        )
+        assert late == ["IMA-EDT-1", "order"]
+        await handle.terminate("test over")
+    money = [c for c in world.calls if c.startswith(("authorize", "capture", "refund"))]
+    assert money == [
+        f"authorize:{oid}:authorization:1",
+        f"capture:{oid}:capture:1",
+        f"authorize:{oid}:authorization:edit:e1",
+        f"capture:{oid}:capture:edit:e1",
+        f"refund:{oid}:refund:edit:e2:39.80 USD",
+    ]
+    assert f"reserve_edit:{oid}:edit:e1:{{'LAMP-1': 1}}" in world.calls
+    assert "lines:1xLAMP-1:19.90 USD:released {'LAMP-1': 2}" in world.calls
+
+
+async def test_imalent_edits_that_cannot_be_are_refused_with_their_field(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1 and the merchant's line-edit setting: an unknown line, the last line gone,
+    a line out of stock; each refused at once, nothing charged or changed."""
+    world = FakeWorld(in_stock=False)
+    async with paid(time_env, world, preset("imalent"), [LAMP]) as handle:
+        unknown = await refused(
+            handle.execute_update(UPDATE_EDIT_LINES, quantity("x1", "NOPE", 2)), "EditRefused"
+        )
+        assert unknown == [None, "changes[0].sku"]
+        remove = LineEdit(edit_id="x2", changes=(LineChange(op=EditOp.REMOVE, sku="LAMP-1"),))
+        assert (await refused(handle.execute_update(UPDATE_EDIT_LINES, remove), "EditRefused"))[
+            1
+        ] == "changes"
+        out = await refused(
+            handle.execute_update(UPDATE_EDIT_LINES, quantity("x3", "LAMP-1", 5)), "EditRefused"
+        )
+        assert out == ["IMA-EDT-1", "changes"]
+        await handle.terminate("test over")
+    assert not any(c.startswith(("authorize:", "capture:")) and "edit" in c for c in world.calls)
+    assert not any(c.startswith("lines:") for c in world.calls)
+
+
+async def test_kwoking_has_no_line_edits_and_says_so(time_env: WorkflowEnvironment) -> None:
+    """A preset with no edit rule takes no line edit (a merchant setting, not a clause)."""
+    world = FakeWorld()
+    async with paid(time_env, world, preset("kwoking"), [LAMP]) as handle:
+        refusal = await refused(
+            handle.execute_update(UPDATE_EDIT_LINES, quantity("k1", "LAMP-1", 3)), "EditRefused"
+        )
+        assert refusal == [None, "order"]
+        await handle.terminate("test over")
+
+
+async def test_an_operators_swap_waits_for_approval_then_lapses(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1: an operator swaps an item for a dearer one; the customer is asked, does not
+    answer within imalent's two days, and the order stays as it was, nothing charged."""
+    world = FakeWorld()
+    async with paid(time_env, world, preset("imalent"), [LAMP, CASE]) as handle:
+        swap = LineEdit(
+            edit_id="op1",
+            changes=(LineChange(op=EditOp.SWAP, sku="CASE-1", line=STRAP),),
+            origin=EditOrigin.OPERATOR,
+            operator="Amal",
+        )
+        proposed = await handle.execute_update(UPDATE_EDIT_LINES, swap, result_type=LineEdited)
+        assert proposed.status is EditStatus.AWAITING_APPROVAL and proposed.approve_by
+        assert str(proposed.quote.difference) == "3.00 USD"
+        facts = await emailed(world, "order_edit_approval")
+        assert facts["edit_id"] == "op1" and facts["difference"] == "3.00 USD"
+        await time_env.sleep(timedelta(days=2, minutes=1))
+
+        async def lapsed() -> bool:
+            return any(e.kind == "order_edit_lapsed" for e in world.events)
+
+        await wait_for(lapsed, within=30)
+        after = await handle.execute_update(UPDATE_EDIT_LINES, swap, result_type=LineEdited)
+        assert after.status is EditStatus.LAPSED
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.lines is None  # as placed
+        await handle.terminate("test over")
+    assert not any("edit:op1" in c for c in world.calls if c.startswith(("authorize", "capture")))
+
+
+async def test_kwoking_cancels_two_of_three_lines_before_pickup_by_the_band(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-1: two of three lines cancelled within 24 hours of payment, refunded in full
+    for those lines (shipping stays: the parcel still goes); KWO-CAN-3: refused once the
+    carrier collected the parcel."""
+    world = FakeWorld()
+    async with paid(time_env, world, preset("kwoking"), [LAMP, CASE, STRAP]) as handle:
+        oid = handle.id.removeprefix("order-")
+        ask = PartialCancel(
+            cancel_id="c1", lines=(LinesToCancel(sku="CASE-1"), LinesToCancel(sku="STRAP-1"))
+        )
+        done = await handle.execute_update(UPDATE_CANCEL_LINES, ask, result_type=PartlyCancelled)
+        assert str(done.refund) == "13.00 EUR" and "KWO-CAN-1" in done.clauses
+        assert [line.sku for line in done.lines] == ["LAMP-1"]
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.dispatch_at is not None
+        await time_env.sleep(snapshot.dispatch_at - await time_env.get_current_time())
+        await picked_up(time_env, handle)
+        late = await refused(
+            handle.execute_update(
+                UPDATE_CANCEL_LINES,
+                PartialCancel(cancel_id="c2", lines=(LinesToCancel(sku="LAMP-1", quantity=1),)),
+            ),
+            "CancelRefused",
+        )
+        assert late == ["KWO-CAN-3", "order"]
+        await handle.terminate("test over")
+    assert [c for c in world.calls if c.startswith("refund")] == [
+        f"refund:{oid}:refund:cancellation:lines:c1:13.00 EUR"
+    ]
