@@ -25,7 +25,7 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent, now: datetime) -> Sca
         (
             s
             for s in order.shipments
-            if s.tracking_number == event.tracking_number and not s.replaced
+            if s.tracking_number == event.tracking_number and not s.replaced and not s.voided
         ),
         None,
     )
@@ -42,7 +42,7 @@ def apply_scan(order: OrderSnapshot, event: TrackingEvent, now: datetime) -> Sca
         updated.shipped_at = min(event.occurred_at, now)
     if event.status is TrackingStatus.DELIVERED:
         moved.delivered_at = event.occurred_at
-    active = [s for s in updated.shipments if not s.replaced]
+    active = [s for s in updated.shipments if not s.replaced and not s.voided]
     if {s.status for s in active} == {TrackingStatus.DELIVERED}:
         updated.delivered_at = max(s.delivered_at for s in active if s.delivered_at)
         return ScanOutcome(

@@ -40,6 +40,7 @@ from tests.workflows.fakes import (
     emailed,
     order_input,
     picked_up,
+    record_history,
     refused,
     running_order,
 )
@@ -124,6 +125,7 @@ async def test_imalent_quantity_up_then_down_within_the_window_and_refused_after
             handle.execute_update(UPDATE_EDIT_LINES, quantity("e3", "LAMP-1", 2)), "EditRefused"
         )
         assert late == ["IMA-EDT-1", "order"]
+        await record_history(handle, "lines_edited_charged_and_refunded")
         await handle.terminate("test over")
     money = [c for c in world.calls if c.startswith(("authorize", "capture", "refund"))]
     assert money == [
@@ -200,6 +202,7 @@ async def test_an_operators_swap_waits_for_approval_then_lapses(
         assert after.status is EditStatus.LAPSED
         snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
         assert snapshot.lines is None  # as placed
+        await record_history(handle, "line_edit_approval_lapsed")
         await handle.terminate("test over")
     assert not any("edit:op1" in c for c in world.calls if c.startswith(("authorize", "capture")))
 
@@ -231,7 +234,83 @@ async def test_kwoking_cancels_two_of_three_lines_before_pickup_by_the_band(
             "CancelRefused",
         )
         assert late == ["KWO-CAN-3", "order"]
+        await record_history(handle, "lines_cancelled_before_pickup")
         await handle.terminate("test over")
     assert [c for c in world.calls if c.startswith("refund")] == [
         f"refund:{oid}:refund:cancellation:lines:c1:13.00 EUR"
+    ]
+
+
+async def test_a_cardnet_cart_cancels_its_goods_and_keeps_its_gift_cards(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """CRD-DIG-3: a cart of a gift card and a lamp. The card is not cancelled; cardnet
+    publishes no cancellation rule, so the customer cannot cancel the lamp, but an operator can
+    before the carrier collects it: refunded with the shipping (nothing ships any more), its
+    label voided, and the order lives on as long as its card."""
+    from tests.workflows.test_digital_cards import card_order, cards_of
+
+    world = FakeWorld()
+    order = card_order(f"wf-{uuid.uuid4().hex[:8]}", "100.00", lamp=True)
+    async with running_order(time_env, world, order) as handle:
+        await cards_of(handle)
+
+        async def labelled() -> bool:
+            return any(c.startswith("label:") for c in world.calls)
+
+        await wait_for(labelled, within=30)
+        card = PartialCancel(cancel_id="g1", lines=(LinesToCancel(sku="GIFT-100.00"),))
+        kept = await refused(handle.execute_update(UPDATE_CANCEL_LINES, card), "CancelRefused")
+        assert kept == ["CRD-DIG-3", "lines[0].sku"]
+        lamp = PartialCancel(cancel_id="l1", lines=(LinesToCancel(sku="LAMP-1"),))
+        mine = await refused(handle.execute_update(UPDATE_CANCEL_LINES, lamp), "CancelRefused")
+        assert mine == [None, "order"]  # publishes no cancellation rule
+        by_shop = lamp.model_copy(update={"operator": "Noura"})
+        done = await handle.execute_update(
+            UPDATE_CANCEL_LINES, by_shop, result_type=PartlyCancelled
+        )
+        assert str(done.refund) == "105.00 SAR" and "CRD-DIG-3" in done.clauses
+        assert [line.sku for line in done.lines] == ["GIFT-100.00"]
+        await time_env.sleep(timedelta(days=1))
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.shipped_at is None and all(s.voided for s in snapshot.shipments)
+        assert str(snapshot.refunded) == "105.00 SAR"
+        await record_history(handle, "goods_cancelled_gift_cards_kept")
+        await handle.terminate("test over")
+    assert [c for c in world.calls if c.startswith(("refund", "void_label"))] == [
+        "void_label:lbl_1",
+        f"refund:{order.order_id}:refund:cancellation:lines:l1:105.00 SAR",
+    ]
+
+
+async def test_an_operators_raise_approved_by_the_customer_is_charged_once(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1: an operator adds a line; the customer approves it with a card of their
+    choice, and the difference is charged on it once."""
+    from domain.edits import EditApproval
+    from workflows.names import UPDATE_ANSWER_EDIT
+
+    world = FakeWorld()
+    async with paid(time_env, world, preset("imalent"), [LAMP]) as handle:
+        oid = handle.id.removeprefix("order-")
+        add = LineEdit(
+            edit_id="op2",
+            changes=(LineChange(op=EditOp.ADD, line=CASE),),
+            origin=EditOrigin.OPERATOR,
+            operator="Amal",
+        )
+        proposed = await handle.execute_update(UPDATE_EDIT_LINES, add, result_type=LineEdited)
+        assert proposed.status is EditStatus.AWAITING_APPROVAL
+        yes = EditApproval(edit_id="op2", approve=True, payment_token="pm_other_card")
+        approved = await handle.execute_update(UPDATE_ANSWER_EDIT, yes, result_type=LineEdited)
+        assert approved.status is EditStatus.APPLIED and str(approved.moved) == "5.00 USD"
+        again = await handle.execute_update(UPDATE_ANSWER_EDIT, yes, result_type=LineEdited)
+        assert again == approved
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert [line.sku for line in snapshot.lines or []] == ["LAMP-1", "CASE-1"]
+        await record_history(handle, "line_edit_approved")
+        await handle.terminate("test over")
+    assert [c for c in world.calls if "edit:op2" in c and c.startswith("capture")] == [
+        f"capture:{oid}:capture:edit:op2"
     ]

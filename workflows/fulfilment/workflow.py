@@ -176,9 +176,12 @@ class Fulfilment:
 
     async def follow(self) -> Leg:
         """Apply scans until every parcel is delivered, or one is lost or sent back. Before
-        the carrier collects anything, a cancellation ends the leg."""
+        the carrier collects anything, a cancellation ends the leg, and so does the
+        cancellation of every line the parcels carried (their labels voided)."""
         ctx = self._ctx
         while ctx.order.status not in ENDED:
+            if ctx.order.shipments and all(s.voided for s in ctx.order.shipments):
+                return Leg.ENDED
             if ctx.order.shipped_at is None and self._cancels.requested:
                 return Leg.CANCEL
             await self._wait_for_scans()
@@ -220,7 +223,9 @@ class Fulfilment:
         )
         heard = await within(
             lambda: (
-                bool(self.state.inbox) or (ctx.order.shipped_at is None and self._cancels.requested)
+                bool(self.state.inbox)
+                or (ctx.order.shipped_at is None and self._cancels.requested)
+                or all(s.voided for s in ctx.order.shipments)
             ),
             timeout,
             "carrier quiet",

@@ -64,6 +64,8 @@ async def life(state: OrderState) -> OrderSnapshot:
         return await cancels.carry_out()
     if not await delivered(state):
         return await cancels.carry_out()
+    if cards is not None and not parcels(ctx.lines):
+        return await goods_cancelled(state, cards)
     if ctx.order.status is OrderStatus.DELIVERED:
         await return_window(state)
     if cards is not None and cards.done():
