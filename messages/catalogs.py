@@ -23,7 +23,7 @@ OPTIONS = {"templates/**.html": JINJA, "pages/**.html": JINJA}
 
 
 # Texts the API translates that live beside the decision they answer: the help centre.
-DECISIONS = HERE.parent.parent / "domain" / "decisions"
+DECISIONS = HERE.parent / "domain" / "decisions"
 
 
 def template_catalog() -> Catalog:

@@ -94,3 +94,15 @@ async def unreserve(pool: asyncpg.Pool, merchant: str, key: str) -> None:
                 row["sku"],
                 row["quantity"],
             )
+
+
+async def short(pool: asyncpg.Pool, merchant: str, wanted: dict[str, int]) -> list[str]:
+    """The SKUs tracked here with fewer units available than wanted."""
+    if not wanted:
+        return []
+    rows = await pool.fetch(
+        "SELECT sku, available FROM stock WHERE merchant = $1 AND sku = ANY($2::text[])",
+        merchant,
+        list(wanted),
+    )
+    return sorted(r["sku"] for r in rows if r["available"] < wanted[r["sku"]])

@@ -1,5 +1,6 @@
 """Customer actions on an order: change the shipping address, cancel, pay for a returned
-parcel to go out again. Each is a workflow update whose validator decides at once; a refusal
+parcel to go out again, cancel some lines before the carrier collects them. Each is a
+workflow update whose validator decides at once; a refusal
 is a 409 naming the clause."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
+from domain.edits import PartialCancel, PartlyCancelled
 from domain.orders import (
     Address,
     AddressChange,
@@ -25,16 +27,19 @@ from domain.policy import Policy
 from starter.api import deps
 from starter.api.access import visible_order
 from starter.api.deps import PoolDep, SealerDep
+from starter.api.order_edits import acting_on, status_for
 from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
 from starter.problems import Problem
-from starter.schemas.orders import AddressChangeAnswer, Cancelled, Reshipped
-from starter.updates import IdempotencyKey, no_longer, run_update, update_id
+from starter.schemas.edits import CancelLinesAsk
+from starter.schemas.orders import AddressChangeAnswer, Cancelled, LinesCancelledAnswer, Reshipped
+from starter.updates import IdempotencyKey, content_key, no_longer, run_update, update_id
 from starter.views import money_json
 from store import addresses, credentials, ledger, orders
 from workflows.names import (
     UPDATE_CANCEL,
+    UPDATE_CANCEL_LINES,
     UPDATE_CHANGE_SHIPPING_ADDRESS,
     UPDATE_RESHIP,
 )
@@ -203,4 +208,45 @@ async def reship_returned_parcel(
         "shipping_address": body.shipping_address.model_dump(mode="json"),
         "reshipping_fee": money_json(outcome.fee.amount, outcome.fee.currency),
         "clauses": outcome.clauses,
+    }
+
+
+@router.post(
+    "/{order_id}/lines/cancel", response_model=LinesCancelledAnswer, responses=problems(409, 503)
+)
+async def cancel_lines(
+    order_id: str, body: CancelLinesAsk, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Cancel some lines before the carrier collects them: refunded by the policy's band for
+    those lines (gift cards stay); 409 or 422 with the clause and the field."""
+    row = await visible_order(request, order_id)
+    acting_on(request, order_id)  # an operator's name is set on the request by run_update
+    asked = body.model_dump(mode="json")
+    cancel_id = "cl_" + content_key(order_id, idempotency_key or asked)[:20]
+    ask = PartialCancel(cancel_id=cancel_id, lines=tuple(body.lines))
+    try:
+        done: PartlyCancelled | None = await run_update(
+            request,
+            order_id,
+            UPDATE_CANCEL_LINES,
+            ask,
+            PartlyCancelled,
+            id=f"cancel-lines:{cancel_id}",
+            refused_status=422,
+        )
+    except Problem as problem:
+        raise status_for(problem) from problem
+    if done is None:
+        rules = Policy.model_validate(row["policy"]).cancellation
+        raise no_longer(row, rules.until_clauses if rules else (), "cancelled")
+    return {
+        "cancel_id": cancel_id,
+        "order_id": order_id,
+        "lines": [line.model_dump(mode="json") for line in done.lines],
+        "refund": money_json(done.refund.amount, done.refund.currency),
+        "refund_lines": [
+            {"label": label, **money_json(m.amount, m.currency)} for label, m in done.refund_lines
+        ],
+        "settlement": done.settlement.value,
+        "clauses": list(done.clauses),
     }

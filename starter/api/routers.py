@@ -12,6 +12,7 @@ from starter.api import (
     health,
     help,
     order_changes,
+    order_edits,
     orders,
     payments,
     returns,
@@ -26,6 +27,7 @@ from starter.api.ops import search, tasks
 ROUTERS: tuple[APIRouter, ...] = (
     orders.router,
     order_changes.router,
+    order_edits.router,
     evidence.router,
     returns.router,
     cards.router,

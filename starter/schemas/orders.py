@@ -138,3 +138,46 @@ class DigitalVerification(Answer):
     verdict: str
     status: str
     clauses: list[str]
+
+
+class EditedLine(Answer):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str
+    category: str
+    parcel: int
+
+
+class EditAnswer(Answer):
+    """An edit of the order's lines: previewed (nothing changed), or taken, with the money it
+    moves (`difference`: above zero charged, below zero refunded)."""
+
+    edit_id: str | None = None
+    order_id: str
+    status: str = Field(
+        description="preview, applied, awaiting_approval (an operator's raise, for the "
+        "customer to approve by `approve_by`), declined, refused or lapsed"
+    )
+    lines: list[EditedLine]
+    items_total: Amount
+    shipping_total: Amount
+    total: Amount
+    previous_total: Amount
+    difference: Amount
+    settlement: str = Field(description="none, charged, refunded or refund_owed")
+    moved: Amount | None = None
+    approve_by: Instant | None = None
+    decline_code: str | None = None
+    clauses: list[str]
+    links: Links | None = None
+
+
+class LinesCancelledAnswer(Answer):
+    cancel_id: str
+    order_id: str
+    lines: list[EditedLine] = Field(description="what the order keeps")
+    refund: Amount
+    refund_lines: list[dict[str, Any]]
+    settlement: str
+    clauses: list[str]

@@ -9,3 +9,18 @@ CREATE TABLE stock_releases (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (release_key, sku)
 );
+
+-- Edits of an order's lines and cancellations of some of its lines, as the API took them:
+-- what a client reads back at once under the ID its 201 named. The order's timeline says
+-- what became of an edit later (approved, lapsed).
+CREATE TABLE order_edits (
+    edit_id      text PRIMARY KEY,
+    order_id     text NOT NULL REFERENCES orders (order_id),
+    kind         text NOT NULL CHECK (kind IN ('edit', 'cancel_lines')),
+    request_hash text NOT NULL,
+    status       text NOT NULL,
+    answer       jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX order_edits_by_order ON order_edits (order_id, created_at);

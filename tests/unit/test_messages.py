@@ -41,6 +41,21 @@ FACTS: dict[str, dict[str, Any]] = {
     "parcel_held_at_customs": {"tracking_number": "TRK1"},
     "returned_parcel_refunded": {"tracking_number": "TRK1", "refund": AMOUNT},
     "order_cancelled": {"refund": AMOUNT},
+    "order_changed": {
+        "before": [{"sku": "LAMP-1", "name": "Lamp", "quantity": 2, "price": "19.90"}],
+        "after": [{"sku": "LAMP-1", "name": "Lamp", "quantity": 3, "price": "19.90"}],
+        "total": "59.70 EUR",
+        "difference": "19.90 EUR",
+        "settlement": "charged",
+        "moved": "19.90 EUR",
+    },
+    "order_edit_approval": {
+        "edit_id": "ed_1",
+        "after": [{"sku": "STRAP-1", "name": "Strap", "quantity": 1, "price": "8.00"}],
+        "total": "47.80 EUR",
+        "difference": "8.00 EUR",
+        "approve_by": "2026-03-04T17:00:00+00:00",
+    },
     "operator_refund": {"refund": AMOUNT},
     "return_requested": {"rma_id": "RMA-1"},
     "return_approved": {
