@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli import credentials, database, demo
+from cli import credentials, database, demo, edits
 from cli.api import Api, api_of, cli_settings, configured, out
 
 app = typer.Typer(
@@ -17,10 +17,14 @@ app = typer.Typer(
     "approve, inspect, refund, requeue webhooks, set stock, manage operators' credentials.",
     no_args_is_help=True,
 )
-orders = typer.Typer(help="Find and show orders.", no_args_is_help=True)
+orders = typer.Typer(
+    help="Find and show orders, edit their lines, cancel some.", no_args_is_help=True
+)
 returns = typer.Typer(help="Approve, reject and inspect returns.", no_args_is_help=True)
 webhooks = typer.Typer(help="Webhooks no order could take.", no_args_is_help=True)
 stock = typer.Typer(help="Units available per SKU.", no_args_is_help=True)
+orders.command("edit")(edits.edit)
+orders.command("cancel-lines")(edits.cancel_lines)
 app.add_typer(orders, name="orders")
 app.add_typer(returns, name="returns")
 app.add_typer(webhooks, name="webhooks")

@@ -61,3 +61,14 @@ async def get(pool: asyncpg.Pool, order_id: str, edit_id: str) -> dict[str, Any]
     if settled is not None and found["status"] == "awaiting_approval":
         found["status"] = SETTLED_BY[settled]
     return found
+
+
+async def awaiting(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
+    """The order's edits still waiting for the customer's approval."""
+    rows = await pool.fetch(
+        "SELECT edit_id FROM order_edits WHERE order_id = $1 AND status = 'awaiting_approval'"
+        " ORDER BY created_at",
+        order_id,
+    )
+    found = [await get(pool, order_id, r["edit_id"]) for r in rows]
+    return [row for row in found if row is not None and row["status"] == "awaiting_approval"]

@@ -249,9 +249,10 @@ async def approve_edit(
     order_id: str, edit_id: str, body: ApprovalAsk, request: Request, pool: PoolDep
 ) -> dict[str, Any]:
     """The customer's word on an operator's edit that raises the total: approved, the
-    difference is charged (on `payment`, or the order's own card) and the lines change."""
+    difference is charged (on `payment`, or the order's own card) and the lines change. The
+    order's own token or its page's link (the e-mail asking for the approval leads there)."""
     row = await visible_order(request, order_id)
-    if operator_name(request) is not None or not is_customer(request, "order", order_id, "edit"):
+    if operator_name(request) is not None or not is_customer(request, "order", order_id, "act"):
         raise Problem(
             403,
             "The customer's to approve",

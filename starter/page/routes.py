@@ -23,7 +23,7 @@ from starter.api.links import next_action, page_path, returning_to_page
 from starter.api.routing import AnswerRoute
 from starter.auth import grant
 from starter.problems import Problem
-from store import nonces, orders
+from store import edits, nonces, orders
 from workflows.names import order_workflow_id
 
 log = structlog.get_logger("orderflow.api.page")
@@ -88,6 +88,9 @@ async def _page_facts(
         .get("next_action", {})
         .get("url"),
         "timeline": timeline,
+        "approvals": [e["answer"] for e in await edits.awaiting(pool, order_id)]
+        if granted.allows("act")
+        else [],
         "help": await answered(pool, row, timeline, language),
     }
 

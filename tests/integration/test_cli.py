@@ -94,3 +94,40 @@ async def test_migrate_brings_a_new_database_up_to_date_once(postgres: Any) -> N
         assert applied == len(first.output.split(":", 1)[1].split(","))
     finally:
         await conn.close()
+
+
+async def test_an_operator_edits_and_cancels_lines_from_the_terminal(system: System) -> None:
+    """IMA-EDT-1, KWO-CAN-1: a lower quantity previewed, then taken and refunded; a line
+    cancelled by the band."""
+    made = await orderflow(system, "operators", "create", f"cli-{uuid.uuid4().hex[:6]}")
+    key = made.output.strip().splitlines()[-1]
+    lines = [
+        {"sku": "LAMP-1", "name": "Flashlight", "quantity": 2, "unit_price": "19.90"},
+        {"sku": "CASE-1", "name": "Case", "quantity": 1, "unit_price": "5.00"},
+    ]
+    body = order_body(merchant="holdshop", lines=lines)
+    placed = (await system.api.post("/v1/orders", headers=STOREFRONT, json=body)).json()
+    order_id = placed["order_id"]
+    mine = {"Authorization": f"Bearer {placed['access_token']}"}
+
+    async def paid() -> bool:
+        view = (await system.api.get(f"/v1/orders/{order_id}", headers=mine)).json()
+        return bool(view["status"] == "paid")
+
+    await wait_for(paid, within=30)
+    previewed = await orderflow(
+        system, "orders", "edit", order_id, "--set", "LAMP-1=1", "--preview", key=key
+    )
+    assert previewed.exit_code == 0, previewed.output
+    assert "preview" in previewed.output and "-19.90" in previewed.output
+    edited = await orderflow(
+        system, "--json", "orders", "edit", order_id, "--set", "LAMP-1=1", "--key", "cli-1", key=key
+    )
+    assert edited.exit_code == 0, edited.output
+    answer = json.loads(edited.output)
+    assert answer["status"] == "applied" and answer["settlement"] == "refunded"
+    cancelled = await orderflow(system, "orders", "cancel-lines", order_id, "CASE-1", key=key)
+    assert cancelled.exit_code == 0, cancelled.output
+    assert "5.00 EUR refunded" in cancelled.output
+    refused = await orderflow(system, "orders", "edit", order_id, "--set", "NOPE=2", key=key)
+    assert refused.exit_code != 0 and "changes[0].sku" in refused.output

@@ -12,6 +12,11 @@ from tests.integration.harness import OPERATOR, STOREFRONT, System, order_body, 
 from tests.integration.test_api_contract import assert_problem
 from tests.integration.test_order_changes_http import reaches
 
+
+async def _async(value: Any) -> Any:
+    return value
+
+
 LINES = [
     {"sku": "LAMP-1", "name": "Flashlight", "quantity": 2, "unit_price": "19.90"},
     {"sku": "CASE-1", "name": "Case", "quantity": 1, "unit_price": "5.00"},

@@ -119,6 +119,9 @@ async def test_imalent_quantity_up_then_down_within_the_window_and_refused_after
         snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
         assert snapshot.lines is not None and snapshot.lines[0].quantity == 1
         assert str(snapshot.total) == "19.90 USD" and str(snapshot.refunded) == "39.80 USD"
+        from workflows.shared.order import current_details
+
+        assert "**Lines, as changed:** 1 × `LAMP-1`; total 19.90 USD" in current_details(snapshot)
         assert snapshot.dispatch_at is not None
         await time_env.sleep(snapshot.dispatch_at - await time_env.get_current_time())
         late = await refused(
@@ -314,3 +317,21 @@ async def test_an_operators_raise_approved_by_the_customer_is_charged_once(
     assert [c for c in world.calls if "edit:op2" in c and c.startswith("capture")] == [
         f"capture:{oid}:capture:edit:op2"
     ]
+
+
+async def test_kwoking_lines_cancelled_after_24_hours_go_by_the_second_band(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """KWO-CAN-2, KWO-CAN-4: a line cancelled 24 hours and a minute after payment is refunded
+    by the second band, the one a merchant may set apart by category."""
+    world = FakeWorld()
+    kwoking = preset("kwoking")
+    async with paid(time_env, world, kwoking, [LAMP, CASE]) as handle:
+        await time_env.sleep(timedelta(hours=24, minutes=1))
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.shipped_at is None
+        ask = PartialCancel(cancel_id="c3", lines=(LinesToCancel(sku="CASE-1"),))
+        done = await handle.execute_update(UPDATE_CANCEL_LINES, ask, result_type=PartlyCancelled)
+        assert "KWO-CAN-2" in done.clauses and "KWO-CAN-1" not in done.clauses
+        assert str(done.refund) == "5.00 EUR"
+        await handle.terminate("test over")

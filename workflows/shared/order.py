@@ -51,6 +51,9 @@ def current_details(order: OrderSnapshot, more: list[str] | None = None) -> str:
         rows.append(f"**Came back; reshipping to be paid by:** {_at(order.pay_reshipping_by)}")
     if order.return_window_closes_at:
         rows.append(f"**Returns until:** {_at(order.return_window_closes_at)}")
+    if order.lines is not None:
+        bought = ", ".join(f"{line.quantity} × `{line.sku}`" for line in order.lines)
+        rows.append(f"**Lines, as changed:** {bought}; total {order.total}")
     if order.refunded is not None:
         rows.append(f"**Refunded:** {order.refunded}")
     return "\n\n".join(rows + (more or []))
