@@ -226,6 +226,8 @@ def partial_cancellation(
             decision=refuse("every line would go: cancel the whole order instead"),
             field="lines",
         )
+    if facts.cancelling:
+        return LinesCancelled(decision=refuse("the order is being cancelled"), field="order")
     stage = cancellation_stage(policy, facts, now, by_operator=by_operator)
     if not stage.allowed:
         return LinesCancelled(decision=stage, field="order")

@@ -335,3 +335,51 @@ async def test_kwoking_lines_cancelled_after_24_hours_go_by_the_second_band(
         assert "KWO-CAN-2" in done.clauses and "KWO-CAN-1" not in done.clauses
         assert str(done.refund) == "5.00 EUR"
         await handle.terminate("test over")
+
+
+async def test_a_raise_whose_capture_is_refused_changes_nothing_and_holds_nothing(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1: the difference authorised, then its capture refused for good: the
+    authorisation is voided, the reserved units go back, and the order stays as it was."""
+    world = FakeWorld()
+    async with paid(time_env, world, preset("imalent"), [LAMP]) as handle:
+        oid = handle.id.removeprefix("order-")
+        world.capture_refused = True
+        declined = await handle.execute_update(
+            UPDATE_EDIT_LINES, quantity("r1", "LAMP-1", 4), result_type=LineEdited
+        )
+        assert declined.status is EditStatus.DECLINED and declined.decline_code == "capture_refused"
+        snapshot = await handle.query(QUERY_ORDER, result_type=OrderSnapshot)
+        assert snapshot.lines is None and str(snapshot.captured_amount) == "39.80 USD"
+        await record_history(handle, "line_edit_capture_refused")
+        await handle.terminate("test over")
+    assert f"void:{oid}:void:edit:r1" in world.calls
+    assert f"release_edit:{oid}:edit:r1" in world.calls
+    assert not any(c.startswith("lines:") for c in world.calls)
+
+
+async def test_a_whole_cancellation_after_a_raise_refunds_both_payments(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """IMA-EDT-1: cancelled after an edit raised the total, the order gives back all of it,
+    each payment up to its own capture: the order's, then the edit's."""
+    from domain.orders import CancelOutcome, CancelRequest
+    from workflows.names import UPDATE_CANCEL
+
+    world = FakeWorld()
+    async with paid(time_env, world, preset("imalent"), [LAMP]) as handle:
+        oid = handle.id.removeprefix("order-")
+        await handle.execute_update(
+            UPDATE_EDIT_LINES, quantity("e9", "LAMP-1", 3), result_type=LineEdited
+        )
+        outcome = await handle.execute_update(
+            UPDATE_CANCEL, CancelRequest(), result_type=CancelOutcome
+        )
+        assert str(outcome.refund) == "59.70 USD"
+        await handle.result()
+        await record_history(handle, "cancelled_after_a_line_edit_raise")
+    assert [c for c in world.calls if c.startswith("refund")] == [
+        f"refund:{oid}:refund:cancellation:39.80 USD",
+        f"refund:{oid}:refund:cancellation:fee:1:19.90 USD",
+    ]

@@ -171,14 +171,20 @@ class LineEdits:
         )
         if auth.state is not MovementState.AUTHORIZED:
             return auth.decline_code or auth.state.value
-        await self._money.capture(
-            auth.payment_id,
-            amount,
-            f"{oid}:capture:edit:{edit.edit_id}",
-            quote.clauses,
-            "capture the edit's difference",
-            fee=True,
-        )
+        try:
+            await self._money.capture(
+                auth.payment_id,
+                amount,
+                f"{oid}:capture:edit:{edit.edit_id}",
+                quote.clauses,
+                "capture the edit's difference",
+                fee=True,
+            )
+        except ActivityError:
+            # refused for good after the authorisation: released, and the edit not made
+            key = f"{oid}:void:edit:{edit.edit_id}"
+            await self._money.void(auth.payment_id, key, quote.clauses, amount)
+            return "capture_refused"
         return None
 
     async def _refund(self, edit: LineEdit, quote: EditQuote) -> tuple[Settlement, Money]:

@@ -206,14 +206,18 @@ class Purse:
         return parts
 
     async def void(
-        self, payment_id: str, key: str, clauses: tuple[str, ...] | None = None
+        self,
+        payment_id: str,
+        key: str,
+        clauses: tuple[str, ...] | None = None,
+        amount: Money | None = None,
     ) -> MovementResult:
         """Release a payment not captured; when the provider refuses (it was captured or
         failed meanwhile), the payment is confirmed as it stands instead."""
         request = VoidPayment(
             order_id=self._ctx.order_id,
             payment_id=payment_id,
-            amount=self._ctx.input.total,
+            amount=amount or self._ctx.input.total,
             idempotency_key=key,
             clauses=self._ctx.payment_clauses() if clauses is None else clauses,
         )
