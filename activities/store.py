@@ -21,7 +21,7 @@ from activities.models import (
 )
 from domain.errors import ErrorType
 from domain.subscriptions import SubscriptionEvent
-from store import addresses, claims, orders, returns, stock, subscriptions, tasks
+from store import addresses, claims, customers, edits, orders, returns, stock, subscriptions, tasks
 
 
 async def order_row(pool: asyncpg.Pool, order_id: str) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class StoreActivities:
     @activity.defn(name="customer_order_count")
     async def customer_order_count(self, order_id: str) -> int:
         """Orders the same customer placed with this merchant in the 24 hours before this one."""
-        return await orders.recent_orders_by_customer(self._pool, order_id)
+        return await customers.recent_orders_by_customer(self._pool, order_id)
 
     @activity.defn(name="apply_address_change")
     async def apply_address_change(self, request: ApplyAddressChange) -> None:
@@ -77,7 +77,7 @@ class StoreActivities:
         order = await order_row(self._pool, request.order_id)
         totals = (request.items_total.amount, request.shipping_total.amount, request.total.amount)
         lines = [line.model_dump(mode="json") for line in request.lines]
-        await orders.set_lines(self._pool, request.order_id, lines, totals)
+        await edits.set_lines(self._pool, request.order_id, lines, totals)
         if request.release:
             key = f"{request.edit_key}:release"
             await stock.give_back(self._pool, str(order["merchant"]), key, request.release)

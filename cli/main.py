@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli import credentials, database, demo, edits
+from cli import credentials, database, demo, edits, events, policy
 from cli.api import Api, api_of, cli_settings, configured, out
 
 app = typer.Typer(
@@ -30,6 +30,8 @@ app.add_typer(returns, name="returns")
 app.add_typer(webhooks, name="webhooks")
 app.add_typer(stock, name="stock")
 app.add_typer(credentials.app, name="operators")
+app.add_typer(events.app, name="events")
+app.add_typer(policy.app, name="policy")
 app.command(name="demo")(demo.demo)
 app.command(name="migrate")(database.migrate_schema)
 

@@ -221,6 +221,24 @@ class Settings(BaseSettings):
     )
     relay_enabled: bool = True
     relay_poll_seconds: float = 1.0
+    events_retry_for_seconds: int = Field(
+        3 * 24 * 3600,
+        gt=0,
+        description="how long an event is retried to an endpoint that does not take it before "
+        "it is parked (with the ones after it for the same order) and the endpoint is failing",
+    )
+    events_secret_overlap_seconds: int = Field(
+        24 * 3600,
+        ge=0,
+        description="how long an endpoint's secret before a rotation still signs beside the "
+        "new one",
+    )
+    events_timeout_seconds: float = Field(
+        10.0, gt=0, description="how long an endpoint has to answer one delivery"
+    )
+    events_max_backoff_seconds: float = Field(
+        3600.0, gt=0, description="the longest wait between two tries of one delivery"
+    )
 
     payment_provider_url: str = "http://127.0.0.1:8100/payments"
     update_timeout_seconds: float = Field(

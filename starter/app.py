@@ -28,6 +28,7 @@ from starter.api import health
 from starter.api.routers import ROUTERS
 from starter.auth import OperatorIdentity
 from starter.codec import server as codec
+from starter.events.deliver import EventDeliverer
 from starter.limits import RateLimits
 from starter.observe import RequestObservation
 from starter.oidc import OidcOperators
@@ -87,6 +88,13 @@ def create_app(
                 settings.relay_poll_seconds,
             )
             relay_task = asyncio.create_task(state.relay.run())
+        state.events = None
+        events_task = None
+        if settings.relay_enabled:  # the same loop's sibling: events out to the endpoints
+            state.events = EventDeliverer(
+                state.pool, state.sealer, settings, settings.relay_poll_seconds
+            )
+            events_task = asyncio.create_task(state.events.run())
         metrics = health.serve_metrics(settings.api_metrics_address)
         gauges = asyncio.create_task(
             health.refresh_task_gauges(state.pool, settings.metrics_refresh_seconds)
@@ -99,9 +107,12 @@ def create_app(
             await asyncio.gather(gauges, return_exceptions=True)
             if metrics is not None:
                 metrics.shutdown()
-            if relay_task is not None:
-                relay_task.cancel()
-                await asyncio.gather(relay_task, return_exceptions=True)
+            for task in (relay_task, events_task):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            if state.events is not None:
+                await state.events.aclose()
             if state.paypal is not None:
                 await state.paypal.aclose()
             await state.pool.close()

@@ -15,3 +15,13 @@ TASKS_ESCALATED = Gauge(
     "Open operator tasks past their due time whose escalation was sent",
     ["kind"],
 )
+EVENTS_DELIVERED = Counter(
+    "orderflow_events_delivered_total",
+    "Deliveries of events out, by outcome (delivered, retry, parked)",
+    ["outcome"],
+)
+EVENTS_OLDEST_WAITING = Gauge(
+    "orderflow_events_oldest_undelivered_seconds",
+    "Age of the oldest event not yet delivered, per endpoint",
+    ["endpoint"],
+)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from domain.events import CATALOGUE, Event
 from starter.problems import KINDS, PROBLEM_JSON, ProblemDetails
 
 REF = "#/components/schemas/{model}"
@@ -25,6 +26,10 @@ TAGS = [
     {"name": "payments", "description": "Operators' acts on a payment under review."},
     {"name": "operators", "description": "The operators' work: tasks, reviews, refunds, stock."},
     {"name": "webhooks", "description": "Where payment, carrier and card providers report."},
+    {
+        "name": "events out",
+        "description": "What orderflow tells the merchant's systems (`docs/events.md`).",
+    },
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
@@ -59,6 +64,30 @@ def _is_problem(response: dict[str, Any]) -> bool:
     return ref.rsplit("/", 1)[-1] in FASTAPI_VALIDATION
 
 
+def events_out(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The `webhooks` section: every event type orderflow sends the merchant's endpoints."""
+    event = _component(schemas, Event)
+    return {
+        name: {
+            "post": {
+                "summary": name,
+                "description": f"{told}. Signed with the Standard Webhooks scheme "
+                "(`webhook-id`, `webhook-timestamp`, `webhook-signature`) under the endpoint's "
+                "secret; at least once, in order per order. Answer 2xx to take it; anything "
+                "else is tried again, and past the retry budget parked for an operator's replay.",
+                "operationId": f"event_{name.replace('.', '_')}",
+                "tags": ["events out"],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": event}},
+                },
+                "responses": {"2XX": {"description": "the event was taken"}},
+            }
+        }
+        for name, told in CATALOGUE.items()
+    }
+
+
 def document(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -75,6 +104,7 @@ def document(app: FastAPI, extra_models: tuple[type[BaseModel], ...] = ()) -> di
     _component(schemas, ProblemDetails)
     for model in extra_models:
         _component(schemas, model)
+    schema["webhooks"] = events_out(schemas)
     for path, item in schema["paths"].items():
         for operation in item.values():
             responses = operation.setdefault("responses", {})

@@ -96,7 +96,7 @@ async def events(db: asyncpg.Pool, claim_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-CLAIMS = timeline.ReadModel("claims", "claim_events", "claim_id")
+CLAIMS = timeline.ReadModel("claims", "claim_events", "claim_id", context="claim")
 
 
 async def record_event(pool: asyncpg.Pool, *, claim_id: str, **entry: Any) -> None:

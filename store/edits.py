@@ -72,3 +72,19 @@ async def awaiting(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
     )
     found = [await get(pool, order_id, r["edit_id"]) for r in rows]
     return [row for row in found if row is not None and row["status"] == "awaiting_approval"]
+
+
+async def set_lines(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    order_id: str,
+    lines: list[dict[str, Any]],
+    totals: tuple[Any, Any, Any],
+) -> None:
+    """The order's lines and totals (items, shipping, total) after an edit."""
+    await conn.execute(
+        "UPDATE orders SET lines = $2, items_total = $3, shipping_total = $4, total = $5,"
+        " updated_at = now() WHERE order_id = $1",
+        order_id,
+        lines,
+        *totals,
+    )

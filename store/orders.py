@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,8 @@ from domain.decisions.quote import Quote
 from domain.orders import PlaceOrder
 from domain.policy import Policy
 from domain.status import OrderStatus
-from store import credentials
+from store import credentials, outbox
+from store.customers import customer_ref
 from store.sealing import Sealer
 
 
@@ -133,36 +133,31 @@ async def _placed(
     conn: asyncpg.Connection, order_id: str, at: datetime, quote: Quote, policy: Policy
 ) -> None:
     """The order's first timeline entry: placed, at its total, under its pinned policy."""
+    summary = f"order placed: {quote.total} under policy {policy.merchant} {policy.version}"
+    status = OrderStatus.PENDING_PAYMENT.value
     await conn.execute(
-        "INSERT INTO order_events (order_id, seq, at, kind, status, summary, clauses)"
-        " VALUES ($1, 0, $2, 'placed', $3, $4, $5)",
+        "WITH inserted AS (INSERT INTO order_events (order_id, seq, at, kind, status, summary,"
+        " clauses) VALUES ($1, 0, $2, 'placed', $3, $4, $5) RETURNING order_id)"
+        + outbox.fan_out(6)
+        + " SELECT 1",
         order_id,
         at,
-        OrderStatus.PENDING_PAYMENT.value,
-        f"order placed: {quote.total} under policy {policy.merchant} {policy.version}",
+        status,
+        summary,
         list(quote.clauses),
+        *outbox.fan_out_args(
+            "order",
+            order_id,
+            0,
+            at,
+            "placed",
+            order_id=order_id,
+            status=status,
+            summary=summary,
+            clauses=quote.clauses,
+            details={"total": str(quote.total)},
+        ),
     )
-
-
-def customer_ref(email: str) -> str:
-    """A stable reference to a customer for counting their orders, without the address."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-async def recent_orders_by_customer(pool: asyncpg.Pool, order_id: str) -> int:
-    """How many other orders the same customer placed with the same merchant in the 24 hours
-    before this one."""
-    count = await pool.fetchval(
-        """
-        SELECT count(*) FROM orders o, orders this
-        WHERE this.order_id = $1 AND o.merchant = this.merchant
-          AND o.customer_ref = this.customer_ref AND o.order_id <> this.order_id
-          AND o.created_at > this.created_at - interval '24 hours'
-          AND o.created_at <= this.created_at
-        """,
-        order_id,
-    )
-    return int(count or 0)
 
 
 async def mark_workflow_started(db: asyncpg.Pool | asyncpg.Connection, order_id: str) -> None:
@@ -236,13 +231,9 @@ async def record_event(
     shipments: list[dict[str, Any]] | None = None,
     deadlines: dict[str, Any] | None = None,
 ) -> None:
-    """Append one timeline entry and move the read model; a replayed entry changes nothing.
-
-    `seq` comes from the workflow, so an older entry retried late never overwrites a newer
-    status.
-    """
-    # One statement, so one round trip and atomic: the read model moves only when the entry
-    # was new.
+    """Append one timeline entry (and its event out) and move the read model, in one
+    statement; a replayed entry changes nothing, and an older entry retried late (`seq` is
+    the workflow's) never overwrites a newer status."""
     await pool.execute(
         """
         WITH inserted AS (
@@ -250,7 +241,9 @@ async def record_event(
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (order_id, seq) DO NOTHING
             RETURNING order_id
-        )
+        )"""
+        + outbox.fan_out(11)
+        + """
         UPDATE orders SET
             status = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $5 ELSE status END,
             status_seq = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $2
@@ -271,22 +264,18 @@ async def record_event(
         details or {},
         shipments,
         deadlines,
-    )
-
-
-async def set_lines(
-    conn: asyncpg.Connection | asyncpg.Pool,
-    order_id: str,
-    lines: list[dict[str, Any]],
-    totals: tuple[Any, Any, Any],
-) -> None:
-    """The order's lines and totals (items, shipping, total) after an edit."""
-    await conn.execute(
-        "UPDATE orders SET lines = $2, items_total = $3, shipping_total = $4, total = $5,"
-        " updated_at = now() WHERE order_id = $1",
-        order_id,
-        lines,
-        *totals,
+        *outbox.fan_out_args(
+            "order",
+            order_id,
+            seq,
+            at,
+            kind,
+            order_id=order_id,
+            status=status.value if status else None,
+            summary=summary,
+            clauses=clauses,
+            details=details,
+        ),
     )
 
 

@@ -112,6 +112,7 @@ RETURNS = timeline.ReadModel(
     also="""tracking_number = CASE WHEN status_seq < $2
                                THEN COALESCE($9::jsonb ->> 'tracking_number', tracking_number)
                                ELSE tracking_number END,""",
+    context="return",
 )
 
 

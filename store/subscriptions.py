@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from domain.subscriptions import Subscribe, SubscriptionEvent
-from store import credentials
+from store import credentials, outbox
 from store.sealing import Sealer
 
 
@@ -91,7 +91,9 @@ async def record_event(pool: asyncpg.Pool, event: SubscriptionEvent) -> None:
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (subscription_id, seq) DO NOTHING
             RETURNING subscription_id
-        )
+        )"""
+        + outbox.fan_out(11)
+        + """
         UPDATE subscriptions SET
             status = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $5 ELSE status END,
             status_seq = CASE WHEN $5::text IS NOT NULL AND status_seq < $2 THEN $2
@@ -112,6 +114,19 @@ async def record_event(pool: asyncpg.Pool, event: SubscriptionEvent) -> None:
         event.details,
         event.period,
         event.deadlines,
+        *outbox.fan_out_args(
+            "subscription",
+            event.subscription_id,
+            event.seq,
+            event.at,
+            event.kind,
+            order_id=None,
+            status=event.status.value if event.status else None,
+            summary=event.summary,
+            clauses=event.clauses,
+            details=event.details,
+            stream=f"subscription:{event.subscription_id}",
+        ),
     )
 
 

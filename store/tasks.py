@@ -49,6 +49,16 @@ async def close(pool: asyncpg.Pool, task_key: str) -> None:
     )
 
 
+async def close_all(pool: asyncpg.Pool, kind: str, ref: str) -> None:
+    """Close every open task of this kind about `ref`."""
+    await pool.execute(
+        "UPDATE operator_tasks SET closed_at = now()"
+        " WHERE kind = $1 AND ref = $2 AND closed_at IS NULL",
+        kind,
+        ref,
+    )
+
+
 async def escalate(pool: asyncpg.Pool, task_key: str) -> bool:
     """Mark an open task escalated (once: a repeat keeps the first time); False when it was
     closed meanwhile."""

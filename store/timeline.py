@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from store import outbox
+
 
 @dataclass(frozen=True)
 class ReadModel:
@@ -18,6 +20,7 @@ class ReadModel:
     events: str
     key: str
     also: str = ""  # further `column = …` assignments, in terms of $2 (seq) and $9 (snapshot)
+    context: str = ""  # whose timeline it is, for events out (`domain.events`)
 
 
 async def get(pool: asyncpg.Pool, model: ReadModel, key: str) -> dict[str, Any] | None:
@@ -75,7 +78,7 @@ async def record(
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT ({model.key}, seq) DO NOTHING
             RETURNING {model.key}
-        )
+        ){outbox.fan_out(11)}
         UPDATE {model.table} SET
             status = CASE WHEN status_seq < $2 THEN COALESCE($5, status) ELSE status END,
             snapshot = CASE WHEN status_seq < $2 THEN $9::jsonb ELSE snapshot END,
@@ -96,4 +99,17 @@ async def record(
         details,
         snapshot,
         deadlines,
+        *outbox.fan_out_args(
+            model.context,
+            key,
+            seq,
+            at,
+            kind,
+            order_id=snapshot.get("order_id"),
+            status=status,
+            summary=summary,
+            clauses=clauses,
+            details=details,
+            stream=f"subscription:{sid}" if (sid := snapshot.get("subscription_id")) else None,
+        ),
     )

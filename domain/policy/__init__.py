@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,7 +25,7 @@ from domain.policy.changes import CancellationRules, EditRule
 from domain.policy.payment import PaymentMethod as PaymentMethod
 from domain.policy.payment import PaymentRules
 from domain.policy.returns import ReturnRules
-from domain.policy.rules import BusinessCalendar
+from domain.policy.rules import BusinessCalendar, Rule
 from domain.policy.shipping import Carrier as Carrier
 from domain.policy.shipping import ShippingRules
 
@@ -121,33 +123,15 @@ def content_version(data: dict[str, object]) -> str:
 
 
 def load_policy(path: Path) -> Policy:
+    """The preset in this file, checked (`domain.policy.check`); the first errors refuse it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
         raise PolicyError(f"{path.name}: {err}") from err
-    data.pop("version", None)
-    try:
-        policy = Policy.model_validate({**data, "version": content_version(data)})
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
-        raise PolicyError(f"{path.name}: {problems}") from err
-    if policy.merchant != path.stem:
-        raise PolicyError(f"{path.name}: merchant: must equal the file name {path.stem!r}")
-    # Checked when a preset is loaded, not in the model: orders pinned to an older policy
-    # must still decode.
-    from domain.standards import locale_id
-
-    try:
-        locale_id(policy.locale)
-    except ValueError as err:
-        raise PolicyError(f"{path.name}: locale: {err}") from err
-    payment = policy.payment
-    if PaymentMethod.INVOICE in payment.methods.allowed and payment.invoice is None:
-        raise PolicyError(
-            f"{path.name}: payment.invoice: required when invoices are an allowed method"
-        )
+    policy, findings = check_preset(path.stem, text)
+    wrong = errors(findings)
+    if policy is None or wrong:
+        raise PolicyError(f"{path.name}: " + "; ".join(str(f) for f in wrong))
     return policy
 
 
@@ -157,3 +141,82 @@ def load_presets(directory: Path = PRESETS_DIR) -> dict[str, Policy]:
     if not presets:
         raise PolicyError(f"{directory}: no policy presets (*.toml) found")
     return presets
+
+
+CLAUSE_LINE = re.compile(r"^\s*[-*]\s+((?:[A-Z]{3}-[A-Z]{3}-\d+)|LIF-\d+)\b", re.M)
+
+
+class Finding(BaseModel):
+    field: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def clause_catalogue(text: str) -> set[str]:
+    """The clause IDs a digest such as POLICIES.md defines (`- ID text` lines)."""
+    return set(CLAUSE_LINE.findall(text))
+
+
+def check_preset(
+    name: str, text: str, known: set[str] | None = None, *, strict_known: bool = True
+) -> tuple[Policy | None, list[Finding]]:
+    """The preset in `text` for merchant `name`, and what is wrong with it. Clause IDs not in
+    `known` are errors (`strict_known`) or warnings."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        return None, [Finding(field="(file)", message=str(err))]
+    data.pop("version", None)
+    try:
+        policy = Policy.model_validate({**data, "version": content_version(data)})
+    except ValidationError as err:
+        return None, [
+            Finding(field=".".join(str(p) for p in e["loc"]) or "(file)", message=e["msg"])
+            for e in err.errors()
+        ]
+    found = _consistency(name, policy)
+    if known is not None:
+        unknown = sorted(policy.clause_ids() - known)
+        if unknown:
+            severity: Literal["error", "warning"] = "error" if strict_known else "warning"
+            found.append(
+                Finding(
+                    field="clauses",
+                    message=f"clause IDs not in the clause catalogue: {', '.join(unknown)}",
+                    severity=severity,
+                )
+            )
+    return policy, found
+
+
+def _consistency(name: str, policy: Policy) -> list[Finding]:
+    from domain.standards import locale_id
+
+    found: list[Finding] = []
+    if policy.merchant != name:
+        found.append(Finding(field="merchant", message=f"must equal the file name {name!r}"))
+    try:
+        locale_id(policy.locale)
+    except ValueError as err:
+        found.append(Finding(field="locale", message=str(err)))
+    payment = policy.payment
+    if PaymentMethod.INVOICE in payment.methods.allowed and payment.invoice is None:
+        found.append(
+            Finding(field="payment.invoice", message="required when invoices are an allowed method")
+        )
+    for rule in models_in(policy):
+        if isinstance(rule, Rule) and rule.setting and clauses_of(rule):
+            found.append(
+                Finding(
+                    field=type(rule).__name__,
+                    message="a merchant setting cites no clause: drop `setting` or the clauses",
+                )
+            )
+    return found
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]

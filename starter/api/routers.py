@@ -21,7 +21,9 @@ from starter.api import (
 )
 from starter.api.ops import cards as ops_cards
 from starter.api.ops import claims as ops_claims
+from starter.api.ops import events as ops_events
 from starter.api.ops import orders as ops_orders
+from starter.api.ops import policy as ops_policy
 from starter.api.ops import search, tasks
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -36,6 +38,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     claims.router,
     tasks.router,
     ops_claims.router,
+    ops_events.router,
+    ops_policy.router,
     search.router,
     payments.router,
     webhooks.router,

@@ -120,3 +120,72 @@ class Readiness(Answer):
     webhooks: WebhookBacklog | None = Field(
         None, description="the relay's backlog, when PostgreSQL answers"
     )
+
+
+class EventEndpoint(Answer):
+    """An endpoint of events out."""
+
+    endpoint_id: str
+    url: str
+    event_types: list[str]
+    personal_data: bool
+    status: str = Field(description="active, paused, or failing (events parked)")
+    previous_until: Instant | None = Field(
+        None, description="the secret before the last rotation signs beside the new one until"
+    )
+    created_at: Instant
+    updated_at: Instant
+    links: Links
+    secret: str | None = Field(None, description="its signing secret: shown once, at creation")
+
+
+class EventEndpoints(Answer):
+    items: list[EventEndpoint]
+
+
+class RotatedSecret(Answer):
+    endpoint_id: str
+    secret: str
+    previous_valid_until: Instant
+
+
+class ParkedEvent(Answer):
+    event_id: str
+    type: str
+    at: Instant
+    stream: str = Field(description="the order (or `subscription:<id>`) the event is of")
+    attempts: int
+    last_error: str | None
+    parked_at: Instant | None
+
+
+class ParkedEvents(Answer):
+    items: list[ParkedEvent]
+
+
+class Replayed(Answer):
+    endpoint_id: str
+    replayed: int
+
+
+class PolicyDifference(Answer):
+    order_id: str
+    before: str
+    after: str
+    money: Amount | None = None
+
+
+class PolicyDecisionReport(Answer):
+    decision: str
+    orders: int = Field(description="open orders the decision applies to")
+    changed: int = Field(description="of them, those it would decide otherwise")
+    examples: list[PolicyDifference]
+    money: dict[str, str] = Field(description="currency -> what the changes move in all")
+
+
+class PolicyWhatIf(Answer):
+    merchant: str
+    version_now: str
+    version_new: str
+    orders: int
+    decisions: list[PolicyDecisionReport]

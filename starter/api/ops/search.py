@@ -18,7 +18,7 @@ from starter.problems import Problem
 from starter.schemas.operators import OrderList, UnmatchedList
 from starter.views import money_json
 from store import inbox, search
-from store.orders import customer_ref
+from store.customers import customer_ref
 
 router = operator_router(400)
 

@@ -1,0 +1,1 @@
+"""Events out: delivered to the merchant's endpoints, signed (Standard Webhooks)."""
