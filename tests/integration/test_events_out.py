@@ -151,7 +151,8 @@ async def test_a_failing_endpoint_gets_everything_in_order_then_parks_and_replay
             state = await system.api.get(f"/v1/ops/event-endpoints/{eid}", headers=OPERATOR)
             assert state.json()["status"] == "failing"
             listed = (await system.api.get("/v1/ops/tasks", headers=OPERATOR)).json()["items"]
-            assert any(t["kind"] == "events_parked" and t["order_id"] == second for t in listed)
+            [task] = [t for t in listed if t["kind"] == "events_parked" and t["order_id"] == second]
+            assert task["action"]["path"] == f"/v1/ops/event-endpoints/{eid}/replay"
 
             merchant.down = False
             rotated = await system.api.post(

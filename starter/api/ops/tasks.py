@@ -63,6 +63,8 @@ ACTIONS: dict[str, tuple[str, str, str | None]] = {
         names.UPDATE_INSPECT_WARRANTY,
     ),
     "warranty_repair": ("POST", "/v1/ops/claims/{ref}/repaired", names.UPDATE_FINISH_REPAIR),
+    "events_parked": ("POST", "/v1/ops/event-endpoints/{ref}/replay", None),
+    "refund_owed": ("POST", "/v1/ops/orders/{order_id}/refunds", names.UPDATE_REFUND),
 }
 
 
