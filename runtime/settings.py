@@ -225,7 +225,8 @@ class Settings(BaseSettings):
         3 * 24 * 3600,
         gt=0,
         description="how long an event is retried to an endpoint that does not take it before "
-        "it is parked (with the ones after it for the same order) and the endpoint is failing",
+        "it is parked (with the ones after it for the same order) and the endpoint is failing; "
+        "kept on each endpoint when it is made",
     )
     events_secret_overlap_seconds: int = Field(
         24 * 3600,

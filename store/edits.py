@@ -43,6 +43,20 @@ async def keep(
     )
 
 
+async def settle(
+    pool: asyncpg.Pool, order_id: str, edit_id: str, status: str, answer: dict[str, Any]
+) -> None:
+    """The customer's answer moved an edit on (approved and settled, or refused)."""
+    await pool.execute(
+        "UPDATE order_edits SET status = $3, answer = $4, updated_at = now()"
+        " WHERE order_id = $1 AND edit_id = $2",
+        order_id,
+        edit_id,
+        status,
+        answer,
+    )
+
+
 async def get(pool: asyncpg.Pool, order_id: str, edit_id: str) -> dict[str, Any] | None:
     """The edit as taken, with its status as the order's timeline last settled it."""
     row = await pool.fetchrow(
@@ -64,14 +78,17 @@ async def get(pool: asyncpg.Pool, order_id: str, edit_id: str) -> dict[str, Any]
 
 
 async def awaiting(pool: asyncpg.Pool, order_id: str) -> list[dict[str, Any]]:
-    """The order's edits still waiting for the customer's approval."""
+    """The order's edits still waiting for the customer's approval: taken as such, and no
+    timeline entry has settled them since."""
     rows = await pool.fetch(
-        "SELECT edit_id FROM order_edits WHERE order_id = $1 AND status = 'awaiting_approval'"
-        " ORDER BY created_at",
+        "SELECT * FROM order_edits d WHERE d.order_id = $1 AND d.status = 'awaiting_approval'"
+        " AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = d.order_id"
+        " AND e.kind = ANY($2::text[]) AND e.details->>'edit_id' = d.edit_id)"
+        " ORDER BY d.created_at",
         order_id,
+        list(SETTLED_BY),
     )
-    found = [await get(pool, order_id, r["edit_id"]) for r in rows]
-    return [row for row in found if row is not None and row["status"] == "awaiting_approval"]
+    return [dict(r) for r in rows]
 
 
 async def set_lines(

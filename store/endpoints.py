@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets as random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -13,7 +13,8 @@ import asyncpg
 from store.sealing import Sealer
 
 SHOWN = (
-    "endpoint_id, url, event_types, personal_data, status, previous_until, created_at, updated_at"
+    "endpoint_id, url, event_types, personal_data, status, previous_until, created_at, updated_at,"
+    " EXTRACT(EPOCH FROM retry_for)::integer AS retry_for_seconds"
 )
 
 
@@ -33,6 +34,7 @@ async def create(
     url: str,
     event_types: list[str],
     personal_data: bool,
+    retry_for: timedelta,
 ) -> tuple[dict[str, Any], str]:
     """A new active endpoint and its signing secret (shown once)."""
     endpoint_id = "ep_" + random.token_hex(8)
@@ -40,13 +42,14 @@ async def create(
     key_id, sealed = sealer.seal(secret, _context(endpoint_id))
     row = await pool.fetchrow(
         f"INSERT INTO event_endpoints (endpoint_id, url, event_types, secret_key_id, secret,"
-        f" personal_data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SHOWN}",
+        f" personal_data, retry_for) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {SHOWN}",
         endpoint_id,
         url,
         event_types,
         key_id,
         sealed,
         personal_data,
+        retry_for,
     )
     return dict(row), secret
 

@@ -54,6 +54,8 @@ def fan_out_args(
     """The parameters `fan_out` reads, for one timeline entry of `stream` (its order's, when
     it has one)."""
     kind_of = event_type(context, kind, status)
+    if kind_of is None:  # an entry told to no one: nothing to build
+        return [None, None, None, None, at]
     event_id = "evt_" + hashlib.sha256(f"{context}:{key}:{seq}".encode()).hexdigest()[:24]
     data = event_data(
         context,
@@ -74,7 +76,8 @@ async def due(conn: asyncpg.Connection, limit: int = 50) -> list[dict[str, Any]]
         """
         SELECT d.endpoint_id, d.event_id, d.stream, d.position, d.attempts, d.created_at,
                o.type, o.at, o.data, e.url, e.personal_data, e.secret_key_id, e.secret,
-               e.previous_key_id, e.previous_secret, e.previous_until, e.status AS endpoint_status
+               e.previous_key_id, e.previous_secret, e.previous_until, e.retry_for,
+               e.status AS endpoint_status
         FROM event_deliveries d
         JOIN event_outbox o USING (event_id)
         JOIN event_endpoints e USING (endpoint_id)

@@ -82,7 +82,7 @@ def _changed(
     return out, None
 
 
-def _moves(
+def unit_moves(
     before: list[OrderLine], after: list[OrderLine]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Units more and units fewer of each SKU."""
@@ -98,10 +98,16 @@ def _moves(
 
 
 def line_edit(
-    policy: Policy, facts: OrderFacts, changes: tuple[LineChange, ...], now: datetime
+    policy: Policy,
+    facts: OrderFacts,
+    changes: tuple[LineChange, ...],
+    now: datetime,
+    *,
+    can_charge: bool = True,
 ) -> Judged:
     """Decide an edit of the order's lines: refused with the clause and the field, or allowed
-    with the order it makes (lines, totals, the difference to charge or refund)."""
+    with the order it makes (lines, totals, the difference to charge or refund). A raise needs
+    a payment to charge it on (`can_charge`)."""
     window = edit_window(policy, facts, now)
     if not window.allowed:
         return Judged(decision=window, field="order")
@@ -137,7 +143,15 @@ def line_edit(
         )
     if lines == list(facts.lines):
         return _no("the edit changes nothing", field="changes")
-    return _quoted(policy, facts, lines, merged(policy.edit.clauses, window.clauses))
+    judged = _quoted(policy, facts, lines, merged(policy.edit.clauses, window.clauses))
+    quote = judged.quote
+    if quote is not None and quote.raises and not can_charge:
+        return _no(
+            f"the edit costs {quote.difference} more: give a payment for it",
+            *quote.clauses,
+            field="payment.token",
+        )
+    return judged
 
 
 def _quoted(
@@ -148,7 +162,7 @@ def _quoted(
     if not amount.allowed:
         return _no(amount.reason, *amount.clauses, field="changes")
     previous = quote_order(policy, list(facts.lines)).items + facts.shipping_paid
-    more, fewer = _moves(list(facts.lines), lines)
+    more, fewer = unit_moves(list(facts.lines), lines)
     difference = quote.total - previous
     edit = EditQuote(
         lines=tuple(lines),

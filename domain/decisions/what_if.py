@@ -130,10 +130,6 @@ DECISIONS: dict[str, Callable[[Policy, OpenOrder, datetime], Outcome]] = {
 }
 
 
-def _shown(value: Outcome) -> str:
-    return str(value)
-
-
 def what_if(new: Policy, orders: list[OpenOrder], now: datetime) -> WhatIf:
     """Each decision on each open order, under its pinned policy and under `new`."""
     reports = {name: DecisionReport(decision=name) for name in DECISIONS}
@@ -157,8 +153,8 @@ def what_if(new: Policy, orders: list[OpenOrder], now: datetime) -> WhatIf:
                 report.examples.append(
                     Difference(
                         order_id=order.order_id,
-                        before=_shown(before),
-                        after=_shown(after),
+                        before=str(before),
+                        after=str(after),
                         money=money,
                     )
                 )

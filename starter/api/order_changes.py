@@ -27,7 +27,7 @@ from domain.policy import Policy
 from starter.api import deps
 from starter.api.access import visible_order
 from starter.api.deps import PoolDep, SealerDep
-from starter.api.order_edits import acting_on, status_for
+from starter.api.order_edits import acting_on, run_change
 from starter.api.routing import AnswerRoute
 from starter.auth import CUSTOMER_OR_OPERATOR, is_customer, operator_name
 from starter.openapi import problems
@@ -224,21 +224,16 @@ async def cancel_lines(
     asked = body.model_dump(mode="json")
     cancel_id = "cl_" + content_key(order_id, idempotency_key or asked)[:20]
     ask = PartialCancel(cancel_id=cancel_id, lines=tuple(body.lines))
-    try:
-        done: PartlyCancelled | None = await run_update(
-            request,
-            order_id,
-            UPDATE_CANCEL_LINES,
-            ask,
-            PartlyCancelled,
-            id=f"cancel-lines:{cancel_id}",
-            refused_status=422,
-        )
-    except Problem as problem:
-        raise status_for(problem) from problem
-    if done is None:
-        rules = Policy.model_validate(row["policy"]).cancellation
-        raise no_longer(row, rules.until_clauses if rules else (), "cancelled")
+    rules = Policy.model_validate(row["policy"]).cancellation
+    done: PartlyCancelled = await run_change(
+        request,
+        row,
+        UPDATE_CANCEL_LINES,
+        ask,
+        PartlyCancelled,
+        id=f"cancel-lines:{cancel_id}",
+        when_ended=(rules.until_clauses if rules else (), "cancelled"),
+    )
     return {
         "cancel_id": cancel_id,
         "order_id": order_id,

@@ -19,9 +19,11 @@ from domain.edits import (
     EditOp,
     EditOrigin,
     EditQuote,
+    EditStatus,
     LineChange,
     LineEdit,
     LineEdited,
+    Settlement,
 )
 from domain.orders import PaymentInstruction
 from domain.policy import Policy
@@ -74,11 +76,44 @@ def acting_on(request: Request, order_id: str, changes: list[LineChange] | None 
     return False
 
 
-def status_for(problem: Problem) -> Problem:
+def refused(reason: str, clauses: tuple[str, ...], field: str) -> Problem:
     """A refusal about the order's stage is a conflict (409); one about a field, 422."""
-    if problem.status == 422 and problem.field in (None, "order"):
-        problem.status = 409
-    return problem
+    return Problem(
+        409 if field in ("", "order") else 422,
+        "Refused by the merchant's policy",
+        reason,
+        clause=clauses[0] if clauses else None,
+        field=field or None,
+    )
+
+
+async def run_change(
+    request: Request,
+    row: dict[str, Any],
+    name: str,
+    arg: Any,
+    result_type: type,
+    *,
+    id: str,
+    when_ended: tuple[tuple[str, ...], str],
+) -> Any:
+    """An update changing the order: refused as `refused` says; ended, it can no longer be."""
+    try:
+        done = await run_update(
+            request, row["order_id"], name, arg, result_type, id=id, refused_status=422
+        )
+    except Problem as problem:
+        if problem.status == 422 and problem.field in (None, "order"):
+            problem.status = 409
+        raise
+    if done is None:
+        raise no_longer(row, *when_ended)
+    return done
+
+
+def _edit_clauses(row: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    rule = Policy.model_validate(row["policy"]).edit
+    return (rule.clauses if rule else (), "edited")
 
 
 def quote_json(order_id: str, quote: EditQuote) -> dict[str, Any]:
@@ -111,12 +146,10 @@ def edited_json(order_id: str, done: LineEdited) -> dict[str, Any]:
     }
 
 
-async def _payment(
-    request: Request, order_id: str, payment: PaymentInstruction | None
-) -> str | None:
-    if payment is None or payment.token is None:
+async def _payment(request: Request, order_id: str, pay: PaymentInstruction | None) -> str | None:
+    if pay is None or pay.token is None:
         return None
-    return await credentials.keep(deps.pool(request), deps.sealer(request), order_id, payment.token)
+    return await credentials.keep(deps.pool(request), deps.sealer(request), order_id, pay.token)
 
 
 async def _in_stock(request: Request, row: dict[str, Any], units: dict[str, int]) -> None:
@@ -145,21 +178,15 @@ async def preview_edit(order_id: str, body: EditAsk, request: Request) -> dict[s
     try:
         judged: Judged = await handle.query(QUERY_PREVIEW_EDIT, edit, result_type=Judged)
     except RPCError as err:
-        edit_rule = Policy.model_validate(row["policy"]).edit
-        raise no_longer(row, edit_rule.clauses if edit_rule else (), "edited") from err
+        raise no_longer(row, *_edit_clauses(row)) from err
     if not judged.decision.allowed or judged.quote is None:
-        clauses = judged.decision.clauses
-        raise status_for(
-            Problem(
-                422,
-                "Refused by the merchant's policy",
-                judged.decision.reason,
-                clause=clauses[0] if clauses else None,
-                field=judged.field or None,
-            )
-        )
+        raise refused(judged.decision.reason, judged.decision.clauses, judged.field)
     await _in_stock(request, row, judged.quote.reserve)
-    return {**quote_json(order_id, judged.quote), "status": "preview", "settlement": "none"}
+    return {
+        **quote_json(order_id, judged.quote),
+        "status": EditStatus.PREVIEW.value,
+        "settlement": Settlement.NONE.value,
+    }
 
 
 @router.post(
@@ -190,21 +217,15 @@ async def edit_order(
         origin=EditOrigin.OPERATOR if operator else EditOrigin.CUSTOMER,
         payment_token=await _payment(request, order_id, body.payment),
     )
-    try:
-        done: LineEdited | None = await run_update(
-            request,
-            order_id,
-            UPDATE_EDIT_LINES,
-            edit,
-            LineEdited,
-            id=f"edit:{edit_id}",
-            refused_status=422,
-        )
-    except Problem as problem:
-        raise status_for(problem) from problem
-    if done is None:
-        edit_rule = Policy.model_validate(row["policy"]).edit
-        raise no_longer(row, edit_rule.clauses if edit_rule else (), "edited")
+    done: LineEdited = await run_change(
+        request,
+        row,
+        UPDATE_EDIT_LINES,
+        edit,
+        LineEdited,
+        id=f"edit:{edit_id}",
+        when_ended=_edit_clauses(row),
+    )
     answer = edited_json(order_id, done)
     await edits.keep(
         pool,
@@ -215,7 +236,7 @@ async def edit_order(
         status=done.status.value,
         answer=answer,
     )
-    if done.status.value == "declined":
+    if done.status is EditStatus.DECLINED:
         raise Problem(
             402,
             "Payment declined",
@@ -264,29 +285,15 @@ async def approve_edit(
         approve=body.approve,
         payment_token=await _payment(request, order_id, body.payment),
     )
-    try:
-        done: LineEdited | None = await run_update(
-            request,
-            order_id,
-            UPDATE_ANSWER_EDIT,
-            approval,
-            LineEdited,
-            id=f"approval:{edit_id}",
-            refused_status=422,
-        )
-    except Problem as problem:
-        raise status_for(problem) from problem
-    if done is None:
-        raise no_longer(row, (), "edited")
-    answer = edited_json(order_id, done)
-    kept = await edits.get(pool, order_id, edit_id)
-    await edits.keep(
-        pool,
-        edit_id=edit_id,
-        order_id=order_id,
-        kind="edit",
-        request_hash=kept["request_hash"] if kept else content_key(edit_id),
-        status=done.status.value,
-        answer=answer,
+    done: LineEdited = await run_change(
+        request,
+        row,
+        UPDATE_ANSWER_EDIT,
+        approval,
+        LineEdited,
+        id=f"approval:{edit_id}",
+        when_ended=_edit_clauses(row),
     )
+    answer = edited_json(order_id, done)
+    await edits.settle(pool, order_id, edit_id, done.status.value, answer)
     return answer

@@ -117,8 +117,7 @@ class EventDeliverer:
                 bound.info("endpoint healthy again")
             EVENTS_DELIVERED.labels(outcome="delivered").inc()
             return
-        budget = timedelta(seconds=self._settings.events_retry_for_seconds)
-        if now - row["created_at"] >= budget:
+        if now - row["created_at"] >= row["retry_for"]:  # the endpoint's own budget
             parked = await outbox.park(
                 conn, row["endpoint_id"], row["stream"], row["position"], error
             )

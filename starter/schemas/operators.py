@@ -135,6 +135,10 @@ class EventEndpoint(Answer):
     )
     created_at: Instant
     updated_at: Instant
+    retry_for_seconds: int = Field(
+        description="how long a delivery is retried before it is parked (the setting when the "
+        "endpoint was made)"
+    )
     links: Links
     secret: str | None = Field(None, description="its signing secret: shown once, at creation")
 

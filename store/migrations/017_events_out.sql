@@ -11,6 +11,7 @@ CREATE TABLE event_endpoints (
     previous_secret bytea,                   -- sealed; valid until previous_until
     previous_until  timestamptz,
     personal_data   boolean NOT NULL DEFAULT false,
+    retry_for       interval NOT NULL,       -- how long a delivery is retried before parking
     status          text NOT NULL DEFAULT 'active'
                     CHECK (status IN ('active', 'paused', 'failing')),
     created_at      timestamptz NOT NULL DEFAULT now(),

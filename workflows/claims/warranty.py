@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.claims.repair import Repair
 from workflows.claims.state import ClaimContext
-from workflows.payment.purse import authorise, capture
+from workflows.payment.movements import authorise, capture
 
 
 class WarrantySteps:

@@ -30,7 +30,8 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.fulfilment.state import ParcelsState
 from workflows.fulfilment.workflow import Fulfilment
-from workflows.payment.purse import Purse, authorise
+from workflows.payment.movements import authorise
+from workflows.payment.purse import Purse
 from workflows.shared.deadlines import within
 from workflows.shared.options import SHORT, run
 from workflows.shared.order import OrderContext

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
@@ -127,24 +126,16 @@ class Cancellations:
     async def _refund(self, granted: Money, clauses: tuple[str, ...]) -> Money:
         """The refund the cancellation grants. One the provider refuses for good leaves an
         operator the task of paying what is still owed, and the cancellation goes on."""
-        ctx = self._ctx
-        try:
-            return await self._money.refund(granted, "cancellation", clauses, "cancelled order")
-        except ActivityError as err:
-            if not workflow.patched(REFUND_FAILED):
-                raise
-            owed = f"{granted} is still owed to the customer"
-            await ctx.record(
-                "cancellation_refund_failed",
-                None,
-                f"the cancellation's refund did not go through ({err.cause or err}): {owed}",
-                clauses,
-                details={"owed": str(granted)},
-            )
-            await ctx.task(
-                "refund_owed", f"refund {granted} by hand: the provider refused it", clauses
-            )
-            return Money.zero(ctx.policy.currency)
+        refunded = await self._money.refund_or_owe(
+            granted,
+            "cancellation",
+            clauses,
+            "cancelled order",
+            failed="cancellation_refund_failed",
+            said="the cancellation's refund",
+            patch=REFUND_FAILED,
+        )
+        return refunded if refunded is not None else Money.zero(self._ctx.policy.currency)
 
     async def _void_labels(self) -> None:
         """Labels bought for parcels the carrier has not collected are cancelled."""

@@ -8,7 +8,6 @@ the purse under `<order>:refund:cancellation:lines:<id>`."""
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.carriers import CarrierActivities
@@ -110,30 +109,19 @@ class LineCancels:
     async def _refund(
         self, ask: PartialCancel, amount: Money, clauses: tuple[str, ...]
     ) -> tuple[Settlement, Money]:
-        ctx = self._ctx
         if amount.amount <= 0:
             return Settlement.NONE, amount
-        try:
-            back = await self._money.refund(
-                amount, f"cancellation:lines:{ask.cancel_id}", clauses, "cancelled lines"
-            )
-            return Settlement.REFUNDED, back
-        except ActivityError as err:
-            await ctx.record(
-                "cancellation_refund_failed",
-                None,
-                f"the refund of the cancelled lines did not go through ({err.cause or err}):"
-                f" {amount} is still owed to the customer",
-                clauses,
-                details={"owed": str(amount), "cancel_id": ask.cancel_id},
-            )
-            await ctx.task(
-                "refund_owed",
-                f"refund {amount} by hand: the provider refused it",
-                clauses,
-                key=ask.cancel_id,
-            )
-            return Settlement.REFUND_OWED, amount
+        back = await self._money.refund_or_owe(
+            amount,
+            f"cancellation:lines:{ask.cancel_id}",
+            clauses,
+            "cancelled lines",
+            failed="cancellation_refund_failed",
+            said="the refund of the cancelled lines",
+            key=ask.cancel_id,
+            details={"cancel_id": ask.cancel_id},
+        )
+        return (Settlement.REFUNDED, back) if back is not None else (Settlement.REFUND_OWED, amount)
 
     async def _void_empty_parcels(self) -> None:
         """Labels bought for parcels none of whose lines are left are cancelled."""

@@ -16,7 +16,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.models import ApplyLineEdit, EditStock
     from activities.store import StoreActivities
-    from domain.decisions.line_edits import Judged, line_edit
+    from domain.decisions.line_edits import Judged, line_edit, unit_moves
+    from domain.decisions.quote import quote_order
     from domain.edits import (
         EditOrigin,
         EditQuote,
@@ -32,7 +33,8 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.fulfilment.edits import AddressEdits
 from workflows.order.edit_approvals import EditApprovals, lines_json
-from workflows.payment.purse import Purse, authorise
+from workflows.payment.movements import authorise
+from workflows.payment.purse import Purse
 from workflows.shared.cancels import Cancels
 from workflows.shared.options import SHORT, run
 from workflows.shared.order import OrderContext
@@ -48,16 +50,8 @@ async def set_lines(
     ctx.order.lines = list(lines)
     if totals is not None:
         ctx.order.shipping_total, ctx.order.total = totals.shipping_total, totals.total
-    was = {line.sku: 0 for line in lines}
-    for line in before:
-        was[line.sku] = was.get(line.sku, 0) + line.quantity
-    for line in lines:
-        was[line.sku] -= line.quantity
-    currency = ctx.policy.currency
-    items = sum(
-        (Money(amount=line.unit_price, currency=currency).times(line.quantity) for line in lines),
-        Money.zero(currency),
-    )
+    _, fewer = unit_moves(before, list(lines))
+    items = quote_order(ctx.policy, list(lines)).items
     await run(
         StoreActivities.apply_line_edit,
         ApplyLineEdit(
@@ -67,7 +61,7 @@ async def set_lines(
             items_total=items,
             shipping_total=ctx.shipping_total,
             total=ctx.total,
-            release={sku: n for sku, n in was.items() if n > 0},
+            release=fewer,
         ),
         SHORT,
         "apply the new lines",
@@ -82,36 +76,25 @@ class LineEdits:
         self._done: dict[str, LineEdited] = {}
         self.approvals = EditApprovals(ctx, self._decided, self._settle, self._done)
 
-    def judge(self, edit: LineEdit) -> Judged:
+    def judge(self, edit: LineEdit, can_charge: bool = True) -> Judged:
+        """What the edit would make of the order now (the `preview_edit` query); nothing
+        changes."""
         ctx = self._ctx
-        return line_edit(
-            ctx.policy, ctx.facts(self._cancels.requested), edit.changes, workflow.now()
-        )
+        facts = ctx.facts(self._cancels.requested)
+        return line_edit(ctx.policy, facts, edit.changes, workflow.now(), can_charge=can_charge)
 
     def _decided(self, edit: LineEdit) -> EditQuote:
         """The edit's quote, or the refusal (clause and field) as the update's error."""
-        judged = self.judge(edit)
+        judged = self.judge(edit, bool(edit.payment_token or self._ctx.input.payment_token))
         if not judged.decision.allowed or judged.quote is None:
             decision = judged.decision
             raise refusal(decision.reason, decision.clauses, ErrorType.EDIT_REFUSED, judged.field)
-        quote = judged.quote
-        if quote.raises and not (edit.payment_token or self._ctx.input.payment_token):
-            raise refusal(
-                f"the edit costs {quote.difference} more: give a payment for it",
-                quote.clauses,
-                ErrorType.EDIT_REFUSED,
-                "payment.token",
-            )
-        return quote
+        return judged.quote
 
     def check(self, edit: LineEdit) -> None:
         """The update's validator: an edit already taken gets its answer again."""
         if edit.edit_id not in self._done and edit.edit_id not in self.approvals.awaiting:
             self._decided(edit)
-
-    def preview(self, edit: LineEdit) -> Judged:
-        """What the edit would make of the order now; nothing changes."""
-        return self.judge(edit)
 
     async def apply(self, edit: LineEdit) -> LineEdited:
         """Carry out an edit once; asked again under its ID, the same answer."""
@@ -189,27 +172,18 @@ class LineEdits:
 
     async def _refund(self, edit: LineEdit, quote: EditQuote) -> tuple[Settlement, Money]:
         """Give back what the edit took off; one the provider refuses is an operator's task."""
-        ctx, owed = self._ctx, Money.zero(quote.difference.currency) - quote.difference
-        try:
-            back = await self._money.refund(
-                owed, f"edit:{edit.edit_id}", quote.clauses, "the edit's difference"
-            )
-            return Settlement.REFUNDED, back
-        except ActivityError as err:
-            await ctx.record(
-                "edit_refund_failed",
-                None,
-                f"the edit's refund did not go through ({err.cause or err}): {owed} is owed",
-                quote.clauses,
-                details={"edit_id": edit.edit_id, "owed": str(owed)},
-            )
-            await ctx.task(
-                "refund_owed",
-                f"refund {owed} by hand: the provider refused it",
-                quote.clauses,
-                key=edit.edit_id,
-            )
-            return Settlement.REFUND_OWED, owed
+        owed = Money.zero(quote.difference.currency) - quote.difference
+        back = await self._money.refund_or_owe(
+            owed,
+            f"edit:{edit.edit_id}",
+            quote.clauses,
+            "the edit's difference",
+            failed="edit_refund_failed",
+            said="the edit's refund",
+            key=edit.edit_id,
+            details={"edit_id": edit.edit_id},
+        )
+        return (Settlement.REFUNDED, back) if back is not None else (Settlement.REFUND_OWED, owed)
 
     async def _told(
         self,

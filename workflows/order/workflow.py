@@ -181,7 +181,7 @@ class OrderWorkflow:
     @workflow.query(name=names.QUERY_PREVIEW_EDIT)
     def preview_edit(self, edit: LineEdit) -> Judged:
         """What an edit of the lines would make of the order now; nothing changes."""
-        return self._s.line_edits.preview(edit)
+        return self._s.line_edits.judge(edit)
 
     @workflow.update(name=names.UPDATE_EDIT_LINES)
     async def edit_lines(self, edit: LineEdit) -> LineEdited:

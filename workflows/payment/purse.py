@@ -16,8 +16,6 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
-        AuthorizePayment,
-        CapturePayment,
         ConfirmPayment,
         MovementResult,
         RefundPayment,
@@ -29,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.money import FeeCapture, Money
     from domain.orders import OperatorRefund, OperatorRefunded
 
+from workflows.payment.movements import capture
 from workflows.shared.options import MONEY, SHORT, run
 from workflows.shared.order import OrderContext
 from workflows.shared.refusals import refusal
@@ -37,36 +36,6 @@ from workflows.shared.refusals import refusal
 NOTHING_LEFT = "refund-nothing-left-is-not-sent"
 # A refund above what the order's own payment has left goes on to its fee payments.
 REFUND_BY_PAYMENT = "refund-split-by-payment"
-
-
-async def authorise(
-    order_id: str, amount: Money, token: str, key: str, clauses: tuple[str, ...], summary: str
-) -> MovementResult:
-    """A payment of `amount` on the customer's card token, authorised once under `key`."""
-    request = AuthorizePayment(
-        order_id=order_id, amount=amount, payment_token=token, idempotency_key=key, clauses=clauses
-    )
-    result = await run(PaymentActivities.authorize_payment, request, MONEY, summary)
-    return result
-
-
-async def capture(
-    order_id: str,
-    payment_id: str,
-    amount: Money,
-    key: str,
-    clauses: tuple[str, ...],
-    summary: str,
-) -> None:
-    """Take the money of an authorised payment, once under `key`."""
-    request = CapturePayment(
-        order_id=order_id,
-        payment_id=payment_id,
-        amount=amount,
-        idempotency_key=key,
-        clauses=clauses,
-    )
-    await run(PaymentActivities.capture_payment, request, MONEY, summary)
 
 
 class Purse:
@@ -166,6 +135,42 @@ class Purse:
             if sent.amount > 0:  # a part refused after another went through counts that one
                 order.refunded = self.refunded() + sent
         return amount
+
+    async def refund_or_owe(
+        self,
+        asked: Money,
+        purpose: str,
+        clauses: tuple[str, ...],
+        what: str,
+        *,
+        failed: str,
+        said: str,
+        key: str | None = None,
+        details: dict[str, str] | None = None,
+        patch: str | None = None,
+    ) -> Money | None:
+        """`refund`, and when the provider refuses it for good: the timeline says what is
+        still owed (an entry of kind `failed`, about `said`), an operator gets the task of
+        paying it by hand, and None is returned instead of an error (from `patch` on, for a
+        path that once let the error through)."""
+        try:
+            return await self.refund(asked, purpose, clauses, what)
+        except ActivityError as err:
+            if patch is not None and not workflow.patched(patch):
+                raise
+            ctx = self._ctx
+            await ctx.record(
+                failed,
+                None,
+                f"{said} did not go through ({err.cause or err}): {asked} is still owed to the"
+                " customer",
+                clauses,
+                details={**(details or {}), "owed": str(asked)},
+            )
+            await ctx.task(
+                "refund_owed", f"refund {asked} by hand: the provider refused it", clauses, key=key
+            )
+            return None
 
     def _sent_on(self, payment_id: str) -> Money:
         return self._sending.get(payment_id, Money.zero(self._ctx.policy.currency))

@@ -105,6 +105,7 @@ async def create_endpoint(
         url=str(body.url),
         event_types=body.event_types,
         personal_data=body.personal_data,
+        retry_for=timedelta(seconds=deps.settings(request).events_retry_for_seconds),
     )
     shown = _shown(row)
     return JSONResponse(
